@@ -1,0 +1,145 @@
+import {
+  type AutoScalingGroup,
+  DescribeAutoScalingGroupsCommand,
+  DescribeAutoScalingInstancesCommand,
+  SetDesiredCapacityCommand,
+  SetInstanceHealthCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { z } from 'zod';
+import { callAws } from '../shared/aws-errors';
+import { autoScaling } from '../shared/clients/auto-scaling';
+import { booleanEnv } from '../shared/env';
+import { InvalidInputError, TargetNotFoundError } from '../shared/errors';
+import { workflowTask } from '../shared/middleware';
+import { logger } from '../shared/powertools';
+import { type Applied, PlannedStateSchema, SkipReasonSchema } from '../shared/workflow';
+import { computeDesiredCapacity } from './capacity';
+
+const stackDryRun = booleanEnv('DRY_RUN');
+
+export const PreparedAutoScalingSchema = z.object({
+  status: z.enum(['ready', 'noop']),
+  reason: SkipReasonSchema.optional(),
+  description: z.string(),
+  autoScalingGroupName: z.string(),
+  currentDesiredCapacity: z.int(),
+  desiredCapacity: z.int(),
+  instanceId: z.string().optional(),
+});
+export type PreparedAutoScaling = z.infer<typeof PreparedAutoScalingSchema>;
+
+export const AutoScalingTaskSchema = z.discriminatedUnion('operation', [
+  PlannedStateSchema.extend({ operation: z.literal('prepare') }),
+  PlannedStateSchema.extend({ operation: z.literal('apply'), prepared: PreparedAutoScalingSchema }),
+]);
+export type AutoScalingTask = z.infer<typeof AutoScalingTaskSchema>;
+
+async function describeGroup(name: string): Promise<AutoScalingGroup> {
+  const out = await callAws('AutoScaling.DescribeAutoScalingGroups', () =>
+    autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })),
+  );
+  const group = out.AutoScalingGroups?.[0];
+  if (!group) throw new TargetNotFoundError(`Auto Scaling group ${name} does not exist`);
+  return group;
+}
+
+/** Read-only: describes the target and computes the absolute change to make. */
+export async function prepare(task: Extract<AutoScalingTask, { operation: 'prepare' }>): Promise<PreparedAutoScaling> {
+  const action = task.plan.action;
+  if (action?.type === 'scale-out' || action?.type === 'scale-in') {
+    const group = await describeGroup(action.autoScalingGroupName);
+    const size = { minSize: group.MinSize ?? 0, maxSize: group.MaxSize ?? 0, desiredCapacity: group.DesiredCapacity ?? 0 };
+    const decision = computeDesiredCapacity(action, size);
+    const base = {
+      autoScalingGroupName: action.autoScalingGroupName,
+      currentDesiredCapacity: size.desiredCapacity,
+      desiredCapacity: decision.desiredCapacity,
+    };
+    if (decision.desiredCapacity === size.desiredCapacity) {
+      return {
+        status: 'noop',
+        reason: 'AtCapacityLimit',
+        description: `${action.autoScalingGroupName} is already at ${size.desiredCapacity} (limited by ${decision.limitedBy ?? 'its size'})`,
+        ...base,
+      };
+    }
+    return {
+      status: 'ready',
+      description: `set ${action.autoScalingGroupName} desired capacity ${size.desiredCapacity} → ${decision.desiredCapacity}${decision.limitedBy ? ` (limited by ${decision.limitedBy})` : ''}`,
+      ...base,
+    };
+  }
+  if (action?.type === 'replace-instance') {
+    const out = await callAws('AutoScaling.DescribeAutoScalingInstances', () =>
+      autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [action.instanceId] })),
+    );
+    const membership = out.AutoScalingInstances?.[0];
+    if (!membership?.AutoScalingGroupName) {
+      return {
+        status: 'noop',
+        reason: 'NotInAutoScalingGroup',
+        description: `${action.instanceId} is not in an Auto Scaling group: nothing would replace it`,
+        autoScalingGroupName: '',
+        currentDesiredCapacity: 0,
+        desiredCapacity: 0,
+        instanceId: action.instanceId,
+      };
+    }
+    const group = await describeGroup(membership.AutoScalingGroupName);
+    const desired = group.DesiredCapacity ?? 0;
+    return {
+      status: 'ready',
+      description: `mark ${action.instanceId} Unhealthy so ${membership.AutoScalingGroupName} replaces it`,
+      autoScalingGroupName: membership.AutoScalingGroupName,
+      currentDesiredCapacity: desired,
+      desiredCapacity: desired,
+      instanceId: action.instanceId,
+    };
+  }
+  throw new InvalidInputError(`Auto Scaling action task cannot run ${action?.type ?? 'no action'}`);
+}
+
+/** The one mutating call, with the target computed by prepare; a dry run describes it instead. */
+export async function apply(task: Extract<AutoScalingTask, { operation: 'apply' }>): Promise<Applied> {
+  const { prepared, plan } = task;
+  const dryRun = plan.dryRun || stackDryRun;
+  const appliedAt = new Date().toISOString();
+  const watch = {
+    kind: 'auto-scaling-group' as const,
+    autoScalingGroupName: prepared.autoScalingGroupName,
+    desiredCapacity: prepared.desiredCapacity,
+    ...(prepared.instanceId ? { replacedInstanceId: prepared.instanceId } : {}),
+  };
+  const call = prepared.instanceId
+    ? { operation: 'AutoScaling.SetInstanceHealth', input: { InstanceId: prepared.instanceId, HealthStatus: 'Unhealthy', ShouldRespectGracePeriod: false } }
+    : { operation: 'AutoScaling.SetDesiredCapacity', input: { AutoScalingGroupName: prepared.autoScalingGroupName, DesiredCapacity: prepared.desiredCapacity, HonorCooldown: false } };
+
+  if (dryRun) {
+    logger.info('Dry run: not calling Auto Scaling', { call });
+    return { applied: false, dryRun, description: `Dry run: would ${prepared.description}`, call, watch: { kind: 'none' }, appliedAt };
+  }
+  if (prepared.instanceId) {
+    await callAws(call.operation, () =>
+      autoScaling.send(new SetInstanceHealthCommand({ InstanceId: prepared.instanceId, HealthStatus: 'Unhealthy', ShouldRespectGracePeriod: false })),
+    );
+  } else {
+    await callAws(call.operation, () =>
+      autoScaling.send(
+        new SetDesiredCapacityCommand({
+          AutoScalingGroupName: prepared.autoScalingGroupName,
+          DesiredCapacity: prepared.desiredCapacity,
+          HonorCooldown: false,
+        }),
+      ),
+    );
+  }
+  logger.info('Applied Auto Scaling action', { call });
+  return { applied: true, dryRun, description: prepared.description, call, watch, appliedAt };
+}
+
+export async function autoScalingTask(task: AutoScalingTask): Promise<PreparedAutoScaling | Applied> {
+  logger.appendKeys({ incidentId: task.incident.id });
+  return task.operation === 'prepare' ? prepare(task) : apply(task);
+}
+
+export const handler = workflowTask(AutoScalingTaskSchema, autoScalingTask);

@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import { StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
+import { callAws } from '../shared/aws-errors';
+import { ssm } from '../shared/clients/ssm';
+import { booleanEnv } from '../shared/env';
+import { InvalidInputError, TargetNotFoundError } from '../shared/errors';
+import { workflowTask } from '../shared/middleware';
+import { logger } from '../shared/powertools';
+import { type Applied, PlannedStateSchema, type PlannedState } from '../shared/workflow';
+
+const stackDryRun = booleanEnv('DRY_RUN');
+const automationRoleArn = process.env.AUTOMATION_ROLE_ARN;
+
+/** SSM wants a UUID-shaped ClientToken: derive one from the incident, so a retried start returns the same execution. */
+export function clientTokenFor(incidentId: string, documentName: string): string {
+  const hex = createHash('sha256').update(`${incidentId}|${documentName}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export async function startAutomation(state: PlannedState): Promise<Applied> {
+  logger.appendKeys({ incidentId: state.incident.id });
+  const action = state.plan.action;
+  if (action?.type !== 'run-automation') throw new InvalidInputError(`Automation task cannot run ${action?.type ?? 'no action'}`);
+  const dryRun = state.plan.dryRun || stackDryRun;
+  const parameters: Record<string, string[]> = { ...action.parameters };
+  if (action.useAutomationRole && automationRoleArn && !parameters.AutomationAssumeRole) {
+    parameters.AutomationAssumeRole = [automationRoleArn];
+  }
+  const input = {
+    DocumentName: action.documentName,
+    ...(action.documentVersion ? { DocumentVersion: action.documentVersion } : {}),
+    Parameters: parameters,
+    ClientToken: clientTokenFor(state.incident.id, action.documentName),
+    Tags: [{ Key: 'selfhealing:incident', Value: state.incident.id }],
+  };
+  const call = { operation: 'SSM.StartAutomationExecution', input };
+  const appliedAt = new Date().toISOString();
+  const description = `run ${action.documentName} with ${JSON.stringify(action.parameters)}`;
+  if (dryRun) return { applied: false, dryRun, description: `Dry run: would ${description}`, call, watch: { kind: 'none' }, appliedAt };
+
+  const out = await callAws(call.operation, () => ssm.send(new StartAutomationExecutionCommand(input))).catch((error: unknown) => {
+    if (error instanceof Error && error.name === 'AutomationDefinitionNotFoundException') {
+      throw new TargetNotFoundError(`Automation document ${action.documentName} does not exist`, { cause: error });
+    }
+    throw error;
+  });
+  if (!out.AutomationExecutionId) throw new TargetNotFoundError('StartAutomationExecution returned no execution id');
+  logger.info('Started automation', { executionId: out.AutomationExecutionId, documentName: action.documentName });
+  return {
+    applied: true,
+    dryRun,
+    description: `${description} (execution ${out.AutomationExecutionId})`,
+    call,
+    watch: { kind: 'automation', executionId: out.AutomationExecutionId },
+    appliedAt,
+  };
+}
+
+export const handler = workflowTask(PlannedStateSchema, startAutomation);

@@ -1,0 +1,98 @@
+import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
+import { GetAutomationExecutionCommand } from '@aws-sdk/client-ssm';
+import { z } from 'zod';
+import { callAws } from '../shared/aws-errors';
+import { autoScaling } from '../shared/clients/auto-scaling';
+import { codeDeploy } from '../shared/clients/codedeploy';
+import { ssm } from '../shared/clients/ssm';
+import { ActionFailedError, TargetNotFoundError } from '../shared/errors';
+import { workflowTask } from '../shared/middleware';
+import { logger } from '../shared/powertools';
+import { AppliedSchema, PlannedStateSchema, type Progress, ProgressSchema, type Watch } from '../shared/workflow';
+
+export const CheckProgressInputSchema = PlannedStateSchema.extend({
+  applied: AppliedSchema,
+  progress: ProgressSchema.optional(),
+});
+export type CheckProgressInput = z.infer<typeof CheckProgressInputSchema>;
+
+type Observation = { done: boolean; detail: string; watch: Watch };
+
+async function observeGroup(watch: Extract<Watch, { kind: 'auto-scaling-group' }>): Promise<Observation> {
+  const out = await callAws('AutoScaling.DescribeAutoScalingGroups', () =>
+    autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [watch.autoScalingGroupName] })),
+  );
+  const group = out.AutoScalingGroups?.[0];
+  if (!group) throw new TargetNotFoundError(`Auto Scaling group ${watch.autoScalingGroupName} disappeared`);
+  const instances = group.Instances ?? [];
+  const healthy = instances.filter((i) => i.LifecycleState === 'InService' && i.HealthStatus === 'Healthy').length;
+  const replacedStillThere = watch.replacedInstanceId
+    ? instances.some((i) => i.InstanceId === watch.replacedInstanceId && !i.LifecycleState?.startsWith('Terminat'))
+    : false;
+  const done = healthy >= watch.desiredCapacity && !replacedStillThere;
+  const detail = `${healthy}/${watch.desiredCapacity} InService and healthy${replacedStillThere ? `, ${watch.replacedInstanceId} not yet replaced` : ''}`;
+  return { done, detail, watch };
+}
+
+async function observeDeployment(watch: Extract<Watch, { kind: 'deployment' }>): Promise<Observation> {
+  const out = await callAws('CodeDeploy.GetDeployment', () => codeDeploy.send(new GetDeploymentCommand({ deploymentId: watch.deploymentId })));
+  const info = out.deploymentInfo;
+  if (!info) throw new TargetNotFoundError(`Deployment ${watch.deploymentId} does not exist`);
+  const status = info.status ?? 'Unknown';
+  if (status === 'Succeeded') return { done: true, detail: `deployment ${watch.deploymentId} Succeeded`, watch };
+  if (status === 'Failed' || status === 'Stopped') {
+    // A stopped or failed deployment with auto-rollback hands over to its rollback deployment: follow it.
+    const rollbackId = info.rollbackInfo?.rollbackDeploymentId;
+    if (rollbackId && rollbackId !== watch.deploymentId) {
+      return { done: false, detail: `deployment ${watch.deploymentId} ${status}; following rollback ${rollbackId}`, watch: { kind: 'deployment', deploymentId: rollbackId } };
+    }
+    throw new ActionFailedError(`Deployment ${watch.deploymentId} ended ${status}: ${info.errorInformation?.message ?? 'no rollback deployment'}`);
+  }
+  return { done: false, detail: `deployment ${watch.deploymentId} ${status}`, watch };
+}
+
+const AUTOMATION_FAILED = new Set(['Failed', 'TimedOut', 'Cancelled', 'CompletedWithFailure', 'Rejected']);
+
+async function observeAutomation(watch: Extract<Watch, { kind: 'automation' }>): Promise<Observation> {
+  const out = await callAws('SSM.GetAutomationExecution', () =>
+    ssm.send(new GetAutomationExecutionCommand({ AutomationExecutionId: watch.executionId })),
+  );
+  const status = out.AutomationExecution?.AutomationExecutionStatus ?? 'Unknown';
+  if (status === 'Success') return { done: true, detail: `automation ${watch.executionId} Success`, watch };
+  if (AUTOMATION_FAILED.has(status)) {
+    throw new ActionFailedError(`Automation ${watch.executionId} ended ${status}: ${out.AutomationExecution?.FailureMessage ?? 'no message'}`);
+  }
+  return { done: false, detail: `automation ${watch.executionId} ${status}`, watch };
+}
+
+export function observe(watch: Watch): Promise<Observation> {
+  switch (watch.kind) {
+    case 'none':
+      return Promise.resolve({ done: true, detail: 'nothing to wait for', watch });
+    case 'auto-scaling-group':
+      return observeGroup(watch);
+    case 'deployment':
+      return observeDeployment(watch);
+    case 'automation':
+      return observeAutomation(watch);
+  }
+}
+
+/** Read-only. One poll of whatever the action started; the ASL bounds the loop with plan.progress.maxPolls. */
+export async function checkProgress(state: CheckProgressInput): Promise<Progress> {
+  logger.appendKeys({ incidentId: state.incident.id });
+  const attempt = (state.progress?.attempt ?? 0) + 1;
+  const watch = state.progress?.watch ?? state.applied.watch;
+  const observation = await observe(watch);
+  logger.info('Progress', { attempt, ...observation });
+  return {
+    status: observation.done ? 'done' : 'pending',
+    attempt,
+    detail: observation.detail,
+    watch: observation.watch,
+    ...(observation.done ? { completedAt: new Date().toISOString() } : {}),
+  };
+}
+
+export const handler = workflowTask(CheckProgressInputSchema, checkProgress);

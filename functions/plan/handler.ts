@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { booleanEnv } from '../shared/env';
+import { InvalidInputError } from '../shared/errors';
+import { describeIssues } from '../shared/inbound/format';
+import { type Incident, IncidentSchema, TargetSchema } from '../shared/incident';
+import { workflowTask } from '../shared/middleware';
+import { ActionSchema } from '../shared/policy/actions';
+import { planRemediation } from '../shared/policy/engine';
+import { loadDefaultPolicy } from '../shared/policy/load';
+import { logger, metrics } from '../shared/powertools';
+import type { PlannedState } from '../shared/workflow';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+
+// Loaded and validated once per container: a bad policy fails the deployment's first call loudly.
+const policy = loadDefaultPolicy();
+const stackDryRun = booleanEnv('DRY_RUN');
+
+/** What an operator passes to a manual execution (see README "Manual executions"). */
+export const ManualRequestSchema = z
+  .object({
+    action: ActionSchema,
+    reason: z.string().min(1).describe('Why the operator started this: kept in the audit trail'),
+    requestedBy: z.string().optional(),
+    dryRun: z.boolean().default(false),
+    target: TargetSchema.optional(),
+  })
+  .strict();
+export type ManualRequest = z.infer<typeof ManualRequestSchema>;
+
+export const PlanTaskInputSchema = z.object({
+  input: z.unknown(),
+  execution: z.object({ name: z.string(), id: z.string(), startTime: z.string() }),
+});
+export type PlanTaskInput = z.infer<typeof PlanTaskInputSchema>;
+
+function manualIncident(request: ManualRequest, execution: PlanTaskInput['execution']): Incident {
+  // arn:aws:states:<region>:<account>:execution:<machine>:<name>
+  const [, , , region = '', account = ''] = execution.id.split(':');
+  const startedAt = new Date(execution.startTime).toISOString();
+  return IncidentSchema.parse({
+    id: execution.name,
+    source: 'manual',
+    summary: `Manual ${request.action.type} by ${request.requestedBy ?? 'an operator'}: ${request.reason}`,
+    account,
+    region,
+    receivedAt: startedAt,
+    detectedAt: startedAt,
+    dryRun: request.dryRun,
+    target: request.target ?? {},
+    requestedAction: request.action,
+  });
+}
+
+/** Accepts an incident from ingest or a manual request; anything else names its bad fields. */
+export function toIncident(task: PlanTaskInput): Incident {
+  const input = task.input;
+  if (input !== null && typeof input === 'object' && 'action' in input && !('id' in input)) {
+    const manual = ManualRequestSchema.safeParse(input);
+    if (!manual.success) throw new InvalidInputError(`Invalid manual request: ${describeIssues(manual.error)}`);
+    return manualIncident(manual.data, task.execution);
+  }
+  const incident = IncidentSchema.safeParse(input);
+  if (!incident.success) throw new InvalidInputError(`Invalid incident: ${describeIssues(incident.error)}`);
+  return incident.data;
+}
+
+export async function planTask(task: PlanTaskInput): Promise<PlannedState> {
+  const incident = toIncident(task);
+  logger.appendKeys({ incidentId: incident.id });
+  const plan = planRemediation(incident, policy, { stackDryRun, now: new Date() });
+  logger.info('Planned remediation', { plan });
+  if (plan.decision === 'act') metrics.addMetric('RemediationPlanned', MetricUnit.Count, 1);
+  return { incident, plan };
+}
+
+export const handler = workflowTask(PlanTaskInputSchema, planTask);

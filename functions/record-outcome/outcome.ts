@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { type Incident, IncidentSchema } from '../shared/incident';
+import { describeAction } from '../shared/policy/engine';
+import {
+  AppliedSchema,
+  ErrorInfoSchema,
+  PlanSchema,
+  ProgressSchema,
+  SkipReasonSchema,
+  VerificationSchema,
+} from '../shared/workflow';
+
+export const OutcomeSchema = z.enum(['succeeded', 'failed', 'skipped', 'notified', 'not-recovered']);
+export type Outcome = z.infer<typeof OutcomeSchema>;
+
+// Lenient on purpose: a failure can be caught before any later field exists, and the record
+// must still be written. Each field is validated when present.
+export const RecordInputSchema = z.object({
+  outcome: OutcomeSchema,
+  state: z
+    .object({
+      incident: IncidentSchema.optional(),
+      plan: PlanSchema.optional(),
+      prepared: z.object({ reason: SkipReasonSchema.optional(), description: z.string().optional() }).loose().optional(),
+      applied: AppliedSchema.optional(),
+      progress: ProgressSchema.optional(),
+      verification: VerificationSchema.optional(),
+      error: ErrorInfoSchema.optional(),
+    })
+    .loose(),
+});
+export type RecordInput = z.infer<typeof RecordInputSchema>;
+
+export interface MetricRecord {
+  name: string;
+  unit: 'Count' | 'Seconds';
+  value: number;
+  dimensions: Record<string, string>;
+}
+
+export interface OutcomeRecord {
+  outcome: Outcome;
+  incidentId: string;
+  summary: string;
+  rule?: string;
+  action?: string;
+  reason?: string;
+  dryRun: boolean;
+  timeToRemediateSeconds?: number;
+  timeToRecoverSeconds?: number;
+  metrics: MetricRecord[];
+  notification?: { severity: 'info' | 'warning' | 'critical'; subject: string; message: string };
+}
+
+const SKIPS_WORTH_A_PAGE = new Set(['AtCapacityLimit']);
+
+function secondsBetween(from: string, to: string | undefined): number | undefined {
+  if (!to) return undefined;
+  return Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 100) / 10);
+}
+
+/** The incident the failure happened to: from the planned state, or the raw execution input when Plan itself failed. */
+export function incidentOf(state: RecordInput['state']): Incident | undefined {
+  if (state.incident) return state.incident;
+  const raw = IncidentSchema.safeParse(state);
+  return raw.success ? raw.data : undefined;
+}
+
+// SNS subjects: ASCII, no line breaks, at most 100 characters.
+function subjectLine(text: string): string {
+  return text.replace(/[^\x20-\x7E]/g, '?').slice(0, 100);
+}
+
+/**
+ * Pure: what to record for one finished execution — the outcome, the SelfHealing metrics and,
+ * when a human should know, the notification.
+ */
+export function describeOutcome(input: RecordInput, notifyOnSuccess: boolean): OutcomeRecord {
+  const { outcome, state } = input;
+  const incident = incidentOf(state);
+  const plan = state.plan;
+  const actionType = plan?.action?.type ?? 'none';
+  const dryRun = plan?.dryRun ?? incident?.dryRun ?? false;
+  const reason = outcome === 'skipped' ? (state.prepared?.reason ?? plan?.reason) : state.error?.Error;
+  const metrics: MetricRecord[] = [];
+  const count = (name: string, dimensions: Record<string, string> = {}) => metrics.push({ name, unit: 'Count', value: 1, dimensions });
+  const actionDims = { Action: actionType };
+
+  if (state.applied) count('RemediationStarted', actionDims);
+  let timeToRemediateSeconds: number | undefined;
+  let timeToRecoverSeconds: number | undefined;
+  if (incident) {
+    timeToRemediateSeconds = secondsBetween(incident.detectedAt, state.progress?.completedAt);
+    timeToRecoverSeconds = secondsBetween(incident.detectedAt, state.verification?.recoveredAt);
+  }
+  switch (outcome) {
+    case 'succeeded':
+      count(dryRun ? 'RemediationDryRun' : 'RemediationSucceeded', actionDims);
+      if (!dryRun && timeToRemediateSeconds !== undefined) metrics.push({ name: 'TimeToRemediate', unit: 'Seconds', value: timeToRemediateSeconds, dimensions: actionDims });
+      if (!dryRun && timeToRecoverSeconds !== undefined) metrics.push({ name: 'TimeToRecover', unit: 'Seconds', value: timeToRecoverSeconds, dimensions: actionDims });
+      break;
+    case 'failed':
+    case 'not-recovered':
+      count('RemediationFailed', actionDims);
+      break;
+    case 'skipped':
+      count('RemediationSkipped', { Reason: reason ?? 'Unknown' });
+      break;
+    case 'notified':
+      break;
+  }
+
+  const what = plan?.action ? describeAction(plan.action) : 'no action';
+  const id = incident?.id ?? 'unknown incident';
+  const summary = incident?.summary ?? 'incident could not be read';
+  const lines = [
+    `Incident: ${id}`,
+    `What happened: ${summary}`,
+    ...(plan?.rule ? [`Rule: ${plan.rule}`] : []),
+    `Action: ${what}${dryRun ? ' (dry run)' : ''}`,
+    ...(state.applied ? [`Done: ${state.applied.description}`] : []),
+    ...(state.progress ? [`Progress: ${state.progress.detail}`] : []),
+    ...(state.verification ? [`Recovery: ${state.verification.detail}`] : []),
+    ...(state.error ? [`Error: ${state.error.Error}: ${state.error.Cause ?? ''}`] : []),
+    ...(reason && outcome === 'skipped' ? [`Skipped: ${reason}${state.prepared?.description ? ` — ${state.prepared.description}` : ''}`] : []),
+    ...(plan ? ['', 'Why:', ...plan.explanation.map((line) => `- ${line}`)] : []),
+  ];
+  let notification: OutcomeRecord['notification'];
+  const notify = (severity: 'info' | 'warning' | 'critical', headline: string) => {
+    notification = { severity, subject: subjectLine(`[SelfHealing] ${headline}`), message: lines.join('\n') };
+    count('Escalations', { Severity: severity });
+  };
+  const alarmOrSummary = incident?.alarm?.name ?? summary;
+  if (outcome === 'failed') notify('critical', `FAILED ${what}: ${alarmOrSummary}`);
+  else if (outcome === 'not-recovered') notify('critical', `NOT RECOVERED after ${what}: ${alarmOrSummary}`);
+  else if (outcome === 'notified') {
+    const severity = plan?.action?.type === 'notify' ? plan.action.severity : 'warning';
+    const message = plan?.action?.type === 'notify' && plan.action.message ? `${plan.action.message} — ` : '';
+    notify(severity, `${message}${alarmOrSummary}`);
+  } else if (outcome === 'skipped' && (plan?.notifyOnSkip || SKIPS_WORTH_A_PAGE.has(reason ?? ''))) {
+    notify('warning', `SKIPPED (${reason}): ${alarmOrSummary}`);
+  } else if (outcome === 'succeeded' && notifyOnSuccess) {
+    notify('info', `${dryRun ? 'DRY RUN ' : ''}REMEDIATED ${what}: ${alarmOrSummary}`);
+  }
+
+  return {
+    outcome,
+    incidentId: id,
+    summary,
+    ...(plan?.rule ? { rule: plan.rule } : {}),
+    ...(plan?.action ? { action: what } : {}),
+    ...(reason ? { reason } : {}),
+    dryRun,
+    ...(timeToRemediateSeconds !== undefined ? { timeToRemediateSeconds } : {}),
+    ...(timeToRecoverSeconds !== undefined ? { timeToRecoverSeconds } : {}),
+    metrics,
+    ...(notification ? { notification } : {}),
+  };
+}

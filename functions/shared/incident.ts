@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { ActionSchema } from './policy/actions';
+
+export const IncidentSourceSchema = z.enum(['cloudwatch-alarm', 'codedeploy', 'autoscaling', 'ec2', 'manual']);
+export type IncidentSource = z.infer<typeof IncidentSourceSchema>;
+
+export const AlarmStateSchema = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
+export type AlarmState = z.infer<typeof AlarmStateSchema>;
+
+/** Step Functions execution names: 1-80 characters; we use only [A-Za-z0-9_-] to stay clear of every reserved one. */
+export const ExecutionNameSchema = z
+  .string()
+  .min(1)
+  .max(80)
+  .regex(/^[A-Za-z0-9_-]+$/, 'must use only letters, digits, "-" and "_"');
+
+const FlatMap = z.record(z.string(), z.string());
+
+export const AlarmInfoSchema = z.object({
+  name: z.string().min(1).max(255),
+  arn: z.string().min(1),
+  type: z.enum(['metric', 'metric-math', 'composite']),
+  state: AlarmStateSchema,
+  previousState: AlarmStateSchema.optional(),
+  reason: z.string(),
+  stateChangeTime: z.iso.datetime(),
+  namespace: z.string().optional(),
+  metricName: z.string().optional(),
+  dimensions: FlatMap,
+  tags: FlatMap,
+  alarmRule: z.string().optional(),
+});
+export type AlarmInfo = z.infer<typeof AlarmInfoSchema>;
+
+export const EventInfoSchema = z.object({
+  id: z.string(),
+  source: z.string(),
+  detailType: z.string(),
+  state: z.string().optional(),
+  resources: z.array(z.string()),
+});
+export type EventInfo = z.infer<typeof EventInfoSchema>;
+
+export const TargetSchema = z.object({
+  autoScalingGroupName: z.string().optional(),
+  instanceId: z.string().optional(),
+  codedeploy: z
+    .object({
+      application: z.string().optional(),
+      deploymentGroup: z.string().optional(),
+      deploymentId: z.string().optional(),
+    })
+    .optional(),
+});
+export type Target = z.infer<typeof TargetSchema>;
+
+export const IncidentSchema = z.object({
+  id: ExecutionNameSchema,
+  source: IncidentSourceSchema,
+  summary: z.string(),
+  account: z.string(),
+  region: z.string(),
+  receivedAt: z.iso.datetime(),
+  /** When the problem was detected upstream (alarm state change, event time): the start of time-to-remediate. */
+  detectedAt: z.iso.datetime(),
+  dryRun: z.boolean(),
+  alarm: AlarmInfoSchema.optional(),
+  event: EventInfoSchema.optional(),
+  target: TargetSchema,
+  /** Manual executions only: the action the operator asked for, bypassing rule matching. */
+  requestedAction: ActionSchema.optional(),
+});
+export type Incident = z.infer<typeof IncidentSchema>;
+
+const HASH_LENGTH = 20;
+const MAX_EXECUTION_NAME = 80;
+
+/**
+ * Deterministic, always-valid execution name: `<kind>-<readable slug>-<hash>`.
+ * The hash covers the whole dedupe key, so the readable part may be truncated freely:
+ * the same key always gives the same name, different keys (almost) never collide.
+ */
+export function executionName(kind: string, readable: string, dedupeKey: string): string {
+  const hash = createHash('sha256').update(dedupeKey).digest('hex').slice(0, HASH_LENGTH);
+  const room = MAX_EXECUTION_NAME - kind.length - HASH_LENGTH - 2;
+  const slug = readable
+    .normalize('NFKD')
+    .replace(/[^A-Za-z0-9_-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^[-_]+|[-_]+$/g, '')
+    .slice(0, room)
+    .replace(/[-_]+$/g, '');
+  return slug ? `${kind}-${slug}-${hash}` : `${kind}-${hash}`;
+}
+
+/** The same alarm transition delivered by SNS and by EventBridge gets the same id, so it runs once. */
+export function alarmIncidentId(account: string, region: string, alarmName: string, state: string, stateChangeTime: string): string {
+  return executionName('alarm', alarmName, ['cloudwatch-alarm', account, region, alarmName, state, stateChangeTime].join('|'));
+}
+
+/** Parses the timestamp formats AWS uses in alarm payloads (e.g. `2021-05-05T04:01:46.187+0000`) into ISO-8601 UTC. */
+export const AwsTimestampSchema = z.string().transform((value, ctx) => {
+  const normalised = value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
+  const date = new Date(normalised);
+  if (Number.isNaN(date.getTime())) {
+    ctx.addIssue({ code: 'custom', message: `not a timestamp: "${value.slice(0, 40)}"` });
+    return z.NEVER;
+  }
+  return date.toISOString();
+});
+
+/** Fills resource hints from dimensions and alarm tags. */
+export function targetFromDimensions(dimensions: Record<string, string>, tags: Record<string, string>): Target {
+  const application = tags['selfhealing:codedeploy-application'] ?? dimensions.ApplicationName;
+  const deploymentGroup = tags['selfhealing:codedeploy-deployment-group'] ?? dimensions.DeploymentGroupName;
+  return {
+    ...(dimensions.AutoScalingGroupName ? { autoScalingGroupName: dimensions.AutoScalingGroupName } : {}),
+    ...(dimensions.InstanceId ? { instanceId: dimensions.InstanceId } : {}),
+    ...(application || deploymentGroup ? { codedeploy: { application, deploymentGroup } } : {}),
+  };
+}

@@ -1,0 +1,102 @@
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import { callAws, toNamedAwsError } from './aws-errors';
+import { sfn } from './clients/sfn';
+import { sqs } from './clients/sqs';
+import { booleanEnv, requiredEnv } from './env';
+import { IncidentSchema } from './incident';
+import type { IngestContext, Normalised } from './inbound/normalise';
+import { logger, metrics } from './powertools';
+
+export const IngestResultSchema = z.object({
+  status: z.enum(['started', 'duplicate', 'ignored', 'rejected']),
+  incident: IncidentSchema.optional(),
+  executionName: z.string().optional(),
+  executionArn: z.string().optional(),
+  reason: z.string().optional(),
+});
+export type IngestResult = z.infer<typeof IngestResultSchema>;
+export interface IngestResponse {
+  results: IngestResult[];
+}
+
+const stateMachineArn = requiredEnv('STATE_MACHINE_ARN');
+const deadLetterQueueUrl = requiredEnv('DEAD_LETTER_QUEUE_URL');
+const globalDryRun = booleanEnv('DRY_RUN');
+
+// SQS accepts up to 1 MiB; keep well inside it and say when the copy is cut.
+const MAX_DEAD_LETTER_RECORD_CHARS = 200_000;
+
+export function ingestContext(now = new Date()): IngestContext {
+  return { receivedAt: now.toISOString(), dryRun: globalDryRun };
+}
+
+async function deadLetter(record: unknown, reason: string, origin: string): Promise<void> {
+  const serialised = JSON.stringify(record) ?? 'undefined';
+  const truncated = serialised.length > MAX_DEAD_LETTER_RECORD_CHARS;
+  await callAws('SQS.SendMessage', () =>
+    sqs.send(
+      new SendMessageCommand({
+        QueueUrl: deadLetterQueueUrl,
+        MessageBody: JSON.stringify({
+          origin,
+          reason,
+          truncated,
+          record: truncated ? serialised.slice(0, MAX_DEAD_LETTER_RECORD_CHARS) : record,
+        }),
+        MessageAttributes: {
+          origin: { DataType: 'String', StringValue: origin },
+          reason: { DataType: 'String', StringValue: reason.slice(0, 256) },
+        },
+      }),
+    ),
+  );
+}
+
+/**
+ * Turns one normalised record into one result: starts the execution, reports a redelivery as
+ * a duplicate, dead-letters a rejected record. AWS failures other than a duplicate are thrown,
+ * so Lambda's async retry runs the whole event again (started records then come back as duplicates).
+ */
+export async function dispatch(normalised: Normalised, rawRecord: unknown, origin: string): Promise<IngestResult> {
+  if (normalised.status === 'rejected') {
+    metrics.addMetric('InvalidEvents', MetricUnit.Count, 1);
+    logger.warn('Rejected inbound record', { reason: normalised.reason, origin });
+    await deadLetter(rawRecord, normalised.reason, origin);
+    return { status: 'rejected', reason: normalised.reason };
+  }
+  if (normalised.status === 'ignored') {
+    metrics.addMetric('EventsIgnored', MetricUnit.Count, 1);
+    logger.info('Ignored inbound record', { reason: normalised.reason, incidentId: normalised.incident?.id });
+    return {
+      status: 'ignored',
+      reason: normalised.reason,
+      ...(normalised.incident ? { incident: normalised.incident } : {}),
+    };
+  }
+  const { incident } = normalised;
+  try {
+    const started = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn, name: incident.id, input: JSON.stringify(incident) }),
+    );
+    metrics.addMetric('IncidentsReceived', MetricUnit.Count, 1);
+    logger.info('Started remediation', { incidentId: incident.id, summary: incident.summary });
+    return { status: 'started', incident, executionName: incident.id, executionArn: started.executionArn };
+  } catch (error) {
+    // The input always differs on redelivery (receivedAt), so Step Functions answers
+    // ExecutionAlreadyExists whether the first execution is still running or closed.
+    if (error instanceof Error && error.name === 'ExecutionAlreadyExists') {
+      metrics.addMetric('DuplicateIncidents', MetricUnit.Count, 1);
+      logger.info('Duplicate delivery', { incidentId: incident.id });
+      return { status: 'duplicate', incident, executionName: incident.id, reason: 'an execution with this name already exists' };
+    }
+    throw toNamedAwsError(error, 'SFN.StartExecution');
+  }
+}
+
+export function reportInvalidEvent(reason: string): void {
+  metrics.addMetric('InvalidEvents', MetricUnit.Count, 1);
+  logger.error('Unusable inbound event', { reason });
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { IncidentSchema } from './incident';
+import { ActionSchema } from './policy/actions';
+
+// The state the remediation workflow carries from task to task. Each task validates the part
+// it reads, so a hand-edited manual execution fails at the first task with a named field.
+
+export const SkipReasonSchema = z.enum([
+  'NoMatchingRule',
+  'NotInAlarm',
+  'TargetUnresolved',
+  'InvalidAlarmTags',
+  'AlarmTagActionNotAllowed',
+  'AtCapacityLimit',
+  'NotInAutoScalingGroup',
+]);
+export type SkipReason = z.infer<typeof SkipReasonSchema>;
+
+const PollSchema = z.object({ intervalSeconds: z.int().min(1), maxPolls: z.int().min(1) });
+
+export const PlanSchema = z.object({
+  decision: z.enum(['act', 'skip']),
+  reason: SkipReasonSchema.optional(),
+  rule: z.string().optional(),
+  actionSource: z.enum(['rule', 'alarm-tags', 'manual']).optional(),
+  action: ActionSchema.optional(),
+  dryRun: z.boolean(),
+  dryRunSources: z.array(z.enum(['stack', 'rule', 'incident'])),
+  /** Whether a skip deserves a human's attention (a rule matched but could not act). */
+  notifyOnSkip: z.boolean(),
+  progress: PollSchema,
+  verify: PollSchema.extend({ enabled: z.boolean() }),
+  explanation: z.array(z.string()),
+  plannedAt: z.iso.datetime(),
+});
+export type Plan = z.infer<typeof PlanSchema>;
+
+export const PlannedStateSchema = z.object({ incident: IncidentSchema, plan: PlanSchema });
+export type PlannedState = z.infer<typeof PlannedStateSchema>;
+
+/** What an action's apply step started, so the progress check knows what to watch. */
+export const WatchSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('none') }),
+  z.object({ kind: z.literal('auto-scaling-group'), autoScalingGroupName: z.string(), desiredCapacity: z.int(), replacedInstanceId: z.string().optional() }),
+  z.object({ kind: z.literal('deployment'), deploymentId: z.string() }),
+  z.object({ kind: z.literal('automation'), executionId: z.string() }),
+]);
+export type Watch = z.infer<typeof WatchSchema>;
+
+export const AppliedSchema = z.object({
+  applied: z.boolean(),
+  dryRun: z.boolean(),
+  /** One line for humans: what was done, or what would have been done. */
+  description: z.string(),
+  /** The mutating call made (or, in a dry run, the one that would have been made). */
+  call: z.object({ operation: z.string(), input: z.record(z.string(), z.unknown()) }).optional(),
+  watch: WatchSchema,
+  appliedAt: z.iso.datetime(),
+});
+export type Applied = z.infer<typeof AppliedSchema>;
+
+export const ProgressSchema = z.object({
+  status: z.enum(['pending', 'done']),
+  attempt: z.int().min(0),
+  detail: z.string(),
+  watch: WatchSchema,
+  completedAt: z.iso.datetime().optional(),
+});
+export type Progress = z.infer<typeof ProgressSchema>;
+
+export const VerificationSchema = z.object({
+  status: z.enum(['pending', 'recovered', 'not-applicable', 'skipped']),
+  attempt: z.int().min(0),
+  detail: z.string(),
+  alarmState: z.string().optional(),
+  recoveredAt: z.iso.datetime().optional(),
+});
+export type Verification = z.infer<typeof VerificationSchema>;
+
+export const ErrorInfoSchema = z.object({ Error: z.string(), Cause: z.string().optional() });

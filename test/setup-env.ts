@@ -1,0 +1,14 @@
+// The environment the template gives every function, set before any handler module loads.
+process.env.AWS_REGION ??= 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID ??= 'test';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+process.env.ENVIRONMENT = 'test';
+process.env.POWERTOOLS_SERVICE_NAME = 'self-healing';
+process.env.POWERTOOLS_METRICS_NAMESPACE = 'SelfHealing';
+process.env.POWERTOOLS_TRACE_ENABLED = 'false';
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+process.env.STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:remediation';
+process.env.DEAD_LETTER_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/ingest-dlq';
+process.env.NOTIFICATION_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:self-healing-notifications';
+process.env.AUTOMATION_ROLE_ARN = 'arn:aws:iam::123456789012:role/self-healing-automation';
+process.env.DRY_RUN = 'false';
