@@ -1,0 +1,23 @@
+import { handler as alarmIngest } from '../functions/alarm-ingest/handler';
+import { handler as autoScalingAction } from '../functions/auto-scaling-action/handler';
+import { handler as automation } from '../functions/automation/handler';
+import { handler as checkProgress } from '../functions/check-progress/handler';
+import { handler as deploymentRollback } from '../functions/deployment-rollback/handler';
+import { handler as eventIngest } from '../functions/event-ingest/handler';
+import { handler as plan } from '../functions/plan/handler';
+import { handler as recordOutcome } from '../functions/record-outcome/handler';
+import { handler as verifyRecovery } from '../functions/verify-recovery/handler';
+import type { LambdaHandler } from './workflow';
+
+/** Every function of template.yaml by logical id (a template test keeps this list complete). */
+export const FUNCTION_HANDLERS: Record<string, LambdaHandler> = {
+  AlarmIngestFunction: alarmIngest as LambdaHandler,
+  EventIngestFunction: eventIngest as LambdaHandler,
+  PlanFunction: plan as LambdaHandler,
+  AutoScalingActionFunction: autoScalingAction as LambdaHandler,
+  DeploymentRollbackFunction: deploymentRollback as LambdaHandler,
+  AutomationFunction: automation as LambdaHandler,
+  CheckProgressFunction: checkProgress as LambdaHandler,
+  VerifyRecoveryFunction: verifyRecovery as LambdaHandler,
+  RecordOutcomeFunction: recordOutcome as LambdaHandler,
+};

@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { lambdaContext } from './lambda-context';
+
+export type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
+// The library does not export its event type; this is the part we read.
+export interface EventLog {
+  type: string;
+  timestamp: number;
+  state?: { name: string };
+  retry?: { attempt: number };
+  Error?: string;
+  Cause?: unknown;
+}
+type JSONValue = null | boolean | number | string | JSONValue[] | { [key: string]: JSONValue };
+
+export const ASL_PATH = join(import.meta.dirname, '..', 'statemachines', 'remediation.asl.json');
+
+interface AslState {
+  Type: string;
+  Resource?: string;
+}
+interface AslDefinition {
+  StartAt: string;
+  States: Record<string, AslState>;
+}
+
+/** The `${Name}` placeholders the ASL uses (each must be in the template's DefinitionSubstitutions). */
+export function aslPlaceholders(text = readFileSync(ASL_PATH, 'utf8')): string[] {
+  return [...new Set([...text.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1] as string))].sort();
+}
+
+/** Does what SAM's DefinitionSubstitutions does, with local function ARNs. */
+export function substitutedDefinition(region = 'us-east-1', account = '123456789012'): AslDefinition {
+  const text = readFileSync(ASL_PATH, 'utf8').replace(
+    /\$\{(\w+)Arn\}/g,
+    (_m, name: string) => `arn:aws:lambda:${region}:${account}:function:${name}`,
+  );
+  return JSON.parse(text) as AslDefinition;
+}
+
+/**
+ * Runs a handler the way the Lambda service does for a Task whose Resource is a function ARN:
+ * the state's effective input as the event (JSON round-tripped), the JSON result as the
+ * output, and a thrown error's `name` as the Error that Retry/Catch match on.
+ */
+export async function invokeLikeLambda(handler: LambdaHandler, functionName: string, input: unknown): Promise<JSONValue> {
+  const event = JSON.parse(JSON.stringify(input ?? null)) as never;
+  const result = await handler(event, lambdaContext(functionName));
+  return JSON.parse(JSON.stringify(result ?? null)) as JSONValue;
+}
+
+export interface WorkflowRun {
+  status: 'SUCCEEDED' | 'FAILED';
+  output?: unknown;
+  error?: { Error: string; Cause: unknown };
+  /** State names in the order they were entered. */
+  states: string[];
+  retries: { state: string; attempt: number }[];
+  events: EventLog[];
+}
+
+export interface RunOptions {
+  executionName: string;
+  /** Milliseconds-free runs: every Wait state and Retry interval is overridden to this many seconds. */
+  waitSeconds?: number;
+  startTime?: Date;
+}
+
+/**
+ * The real remediation.asl.json, run in-process by aws-local-stepfunctions with each Task bound
+ * to the real handler named by its `${XFunctionArn}` placeholder.
+ */
+export class LocalWorkflow {
+  private readonly definition = substitutedDefinition();
+  private readonly machine: StateMachine;
+  private readonly bindings: Record<string, (input: JSONValue) => Promise<JSONValue>> = {};
+
+  constructor(handlers: Record<string, LambdaHandler>) {
+    this.machine = new StateMachine(this.definition as never, { validationOptions: { checkPaths: true } });
+    for (const [stateName, state] of Object.entries(this.definition.States)) {
+      if (state.Type !== 'Task') continue;
+      const functionName = state.Resource?.split(':function:')[1];
+      const handler = functionName ? handlers[functionName] : undefined;
+      if (!functionName || !handler) throw new Error(`No local handler for Task "${stateName}" (${state.Resource})`);
+      this.bindings[stateName] = (input) => invokeLikeLambda(handler, functionName, input);
+    }
+  }
+
+  get stateNames(): string[] {
+    return Object.keys(this.definition.States);
+  }
+
+  async run(input: unknown, options: RunOptions): Promise<WorkflowRun> {
+    const waitSeconds = options.waitSeconds ?? 0;
+    const overrides = {
+      taskResourceLocalHandlers: this.bindings,
+      waitTimeOverrides: Object.fromEntries(
+        Object.entries(this.definition.States).filter(([, s]) => s.Type === 'Wait').map(([n]) => [n, waitSeconds * 1000]),
+      ),
+      retryIntervalOverrides: Object.fromEntries(Object.keys(this.bindings).map((n) => [n, waitSeconds * 1000])),
+    };
+    const startTime = (options.startTime ?? new Date()).toISOString();
+    const execution = this.machine.run(input as JSONValue, {
+      overrides,
+      context: {
+        Execution: {
+          Id: `arn:aws:states:us-east-1:123456789012:execution:RemediationStateMachine:${options.executionName}`,
+          Name: options.executionName,
+          StartTime: startTime,
+          Input: input as JSONValue,
+        },
+      },
+    });
+    const events: EventLog[] = [];
+    const collecting = (async () => {
+      for await (const event of execution.eventLogs) events.push(event as EventLog);
+    })();
+    let result: WorkflowRun;
+    try {
+      const output = await execution.result;
+      await collecting;
+      result = { status: 'SUCCEEDED', output, states: [], retries: [], events };
+    } catch (error) {
+      await collecting;
+      const failed = events.find((e) => e.type === 'ExecutionFailed');
+      const name = failed?.Error ?? (error instanceof Error ? error.name : 'Unknown');
+      result = { status: 'FAILED', error: { Error: name, Cause: failed?.Cause ?? String(error) }, states: [], retries: [], events };
+    }
+    for (const event of events) {
+      if (event.type === 'StateEntered' && event.state) result.states.push(event.state.name);
+      if (event.type === 'StateRetried' && event.state) result.retries.push({ state: event.state.name, attempt: event.retry?.attempt ?? 0 });
+    }
+    return result;
+  }
+}

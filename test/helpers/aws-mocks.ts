@@ -1,0 +1,28 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+
+/** One mock per service, by client class: every handler's module-scope client is intercepted. */
+export const aws = {
+  autoScaling: mockClient(AutoScalingClient),
+  cloudWatch: mockClient(CloudWatchClient),
+  codeDeploy: mockClient(CodeDeployClient),
+  sfn: mockClient(SFNClient),
+  sns: mockClient(SNSClient),
+  sqs: mockClient(SQSClient),
+  ssm: mockClient(SSMClient),
+};
+
+export function resetAwsMocks(): void {
+  for (const mock of Object.values(aws)) mock.reset();
+}
+
+/** An error shaped like the SDK's for a service error (name, HTTP status). */
+export function awsError(name: string, status = 400, message = name): Error {
+  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status }, $fault: status >= 500 ? 'server' : 'client' });
+}

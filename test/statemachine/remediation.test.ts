@@ -1,0 +1,324 @@
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import {
+  DescribeAutoScalingGroupsCommand,
+  DescribeAutoScalingInstancesCommand,
+  SetDesiredCapacityCommand,
+  SetInstanceHealthCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  BatchGetDeploymentsCommand,
+  CreateDeploymentCommand,
+  GetDeploymentCommand,
+  GetDeploymentGroupCommand,
+  ListDeploymentsCommand,
+} from '@aws-sdk/client-codedeploy';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { GetAutomationExecutionCommand, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
+import validateAsl from 'asl-validator';
+import { FUNCTION_HANDLERS } from '../../local/functions';
+import { LocalWorkflow, type LambdaHandler, substitutedDefinition } from '../../local/workflow';
+import { aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
+import { loadEvent } from '../helpers/fixtures';
+import { incidentFrom } from '../helpers/incidents';
+
+// Built once: constructing a machine validates the definition (~60 ms).
+const workflow = new LocalWorkflow(FUNCTION_HANDLERS);
+
+function group(desired: number, inService: number, extra: object = {}) {
+  return {
+    AutoScalingGroups: [
+      {
+        AutoScalingGroupName: 'web-asg',
+        MinSize: 2,
+        MaxSize: 10,
+        DesiredCapacity: desired,
+        Instances: Array.from({ length: inService }, (_, i) => ({
+          InstanceId: `i-00000000000000${String(i).padStart(3, '0')}`,
+          LifecycleState: 'InService',
+          HealthStatus: 'Healthy',
+        })),
+        ...extra,
+      },
+    ],
+  } as never;
+}
+
+const alarmIs = (state: 'OK' | 'ALARM') =>
+  ({ MetricAlarms: [{ AlarmName: 'x', StateValue: state, StateUpdatedTimestamp: new Date('2026-11-23T10:19:30Z') }] }) as never;
+
+function publishedSubjects(): string[] {
+  return aws.sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject ?? '');
+}
+
+beforeEach(() => {
+  resetAwsMocks();
+  aws.sns.on(PublishCommand).resolves({ MessageId: 'msg-1' });
+});
+
+describe('remediation.asl.json', () => {
+  it('is valid ASL once its substitutions are applied', () => {
+    const result = validateAsl(substitutedDefinition() as never);
+    expect(result.errorsText()).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it('records an incident no rule matches as skipped, without acting or paging', async () => {
+    const incident = incidentFrom('sns-alarm-composite');
+    const run = await workflow.run(incident, { executionName: incident.id });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Record Skip', 'Skipped']);
+    expect(run.output).toMatchObject({ plan: { decision: 'skip', reason: 'NoMatchingRule' }, record: { outcome: 'skipped', reason: 'NoMatchingRule' } });
+    expect(aws.autoScaling.calls()).toHaveLength(0);
+    expect(aws.sns).not.toHaveReceivedCommand(PublishCommand);
+  });
+
+  it('scales out to an absolute target, polls until the instances are in service, and verifies the alarm is OK', async () => {
+    aws.autoScaling
+      .on(DescribeAutoScalingGroupsCommand)
+      .resolvesOnce(group(4, 4)) // prepare
+      .resolvesOnce(group(6, 4)) // poll 1: launching
+      .resolvesOnce(group(6, 5)) // poll 2
+      .resolves(group(6, 6)); // poll 3: done
+    aws.autoScaling.on(SetDesiredCapacityCommand).resolves({});
+    aws.cloudWatch.on(DescribeAlarmsCommand).resolvesOnce(alarmIs('ALARM')).resolves(alarmIs('OK'));
+    const incident = incidentFrom('sns-alarm-cpu-high');
+
+    const run = await workflow.run(incident, { executionName: incident.id });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(aws.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
+    expect(aws.autoScaling).toHaveReceivedCommandWith(SetDesiredCapacityCommand, {
+      AutoScalingGroupName: 'web-asg',
+      DesiredCapacity: 6,
+      HonorCooldown: false,
+    });
+    expect(run.states.filter((s) => s === 'Check Progress')).toHaveLength(3);
+    expect(run.states.filter((s) => s === 'Verify Recovery')).toHaveLength(2);
+    expect(run.states.at(-1)).toBe('Remediated');
+    expect(run.output).toMatchObject({
+      record: { outcome: 'succeeded', rule: 'high-cpu-scale-out', timeToRecoverSeconds: 239.9 },
+      progress: { status: 'done', detail: '6/6 InService and healthy' },
+    });
+    expect(publishedSubjects()).toEqual(['[SelfHealing] REMEDIATED scale out web-asg by 2 (cap 20): web-cpu-high']);
+  });
+
+  it('replaces an instance that failed its status check through its Auto Scaling group', async () => {
+    const instanceId = 'i-0abc123def4567890';
+    aws.autoScaling.on(DescribeAutoScalingInstancesCommand).resolves({
+      AutoScalingInstances: [{ InstanceId: instanceId, AutoScalingGroupName: 'web-asg' }],
+    } as never);
+    const withOld = group(4, 3);
+    (withOld as { AutoScalingGroups: { Instances: object[] }[] }).AutoScalingGroups[0]?.Instances.push({
+      InstanceId: instanceId,
+      LifecycleState: 'Terminating',
+      HealthStatus: 'Unhealthy',
+    });
+    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolvesOnce(group(4, 4)).resolvesOnce(withOld).resolves(group(4, 4));
+    aws.autoScaling.on(SetInstanceHealthCommand).resolves({});
+    aws.cloudWatch.on(DescribeAlarmsCommand).resolves(alarmIs('OK'));
+    const incident = incidentFrom('sns-alarm-status-check');
+
+    const run = await workflow.run(incident, { executionName: incident.id });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(aws.autoScaling).toHaveReceivedCommandWith(SetInstanceHealthCommand, {
+      InstanceId: instanceId,
+      HealthStatus: 'Unhealthy',
+      ShouldRespectGracePeriod: false,
+    });
+    expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
+    expect(run.output).toMatchObject({ record: { outcome: 'succeeded', rule: 'instance-status-check-replace' } });
+  });
+
+  it('rolls back a bad deployment by redeploying the last good revision and waits for it', async () => {
+    const good = { revisionType: 'S3', s3Location: { bucket: 'artifacts', key: 'web-1.4.1.zip', bundleType: 'zip' } };
+    const bad = { revisionType: 'S3', s3Location: { bucket: 'artifacts', key: 'web-1.5.0.zip', bundleType: 'zip' } };
+    aws.codeDeploy.on(GetDeploymentGroupCommand).resolves({
+      deploymentGroupInfo: { lastAttemptedDeployment: { deploymentId: 'd-BAD000002', status: 'Succeeded' } },
+    } as never);
+    aws.codeDeploy
+      .on(GetDeploymentCommand, { deploymentId: 'd-BAD000002' })
+      .resolves({ deploymentInfo: { deploymentId: 'd-BAD000002', status: 'Succeeded', createTime: new Date('2026-11-23T10:00:00Z'), revision: bad } } as never);
+    aws.codeDeploy.on(ListDeploymentsCommand).resolves({ deployments: ['d-BAD000002', 'd-GOOD00001', 'd-OLD000000'] });
+    aws.codeDeploy.on(BatchGetDeploymentsCommand).resolves({
+      deploymentsInfo: [
+        { deploymentId: 'd-OLD000000', status: 'Succeeded', createTime: new Date('2026-11-01T10:00:00Z'), revision: bad },
+        { deploymentId: 'd-GOOD00001', status: 'Succeeded', createTime: new Date('2026-11-20T10:00:00Z'), revision: good },
+      ],
+    } as never);
+    aws.codeDeploy.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-NEW000003' });
+    aws.codeDeploy
+      .on(GetDeploymentCommand, { deploymentId: 'd-NEW000003' })
+      .resolvesOnce({ deploymentInfo: { deploymentId: 'd-NEW000003', status: 'InProgress' } } as never)
+      .resolves({ deploymentInfo: { deploymentId: 'd-NEW000003', status: 'Succeeded' } } as never);
+    aws.cloudWatch.on(DescribeAlarmsCommand).resolves(alarmIs('OK'));
+    const incident = incidentFrom('sns-alarm-error-rate');
+
+    const run = await workflow.run(incident, { executionName: incident.id });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(aws.codeDeploy).toHaveReceivedCommandTimes(CreateDeploymentCommand, 1);
+    expect(aws.codeDeploy).toHaveReceivedCommandWith(CreateDeploymentCommand, {
+      applicationName: 'web-app',
+      deploymentGroupName: 'web-prod',
+      revision: good,
+    });
+    expect(run.output).toMatchObject({ progress: { detail: 'deployment d-NEW000003 Succeeded' }, record: { outcome: 'succeeded', rule: 'error-rate-rollback' } });
+  });
+
+  it('runs an SSM Automation runbook with an idempotency token and waits for it to finish', async () => {
+    aws.ssm.on(StartAutomationExecutionCommand).resolves({ AutomationExecutionId: 'auto-123' });
+    aws.ssm
+      .on(GetAutomationExecutionCommand)
+      .resolvesOnce({ AutomationExecution: { AutomationExecutionStatus: 'InProgress' } })
+      .resolves({ AutomationExecution: { AutomationExecutionStatus: 'Success' } });
+    aws.cloudWatch.on(DescribeAlarmsCommand).resolves(alarmIs('OK'));
+    const input = loadEvent<{ incident: unknown }>('automation-start').incident;
+
+    const run = await workflow.run(input, { executionName: 'alarm-system-status' });
+
+    expect(run.status).toBe('SUCCEEDED');
+    const start = aws.ssm.commandCalls(StartAutomationExecutionCommand)[0]?.args[0].input;
+    expect(start).toMatchObject({
+      DocumentName: 'AWS-RestartEC2Instance',
+      Parameters: { InstanceId: ['i-0abc123def4567890'], AutomationAssumeRole: [process.env.AUTOMATION_ROLE_ARN] },
+    });
+    expect(start?.ClientToken).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(run.output).toMatchObject({ record: { outcome: 'succeeded', rule: 'system-status-check-restart' } });
+  });
+
+  it('notifies a human about a failed CodeDeploy deployment', async () => {
+    const incident = incidentFrom('eventbridge-codedeploy-failure');
+
+    const run = await workflow.run(incident, { executionName: incident.id });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Choose Action', 'Notify Operator', 'Operator Notified']);
+    expect(aws.sns).toHaveReceivedCommandWith(PublishCommand, {
+      TopicArn: process.env.NOTIFICATION_TOPIC_ARN,
+      MessageAttributes: { severity: { DataType: 'String', StringValue: 'critical' }, outcome: { DataType: 'String', StringValue: 'notified' } },
+    });
+  });
+
+  it('catches a failed action, records it and notifies, then fails the execution with the action error', async () => {
+    aws.ssm.on(StartAutomationExecutionCommand).resolves({ AutomationExecutionId: 'auto-456' });
+    aws.ssm.on(GetAutomationExecutionCommand).resolves({
+      AutomationExecution: { AutomationExecutionStatus: 'Failed', FailureMessage: 'Step stopInstances failed' },
+    });
+    const input = loadEvent<{ incident: unknown }>('automation-start').incident;
+
+    const run = await workflow.run(input, { executionName: 'alarm-system-status-fails' });
+
+    expect(run.status).toBe('FAILED');
+    expect(run.error?.Error).toBe('ActionFailedError');
+    expect(run.states.slice(-2)).toEqual(['Record Failure', 'Remediation Failed']);
+    expect(publishedSubjects()[0]).toMatch(/^\[SelfHealing\] FAILED run AWS-RestartEC2Instance/);
+    const message = aws.sns.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '';
+    expect(message).toContain('Step stopInstances failed');
+  });
+
+  it('escalates when the action completes but the alarm never returns to OK', async () => {
+    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolvesOnce(group(4, 4)).resolves(group(6, 6));
+    aws.autoScaling.on(SetDesiredCapacityCommand).resolves({});
+    aws.cloudWatch.on(DescribeAlarmsCommand).resolves(alarmIs('ALARM'));
+    const incident = incidentFrom('sns-alarm-cpu-high');
+
+    const run = await workflow.run(incident, { executionName: incident.id });
+
+    expect(run.status).toBe('FAILED');
+    expect(run.error?.Error).toBe('RecoveryNotVerified');
+    // high-cpu-scale-out verifies every 60 s for 900 s: 15 looks, then a human.
+    expect(run.states.filter((s) => s === 'Verify Recovery')).toHaveLength(15);
+    expect(publishedSubjects()).toEqual(['[SelfHealing] NOT RECOVERED after scale out web-asg by 2 (cap 20): web-cpu-high']);
+  });
+
+  it('fails the remediation when the action never finishes within its progress timeout', async () => {
+    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolvesOnce(group(4, 4)).resolves(group(6, 4));
+    aws.autoScaling.on(SetDesiredCapacityCommand).resolves({});
+    const incident = incidentFrom('sns-alarm-cpu-high');
+
+    const run = await workflow.run(incident, { executionName: incident.id });
+
+    expect(run.status).toBe('FAILED');
+    expect(run.error?.Error).toBe('ProgressTimeout');
+    expect(run.states.filter((s) => s === 'Check Progress')).toHaveLength(20); // 600 s / 30 s
+  });
+
+  it('retries a throttled AWS call and a throttled Lambda invocation, acting exactly once', async () => {
+    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolvesOnce(group(4, 4)).resolves(group(6, 6));
+    aws.autoScaling.on(SetDesiredCapacityCommand).rejectsOnce(awsError('Throttling', 400, 'Rate exceeded')).resolves({});
+    aws.cloudWatch.on(DescribeAlarmsCommand).resolves(alarmIs('OK'));
+    let planCalls = 0;
+    const throttledOnce = new LocalWorkflow({
+      ...FUNCTION_HANDLERS,
+      PlanFunction: (async (event: never, context) => {
+        planCalls += 1;
+        if (planCalls === 1) throw Object.assign(new Error('Rate Exceeded.'), { name: 'Lambda.TooManyRequestsException' });
+        return (FUNCTION_HANDLERS.PlanFunction as LambdaHandler)(event, context);
+      }) as LambdaHandler,
+    });
+    const incident = incidentFrom('sns-alarm-cpu-high');
+
+    const run = await throttledOnce.run(incident, { executionName: incident.id });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.retries).toEqual([
+      { state: 'Plan Remediation', attempt: 1 },
+      { state: 'Apply Auto Scaling Action', attempt: 1 },
+    ]);
+    // Two attempts reached AWS (one throttled), one capacity change: both ask for the same absolute 6.
+    expect(aws.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 2);
+    for (const call of aws.autoScaling.commandCalls(SetDesiredCapacityCommand)) {
+      expect(call.args[0].input.DesiredCapacity).toBe(6);
+    }
+  });
+
+  it('walks a dry-run manual execution through every step without a mutating call', async () => {
+    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves(group(4, 4));
+    const request = loadEvent('manual-execution');
+
+    const run = await workflow.run(request, { executionName: 'manual-prescale-web-asg' });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.states).toEqual([
+      'Plan Remediation',
+      'Should Act?',
+      'Choose Action',
+      'Prepare Auto Scaling Action',
+      'Is Auto Scaling Change Needed?',
+      'Apply Auto Scaling Action',
+      'Check Progress',
+      'Is Action Complete?',
+      'Verify Recovery',
+      'Is Recovered?',
+      'Record Success',
+      'Remediated',
+    ]);
+    expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
+    expect(aws.autoScaling).not.toHaveReceivedCommand(SetInstanceHealthCommand);
+    expect(run.output).toMatchObject({
+      incident: { id: 'manual-prescale-web-asg', source: 'manual' },
+      plan: { dryRun: true, dryRunSources: ['incident'], actionSource: 'manual' },
+      applied: {
+        applied: false,
+        description: 'Dry run: would set web-asg desired capacity 4 → 6',
+        call: { operation: 'AutoScaling.SetDesiredCapacity', input: { AutoScalingGroupName: 'web-asg', DesiredCapacity: 6 } },
+      },
+      record: { outcome: 'succeeded', dryRun: true },
+    });
+  });
+
+  it('skips and pages when the group is already at its cap', async () => {
+    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves(group(10, 10));
+    const incident = incidentFrom('sns-alarm-cpu-high');
+
+    const run = await workflow.run(incident, { executionName: incident.id });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.states.slice(-3)).toEqual(['Is Auto Scaling Change Needed?', 'Record Skip', 'Skipped']);
+    expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
+    expect(publishedSubjects()).toEqual(['[SelfHealing] SKIPPED (AtCapacityLimit): web-cpu-high']);
+  });
+});
