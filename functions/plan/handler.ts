@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { booleanEnv } from '../shared/env';
 import { InvalidInputError } from '../shared/errors';
 import { describeIssues } from '../shared/inbound/format';
-import { type Incident, IncidentSchema, TargetSchema } from '../shared/incident';
+import { type Incident, IncidentSchema } from '../shared/incident';
+import { type ManualRequest, ManualRequestSchema } from '../shared/manual';
 import { workflowTask } from '../shared/middleware';
-import { ActionSchema } from '../shared/policy/actions';
 import { planRemediation } from '../shared/policy/engine';
 import { loadDefaultPolicy } from '../shared/policy/load';
 import { logger, metrics } from '../shared/powertools';
@@ -14,18 +14,6 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 // Loaded and validated once per container: a bad policy fails the deployment's first call loudly.
 const policy = loadDefaultPolicy();
 const stackDryRun = booleanEnv('DRY_RUN');
-
-/** What an operator passes to a manual execution (see README "Manual executions"). */
-export const ManualRequestSchema = z
-  .object({
-    action: ActionSchema,
-    reason: z.string().min(1).describe('Why the operator started this: kept in the audit trail'),
-    requestedBy: z.string().optional(),
-    dryRun: z.boolean().default(false),
-    target: TargetSchema.optional(),
-  })
-  .strict();
-export type ManualRequest = z.infer<typeof ManualRequestSchema>;
 
 export const PlanTaskInputSchema = z.object({
   input: z.unknown(),

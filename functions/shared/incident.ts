@@ -86,6 +86,7 @@ export function executionName(kind: string, readable: string, dedupeKey: string)
   const room = MAX_EXECUTION_NAME - kind.length - HASH_LENGTH - 2;
   const slug = readable
     .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
     .replace(/[^A-Za-z0-9_-]+/g, '-')
     .replace(/-{2,}/g, '-')
     .replace(/^[-_]+|[-_]+$/g, '')

@@ -1,0 +1,210 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import type { Incident } from '../../functions/shared/incident';
+import { actionFromAlarmTags, planRemediation } from '../../functions/shared/policy/engine';
+import { loadDefaultPolicy, loadPolicy } from '../../functions/shared/policy/load';
+import { renderTemplate } from '../../functions/shared/policy/template';
+import { jsonSchemas, serialise } from '../../scripts/json-schemas';
+import { incidentFrom } from '../helpers/incidents';
+
+const policy = loadDefaultPolicy();
+const now = new Date('2026-11-23T10:15:33.000Z');
+const plan = (incident: Incident, stackDryRun = false) => planRemediation(incident, policy, { stackDryRun, now });
+
+function withTags(incident: Incident, tags: Record<string, string>): Incident {
+  if (!incident.alarm) throw new Error('not an alarm incident');
+  return { ...incident, alarm: { ...incident.alarm, tags } };
+}
+
+describe('default remediation policy', () => {
+  it('validates, and its committed JSON Schemas match the zod schemas', () => {
+    expect(policy.rules.length).toBeGreaterThanOrEqual(7);
+    for (const [path, schema] of Object.entries(jsonSchemas())) {
+      expect(readFileSync(join(import.meta.dirname, '..', '..', path), 'utf8')).toBe(serialise(schema));
+    }
+  });
+
+  it('scales out an Auto Scaling group on high CPU, by a step within a cap', () => {
+    const result = plan(incidentFrom('sns-alarm-cpu-high'));
+
+    expect(result).toMatchObject({
+      decision: 'act',
+      rule: 'high-cpu-scale-out',
+      actionSource: 'rule',
+      action: { type: 'scale-out', autoScalingGroupName: 'web-asg', step: 2, maxCapacity: 20 },
+      dryRun: false,
+      progress: { intervalSeconds: 30, maxPolls: 20 },
+      verify: { enabled: true, intervalSeconds: 60, maxPolls: 15 },
+    });
+    expect(result.explanation).toContain('Action: scale out web-asg by 2 (cap 20).');
+  });
+
+  it('replaces an instance whose instance status check failed', () => {
+    expect(plan(incidentFrom('sns-alarm-status-check'))).toMatchObject({
+      rule: 'instance-status-check-replace',
+      action: { type: 'replace-instance', instanceId: 'i-0abc123def4567890' },
+    });
+  });
+
+  it('restarts an instance whose system status check failed with AWS-RestartEC2Instance', () => {
+    const incident = incidentFrom('sns-alarm-status-check');
+    const system = { ...incident, alarm: { ...incident.alarm!, metricName: 'StatusCheckFailed_System' } };
+
+    expect(plan(system)).toMatchObject({
+      rule: 'system-status-check-restart',
+      action: { type: 'run-automation', documentName: 'AWS-RestartEC2Instance', parameters: { InstanceId: ['i-0abc123def4567890'] } },
+    });
+  });
+
+  it('rolls back a CodeDeploy-managed service whose error rate is up, also for a metric-math alarm', () => {
+    for (const fixture of ['sns-alarm-error-rate', 'sns-alarm-metric-math']) {
+      expect(plan(incidentFrom(fixture))).toMatchObject({
+        rule: 'error-rate-rollback',
+        action: { type: 'rollback-deployment', application: 'web-app', deploymentGroup: 'web-prod' },
+      });
+    }
+  });
+
+  it('notifies a human about a failed deployment and about launch failures', () => {
+    expect(plan(incidentFrom('eventbridge-codedeploy-failure'))).toMatchObject({
+      rule: 'deployment-failure-notify',
+      action: { type: 'notify', severity: 'critical' },
+      verify: { enabled: false },
+    });
+    expect(plan(incidentFrom('eventbridge-asg-launch-unsuccessful'))).toMatchObject({ rule: 'launch-failure-notify', action: { type: 'notify' } });
+  });
+
+  it('has the Auto Scaling group replace a stopped instance', () => {
+    expect(plan(incidentFrom('eventbridge-ec2-stopped'))).toMatchObject({
+      rule: 'stopped-instance-replace',
+      action: { type: 'replace-instance', instanceId: 'i-0abc123def4567890' },
+      verify: { enabled: false },
+    });
+  });
+
+  it('skips what no rule covers, without paging anyone', () => {
+    expect(plan(incidentFrom('sns-alarm-composite'))).toMatchObject({ decision: 'skip', reason: 'NoMatchingRule', notifyOnSkip: false });
+    expect(plan(incidentFrom('eventbridge-ec2-terminated'))).toMatchObject({ decision: 'skip', reason: 'NoMatchingRule' });
+  });
+
+  it('skips an alarm that is not in ALARM (a manual re-run of an OK transition)', () => {
+    const incident = incidentFrom('sns-alarm-ok');
+
+    expect(plan(incident)).toMatchObject({ decision: 'skip', reason: 'NotInAlarm' });
+  });
+
+  it('lets alarm tags choose the action, target and step, within the rule limits', () => {
+    expect(plan(incidentFrom('sns-alarm-tagged'))).toMatchObject({
+      decision: 'act',
+      rule: 'alarm-tag-opt-in',
+      actionSource: 'alarm-tags',
+      action: { type: 'scale-out', autoScalingGroupName: 'api-workers-asg', step: 3, maxCapacity: 20 },
+    });
+  });
+
+  it('refuses tags that ask for too much or make no sense, and pages about it', () => {
+    const tagged = incidentFrom('sns-alarm-tagged');
+
+    expect(plan(withTags(tagged, { 'selfhealing:action': 'scale-out', 'selfhealing:step': '50' }))).toMatchObject({
+      decision: 'skip',
+      reason: 'InvalidAlarmTags',
+      notifyOnSkip: true,
+    });
+    expect(plan(withTags(tagged, { 'selfhealing:action': 'reboot-everything' }))).toMatchObject({ decision: 'skip', reason: 'InvalidAlarmTags' });
+    expect(plan(withTags(tagged, { 'selfhealing:action': 'run-automation' }))).toMatchObject({ decision: 'skip', reason: 'InvalidAlarmTags' });
+    expect(
+      actionFromAlarmTags({ 'selfhealing:action': 'scale-in' }, { allowedActions: ['scale-out'], maxStep: 2 }),
+    ).toMatchObject({ ok: false, reason: 'AlarmTagActionNotAllowed' });
+  });
+
+  it('builds a rollback and a runbook from tags', () => {
+    const tagged = incidentFrom('sns-alarm-tagged');
+
+    expect(plan(withTags(tagged, { 'selfhealing:action': 'rollback-deployment', 'selfhealing:target': 'api/api-prod' }))).toMatchObject({
+      action: { type: 'rollback-deployment', application: 'api', deploymentGroup: 'api-prod' },
+    });
+    expect(
+      plan(withTags(tagged, { 'selfhealing:action': 'run-automation', 'selfhealing:document': 'AWS-RestartEC2Instance', 'selfhealing:target': 'i-0123456789abcdef0' })),
+    ).toMatchObject({ action: { type: 'run-automation', documentName: 'AWS-RestartEC2Instance', parameters: { InstanceId: ['i-0123456789abcdef0'] } } });
+  });
+
+  it('skips and pages when a matched rule cannot resolve its target', () => {
+    const incident = incidentFrom('sns-alarm-cpu-high');
+    const noGroup = { ...incident, target: {} };
+
+    expect(plan(noGroup)).toMatchObject({ decision: 'skip', reason: 'TargetUnresolved', rule: 'high-cpu-scale-out', notifyOnSkip: true });
+    expect(plan(noGroup).explanation).toContain('Cannot resolve the target: no value for {{target.autoScalingGroupName}}.');
+  });
+
+  it('records every source of dry run', () => {
+    const incident = { ...incidentFrom('sns-alarm-cpu-high'), dryRun: true };
+
+    expect(plan(incident, true)).toMatchObject({ dryRun: true, dryRunSources: ['stack', 'incident'] });
+    expect(plan({ ...incident, dryRun: false })).toMatchObject({ dryRun: false, dryRunSources: [] });
+  });
+});
+
+describe('policy rules', () => {
+  const rule = (overrides: object) => ({ name: 'r', match: {}, action: { type: 'notify' }, ...overrides });
+
+  it('first match wins, and disabled rules are passed over', () => {
+    const custom = loadPolicy({
+      version: 1,
+      rules: [
+        rule({ name: 'off', enabled: false, match: { alarmName: { prefix: 'web-' } }, action: { type: 'scale-in' } }),
+        rule({ name: 'by-pattern', match: { alarmName: { pattern: '^web-.*-high$' }, namespace: ['AWS/EC2', 'AWS/ECS'] } }),
+        rule({ name: 'by-name', match: { alarmName: 'web-cpu-high' }, action: { type: 'scale-out' } }),
+      ],
+    });
+
+    expect(planRemediation(incidentFrom('sns-alarm-cpu-high'), custom, { stackDryRun: false, now }).rule).toBe('by-pattern');
+  });
+
+  it('matches dimensions and tags by value, by absence and by event fields', () => {
+    const custom = loadPolicy({
+      version: 1,
+      rules: [
+        rule({ name: 'tag-absent', match: { alarmTags: { team: { exists: false } }, dimensions: { AutoScalingGroupName: 'web-asg' } } }),
+        rule({ name: 'event-state', match: { event: { source: 'aws.ec2', state: ['stopped', 'terminated'] } } }),
+      ],
+    });
+    const options = { stackDryRun: false, now };
+
+    expect(planRemediation(incidentFrom('sns-alarm-cpu-high'), custom, options).rule).toBe('tag-absent');
+    expect(planRemediation(incidentFrom('eventbridge-alarm-state-change'), custom, options).decision).toBe('skip');
+    expect(planRemediation(incidentFrom('eventbridge-ec2-terminated'), custom, options).rule).toBe('event-state');
+  });
+
+  it('rejects a bad policy naming every offending field', () => {
+    let message = '';
+    try {
+      loadPolicy({
+        version: 1,
+        rules: [
+          rule({ name: 'Bad Name', match: { alarmName: { pattern: '([' } } }),
+          rule({ name: 'dup', action: { type: 'scale-sideways' } }),
+          rule({ name: 'dup', action: { type: 'scale-out', step: 0 }, match: { metric: 'CPU' } }),
+        ],
+      });
+    } catch (error) {
+      expect((error as Error).name).toBe('InvalidPolicyError');
+      message = (error as Error).message;
+    }
+    expect(message).toContain('rules.0.name: must be kebab-case');
+    expect(message).toContain('rules.0.match.alarmName.pattern: must be a valid regular expression');
+    expect(message).toContain('rules.1.action.type: Invalid discriminator value');
+    expect(message).toContain('rules.2.action.step: Too small: expected number to be >=1');
+    expect(message).toContain('rules.2.match: Unrecognized key: "metric"');
+    expect(() => loadPolicy({ version: 1, rules: [rule({ name: 'dup' }), rule({ name: 'dup' })] })).toThrow(/rules\.1\.name: duplicate rule name "dup"/);
+  });
+});
+
+describe('templates', () => {
+  it('fills placeholders from the incident and fails loudly on a missing value', () => {
+    const incident = incidentFrom('sns-alarm-cpu-high');
+
+    expect(renderTemplate('{{target.autoScalingGroupName}}-{{alarm.dimensions.AutoScalingGroupName}}', incident)).toBe('web-asg-web-asg');
+    expect(() => renderTemplate('{{target.instanceId}}', incident)).toThrow('no value for {{target.instanceId}}');
+  });
+});
