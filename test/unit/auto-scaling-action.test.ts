@@ -1,0 +1,125 @@
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import {
+  DescribeAutoScalingGroupsCommand,
+  DescribeAutoScalingInstancesCommand,
+  SetDesiredCapacityCommand,
+  SetInstanceHealthCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { computeDesiredCapacity } from '../../functions/auto-scaling-action/capacity';
+import { handler } from '../../functions/auto-scaling-action/handler';
+import { lambdaContext } from '../../local/lambda-context';
+import { aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
+import { loadEvent } from '../helpers/fixtures';
+
+const invoke = (event: unknown) => handler(event as never, lambdaContext('AutoScalingActionFunction')) as Promise<Record<string, unknown>>;
+const describeGroup = (desired: number, min = 2, max = 10) =>
+  ({ AutoScalingGroups: [{ AutoScalingGroupName: 'web-asg', MinSize: min, MaxSize: max, DesiredCapacity: desired }] }) as never;
+
+type Task = { plan: { dryRun: boolean; action: Record<string, unknown> }; prepared: Record<string, unknown> };
+
+beforeEach(() => resetAwsMocks());
+
+describe('computeDesiredCapacity', () => {
+  const out = { type: 'scale-out', autoScalingGroupName: 'g', step: 2 } as const;
+  const inn = { type: 'scale-in', autoScalingGroupName: 'g', step: 2 } as const;
+
+  it.each([
+    [out, { minSize: 2, maxSize: 10, desiredCapacity: 4 }, { desiredCapacity: 6 }],
+    [out, { minSize: 2, maxSize: 5, desiredCapacity: 4 }, { desiredCapacity: 5, limitedBy: 'MaxSize 5' }],
+    [{ ...out, maxCapacity: 5 }, { minSize: 2, maxSize: 10, desiredCapacity: 4 }, { desiredCapacity: 5, limitedBy: 'rule cap 5' }],
+    [out, { minSize: 3, maxSize: 10, desiredCapacity: 0 }, { desiredCapacity: 3 }],
+    [inn, { minSize: 2, maxSize: 10, desiredCapacity: 6 }, { desiredCapacity: 4 }],
+    [inn, { minSize: 2, maxSize: 10, desiredCapacity: 3 }, { desiredCapacity: 2, limitedBy: 'MinSize 2' }],
+    [{ ...inn, minCapacity: 5 }, { minSize: 2, maxSize: 10, desiredCapacity: 6 }, { desiredCapacity: 5, limitedBy: 'rule floor 5' }],
+  ])('%o on %o → %o', (action, group, expected) => {
+    expect(computeDesiredCapacity(action, group)).toEqual(expected);
+  });
+});
+
+describe('AutoScalingActionFunction', () => {
+  it('prepares an absolute desired capacity from the group as described', async () => {
+    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup(4));
+
+    const prepared = await invoke(loadEvent('auto-scaling-prepare'));
+
+    expect(aws.autoScaling).toHaveReceivedCommandWith(DescribeAutoScalingGroupsCommand, { AutoScalingGroupNames: ['web-asg'] });
+    expect(prepared).toEqual({
+      status: 'ready',
+      description: 'set web-asg desired capacity 4 → 6',
+      autoScalingGroupName: 'web-asg',
+      currentDesiredCapacity: 4,
+      desiredCapacity: 6,
+    });
+  });
+
+  it('prepares no change when the group is already at its limit', async () => {
+    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup(10));
+
+    expect(await invoke(loadEvent('auto-scaling-prepare'))).toMatchObject({ status: 'noop', reason: 'AtCapacityLimit' });
+  });
+
+  it('fails with TargetNotFoundError when the group does not exist', async () => {
+    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [] });
+
+    await expect(invoke(loadEvent('auto-scaling-prepare'))).rejects.toMatchObject({ name: 'TargetNotFoundError' });
+  });
+
+  it('applies exactly the prepared capacity with HonorCooldown false', async () => {
+    aws.autoScaling.on(SetDesiredCapacityCommand).resolves({});
+
+    const applied = await invoke(loadEvent('auto-scaling-apply'));
+
+    expect(aws.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
+    expect(aws.autoScaling).toHaveReceivedCommandWith(SetDesiredCapacityCommand, { AutoScalingGroupName: 'web-asg', DesiredCapacity: 6, HonorCooldown: false });
+    expect(aws.autoScaling).not.toHaveReceivedCommand(DescribeAutoScalingGroupsCommand);
+    expect(applied).toMatchObject({ applied: true, dryRun: false, watch: { kind: 'auto-scaling-group', autoScalingGroupName: 'web-asg', desiredCapacity: 6 } });
+  });
+
+  it('makes no call in a dry run and says what it would have done', async () => {
+    const task = loadEvent<Task>('auto-scaling-apply');
+    task.plan.dryRun = true;
+
+    const applied = await invoke(task);
+
+    expect(aws.autoScaling.calls()).toHaveLength(0);
+    expect(applied).toMatchObject({ applied: false, dryRun: true, description: 'Dry run: would set web-asg desired capacity 4 → 6', watch: { kind: 'none' } });
+  });
+
+  it.each([
+    ['Throttling', 400, 'AwsThrottledError'],
+    ['ScalingActivityInProgress', 400, 'ScalingActivityInProgress'],
+    ['InternalFailure', 500, 'AwsTransientError'],
+    ['ValidationError', 400, 'ValidationError'],
+  ])('maps %s from SetDesiredCapacity to %s for the state machine', async (name, status, expected) => {
+    aws.autoScaling.on(SetDesiredCapacityCommand).rejects(awsError(name, status));
+
+    await expect(invoke(loadEvent('auto-scaling-apply'))).rejects.toMatchObject({ name: expected });
+  });
+
+  it('replaces an instance of a group by marking it Unhealthy, ignoring the grace period', async () => {
+    aws.autoScaling.on(DescribeAutoScalingInstancesCommand).resolves({ AutoScalingInstances: [{ InstanceId: 'i-0abc123def4567890', AutoScalingGroupName: 'web-asg' }] } as never);
+    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup(4));
+    aws.autoScaling.on(SetInstanceHealthCommand).resolves({});
+    const task = loadEvent<Task & { operation: string }>('auto-scaling-prepare');
+    task.plan.action = { type: 'replace-instance', instanceId: 'i-0abc123def4567890' };
+
+    const prepared = await invoke(task);
+    const applied = await invoke({ ...task, operation: 'apply', prepared });
+
+    expect(prepared).toMatchObject({ status: 'ready', autoScalingGroupName: 'web-asg', desiredCapacity: 4, instanceId: 'i-0abc123def4567890' });
+    expect(aws.autoScaling).toHaveReceivedCommandWith(SetInstanceHealthCommand, { InstanceId: 'i-0abc123def4567890', HealthStatus: 'Unhealthy', ShouldRespectGracePeriod: false });
+    expect(applied).toMatchObject({ watch: { kind: 'auto-scaling-group', replacedInstanceId: 'i-0abc123def4567890', desiredCapacity: 4 } });
+  });
+
+  it('prepares no change for an instance no Auto Scaling group owns', async () => {
+    aws.autoScaling.on(DescribeAutoScalingInstancesCommand).resolves({ AutoScalingInstances: [] });
+    const task = loadEvent<Task>('auto-scaling-prepare');
+    task.plan.action = { type: 'replace-instance', instanceId: 'i-0abc123def4567890' };
+
+    expect(await invoke(task)).toMatchObject({ status: 'noop', reason: 'NotInAutoScalingGroup' });
+  });
+
+  it('rejects a state that does not match its input schema, naming the field', async () => {
+    await expect(invoke({ operation: 'apply', incident: {}, plan: {} })).rejects.toMatchObject({ name: 'ParseError' });
+  });
+});

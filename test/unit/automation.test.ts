@@ -1,0 +1,51 @@
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import { StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
+import { clientTokenFor, handler } from '../../functions/automation/handler';
+import { lambdaContext } from '../../local/lambda-context';
+import { aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
+import { loadEvent } from '../helpers/fixtures';
+
+const invoke = (event: unknown) => handler(event as never, lambdaContext('AutomationFunction')) as Promise<Record<string, unknown>>;
+
+beforeEach(() => resetAwsMocks());
+
+describe('AutomationFunction', () => {
+  it('starts the runbook with templated parameters, the automation role and a token derived from the incident', async () => {
+    aws.ssm.on(StartAutomationExecutionCommand).resolves({ AutomationExecutionId: 'exec-1' });
+    const task = loadEvent<{ incident: { id: string } }>('automation-start');
+
+    const applied = await invoke(task);
+    await invoke(task);
+
+    const calls = aws.ssm.commandCalls(StartAutomationExecutionCommand).map((c) => c.args[0].input);
+    expect(calls[0]).toEqual({
+      DocumentName: 'AWS-RestartEC2Instance',
+      Parameters: { InstanceId: ['i-0abc123def4567890'], AutomationAssumeRole: [process.env.AUTOMATION_ROLE_ARN] },
+      ClientToken: clientTokenFor(task.incident.id, 'AWS-RestartEC2Instance'),
+      Tags: [{ Key: 'selfhealing:incident', Value: task.incident.id }],
+    });
+    expect(calls[1]?.ClientToken).toBe(calls[0]?.ClientToken);
+    expect(applied).toMatchObject({ applied: true, watch: { kind: 'automation', executionId: 'exec-1' } });
+  });
+
+  it('derives distinct UUID-shaped tokens per incident', () => {
+    const a = clientTokenFor('alarm-a-1', 'AWS-RestartEC2Instance');
+
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(clientTokenFor('alarm-a-2', 'AWS-RestartEC2Instance')).not.toBe(a);
+  });
+
+  it('makes no call in a dry run', async () => {
+    const task = loadEvent<{ plan: { dryRun: boolean } }>('automation-start');
+    task.plan.dryRun = true;
+
+    expect(await invoke(task)).toMatchObject({ applied: false, dryRun: true, call: { operation: 'SSM.StartAutomationExecution' } });
+    expect(aws.ssm.calls()).toHaveLength(0);
+  });
+
+  it('fails with TargetNotFoundError for a document that does not exist', async () => {
+    aws.ssm.on(StartAutomationExecutionCommand).rejects(awsError('AutomationDefinitionNotFoundException'));
+
+    await expect(invoke(loadEvent('automation-start'))).rejects.toMatchObject({ name: 'TargetNotFoundError' });
+  });
+});

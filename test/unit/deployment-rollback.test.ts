@@ -1,0 +1,123 @@
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import {
+  BatchGetDeploymentsCommand,
+  CreateDeploymentCommand,
+  GetDeploymentCommand,
+  GetDeploymentGroupCommand,
+  ListDeploymentsCommand,
+  StopDeploymentCommand,
+} from '@aws-sdk/client-codedeploy';
+import { handler } from '../../functions/deployment-rollback/handler';
+import { lambdaContext } from '../../local/lambda-context';
+import { aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
+import { loadEvent } from '../helpers/fixtures';
+
+const invoke = (event: unknown) => handler(event as never, lambdaContext('DeploymentRollbackFunction')) as Promise<Record<string, unknown>>;
+const good = { revisionType: 'S3', s3Location: { bucket: 'artifacts', key: 'web-1.4.1.zip', bundleType: 'zip' } };
+const bad = { revisionType: 'S3', s3Location: { bucket: 'artifacts', key: 'web-1.5.0.zip', bundleType: 'zip' } };
+
+function groupWithLatest(deploymentId: string, lastSuccessful?: string) {
+  aws.codeDeploy.on(GetDeploymentGroupCommand).resolves({
+    deploymentGroupInfo: {
+      lastAttemptedDeployment: { deploymentId },
+      ...(lastSuccessful ? { lastSuccessfulDeployment: { deploymentId: lastSuccessful } } : {}),
+    },
+  } as never);
+}
+const deployment = (deploymentId: string, status: string, created: string, revision: object = bad, extra: object = {}) =>
+  aws.codeDeploy.on(GetDeploymentCommand, { deploymentId }).resolves({ deploymentInfo: { deploymentId, status, createTime: new Date(created), revision, ...extra } } as never);
+
+beforeEach(() => resetAwsMocks());
+
+describe('DeploymentRollbackFunction', () => {
+  it('stops a deployment still in progress and lets CodeDeploy roll back', async () => {
+    groupWithLatest('d-RUNNING01');
+    deployment('d-RUNNING01', 'InProgress', '2026-11-23T10:00:00Z');
+
+    const prepared = await invoke(loadEvent('deployment-rollback-prepare'));
+    const applied = await invoke({ ...loadEvent<object>('deployment-rollback-apply'), prepared });
+
+    expect(prepared).toMatchObject({ mode: 'stop', deploymentId: 'd-RUNNING01' });
+    expect(aws.codeDeploy).toHaveReceivedCommandWith(StopDeploymentCommand, { deploymentId: 'd-RUNNING01', autoRollbackEnabled: true });
+    expect(applied).toMatchObject({ applied: true, watch: { kind: 'deployment', deploymentId: 'd-RUNNING01' } });
+  });
+
+  it('accepts a stop retried after it went through', async () => {
+    aws.codeDeploy.on(StopDeploymentCommand).rejects(awsError('DeploymentAlreadyCompletedException'));
+    const prepared = { mode: 'stop', application: 'web-app', deploymentGroup: 'web-prod', deploymentId: 'd-RUNNING01', description: 'stop' };
+
+    const applied = await invoke({ ...loadEvent<object>('deployment-rollback-apply'), prepared });
+
+    expect(applied).toMatchObject({ applied: true, watch: { kind: 'deployment', deploymentId: 'd-RUNNING01' } });
+  });
+
+  it('redeploys the newest earlier successful revision when the bad one already succeeded', async () => {
+    groupWithLatest('d-BAD000002');
+    deployment('d-BAD000002', 'Succeeded', '2026-11-23T10:00:00Z');
+    aws.codeDeploy.on(ListDeploymentsCommand).resolves({ deployments: ['d-BAD000002', 'd-SAME00000', 'd-GOOD00001', 'd-OLDER0000'] });
+    aws.codeDeploy.on(BatchGetDeploymentsCommand).resolves({
+      deploymentsInfo: [
+        { deploymentId: 'd-SAME00000', createTime: new Date('2026-11-22T10:00:00Z'), revision: bad },
+        { deploymentId: 'd-GOOD00001', createTime: new Date('2026-11-20T10:00:00Z'), revision: good },
+        { deploymentId: 'd-OLDER0000', createTime: new Date('2026-11-01T10:00:00Z'), revision: { ...good, s3Location: { ...good.s3Location, key: 'web-1.3.0.zip' } } },
+      ],
+    } as never);
+
+    const prepared = await invoke(loadEvent('deployment-rollback-prepare'));
+
+    expect(aws.codeDeploy).toHaveReceivedCommandWith(ListDeploymentsCommand, { applicationName: 'web-app', deploymentGroupName: 'web-prod', includeOnlyStatuses: ['Succeeded'] });
+    expect(prepared).toMatchObject({ mode: 'redeploy', badDeploymentId: 'd-BAD000002', goodDeploymentId: 'd-GOOD00001', revision: good });
+  });
+
+  it('redeploys the last successful revision after a failed deployment', async () => {
+    groupWithLatest('d-FAILED002', 'd-GOOD00001');
+    deployment('d-FAILED002', 'Failed', '2026-11-23T10:00:00Z');
+    deployment('d-GOOD00001', 'Succeeded', '2026-11-20T10:00:00Z', good);
+
+    expect(await invoke(loadEvent('deployment-rollback-prepare'))).toMatchObject({ mode: 'redeploy', goodDeploymentId: 'd-GOOD00001', revision: good });
+  });
+
+  it('fails with NoRollbackTargetError when there is nothing earlier to go back to', async () => {
+    groupWithLatest('d-FIRST0001');
+    deployment('d-FIRST0001', 'Succeeded', '2026-11-23T10:00:00Z');
+    aws.codeDeploy.on(ListDeploymentsCommand).resolves({ deployments: ['d-FIRST0001'] });
+
+    await expect(invoke(loadEvent('deployment-rollback-prepare'))).rejects.toMatchObject({ name: 'NoRollbackTargetError' });
+  });
+
+  it('creates the rollback deployment once, and finds it again on a retry instead of creating another', async () => {
+    groupWithLatest('d-BAD000002');
+    aws.codeDeploy.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-NEW000003' });
+    const task = loadEvent<{ incident: { id: string } }>('deployment-rollback-apply');
+
+    const first = await invoke(task);
+    const description = aws.codeDeploy.commandCalls(CreateDeploymentCommand)[0]?.args[0].input.description;
+    groupWithLatest('d-NEW000003');
+    deployment('d-NEW000003', 'InProgress', '2026-11-23T10:20:00Z', good, { description });
+    const retry = await invoke(task);
+
+    expect(aws.codeDeploy).toHaveReceivedCommandTimes(CreateDeploymentCommand, 1);
+    expect(aws.codeDeploy).toHaveReceivedCommandWith(CreateDeploymentCommand, {
+      applicationName: 'web-app',
+      deploymentGroupName: 'web-prod',
+      revision: { revisionType: 'S3', s3Location: { bucket: 'web-app-artifacts', key: 'web-app/1.4.1.zip', bundleType: 'zip' } },
+    });
+    expect(description).toContain(task.incident.id);
+    expect(first).toMatchObject({ watch: { deploymentId: 'd-NEW000003' } });
+    expect(retry).toMatchObject({ watch: { deploymentId: 'd-NEW000003' } });
+  });
+
+  it('makes no call in a dry run', async () => {
+    const task = loadEvent<{ plan: { dryRun: boolean } }>('deployment-rollback-apply');
+    task.plan.dryRun = true;
+
+    expect(await invoke(task)).toMatchObject({ applied: false, call: { operation: 'CodeDeploy.CreateDeployment' } });
+    expect(aws.codeDeploy.calls()).toHaveLength(0);
+  });
+
+  it('fails with TargetNotFoundError for an unknown deployment group', async () => {
+    aws.codeDeploy.on(GetDeploymentGroupCommand).rejects(awsError('DeploymentGroupDoesNotExistException'));
+
+    await expect(invoke(loadEvent('deployment-rollback-prepare'))).rejects.toMatchObject({ name: 'TargetNotFoundError' });
+  });
+});

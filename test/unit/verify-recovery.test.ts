@@ -1,0 +1,49 @@
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { handler } from '../../functions/verify-recovery/handler';
+import { lambdaContext } from '../../local/lambda-context';
+import { aws, resetAwsMocks } from '../helpers/aws-mocks';
+import { loadEvent } from '../helpers/fixtures';
+
+const invoke = (event: unknown) => handler(event as never, lambdaContext('VerifyRecoveryFunction')) as Promise<Record<string, unknown>>;
+type State = { plan: { dryRun: boolean; verify: { enabled: boolean } }; verification?: object };
+
+beforeEach(() => resetAwsMocks());
+
+describe('VerifyRecoveryFunction', () => {
+  it('reports recovery when the triggering alarm is OK, with the time it turned OK', async () => {
+    aws.cloudWatch.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [{ AlarmName: 'web-cpu-high', StateValue: 'OK', StateUpdatedTimestamp: new Date('2026-11-23T10:20:00Z') }],
+    });
+
+    const verification = await invoke(loadEvent('verify-recovery'));
+
+    expect(aws.cloudWatch).toHaveReceivedCommandWith(DescribeAlarmsCommand, { AlarmNames: ['web-cpu-high'], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] });
+    expect(verification).toEqual({ status: 'recovered', attempt: 1, detail: 'web-cpu-high is OK', alarmState: 'OK', recoveredAt: '2026-11-23T10:20:00.000Z' });
+  });
+
+  it('counts attempts while the alarm is still in ALARM', async () => {
+    aws.cloudWatch.on(DescribeAlarmsCommand).resolves({ CompositeAlarms: [{ AlarmName: 'web-cpu-high', StateValue: 'ALARM' }] });
+
+    const verification = await invoke({ ...loadEvent<State>('verify-recovery'), verification: { status: 'pending', attempt: 4, detail: '' } });
+
+    expect(verification).toMatchObject({ status: 'pending', attempt: 5, detail: 'web-cpu-high is still ALARM' });
+  });
+
+  it('fails with TargetNotFoundError when the alarm was deleted', async () => {
+    aws.cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [], CompositeAlarms: [] });
+
+    await expect(invoke(loadEvent('verify-recovery'))).rejects.toMatchObject({ name: 'TargetNotFoundError' });
+  });
+
+  it('does not look at the alarm after a dry run or when the rule turns verification off', async () => {
+    const dry = loadEvent<State>('verify-recovery');
+    dry.plan.dryRun = true;
+    const off = loadEvent<State>('verify-recovery');
+    off.plan.verify.enabled = false;
+
+    expect(await invoke(dry)).toMatchObject({ status: 'skipped' });
+    expect(await invoke(off)).toMatchObject({ status: 'not-applicable' });
+    expect(aws.cloudWatch.calls()).toHaveLength(0);
+  });
+});
