@@ -11,13 +11,13 @@ import type { LambdaHandler } from './workflow';
 
 /** Every function of template.yaml by logical id (a template test keeps this list complete). */
 export const FUNCTION_HANDLERS: Record<string, LambdaHandler> = {
-  AlarmIngestFunction: alarmIngest as LambdaHandler,
-  EventIngestFunction: eventIngest as LambdaHandler,
-  PlanFunction: plan as LambdaHandler,
-  AutoScalingActionFunction: autoScalingAction as LambdaHandler,
-  DeploymentRollbackFunction: deploymentRollback as LambdaHandler,
-  AutomationFunction: automation as LambdaHandler,
-  CheckProgressFunction: checkProgress as LambdaHandler,
-  VerifyRecoveryFunction: verifyRecovery as LambdaHandler,
-  RecordOutcomeFunction: recordOutcome as LambdaHandler,
+  AlarmIngestFunction: alarmIngest,
+  EventIngestFunction: eventIngest,
+  PlanFunction: plan,
+  AutoScalingActionFunction: autoScalingAction,
+  DeploymentRollbackFunction: deploymentRollback,
+  AutomationFunction: automation,
+  CheckProgressFunction: checkProgress,
+  VerifyRecoveryFunction: verifyRecovery,
+  RecordOutcomeFunction: recordOutcome,
 };

@@ -116,7 +116,7 @@ export class LocalWorkflow {
     });
     const events: EventLog[] = [];
     const collecting = (async () => {
-      for await (const event of execution.eventLogs) events.push(event as EventLog);
+      for await (const event of execution.eventLogs) events.push(event);
     })();
     let result: WorkflowRun;
     try {

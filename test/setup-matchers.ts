@@ -4,4 +4,4 @@ import 'aws-sdk-client-mock-jest';
 // Tests that assert on metrics capture them with test/helpers/emf.ts, which spies over this.
 const write = process.stdout.write.bind(process.stdout);
 process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) =>
-  chunk.toString().startsWith('{"_aws"') ? true : write(chunk, ...rest)) as typeof process.stdout.write;
+  chunk.toString().startsWith('{"_aws"') ? true : write(chunk, ...rest));

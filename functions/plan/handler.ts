@@ -52,7 +52,7 @@ export function toIncident(task: PlanTaskInput): Incident {
   return incident.data;
 }
 
-export async function planTask(task: PlanTaskInput): Promise<PlannedState> {
+export function planTask(task: PlanTaskInput): PlannedState {
   const incident = toIncident(task);
   logger.appendKeys({ incidentId: incident.id });
   const plan = planRemediation(incident, policy, { stackDryRun, now: new Date() });
@@ -61,4 +61,4 @@ export async function planTask(task: PlanTaskInput): Promise<PlannedState> {
   return { incident, plan };
 }
 
-export const handler = workflowTask(PlanTaskInputSchema, planTask);
+export const handler = workflowTask(PlanTaskInputSchema, (task) => Promise.resolve(planTask(task)));

@@ -58,7 +58,7 @@ beforeEach(() => {
 
 describe('remediation.asl.json', () => {
   it('is valid ASL once its substitutions are applied', () => {
-    const result = validateAsl(substitutedDefinition() as never);
+    const result = validateAsl(substitutedDefinition());
     expect(result.errorsText()).toBe('');
     expect(result.isValid).toBe(true);
   });
@@ -257,7 +257,7 @@ describe('remediation.asl.json', () => {
         planCalls += 1;
         if (planCalls === 1) throw Object.assign(new Error('Rate Exceeded.'), { name: 'Lambda.TooManyRequestsException' });
         return (FUNCTION_HANDLERS.PlanFunction as LambdaHandler)(event, context);
-      }) as LambdaHandler,
+      }),
     });
     const incident = incidentFrom('sns-alarm-cpu-high');
 

@@ -22,7 +22,7 @@ function groupWithLatest(deploymentId: string, lastSuccessful?: string) {
       lastAttemptedDeployment: { deploymentId },
       ...(lastSuccessful ? { lastSuccessfulDeployment: { deploymentId: lastSuccessful } } : {}),
     },
-  } as never);
+  });
 }
 const deployment = (deploymentId: string, status: string, created: string, revision: object = bad, extra: object = {}) =>
   aws.codeDeploy.on(GetDeploymentCommand, { deploymentId }).resolves({ deploymentInfo: { deploymentId, status, createTime: new Date(created), revision, ...extra } } as never);

@@ -8,8 +8,7 @@ import { captureMetrics } from '../helpers/emf';
 import { loadEvent } from '../helpers/fixtures';
 import { incidentFrom } from '../helpers/incidents';
 
-type Response = Awaited<ReturnType<typeof handler>>;
-const invoke = (event: unknown) => handler(event as never, lambdaContext('EventIngestFunction')) as Promise<Response>;
+const invoke = (event: unknown) => handler(event, lambdaContext('EventIngestFunction'));
 
 beforeEach(() => {
   resetAwsMocks();

@@ -7,7 +7,7 @@ import { aws, resetAwsMocks } from '../helpers/aws-mocks';
 import { captureMetrics } from '../helpers/emf';
 import { loadEvent } from '../helpers/fixtures';
 
-const invoke = (event: unknown) => handler(event as never, lambdaContext('RecordOutcomeFunction')) as Promise<Record<string, unknown>>;
+const invoke = (event: unknown) => handler(event as never, lambdaContext('RecordOutcomeFunction'));
 type RecordEvent = { outcome: string; state: Record<string, unknown> };
 
 function succeededState() {

@@ -32,12 +32,6 @@ const SnsAlarmRecordSchema = SnsRecordSchema.extend({
   Sns: SnsRecordSchema.shape.Sns.extend({ Message: JSONStringified(SnsAlarmMessageSchema) }),
 });
 
-function describeMetric(identity: MetricIdentity): string {
-  if (identity.type === 'composite') return 'composite';
-  const dims = Object.entries(identity.dimensions).map(([k, v]) => `${k}=${v}`).join(',');
-  return [identity.namespace, identity.metricName, dims].filter(Boolean).join(' ');
-}
-
 function alarmIncident(
   alarm: AlarmInfo,
   account: string,

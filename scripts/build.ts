@@ -1,0 +1,59 @@
+// npm run build: bundles every function the way `sam build` does, from the esbuild Metadata
+// of template.yaml, into dist/<LogicalId>/ (no SAM CLI or Docker needed).
+import { build } from 'esbuild';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { functionsOf, loadTemplate } from '../test/helpers/template';
+
+export interface BuiltFunction {
+  logicalId: string;
+  outfile: string;
+  bytes: number;
+}
+
+const ROOT = join(import.meta.dirname, '..');
+
+/** SAM passes each BuildProperties entry to esbuild as a flag; this mirrors that mapping. */
+export async function buildFunctions(outDir = join(ROOT, 'dist')): Promise<BuiltFunction[]> {
+  rmSync(outDir, { recursive: true, force: true });
+  const built: BuiltFunction[] = [];
+  for (const [logicalId, fn] of functionsOf(loadTemplate())) {
+    const props = (fn.Metadata?.BuildProperties ?? {}) as {
+      EntryPoints?: string[];
+      Format?: 'esm' | 'cjs';
+      Target?: string;
+      Minify?: boolean;
+      Sourcemap?: boolean;
+      OutExtension?: string[];
+      Banner?: string[];
+      External?: string[];
+    };
+    const dir = join(outDir, logicalId);
+    mkdirSync(dir, { recursive: true });
+    const outExtension = Object.fromEntries((props.OutExtension ?? []).map((e) => e.split('=') as [string, string]));
+    const banner = Object.fromEntries((props.Banner ?? []).map((b) => [b.slice(0, b.indexOf('=')), b.slice(b.indexOf('=') + 1)]));
+    await build({
+      entryPoints: (props.EntryPoints ?? []).map((e) => join(ROOT, e)),
+      bundle: true,
+      platform: 'node',
+      format: props.Format ?? 'cjs',
+      target: props.Target ?? 'es2023',
+      minify: props.Minify ?? false,
+      sourcemap: props.Sourcemap ?? false,
+      outdir: dir,
+      outExtension,
+      banner,
+      external: props.External ?? [],
+      logLevel: 'warning',
+    });
+    const outfile = join(dir, `handler${outExtension['.js'] ?? '.js'}`);
+    built.push({ logicalId, outfile, bytes: statSync(outfile).size });
+  }
+  return built;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const fn of await buildFunctions()) {
+    console.log(`${fn.logicalId.padEnd(28)} ${(fn.bytes / 1024).toFixed(0).padStart(6)} KB  ${fn.outfile}`);
+  }
+}

@@ -1,0 +1,45 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { type BuiltFunction, buildFunctions } from '../../scripts/build';
+import { EVENTS_DIR } from '../helpers/fixtures';
+
+// Builds every function with the template's esbuild Metadata (what `sam build` does) and loads
+// each bundle in a fresh Node process, the way the Lambda runtime imports handler.mjs.
+let built: BuiltFunction[] = [];
+beforeAll(async () => {
+  built = await buildFunctions(mkdtempSync(join(tmpdir(), 'bundles-')));
+}, 60_000);
+
+function runInFreshNode(script: string) {
+  return spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
+  });
+}
+
+describe('esbuild bundles (sam build)', () => {
+  it('builds one ESM bundle per function, each exporting a handler that loads with no node_modules', () => {
+    expect(built).toHaveLength(9);
+    for (const fn of built) {
+      const result = runInFreshNode(`const m = await import(${JSON.stringify(pathToFileURL(fn.outfile).href)}); process.stdout.write(typeof m.handler);`);
+      expect([fn.logicalId, result.stdout, result.stderr]).toEqual([fn.logicalId, 'function', '']);
+    }
+  }, 60_000);
+
+  it('runs the bundled plan function, with the policy bundled in, on its fixture', () => {
+    const plan = built.find((fn) => fn.logicalId === 'PlanFunction');
+    const result = runInFreshNode(`
+      import { readFileSync } from 'node:fs';
+      const { handler } = await import(${JSON.stringify(pathToFileURL(plan?.outfile ?? '').href)});
+      const event = JSON.parse(readFileSync(${JSON.stringify(join(EVENTS_DIR, 'plan-incident.json'))}, 'utf8'));
+      const out = await handler(event, { functionName: 'PlanFunction', getRemainingTimeInMillis: () => 30000 });
+      process.stdout.write(JSON.stringify({ rule: out.plan.rule, action: out.plan.action.type }));`);
+
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({ rule: 'high-cpu-scale-out', action: 'scale-out' });
+  }, 30_000);
+});

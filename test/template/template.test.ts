@@ -1,0 +1,163 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import type { z } from 'zod';
+import { AutoScalingTaskSchema } from '../../functions/auto-scaling-action/handler';
+import { CheckProgressInputSchema } from '../../functions/check-progress/handler';
+import { RollbackTaskSchema } from '../../functions/deployment-rollback/handler';
+import { PlanTaskInputSchema } from '../../functions/plan/handler';
+import { RecordInputSchema } from '../../functions/record-outcome/outcome';
+import { ManualRequestSchema } from '../../functions/shared/manual';
+import { PlannedStateSchema } from '../../functions/shared/workflow';
+import { VerifyInputSchema } from '../../functions/verify-recovery/handler';
+import { FUNCTION_HANDLERS } from '../../local/functions';
+import { aslPlaceholders } from '../../local/workflow';
+import { eventFiles, loadEvent } from '../helpers/fixtures';
+import { ROOT, functionsOf, loadTemplate } from '../helpers/template';
+
+const template = loadTemplate();
+const functions = functionsOf(template);
+
+/** The fixtures in events/ for each function's input (`sam local invoke <Id> -e events/<file>`). */
+const FIXTURES: Record<string, { files: string[]; schema?: z.ZodType }> = {
+  AlarmIngestFunction: { files: ['sns-alarm-cpu-high', 'sns-alarm-ok', 'sns-alarm-metric-math', 'sns-alarm-composite', 'sns-alarm-tagged', 'sns-alarm-status-check', 'sns-alarm-error-rate', 'sns-alarm-malformed-batch', 'sns-invalid-envelope'] },
+  EventIngestFunction: {
+    files: ['eventbridge-alarm-state-change', 'eventbridge-alarm-ok', 'eventbridge-codedeploy-failure', 'eventbridge-asg-launch-unsuccessful', 'eventbridge-asg-terminate-unsuccessful', 'eventbridge-ec2-stopped', 'eventbridge-ec2-terminated', 'eventbridge-malformed-detail', 'eventbridge-unusable'],
+  },
+  PlanFunction: { files: ['plan-incident', 'plan-manual'], schema: PlanTaskInputSchema },
+  AutoScalingActionFunction: { files: ['auto-scaling-prepare', 'auto-scaling-apply'], schema: AutoScalingTaskSchema },
+  DeploymentRollbackFunction: { files: ['deployment-rollback-prepare', 'deployment-rollback-apply'], schema: RollbackTaskSchema },
+  AutomationFunction: { files: ['automation-start'], schema: PlannedStateSchema },
+  CheckProgressFunction: { files: ['check-progress'], schema: CheckProgressInputSchema },
+  VerifyRecoveryFunction: { files: ['verify-recovery'], schema: VerifyInputSchema },
+  RecordOutcomeFunction: { files: ['record-outcome-failed'], schema: RecordInputSchema },
+};
+
+describe('template.yaml', () => {
+  it('declares exactly the functions the local runtime binds', () => {
+    expect(functions.map(([id]) => id).sort()).toEqual(Object.keys(FUNCTION_HANDLERS).sort());
+  });
+
+  it.each(functions)('%s is built by esbuild as ESM from an entry point that exists, with a retained log group', (id, fn) => {
+    const build = fn.Metadata?.BuildProperties;
+    expect(fn.Metadata?.BuildMethod).toBe('esbuild');
+    expect(build?.Format).toBe('esm');
+    expect(build?.EntryPoints).toHaveLength(1);
+    expect(existsSync(join(ROOT, build?.EntryPoints?.[0] ?? 'missing'))).toBe(true);
+    expect(fn.Properties?.Handler).toBe('handler.handler');
+    const logGroup = template.Resources[`${id}LogGroup`];
+    expect(logGroup?.Type).toBe('AWS::Logs::LogGroup');
+    expect(logGroup?.Properties?.RetentionInDays).toEqual({ Ref: 'LogRetentionDays' });
+    expect(fn.Properties?.LoggingConfig).toEqual({ LogGroup: { Ref: `${id}LogGroup` } });
+  });
+
+  it('gives every function Node 22 on arm64 with active tracing and the Powertools settings', () => {
+    expect(template.Globals.Function).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Tracing: 'Active',
+      Environment: { Variables: expect.objectContaining({ POWERTOOLS_SERVICE_NAME: 'self-healing', POWERTOOLS_METRICS_NAMESPACE: 'SelfHealing' }) },
+    });
+  });
+
+  it('substitutes every ${…} of the ASL, and nothing else', () => {
+    const machine = template.Resources.RemediationStateMachine;
+    const substitutions = Object.keys((machine?.Properties?.DefinitionSubstitutions ?? {})).sort();
+
+    expect(machine?.Properties?.DefinitionUri).toBe('statemachines/remediation.asl.json');
+    expect(substitutions).toEqual(aslPlaceholders());
+  });
+
+  it('gives each ingest path a dead-letter queue: the functions, the SNS subscription and every EventBridge rule', () => {
+    const dlq = { 'Fn::GetAtt': ['IngestDeadLetterQueue', 'Arn'] };
+    for (const id of ['AlarmIngestFunction', 'EventIngestFunction']) {
+      const props = template.Resources[id]?.Properties ?? {};
+      expect(props.DeadLetterQueue).toEqual({ Type: 'SQS', TargetArn: dlq });
+      expect(props.EventInvokeConfig).toEqual({ MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 2 });
+      for (const [name, event] of Object.entries(props.Events as Record<string, { Type: string; Properties: Record<string, unknown> }>)) {
+        if (event.Type === 'SNS') expect([name, event.Properties.RedrivePolicy]).toEqual([name, { deadLetterTargetArn: dlq }]);
+        else expect([name, event.Properties.DeadLetterConfig]).toEqual([name, { Arn: dlq }]);
+      }
+    }
+  });
+
+  it('lets only CloudWatch alarms of this account publish to the alarm topic', () => {
+    const statement = (template.Resources.AlarmTopicPolicy?.Properties?.PolicyDocument as { Statement: object[] }).Statement;
+    expect(statement).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }),
+    ]);
+  });
+
+  it('scopes every mutating Auto Scaling, CodeDeploy and SSM permission to managed resources, never "*"', () => {
+    const mutating = /^(autoscaling:(Set|Update|Terminate)|codedeploy:(Stop|Create)|ssm:Start)/;
+    for (const [id, fn] of functions) {
+      for (const policy of (fn.Properties?.Policies ?? []) as { Statement?: { Action: string | string[]; Resource: unknown }[] }[]) {
+        for (const statement of policy.Statement ?? []) {
+          const actions = [statement.Action].flat();
+          if (actions.some((a) => mutating.test(a))) expect([id, statement.Resource]).not.toEqual([id, '*']);
+        }
+      }
+    }
+  });
+
+  it('exports what operators need', () => {
+    expect(Object.keys(template.Outputs)).toEqual(expect.arrayContaining(['AlarmTopicArn', 'StateMachineArn', 'NotificationTopicArn']));
+    expect(Object.keys(template.Parameters)).toEqual(expect.arrayContaining(['Environment', 'DryRun', 'NotificationEmail']));
+  });
+});
+
+describe('events/ fixtures', () => {
+  it.each(Object.entries(FIXTURES))('%s has fixtures its input schema accepts', (id, { files, schema }) => {
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      const event = loadEvent(file);
+      if (schema) expect([file, schema.safeParse(event).error?.issues ?? []]).toEqual([file, []]);
+    }
+    expect(Object.keys(FIXTURES)).toContain(id);
+  });
+
+  it('has no orphan fixture and a valid manual-execution input', () => {
+    const known = new Set([...Object.values(FIXTURES).flatMap((f) => f.files), 'manual-execution']);
+    expect(eventFiles().map((f) => f.replace(/\.json$/, '')).filter((f) => !known.has(f))).toEqual([]);
+    expect(ManualRequestSchema.safeParse(loadEvent('manual-execution')).success).toBe(true);
+  });
+});
+
+// cfn-lint (with the AWS SAM translator) is what `sam validate --lint` runs.
+const cfnLint = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
+const hasCfnLint = cfnLint.status === 0;
+if (!hasCfnLint) {
+  console.warn('cfn-lint is not installed: skipping template lint tests (pip install cfn-lint).');
+}
+const lint = (file: string) => spawnSync('cfn-lint', ['--format', 'parseable', file], { encoding: 'utf8', cwd: ROOT });
+
+(hasCfnLint ? describe : describe.skip)('cfn-lint', () => {
+  it('reports nothing on template.yaml', () => {
+    const result = lint('template.yaml');
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  }, 60_000);
+
+  it('fails a template with a misspelt property or an unknown resource type', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfn-lint-'));
+    const original = readFileSync(join(ROOT, 'template.yaml'), 'utf8');
+    const misspelt = join(dir, 'misspelt.yaml');
+    writeFileSync(misspelt, original.replace('MessageRetentionPeriod: 1209600', 'MessageRetentionPeriodd: 1209600'));
+    const unknownType = join(dir, 'unknown.yaml');
+    writeFileSync(unknownType, original.replace('Type: AWS::SQS::Queue', 'Type: AWS::SQS::Queueue'));
+
+    const misspeltResult = lint(misspelt);
+    const unknownResult = lint(unknownType);
+
+    expect(misspeltResult.status).not.toBe(0);
+    expect(misspeltResult.stdout).toContain('MessageRetentionPeriodd');
+    expect(unknownResult.status).not.toBe(0);
+    expect(unknownResult.stdout).toContain('AWS::SQS::Queueue');
+  }, 120_000);
+});
