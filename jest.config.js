@@ -1,10 +1,11 @@
 // Native ESM jest: middy 7 ships ESM only, and the Lambda bundles are ESM too, so
 // the tests load the same module graph the functions run (see README "Module setup").
-const swc = ['@swc/jest', { jsc: { target: 'es2023', parser: { syntax: 'typescript' }, experimental: { keepImportAttributes: true } }, module: { type: 'es6' } }];
 
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.ts$': '<rootDir>/test/esbuild-transform.js' },
+  // Its "import" build is ESM in .js files without "type": "module", which jest 29 loads as CommonJS.
+  moduleNameMapper: { '^aws-sdk-client-mock-jest$': '<rootDir>/node_modules/aws-sdk-client-mock-jest/dist/cjs/jest.js' },
   testEnvironment: 'node',
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   setupFilesAfterEnv: ['<rootDir>/test/setup-matchers.ts'],

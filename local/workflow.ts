@@ -1,5 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { lambdaContext } from './lambda-context';
@@ -16,7 +17,7 @@ export interface EventLog {
 }
 type JSONValue = null | boolean | number | string | JSONValue[] | { [key: string]: JSONValue };
 
-export const ASL_PATH = join(import.meta.dirname, '..', 'statemachines', 'remediation.asl.json');
+export const ASL_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', 'statemachines', 'remediation.asl.json');
 
 interface AslState {
   Type: string;

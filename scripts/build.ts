@@ -1,8 +1,9 @@
 // npm run build: bundles every function the way `sam build` does, from the esbuild Metadata
 // of template.yaml, into dist/<LogicalId>/ (no SAM CLI or Docker needed).
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { functionsOf, loadTemplate } from '../test/helpers/template';
 
 export interface BuiltFunction {
@@ -11,7 +12,7 @@ export interface BuiltFunction {
   bytes: number;
 }
 
-const ROOT = join(import.meta.dirname, '..');
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** SAM passes each BuildProperties entry to esbuild as a flag; this mirrors that mapping. */
 export async function buildFunctions(outDir = join(ROOT, 'dist')): Promise<BuiltFunction[]> {

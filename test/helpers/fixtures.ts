@@ -1,7 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
-export const EVENTS_DIR = join(import.meta.dirname, '..', '..', 'events');
+export const EVENTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'events');
 
 /** A fixture from events/, the same file `sam local invoke -e` uses. */
 export function loadEvent<T = unknown>(name: string): T {

@@ -1,5 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import type { Incident } from '../../functions/shared/incident';
 import { actionFromAlarmTags, planRemediation } from '../../functions/shared/policy/engine';
@@ -21,7 +22,7 @@ describe('default remediation policy', () => {
   it('validates, and its committed JSON Schemas match the zod schemas', () => {
     expect(policy.rules.length).toBeGreaterThanOrEqual(7);
     for (const [path, schema] of Object.entries(jsonSchemas())) {
-      expect(readFileSync(join(import.meta.dirname, '..', '..', path), 'utf8')).toBe(serialise(schema));
+      expect(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', path), 'utf8')).toBe(serialise(schema));
     }
   });
 
