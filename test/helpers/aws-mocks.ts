@@ -1,9 +1,9 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 
@@ -25,4 +25,11 @@ export function resetAwsMocks(): void {
 /** An error shaped like the SDK's for a service error (name, HTTP status). */
 export function awsError(name: string, status = 400, message = name): Error {
   return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status }, $fault: status >= 500 ? 'server' : 'client' });
+}
+
+/** What ingest needs from AWS, answering as it would when all is well. */
+export function resetIngestMocks(): void {
+  resetAwsMocks();
+  aws.sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:123456789012:execution:remediation:x', startDate: new Date() });
+  aws.sqs.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
 }

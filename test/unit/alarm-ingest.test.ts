@@ -4,7 +4,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { handler } from '../../functions/alarm-ingest/handler';
 import { IncidentSchema, alarmIncidentId } from '../../functions/shared/incident';
 import { lambdaContext } from '../../local/lambda-context';
-import { aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
+import { aws, awsError, resetIngestMocks } from '../helpers/aws-mocks';
 import { captureMetrics } from '../helpers/emf';
 import { loadEvent } from '../helpers/fixtures';
 
@@ -22,11 +22,7 @@ function snsEventWith(message: object) {
   return event;
 }
 
-beforeEach(() => {
-  resetAwsMocks();
-  aws.sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:123456789012:execution:remediation:x', startDate: new Date() });
-  aws.sqs.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
-});
+beforeEach(resetIngestMocks);
 
 describe('AlarmIngestFunction', () => {
   it('starts one execution per ALARM notification, named by the incident id, with the normalised incident as input', async () => {

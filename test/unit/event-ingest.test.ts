@@ -3,18 +3,14 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { handler } from '../../functions/event-ingest/handler';
 import { lambdaContext } from '../../local/lambda-context';
-import { aws, resetAwsMocks } from '../helpers/aws-mocks';
+import { aws, resetIngestMocks } from '../helpers/aws-mocks';
 import { captureMetrics } from '../helpers/emf';
 import { loadEvent } from '../helpers/fixtures';
 import { incidentFrom } from '../helpers/incidents';
 
 const invoke = (event: unknown) => handler(event, lambdaContext('EventIngestFunction'));
 
-beforeEach(() => {
-  resetAwsMocks();
-  aws.sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:123456789012:execution:remediation:x', startDate: new Date() });
-  aws.sqs.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
-});
+beforeEach(resetIngestMocks);
 
 describe('EventIngestFunction', () => {
   it('turns a CloudWatch Alarm State Change into the same incident shape as the SNS path', async () => {
