@@ -65,8 +65,10 @@ export interface WorkflowRun {
 
 export interface RunOptions {
   executionName: string;
-  /** Milliseconds-free runs: every Wait state and Retry interval is overridden to this many seconds. */
-  waitSeconds?: number;
+  /** Real milliseconds each Wait state lasts (by state name; others: 0). */
+  waitMs?: Record<string, number>;
+  /** Real milliseconds before each Retry (instead of IntervalSeconds × backoff). */
+  retryMs?: number;
   startTime?: Date;
 }
 
@@ -95,13 +97,12 @@ export class LocalWorkflow {
   }
 
   async run(input: unknown, options: RunOptions): Promise<WorkflowRun> {
-    const waitSeconds = options.waitSeconds ?? 0;
     const overrides = {
       taskResourceLocalHandlers: this.bindings,
       waitTimeOverrides: Object.fromEntries(
-        Object.entries(this.definition.States).filter(([, s]) => s.Type === 'Wait').map(([n]) => [n, waitSeconds * 1000]),
+        Object.entries(this.definition.States).filter(([, s]) => s.Type === 'Wait').map(([n]) => [n, options.waitMs?.[n] ?? 0]),
       ),
-      retryIntervalOverrides: Object.fromEntries(Object.keys(this.bindings).map((n) => [n, waitSeconds * 1000])),
+      retryIntervalOverrides: Object.fromEntries(Object.keys(this.bindings).map((n) => [n, options.retryMs ?? 0])),
     };
     const startTime = (options.startTime ?? new Date()).toISOString();
     const execution = this.machine.run(input as JSONValue, {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { functionsOf, loadTemplate } from '../test/helpers/template';
+import { functionsOf, loadTemplate } from '../local/template';
 
 export interface BuiltFunction {
   logicalId: string;

@@ -8,6 +8,7 @@ import {
 import { z } from 'zod';
 import { callAws } from '../shared/aws-errors';
 import { autoScaling } from '../shared/clients/auto-scaling';
+import { clock } from '../shared/clock';
 import { booleanEnv } from '../shared/env';
 import { InvalidInputError, TargetNotFoundError } from '../shared/errors';
 import { workflowTask } from '../shared/middleware';
@@ -103,7 +104,7 @@ export async function prepare(task: Extract<AutoScalingTask, { operation: 'prepa
 export async function apply(task: Extract<AutoScalingTask, { operation: 'apply' }>): Promise<Applied> {
   const { prepared, plan } = task;
   const dryRun = plan.dryRun || stackDryRun;
-  const appliedAt = new Date().toISOString();
+  const appliedAt = clock.now().toISOString();
   const watch = {
     kind: 'auto-scaling-group' as const,
     autoScalingGroupName: prepared.autoScalingGroupName,

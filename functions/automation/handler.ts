@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
 import { callAws } from '../shared/aws-errors';
 import { ssm } from '../shared/clients/ssm';
+import { clock } from '../shared/clock';
 import { booleanEnv } from '../shared/env';
 import { InvalidInputError, TargetNotFoundError } from '../shared/errors';
 import { workflowTask } from '../shared/middleware';
@@ -34,7 +35,7 @@ export async function startAutomation(state: PlannedState): Promise<Applied> {
     Tags: [{ Key: 'selfhealing:incident', Value: state.incident.id }],
   };
   const call = { operation: 'SSM.StartAutomationExecution', input };
-  const appliedAt = new Date().toISOString();
+  const appliedAt = clock.now().toISOString();
   const description = `run ${action.documentName} with ${JSON.stringify(action.parameters)}`;
   if (dryRun) return { applied: false, dryRun, description: `Dry run: would ${description}`, call, watch: { kind: 'none' }, appliedAt };
 

@@ -6,6 +6,7 @@ import { callAws } from '../shared/aws-errors';
 import { autoScaling } from '../shared/clients/auto-scaling';
 import { codeDeploy } from '../shared/clients/codedeploy';
 import { ssm } from '../shared/clients/ssm';
+import { clock } from '../shared/clock';
 import { ActionFailedError, TargetNotFoundError } from '../shared/errors';
 import { workflowTask } from '../shared/middleware';
 import { logger } from '../shared/powertools';
@@ -91,7 +92,7 @@ export async function checkProgress(state: CheckProgressInput): Promise<Progress
     attempt,
     detail: observation.detail,
     watch: observation.watch,
-    ...(observation.done ? { completedAt: new Date().toISOString() } : {}),
+    ...(observation.done ? { completedAt: clock.now().toISOString() } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import {
 import { z } from 'zod';
 import { callAws } from '../shared/aws-errors';
 import { codeDeploy } from '../shared/clients/codedeploy';
+import { clock } from '../shared/clock';
 import { booleanEnv } from '../shared/env';
 import { InvalidInputError, NoRollbackTargetError, TargetNotFoundError } from '../shared/errors';
 import { workflowTask } from '../shared/middleware';
@@ -124,7 +125,7 @@ function rollbackDescription(incidentId: string, prepared: Extract<PreparedRollb
 export async function apply(task: Extract<RollbackTask, { operation: 'apply' }>): Promise<Applied> {
   const { prepared, plan, incident } = task;
   const dryRun = plan.dryRun || stackDryRun;
-  const appliedAt = new Date().toISOString();
+  const appliedAt = clock.now().toISOString();
   if (prepared.mode === 'stop') {
     const call = { operation: 'CodeDeploy.StopDeployment', input: { deploymentId: prepared.deploymentId, autoRollbackEnabled: true } };
     if (dryRun) return { applied: false, dryRun, description: `Dry run: would ${prepared.description}`, call, watch: { kind: 'none' }, appliedAt };

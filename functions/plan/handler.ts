@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { clock } from '../shared/clock';
 import { booleanEnv } from '../shared/env';
 import { InvalidInputError } from '../shared/errors';
 import { describeIssues } from '../shared/inbound/format';
@@ -55,7 +56,7 @@ export function toIncident(task: PlanTaskInput): Incident {
 export function planTask(task: PlanTaskInput): PlannedState {
   const incident = toIncident(task);
   logger.appendKeys({ incidentId: incident.id });
-  const plan = planRemediation(incident, policy, { stackDryRun, now: new Date() });
+  const plan = planRemediation(incident, policy, { stackDryRun, now: clock.now() });
   logger.info('Planned remediation', { plan });
   if (plan.decision === 'act') metrics.addMetric('RemediationPlanned', MetricUnit.Count, 1);
   return { incident, plan };

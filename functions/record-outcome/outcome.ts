@@ -128,7 +128,7 @@ export function describeOutcome(input: RecordInput, notifyOnSuccess: boolean): O
   let notification: OutcomeRecord['notification'];
   const notify = (severity: 'info' | 'warning' | 'critical', headline: string) => {
     notification = { severity, subject: subjectLine(`[SelfHealing] ${headline}`), message: lines.join('\n') };
-    count('Escalations', { Severity: severity });
+    count('Notifications', { Severity: severity });
   };
   const alarmOrSummary = incident?.alarm?.name ?? summary;
   if (outcome === 'failed') notify('critical', `FAILED ${what}: ${alarmOrSummary}`);

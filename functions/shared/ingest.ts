@@ -3,6 +3,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { callAws, toNamedAwsError } from './aws-errors';
+import { clock } from './clock';
 import { sfn } from './clients/sfn';
 import { sqs } from './clients/sqs';
 import { booleanEnv, requiredEnv } from './env';
@@ -29,7 +30,7 @@ const globalDryRun = booleanEnv('DRY_RUN');
 // SQS accepts up to 1 MiB; keep well inside it and say when the copy is cut.
 const MAX_DEAD_LETTER_RECORD_CHARS = 200_000;
 
-export function ingestContext(now = new Date()): IngestContext {
+export function ingestContext(now = clock.now()): IngestContext {
   return { receivedAt: now.toISOString(), dryRun: globalDryRun };
 }
 

@@ -2,6 +2,7 @@ import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { z } from 'zod';
 import { callAws } from '../shared/aws-errors';
 import { cloudWatch } from '../shared/clients/cloudwatch';
+import { clock } from '../shared/clock';
 import { TargetNotFoundError } from '../shared/errors';
 import { workflowTask } from '../shared/middleware';
 import { logger } from '../shared/powertools';
@@ -29,7 +30,7 @@ export async function verifyRecovery(state: VerifyInput): Promise<Verification> 
   const stateValue = found.StateValue ?? 'UNKNOWN';
   logger.info('Alarm state', { attempt, stateValue });
   if (stateValue === 'OK') {
-    const changed = ('StateTransitionedTimestamp' in found ? found.StateTransitionedTimestamp : undefined) ?? found.StateUpdatedTimestamp ?? new Date();
+    const changed = ('StateTransitionedTimestamp' in found ? found.StateTransitionedTimestamp : undefined) ?? found.StateUpdatedTimestamp ?? clock.now();
     return { status: 'recovered', attempt, detail: `${alarm.name} is OK`, alarmState: stateValue, recoveredAt: changed.toISOString() };
   }
   return { status: 'pending', attempt, detail: `${alarm.name} is still ${stateValue}`, alarmState: stateValue };

@@ -49,7 +49,7 @@ describe('RecordOutcomeFunction', () => {
     });
     expect(publish?.Message).toContain('Error: ScalingActivityInProgress: AutoScaling.SetDesiredCapacity: Scaling activity 2d8fc1b3 is in progress');
     expect(publish?.Message).toContain('- Rule high-cpu-scale-out matched');
-    expect(metrics.map((m) => m.name)).toEqual(expect.arrayContaining(['RemediationFailed', 'Escalations']));
+    expect(metrics.map((m) => m.name)).toEqual(expect.arrayContaining(['RemediationFailed', 'Notifications']));
   });
 
   it('records a skip with its reason as a metric dimension and pages only when a human is needed', async () => {

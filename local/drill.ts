@@ -1,0 +1,262 @@
+// npm start — the self-healing drill. Starts the local AWS sandbox with the game-day fleet,
+// injects the faults, delivers the alarms and events they cause through the real ingest path
+// (SNS-shaped to AlarmIngestFunction, EventBridge-shaped routed by template.yaml's rules), runs
+// the real workflow, and prints a timeline and a summary. Exit 0 only when every incident is
+// remediated and verified.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { IngestResponse } from '../functions/shared/ingest';
+import { ManualRequestSchema } from '../functions/shared/manual';
+import { lambdaContext } from './lambda-context';
+import { type Delivery, type TimelineEntry, callsFor, clockLabel, duration, executionTimeline, summarise, table } from './report';
+import { matchingRules, routesOf } from './eventbridge/routes';
+import { GAME_DAY, SCENARIOS, eventBridgeAlarmStateChange, eventBridgeInstanceState, gameDayFleet, snsAlarmNotification } from './scenarios';
+import { type FleetEvent, ScaledClock } from './sandbox/fleet';
+import { Sandbox } from './sandbox/server';
+import { loadTemplate } from './template';
+import type { LambdaHandler } from './workflow';
+
+const USAGE = `Usage: npm start -- [--scenario <name>]… [--faults <spec>] [--event <file>] [--json] [--seed <n>]
+  --scenario   ${[...Object.keys(SCENARIOS), 'game-day'].join(' | ')} (default: game-day, all four)
+  --faults     e.g. "AutoScaling.SetDesiredCapacity:first=2;*:throttle=0.3" (see local/sandbox/faults.ts)
+  --event      push one inbound event (SNS, EventBridge or a manual request) through the pipeline
+  --json       machine-readable report on stdout
+  --speed      simulated seconds per real second (default 200)
+  --seed       seed of the fault injector's random choices (default 42)`;
+
+const SIM_DEADLINE_MS = 4 * 60 * 60 * 1000;
+const TICK_MS = 5;
+
+interface Options {
+  scenarios: string[];
+  faults?: string;
+  eventFile?: string;
+  json: boolean;
+  seed: number;
+  /** Simulated milliseconds per real millisecond. */
+  speed: number;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scenario: { type: 'string', multiple: true },
+      faults: { type: 'string' },
+      event: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      seed: { type: 'string', default: '42' },
+      speed: { type: 'string', default: '200' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const requested = (values.scenario ?? ['game-day']).flatMap((s) => (s === 'game-day' ? GAME_DAY : [s]));
+  for (const name of requested) {
+    if (!SCENARIOS[name]) throw new Error(`Unknown scenario "${name}". ${USAGE}`);
+  }
+  return {
+    scenarios: values.event ? [] : requested,
+    ...(values.faults ? { faults: values.faults } : {}),
+    ...(values.event ? { eventFile: values.event } : {}),
+    json: values.json ?? false,
+    seed: Number(values.seed),
+    speed: Number(values.speed),
+  };
+}
+
+/**
+ * Powertools writes JSON logs and EMF to stdout (and a warning when a function emitted no metric);
+ * keep them off the report, and on stderr with DRILL_VERBOSE=1.
+ */
+function captureHandlerOutput(): (text: string) => void {
+  const write = process.stdout.write.bind(process.stdout);
+  const writeErr = process.stderr.write.bind(process.stderr);
+  const verbose = process.env.DRILL_VERBOSE === '1';
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    if (chunk.toString().startsWith('{')) return verbose ? writeErr(chunk) : true;
+    return write(chunk, ...rest);
+  });
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    if (!verbose && chunk.toString().startsWith('No application metrics to publish')) return true;
+    return writeErr(chunk, ...rest);
+  });
+  return (text: string) => void write(text);
+}
+
+export async function runDrill(options: Options, print: (text: string) => void): Promise<{ exitCode: number; report: object }> {
+  const speed = options.speed;
+  const clock = new ScaledClock(Date.now(), speed);
+  const fleet = gameDayFleet(clock);
+  const sandbox = await Sandbox.start({ fleet, speed, ...(options.faults ? { faults: options.faults } : {}), seed: options.seed });
+  const start = clock.now();
+  const { FUNCTION_HANDLERS } = await import('./functions');
+  const routes = routesOf(loadTemplate());
+  const timeline: TimelineEntry[] = [];
+  const deliveries: Delivery[] = [];
+  const inbound: { event: unknown; channel: Delivery['channel']; description: string }[] = [];
+
+  const invoke = async (functionId: string, event: unknown): Promise<IngestResponse> => {
+    const handler = FUNCTION_HANDLERS[functionId] as LambdaHandler;
+    return (await handler(JSON.parse(JSON.stringify(event)) as never, lambdaContext(functionId))) as IngestResponse;
+  };
+
+  const deliver = async (item: (typeof inbound)[number]) => {
+    const at = clock.now();
+    const delivery: Delivery = { at, channel: item.channel, description: item.description, routedTo: [], results: [] };
+    try {
+      if (item.channel === 'sns') {
+        delivery.routedTo.push('AlarmIngestFunction (SNS AlarmTopic)');
+        delivery.results.push(...(await invoke('AlarmIngestFunction', item.event)).results);
+      } else if (item.channel === 'eventbridge') {
+        for (const route of matchingRules(routes, item.event)) {
+          delivery.routedTo.push(`${route.functionId} (rule ${route.eventName})`);
+          delivery.results.push(...(await invoke(route.functionId, item.event)).results);
+        }
+      } else {
+        delivery.routedTo.push('RemediationStateMachine (manual execution)');
+        const { SFNClient, StartExecutionCommand } = await import('@aws-sdk/client-sfn');
+        const name = `manual-${Date.now().toString(36)}`;
+        await new SFNClient({}).send(new StartExecutionCommand({ stateMachineArn: process.env.STATE_MACHINE_ARN, name, input: JSON.stringify(item.event) }));
+        delivery.results.push({ status: 'started', executionName: name });
+      }
+    } catch (error) {
+      delivery.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    }
+    deliveries.push(delivery);
+    timeline.push({ at, kind: 'EVENT', text: `${item.channel === 'sns' ? 'SNS' : item.channel === 'eventbridge' ? 'EventBridge' : 'Manual'}  ${item.description}${delivery.routedTo.length ? `  → ${delivery.routedTo.join(', ')}` : '  → no rule matches: not delivered'}` });
+    for (const result of delivery.results) {
+      timeline.push({ at, kind: 'INCIDENT', text: `${result.status} ${result.executionName ?? ''}${result.reason ? ` (${result.reason})` : ''}` });
+    }
+    if (delivery.error) timeline.push({ at, kind: 'INCIDENT', text: `delivery failed: ${delivery.error}` });
+  };
+
+  fleet.onEvent((event: FleetEvent) => {
+    if (event.kind === 'alarm') {
+      const description = `alarm ${event.alarm.name} ${event.previousState} → ${event.alarm.state}`;
+      inbound.push(event.alarm.delivery === 'sns'
+        ? { channel: 'sns', description, event: snsAlarmNotification(fleet, event.alarm, event.previousState) }
+        : { channel: 'eventbridge', description: `CloudWatch Alarm State Change: ${description}`, event: eventBridgeAlarmStateChange(fleet, event.alarm, event.previousState) });
+    } else {
+      inbound.push({ channel: 'eventbridge', description: `EC2 Instance State-change Notification: ${event.instanceId} ${event.state}`, event: eventBridgeInstanceState(fleet, event.instanceId, event.state) });
+    }
+  });
+
+  let expected = 0;
+  if (options.eventFile) {
+    const event = JSON.parse(readFileSync(options.eventFile, 'utf8')) as Record<string, unknown>;
+    const channel = 'Records' in event ? 'sns' : 'detail-type' in event ? 'eventbridge' : 'manual';
+    if (channel === 'manual') ManualRequestSchema.parse(event);
+    inbound.push({ channel, description: `${options.eventFile}`, event });
+  }
+  for (const name of options.scenarios) {
+    const scenario = SCENARIOS[name];
+    if (!scenario) continue;
+    timeline.push({ at: clock.now(), kind: 'FAULT', text: `${scenario.name}: ${scenario.description}` });
+    scenario.inject(fleet);
+    expected += scenario.expectedIncidents;
+  }
+
+  // Let time pass: deliver what the fleet raises until every incident is through (or the deadline).
+  let deadlineHit = false;
+  for (;;) {
+    fleet.tick();
+    while (inbound.length > 0) {
+      const next = inbound.shift();
+      if (next) await deliver(next);
+    }
+    const executions = [...sandbox.executions.values()];
+    const started = executions.length;
+    const running = executions.some((e) => e.status === 'RUNNING');
+    if (!running && inbound.length === 0 && started >= expected && (expected > 0 || deliveries.length > 0)) break;
+    if (clock.now() - start > SIM_DEADLINE_MS) {
+      deadlineHit = true;
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, TICK_MS));
+  }
+  await sandbox.settle();
+  // Deliver what arrived while the last executions finished (e.g. alarms returning to OK).
+  fleet.tick();
+  while (inbound.length > 0) {
+    const next = inbound.shift();
+    if (next) await deliver(next);
+  }
+  await sandbox.settle();
+  await sandbox.stop();
+
+  const executions = [...sandbox.executions.values()];
+  for (const execution of executions) timeline.push(...executionTimeline(execution, (real) => clock.at(real)));
+  timeline.sort((a, b) => a.at - b.at);
+  const summaries = executions.map(summarise);
+  const remediated = summaries.filter((s) => s.verified).length;
+  const ok = !deadlineHit && executions.length >= expected && summaries.every((s) => s.verified || (options.eventFile !== undefined && s.status === 'SUCCEEDED'));
+  const mutating = sandbox.mutatingCalls();
+
+  const report = {
+    scenarios: options.scenarios,
+    faults: options.faults ?? null,
+    sandbox: sandbox.url,
+    passed: ok,
+    simulatedSeconds: Math.round((clock.now() - start) / 1000),
+    incidents: executions.map((execution) => {
+      const input = execution.input as { target?: Record<string, unknown>; alarm?: { name?: string } };
+      const delivery = deliveries.find((d) => d.results.some((r) => r.executionName === execution.name));
+      const output = (execution.run?.output ?? {}) as Record<string, unknown>;
+      const identifiers = [input.alarm?.name ?? '', ...Object.values(input.target ?? {}).flatMap((v): unknown[] => (typeof v === 'object' && v ? Object.values(v) : [v])).map(String)];
+      return {
+        ...summarise(execution),
+        event: delivery ? { channel: delivery.channel, description: delivery.description, routedTo: delivery.routedTo } : null,
+        ingest: delivery?.results.find((r) => r.executionName === execution.name) ?? null,
+        plan: output.plan ?? null,
+        applied: output.applied ?? null,
+        statesVisited: execution.run?.states ?? [],
+        apiCalls: callsFor(sandbox.calls, identifiers).map((c) => ({ at: c.at, operation: c.operation, outcome: c.outcome, params: c.params })),
+      };
+    }),
+    deliveries: deliveries.map((d) => ({ channel: d.channel, description: d.description, routedTo: d.routedTo, results: d.results.map((r) => ({ status: r.status, executionName: r.executionName, reason: r.reason })), error: d.error })),
+    mutatingCalls: mutating.map((c) => ({ at: c.at, operation: c.operation, params: c.params })),
+    callCount: sandbox.calls.length,
+    injectedFaults: sandbox.calls.filter((c) => c.injected).length,
+    notifications: sandbox.published.map((p) => ({ subject: p.subject, severity: p.attributes.severity })),
+  };
+
+  if (!options.json) {
+    const sim = `1 simulated second = ${1000 / speed} ms`;
+    print(`Self-healing drill: ${options.eventFile ? `event ${options.eventFile}` : options.scenarios.join(', ')}\n`);
+    print(`Local AWS sandbox ${sandbox.url} (${sim}); faults: ${options.faults ?? 'none'}\n\n`);
+    for (const entry of timeline) print(`${clockLabel(entry.at, start)}  ${entry.kind.padEnd(8)}  ${entry.text}\n`);
+    print('\n');
+    print(`${table([
+      ['Incident', 'Rule', 'Action', 'Outcome', 'Remediate', 'Recover', 'Metrics emitted'],
+      ...summaries.map((s) => [
+        s.incident.length > 44 ? `${s.incident.slice(0, 35)}…${s.incident.slice(-8)}` : s.incident,
+        s.rule,
+        s.action,
+        `${s.outcome}${s.verified ? ' ✓' : ''}`,
+        s.timeToRemediateSeconds !== undefined ? duration(s.timeToRemediateSeconds) : '-',
+        s.timeToRecoverSeconds !== undefined ? duration(s.timeToRecoverSeconds) : '-',
+        s.metrics.join(' '),
+      ]),
+    ])}\n\n`);
+    print(`${remediated}/${executions.length} incidents remediated and verified; ${mutating.length} mutating AWS calls, ${sandbox.calls.length} calls in all (${report.injectedFaults} faults injected); ${sandbox.published.length} notifications; ${report.simulatedSeconds} simulated seconds.\n`);
+    print(ok ? 'PASS\n' : `FAIL${deadlineHit ? ' (simulated deadline reached)' : ''}${executions.length < expected ? ` (expected ${expected} incidents, saw ${executions.length})` : ''}\n`);
+  }
+  return { exitCode: ok ? 0 : 1, report };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const print = captureHandlerOutput();
+  try {
+    const options = parseOptions(process.argv.slice(2));
+    const { exitCode, report } = await runDrill(options, print);
+    if (options.json) print(`${JSON.stringify(report, null, 2)}\n`);
+    process.exitCode = exitCode;
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 2;
+  }
+}

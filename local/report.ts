@@ -1,0 +1,132 @@
+import type { IngestResult } from '../functions/shared/ingest';
+import type { ExecutionRecord } from './sandbox/server';
+import type { CallRecord } from './sandbox/server';
+
+// Turns what the sandbox saw into a timeline and a summary an on-call engineer can read.
+
+export interface Delivery {
+  at: number;
+  channel: 'sns' | 'eventbridge' | 'manual';
+  description: string;
+  routedTo: string[];
+  results: IngestResult[];
+  error?: string;
+}
+
+export interface TimelineEntry {
+  at: number;
+  kind: 'FAULT' | 'EVENT' | 'INCIDENT' | 'PLAN' | 'ACTION' | 'PROGRESS' | 'VERIFY' | 'OUTCOME';
+  text: string;
+}
+
+interface RecordOutput {
+  outcome?: string;
+  rule?: string;
+  action?: string;
+  reason?: string;
+  dryRun?: boolean;
+  timeToRemediateSeconds?: number;
+  timeToRecoverSeconds?: number;
+  metrics?: { name: string }[];
+}
+
+interface ExecutionOutput {
+  plan?: { rule?: string; decision?: string; reason?: string; explanation?: string[]; dryRun?: boolean };
+  applied?: { description?: string; call?: { operation: string; input: Record<string, unknown> }; applied?: boolean };
+  verification?: { status?: string; detail?: string };
+  record?: RecordOutput;
+}
+
+export interface IncidentSummary {
+  incident: string;
+  status: string;
+  rule: string;
+  action: string;
+  outcome: string;
+  verified: boolean;
+  timeToRemediateSeconds?: number;
+  timeToRecoverSeconds?: number;
+  metrics: string[];
+  error?: string;
+}
+
+const short = (id: string) => (id.length > 34 ? `${id.slice(0, 25)}…${id.slice(-8)}` : id);
+
+function stateOutputs(execution: ExecutionRecord, toSim: (real: number) => number) {
+  return (execution.run?.events ?? [])
+    .filter((e) => e.type === 'StateExited' && e.state)
+    .map((e) => ({ name: e.state?.name ?? '', at: toSim(e.timestamp), output: (e.state as { output?: unknown } | undefined)?.output as ExecutionOutput & Record<string, unknown> }));
+}
+
+export function executionTimeline(execution: ExecutionRecord, toSim: (real: number) => number): TimelineEntry[] {
+  const id = short(execution.name);
+  const entries: TimelineEntry[] = [];
+  for (const { name, at, output } of stateOutputs(execution, toSim)) {
+    if (name === 'Plan Remediation' && output.plan) {
+      const plan = output.plan;
+      const why = plan.decision === 'skip' ? `skip (${plan.reason ?? '?'})` : (plan.explanation ?? []).find((l) => l.startsWith('Action:'))?.replace(/^Action: /, '').replace(/\.$/, '') ?? 'act';
+      entries.push({ at, kind: 'PLAN', text: `${id}: ${plan.rule ? `rule ${plan.rule} → ` : ''}${why}${plan.dryRun ? ' [dry run]' : ''}` });
+    } else if (/^(Apply|Start Automation)/.test(name) && output.applied) {
+      const call = output.applied.call;
+      entries.push({ at, kind: 'ACTION', text: `${id}: ${output.applied.applied ? '' : '(not applied) '}${call ? `${call.operation} ${JSON.stringify(call.input)}` : output.applied.description ?? ''}` });
+    } else if (name === 'Check Progress') {
+      const progress = (output as { progress?: { detail?: string; status?: string } }).progress;
+      if (progress) entries.push({ at, kind: 'PROGRESS', text: `${id}: ${progress.detail ?? ''}${progress.status === 'done' ? ' ✓' : ''}` });
+    } else if (name === 'Verify Recovery' && output.verification) {
+      entries.push({ at, kind: 'VERIFY', text: `${id}: ${output.verification.detail ?? ''}${output.verification.status === 'recovered' ? ' ✓' : ''}` });
+    } else if (name.startsWith('Record') || name === 'Notify Operator') {
+      const record = output.record;
+      if (record) {
+        const ttr = record.timeToRemediateSeconds !== undefined ? `, remediated in ${duration(record.timeToRemediateSeconds)}` : '';
+        const ttrec = record.timeToRecoverSeconds !== undefined ? `, recovered in ${duration(record.timeToRecoverSeconds)}` : '';
+        entries.push({ at, kind: 'OUTCOME', text: `${id}: ${record.outcome ?? '?'}${record.reason ? ` (${record.reason})` : ''}${ttr}${ttrec}` });
+      }
+    }
+  }
+  return entries;
+}
+
+export function summarise(execution: ExecutionRecord): IncidentSummary {
+  const output = (execution.run?.output ?? {}) as ExecutionOutput;
+  const lastRecord = (execution.run?.events ?? [])
+    .filter((e) => e.type === 'StateExited' && /^(Record|Notify)/.test(e.state?.name ?? ''))
+    .map((e) => ((e.state as { output?: ExecutionOutput } | undefined)?.output ?? {}).record)
+    .pop();
+  const record = output.record ?? lastRecord ?? {};
+  const verification = output.verification?.status;
+  return {
+    incident: execution.name,
+    status: execution.status,
+    rule: record.rule ?? output.plan?.rule ?? '-',
+    action: record.action ?? '-',
+    outcome: record.outcome ?? execution.run?.error?.Error ?? execution.status,
+    verified: execution.status === 'SUCCEEDED' && record.outcome === 'succeeded' && record.dryRun !== true && (verification === 'recovered' || verification === 'not-applicable'),
+    ...(record.timeToRemediateSeconds !== undefined ? { timeToRemediateSeconds: record.timeToRemediateSeconds } : {}),
+    ...(record.timeToRecoverSeconds !== undefined ? { timeToRecoverSeconds: record.timeToRecoverSeconds } : {}),
+    metrics: [...new Set((record.metrics ?? []).map((m) => m.name))],
+    ...(execution.run?.error ? { error: `${execution.run.error.Error}: ${String(execution.run.error.Cause).slice(0, 200)}` } : {}),
+  };
+}
+
+export function duration(seconds: number): string {
+  const s = Math.round(seconds);
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+export function clockLabel(at: number, start: number): string {
+  const s = Math.max(0, Math.round((at - start) / 1000));
+  return `T+${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+export function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r, index) => {
+    const line = r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
+    return index === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+  }).join('\n');
+}
+
+export function callsFor(calls: CallRecord[], identifiers: string[]): CallRecord[] {
+  const wanted = identifiers.filter(Boolean);
+  return calls.filter((c) => wanted.some((id) => JSON.stringify(c.params).includes(id)));
+}

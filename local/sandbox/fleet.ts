@@ -1,0 +1,361 @@
+import { createHash } from 'node:crypto';
+import { ProtocolError } from './protocols';
+
+// An in-memory AWS estate that reacts the way AWS would, on a simulated clock: Auto Scaling
+// groups launch and replace instances, alarms evaluate their metric every minute, CodeDeploy
+// deployments run and roll back, SSM automations run and finish.
+
+export const ACCOUNT = '123456789012';
+export const REGION = 'us-east-1';
+
+export interface Clock {
+  now(): number;
+  /** The simulated time of a real Date.now() reading (event-log timestamps). */
+  at(realMs: number): number;
+}
+
+/** Simulated time running `speed` times faster than real time (1000: a simulated minute per 60 ms). */
+export class ScaledClock implements Clock {
+  private readonly realStart = Date.now();
+  constructor(private readonly simStart: number, private readonly speed: number) {}
+  now(): number {
+    return this.at(Date.now());
+  }
+  at(realMs: number): number {
+    return this.simStart + (realMs - this.realStart) * this.speed;
+  }
+}
+
+export interface Instance {
+  id: string;
+  groupName?: string;
+  lifecycle: 'Pending' | 'InService' | 'Terminating' | 'Terminated';
+  health: 'Healthy' | 'Unhealthy';
+  ec2State: 'pending' | 'running' | 'stopped' | 'terminated';
+  readyAt: number;
+  goneAt?: number;
+  systemCheckFailing: boolean;
+}
+
+export interface Group {
+  name: string;
+  minSize: number;
+  maxSize: number;
+  desired: number;
+  launchSeconds: number;
+  tags: Record<string, string>;
+}
+
+type AlarmCondition =
+  | { kind: 'cpu'; groupName: string; demand: number; threshold: number }
+  | { kind: 'error-rate'; application: string; deploymentGroup: string }
+  | { kind: 'system-status'; instanceId: string };
+
+export interface Alarm {
+  name: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  tags: Record<string, string>;
+  state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  reason: string;
+  updatedAt: number;
+  /** Delivery of state changes: the alarm action (SNS topic) or EventBridge only. */
+  delivery: 'sns' | 'eventbridge';
+  condition: AlarmCondition;
+  breachingSince?: number;
+  okSince?: number;
+}
+
+export interface Revision {
+  revisionType: 'S3';
+  s3Location: { bucket: string; key: string; bundleType: 'zip' };
+}
+
+export interface Deployment {
+  deploymentId: string;
+  applicationName: string;
+  deploymentGroupName: string;
+  status: 'Created' | 'InProgress' | 'Succeeded' | 'Failed' | 'Stopped';
+  revision: Revision;
+  createTime: number;
+  completeTime?: number;
+  finishAt: number;
+  description?: string;
+  rollbackDeploymentId?: string;
+  creator: 'user' | 'autoRollback';
+}
+
+export interface DeploymentGroupState {
+  applicationName: string;
+  deploymentGroupName: string;
+  liveRevision?: Revision;
+  badRevisionKeys: Set<string>;
+  deploySeconds: number;
+  tags: Record<string, string>;
+}
+
+export interface Automation {
+  executionId: string;
+  documentName: string;
+  parameters: Record<string, string[]>;
+  clientToken?: string;
+  status: 'InProgress' | 'Success' | 'Failed';
+  startTime: number;
+  finishAt: number;
+}
+
+export type FleetEvent =
+  | { kind: 'alarm'; alarm: Alarm; previousState: Alarm['state']; at: number }
+  | { kind: 'instance-state'; instanceId: string; state: 'stopped' | 'terminated'; at: number };
+
+const MINUTE = 60_000;
+const revisionKey = (r: Revision | undefined) => JSON.stringify(r ?? null);
+
+export class Fleet {
+  readonly groups = new Map<string, Group>();
+  readonly instances = new Map<string, Instance>();
+  readonly alarms = new Map<string, Alarm>();
+  readonly deploymentGroups = new Map<string, DeploymentGroupState>();
+  readonly deployments = new Map<string, Deployment>();
+  readonly automations = new Map<string, Automation>();
+  readonly documents = new Set(['AWS-RestartEC2Instance']);
+  private readonly listeners: ((event: FleetEvent) => void)[] = [];
+  private sequence = 0;
+
+  constructor(readonly clock: Clock) {}
+
+  onEvent(listener: (event: FleetEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private emit(event: FleetEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private nextId(prefix: string, width: number): string {
+    this.sequence += 1;
+    const hash = createHash('sha256').update(`${prefix}${this.sequence}`).digest('hex');
+    return `${prefix}${hash.slice(0, width)}`;
+  }
+
+  // ------------------------------------------------------------------ building the estate
+  addGroup(group: Omit<Group, 'tags'> & { tags?: Record<string, string> }, instanceIds: string[] = []): void {
+    this.groups.set(group.name, { tags: {}, ...group });
+    const now = this.clock.now();
+    for (let i = 0; i < group.desired; i++) {
+      const id = instanceIds[i] ?? this.nextId('i-0', 16);
+      this.instances.set(id, { id, groupName: group.name, lifecycle: 'InService', health: 'Healthy', ec2State: 'running', readyAt: now, systemCheckFailing: false });
+    }
+  }
+
+  addStandaloneInstance(id: string): void {
+    this.instances.set(id, { id, lifecycle: 'InService', health: 'Healthy', ec2State: 'running', readyAt: this.clock.now(), systemCheckFailing: false });
+  }
+
+  addAlarm(alarm: Omit<Alarm, 'state' | 'reason' | 'updatedAt' | 'tags'> & { tags?: Record<string, string> }): void {
+    this.alarms.set(alarm.name, { tags: {}, ...alarm, state: 'OK', reason: 'Threshold not breached', updatedAt: this.clock.now() });
+  }
+
+  addDeploymentGroup(applicationName: string, deploymentGroupName: string, history: { id: string; revision: Revision; bad?: boolean; ageMinutes: number }[], deploySeconds = 120): void {
+    const state: DeploymentGroupState = { applicationName, deploymentGroupName, badRevisionKeys: new Set(), deploySeconds, tags: { 'selfhealing:managed': 'true' } };
+    const now = this.clock.now();
+    for (const entry of history) {
+      const createTime = now - entry.ageMinutes * MINUTE;
+      this.deployments.set(entry.id, {
+        deploymentId: entry.id, applicationName, deploymentGroupName, status: 'Succeeded', revision: entry.revision,
+        createTime, completeTime: createTime + deploySeconds * 1000, finishAt: createTime, creator: 'user',
+      });
+      if (entry.bad) state.badRevisionKeys.add(revisionKey(entry.revision));
+      state.liveRevision = entry.revision;
+    }
+    this.deploymentGroups.set(`${applicationName}/${deploymentGroupName}`, state);
+  }
+
+  // ------------------------------------------------------------------ faults the drill injects
+  stopInstance(id: string): void {
+    const instance = this.requireInstance(id);
+    instance.ec2State = 'stopped';
+    this.emit({ kind: 'instance-state', instanceId: id, state: 'stopped', at: this.clock.now() });
+  }
+
+  failSystemCheck(id: string): void {
+    this.requireInstance(id).systemCheckFailing = true;
+  }
+
+  setDemand(groupName: string, demand: number): void {
+    for (const alarm of this.alarms.values()) {
+      if (alarm.condition.kind === 'cpu' && alarm.condition.groupName === groupName) alarm.condition.demand = demand;
+    }
+  }
+
+  /** A user deploys a revision; it succeeds, and if it is bad the error rate climbs. */
+  deploy(applicationName: string, deploymentGroupName: string, revision: Revision, bad: boolean): string {
+    const group = this.requireDeploymentGroup(applicationName, deploymentGroupName);
+    if (bad) group.badRevisionKeys.add(revisionKey(revision));
+    return this.startDeployment(group, revision, 'user');
+  }
+
+  // ------------------------------------------------------------------ the passage of time
+  /** Brings the estate up to the simulated now; called before every API call and by the drill's timer. */
+  tick(): void {
+    const now = this.clock.now();
+    for (const d of this.deployments.values()) {
+      if ((d.status === 'InProgress' || d.status === 'Created') && d.finishAt <= now) {
+        d.status = 'Succeeded';
+        d.completeTime = d.finishAt;
+        const group = this.deploymentGroups.get(`${d.applicationName}/${d.deploymentGroupName}`);
+        if (group) group.liveRevision = d.revision;
+      }
+    }
+    for (const a of this.automations.values()) {
+      if (a.status === 'InProgress' && a.finishAt <= now) {
+        const instanceId = a.parameters.InstanceId?.[0];
+        const instance = instanceId ? this.instances.get(instanceId) : undefined;
+        if (!instance) {
+          a.status = 'Failed';
+          continue;
+        }
+        // Stop and start moves the instance to healthy hardware.
+        instance.systemCheckFailing = false;
+        instance.ec2State = 'running';
+        a.status = 'Success';
+      }
+    }
+    for (const instance of this.instances.values()) {
+      if (instance.lifecycle === 'Pending' && instance.readyAt <= now) {
+        instance.lifecycle = 'InService';
+        instance.ec2State = 'running';
+      }
+      if (instance.lifecycle === 'Terminating' && (instance.goneAt ?? 0) <= now) {
+        instance.lifecycle = 'Terminated';
+        instance.ec2State = 'terminated';
+      }
+    }
+    for (const group of this.groups.values()) this.reconcile(group, now);
+    for (const alarm of this.alarms.values()) this.evaluate(alarm, now);
+  }
+
+  /** What an Auto Scaling group does on its own: replace unhealthy instances, meet the desired capacity. */
+  private reconcile(group: Group, now: number): void {
+    const members = this.membersOf(group.name);
+    for (const instance of members) {
+      if (instance.health === 'Unhealthy' && instance.lifecycle === 'InService') {
+        instance.lifecycle = 'Terminating';
+        instance.goneAt = now + 30_000;
+      }
+    }
+    const active = this.membersOf(group.name).filter((i) => i.lifecycle === 'Pending' || (i.lifecycle === 'InService' && i.health === 'Healthy'));
+    for (let missing = group.desired - active.length; missing > 0; missing--) {
+      const id = this.nextId('i-0', 16);
+      this.instances.set(id, { id, groupName: group.name, lifecycle: 'Pending', health: 'Healthy', ec2State: 'pending', readyAt: now + group.launchSeconds * 1000, systemCheckFailing: false });
+    }
+    for (const extra of active.slice(group.desired)) {
+      extra.lifecycle = 'Terminating';
+      extra.goneAt = now + 30_000;
+    }
+  }
+
+  private breaching(alarm: Alarm): { breaching: boolean; reason: string } {
+    const c = alarm.condition;
+    if (c.kind === 'cpu') {
+      const serving = this.membersOf(c.groupName).filter((i) => i.lifecycle === 'InService' && i.ec2State === 'running').length;
+      const cpu = serving === 0 ? 100 : Math.min(100, c.demand / serving);
+      return { breaching: cpu > c.threshold, reason: `CPUUtilization ${cpu.toFixed(1)} on ${serving} instances (threshold ${c.threshold})` };
+    }
+    if (c.kind === 'error-rate') {
+      const group = this.deploymentGroups.get(`${c.application}/${c.deploymentGroup}`);
+      const bad = group ? group.badRevisionKeys.has(revisionKey(group.liveRevision)) : false;
+      return { breaching: bad, reason: bad ? 'HTTP 5XX count 240 (threshold 50)' : 'HTTP 5XX count 2 (threshold 50)' };
+    }
+    const instance = this.instances.get(c.instanceId);
+    const failing = Boolean(instance?.systemCheckFailing && instance.ec2State === 'running');
+    return { breaching: failing, reason: failing ? 'StatusCheckFailed_System 1 (threshold 1)' : 'StatusCheckFailed_System 0 (threshold 1)' };
+  }
+
+  /** One datapoint a minute; the state changes after two consecutive minutes on the other side. */
+  private evaluate(alarm: Alarm, now: number): void {
+    const { breaching, reason } = this.breaching(alarm);
+    if (breaching) {
+      alarm.okSince = undefined;
+      alarm.breachingSince ??= now;
+    } else {
+      alarm.breachingSince = undefined;
+      alarm.okSince ??= now;
+    }
+    const since = breaching ? alarm.breachingSince : alarm.okSince;
+    const target = breaching ? 'ALARM' : 'OK';
+    if (alarm.state !== target && since !== undefined && now - since >= 2 * MINUTE) {
+      const previousState = alarm.state;
+      alarm.state = target;
+      alarm.reason = `Threshold Crossed: ${reason}`;
+      alarm.updatedAt = now;
+      this.emit({ kind: 'alarm', alarm, previousState, at: now });
+    }
+  }
+
+  membersOf(groupName: string): Instance[] {
+    return [...this.instances.values()].filter((i) => i.groupName === groupName && i.lifecycle !== 'Terminated');
+  }
+
+  private requireInstance(id: string): Instance {
+    const instance = this.instances.get(id);
+    if (!instance) throw new ProtocolError('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
+    return instance;
+  }
+
+  requireGroup(name: string): Group {
+    const group = this.groups.get(name);
+    if (!group) throw new ProtocolError('ValidationError', `AutoScalingGroup name not found - AutoScalingGroup ${name} not found`);
+    return group;
+  }
+
+  requireDeploymentGroup(applicationName: string, deploymentGroupName: string): DeploymentGroupState {
+    const group = this.deploymentGroups.get(`${applicationName}/${deploymentGroupName}`);
+    if (!group) throw new ProtocolError('DeploymentGroupDoesNotExistException', `No Deployment Group found for name: ${deploymentGroupName}`);
+    return group;
+  }
+
+  requireDeployment(deploymentId: string): Deployment {
+    const deployment = this.deployments.get(deploymentId);
+    if (!deployment) throw new ProtocolError('DeploymentDoesNotExistException', `Deployment ${deploymentId} does not exist`);
+    return deployment;
+  }
+
+  startDeployment(group: DeploymentGroupState, revision: Revision, creator: Deployment['creator'], description?: string): string {
+    const now = this.clock.now();
+    const deploymentId = `d-${this.nextId('', 9).toUpperCase()}`;
+    this.deployments.set(deploymentId, {
+      deploymentId, applicationName: group.applicationName, deploymentGroupName: group.deploymentGroupName, status: 'InProgress',
+      revision, createTime: now, finishAt: now + group.deploySeconds * 1000, creator, ...(description ? { description } : {}),
+    });
+    return deploymentId;
+  }
+
+  stopDeployment(deploymentId: string, autoRollback: boolean): void {
+    const deployment = this.requireDeployment(deploymentId);
+    if (deployment.status !== 'InProgress' && deployment.status !== 'Created') {
+      throw new ProtocolError('DeploymentAlreadyCompletedException', `Deployment ${deploymentId} has already completed`);
+    }
+    deployment.status = 'Stopped';
+    deployment.completeTime = this.clock.now();
+    const group = this.requireDeploymentGroup(deployment.applicationName, deployment.deploymentGroupName);
+    if (autoRollback && group.liveRevision) {
+      deployment.rollbackDeploymentId = this.startDeployment(group, group.liveRevision, 'autoRollback', `Rollback of ${deploymentId}`);
+    }
+  }
+
+  startAutomation(documentName: string, parameters: Record<string, string[]>, clientToken?: string): string {
+    if (!this.documents.has(documentName)) throw new ProtocolError('AutomationDefinitionNotFoundException', `Document ${documentName} does not exist`);
+    const existing = clientToken ? [...this.automations.values()].find((a) => a.clientToken === clientToken) : undefined;
+    if (existing) return existing.executionId;
+    const now = this.clock.now();
+    const executionId = this.nextId('', 8) + '-' + this.nextId('', 4) + '-4000-8000-' + this.nextId('', 12);
+    this.automations.set(executionId, { executionId, documentName, parameters, ...(clientToken ? { clientToken } : {}), status: 'InProgress', startTime: now, finishAt: now + 3 * MINUTE });
+    return executionId;
+  }
+
+  alarmArn(name: string): string {
+    return `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`;
+  }
+}

@@ -1,0 +1,255 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { clock as handlerClock } from '../../functions/shared/clock';
+import { type LocalWorkflow, type WorkflowRun } from '../workflow';
+import { functionEnvironment, functionsOf, loadTemplate, stateMachineArn } from '../template';
+import { FaultInjector, parseFaults } from './faults';
+import { type Clock, Fleet, ScaledClock } from './fleet';
+import { type HttpReply, type Params, type ParsedRequest, ProtocolError, errorReply, parseRequest, successReply } from './protocols';
+import { OPERATIONS, type Published, type QueuedMessage, type ServiceContext } from './services';
+
+/** Calls that change AWS resources; a dry run must make none of them. */
+export const MUTATING_OPERATIONS = new Set([
+  'AutoScaling.SetDesiredCapacity',
+  'AutoScaling.SetInstanceHealth',
+  'CodeDeploy.CreateDeployment',
+  'CodeDeploy.StopDeployment',
+  'SSM.StartAutomationExecution',
+]);
+
+export interface CallRecord {
+  seq: number;
+  at: string;
+  operation: string;
+  params: Params;
+  status: number;
+  outcome: string;
+  injected: boolean;
+  mutating: boolean;
+}
+
+export interface ExecutionRecord {
+  name: string;
+  executionArn: string;
+  input: unknown;
+  startedAt: number;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  stoppedAt?: number;
+  run?: WorkflowRun;
+  done: Promise<void>;
+}
+
+export interface SandboxOptions {
+  fleet?: Fleet;
+  /** Simulated milliseconds per real millisecond (default 1000: a simulated minute in 60 ms). */
+  speed?: number;
+  faults?: string;
+  seed?: number;
+  /** Template parameter values for the functions' environment (DryRun defaults to "false" here). */
+  parameters?: Record<string, string>;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+const stringParam = (params: Params, name: string): string => (typeof params[name] === 'string' ? params[name] : '');
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A local AWS on 127.0.0.1: the operations the handlers use, over the real wire protocols,
+ * answered from a simulated fleet; Step Functions runs the real remediation.asl.json in-process
+ * with each Task bound to the real handler code. Handlers reach it through AWS_ENDPOINT_URL.
+ */
+export class Sandbox {
+  readonly calls: CallRecord[] = [];
+  readonly published: Published[] = [];
+  readonly queued: QueuedMessage[] = [];
+  readonly executions = new Map<string, ExecutionRecord>();
+  readonly faults: FaultInjector;
+  private workflow?: LocalWorkflow;
+  private server?: Server;
+  url = '';
+
+  private constructor(readonly fleet: Fleet, readonly clock: Clock, readonly speed: number, options: SandboxOptions) {
+    this.faults = new FaultInjector(parseFaults(options.faults), options.seed);
+  }
+
+  static async start(options: SandboxOptions = {}): Promise<Sandbox> {
+    const speed = options.speed ?? 1000;
+    const fleet = options.fleet ?? new Fleet(new ScaledClock(Date.now(), speed));
+    const sandbox = new Sandbox(fleet, fleet.clock, speed, options);
+    await sandbox.listen();
+    sandbox.configureProcess(options.parameters ?? {});
+    // Imported only now, so every handler module builds its clients against this endpoint.
+    const [{ LocalWorkflow }, { FUNCTION_HANDLERS }] = await Promise.all([import('../workflow'), import('../functions')]);
+    sandbox.workflow = new LocalWorkflow(FUNCTION_HANDLERS);
+    return sandbox;
+  }
+
+  private listen(): Promise<void> {
+    this.server = createServer((req, res) => void this.serve(req, res));
+    return new Promise((resolve) => {
+      this.server?.listen(0, '127.0.0.1', () => {
+        const { port } = this.server?.address() as AddressInfo;
+        this.url = `http://127.0.0.1:${port}`;
+        resolve();
+      });
+    });
+  }
+
+  /** Points this process's SDK clients and handlers at the sandbox, with every function's environment. */
+  private configureProcess(parameters: Record<string, string>): void {
+    const template = loadTemplate();
+    const params = { DryRun: 'false', Environment: 'local', ...parameters };
+    for (const [logicalId] of functionsOf(template)) Object.assign(process.env, functionEnvironment(template, logicalId, params));
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: this.url,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'sandbox',
+      AWS_SECRET_ACCESS_KEY: 'sandbox',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+    });
+    process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+    handlerClock.now = () => new Date(this.clock.now());
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled([...this.executions.values()].map((e) => e.done));
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    handlerClock.now = () => new Date();
+  }
+
+  /** Settles once every execution started so far (and any they lead to) has finished. */
+  async settle(): Promise<void> {
+    let pending = [...this.executions.values()].filter((e) => e.status === 'RUNNING');
+    while (pending.length > 0) {
+      await Promise.allSettled(pending.map((e) => e.done));
+      pending = [...this.executions.values()].filter((e) => e.status === 'RUNNING');
+    }
+  }
+
+  mutatingCalls(): CallRecord[] {
+    return this.calls.filter((c) => c.mutating && c.outcome === 'ok');
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const reply = await this.answer(req, body);
+    res.writeHead(reply.status, { ...reply.headers, 'content-length': Buffer.byteLength(reply.body) });
+    res.end(reply.body);
+  }
+
+  private async answer(req: IncomingMessage, body: string): Promise<HttpReply> {
+    let request: ParsedRequest;
+    try {
+      request = parseRequest(req.headers, body);
+    } catch (error) {
+      const protocol = typeof req.headers['x-amz-target'] === 'string' ? 'json' : 'query';
+      const e = error instanceof ProtocolError ? error : new ProtocolError('InternalFailure', String(error), 500);
+      return errorReply({ protocol, queryCompatible: false }, e.code, e.message, e.status);
+    }
+    const operation = `${request.service}.${request.operation}`;
+    const log = (status: number, outcome: string, injected: boolean) =>
+      this.calls.push({
+        seq: this.calls.length + 1,
+        at: new Date(this.clock.now()).toISOString(),
+        operation,
+        params: request.params,
+        status,
+        outcome,
+        injected,
+        mutating: MUTATING_OPERATIONS.has(operation),
+      });
+
+    this.fleet.tick();
+    const latency = this.faults.latency(operation);
+    if (latency > 0) await sleep(latency);
+    const fault = this.faults.decide(operation);
+    if (fault) {
+      const code = fault.kind === 'throttle' ? (request.protocol === 'query' ? 'Throttling' : 'ThrottlingException') : 'InternalFailure';
+      const status = fault.kind === 'throttle' ? 400 : 500;
+      log(status, code, true);
+      return errorReply(request, code, fault.kind === 'throttle' ? 'Rate exceeded' : 'An internal error occurred (injected)', status);
+    }
+    try {
+      const result = await this.dispatch(operation, request.params);
+      log(200, 'ok', false);
+      return successReply(request, result);
+    } catch (error) {
+      const e = error instanceof ProtocolError ? error : new ProtocolError('InternalFailure', error instanceof Error ? error.message : String(error), 500);
+      log(e.status, e.code, false);
+      return errorReply(request, e.code, e.message, e.status);
+    }
+  }
+
+  private dispatch(operation: string, params: Params): Params | Promise<Params> {
+    const context: ServiceContext = { fleet: this.fleet, published: this.published, queued: this.queued };
+    switch (operation) {
+      case 'StepFunctions.StartExecution':
+        return this.startExecution(params);
+      case 'StepFunctions.DescribeExecution':
+        return this.describeExecution(params);
+      case 'StepFunctions.SendTaskSuccess':
+      case 'StepFunctions.SendTaskFailure':
+        // No state of the workflow waits for a task token yet.
+        throw new ProtocolError('TaskDoesNotExist', `Task token ${String(params.taskToken).slice(0, 20)}… is not waiting`);
+    }
+    const handler = OPERATIONS[operation];
+    if (!handler) throw new ProtocolError('UnknownOperationException', `The sandbox does not implement ${operation}`);
+    return handler(params, context);
+  }
+
+  private startExecution(params: Params): Params {
+    const arn = stringParam(params, 'stateMachineArn');
+    if (arn !== stateMachineArn()) throw new ProtocolError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+    const name = stringParam(params, 'name');
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new ProtocolError('InvalidName', `Invalid Name: '${name}'`);
+    if (this.executions.has(name)) throw new ProtocolError('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
+    const input = JSON.parse(typeof params.input === 'string' ? params.input : '{}') as unknown;
+    const startedAt = this.clock.now();
+    const executionArn = `${arn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const record: ExecutionRecord = { name, executionArn, input, startedAt, status: 'RUNNING', done: Promise.resolve() };
+    record.done = (async () => {
+      const workflow = this.workflow;
+      if (!workflow) throw new Error('Sandbox workflow not ready');
+      const run = await workflow.run(input, {
+        executionName: name,
+        startTime: new Date(startedAt),
+        waitMs: { 'Wait For Progress': 30_000 / this.speed, 'Wait For Recovery': 60_000 / this.speed },
+        retryMs: 5_000 / this.speed,
+      });
+      record.run = run;
+      record.status = run.status;
+      record.stoppedAt = this.clock.now();
+    })();
+    this.executions.set(name, record);
+    return { executionArn, startDate: new Date(startedAt) };
+  }
+
+  private describeExecution(params: Params): Params {
+    const arn = stringParam(params, 'executionArn');
+    const record = [...this.executions.values()].find((e) => e.executionArn === arn);
+    if (!record) throw new ProtocolError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+    return {
+      executionArn: arn,
+      stateMachineArn: stateMachineArn(),
+      name: record.name,
+      status: record.status,
+      startDate: new Date(record.startedAt),
+      ...(record.stoppedAt ? { stopDate: new Date(record.stoppedAt) } : {}),
+      input: JSON.stringify(record.input),
+      ...(record.run?.output !== undefined ? { output: JSON.stringify(record.run.output) } : {}),
+      ...(record.run?.error ? { error: record.run.error.Error, cause: String(record.run.error.Cause) } : {}),
+    };
+  }
+}

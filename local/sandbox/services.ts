@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import { ACCOUNT, type Deployment, type Fleet, type Instance, REGION, type Revision } from './fleet';
+import { type Params, ProtocolError } from './protocols';
+
+// Each operation the handlers use, answered from the fleet in the shapes the AWS API documents.
+
+export interface Published {
+  topicArn: string;
+  subject?: string;
+  message: string;
+  attributes: Record<string, string>;
+  at: number;
+}
+export interface QueuedMessage {
+  queueUrl: string;
+  body: string;
+  at: number;
+}
+
+export interface ServiceContext {
+  fleet: Fleet;
+  published: Published[];
+  queued: QueuedMessage[];
+}
+
+export type Operation = (params: Params, ctx: ServiceContext) => Params | Promise<Params>;
+
+const str = (params: Params, name: string): string => {
+  const value = params[name];
+  if (typeof value !== 'string' || value === '') throw new ProtocolError('ValidationError', `1 validation error detected: Value at '${name}' failed to satisfy constraint: Member must not be null`);
+  return value;
+};
+const list = (params: Params, name: string): string[] => (Array.isArray(params[name]) ? (params[name] as string[]) : []);
+const date = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms));
+
+function instanceView(i: Instance) {
+  return {
+    InstanceId: i.id,
+    AvailabilityZone: `${REGION}a`,
+    LifecycleState: i.lifecycle,
+    HealthStatus: i.health,
+    ProtectedFromScaleIn: false,
+  };
+}
+
+function deploymentView(d: Deployment) {
+  return {
+    applicationName: d.applicationName,
+    deploymentGroupName: d.deploymentGroupName,
+    deploymentId: d.deploymentId,
+    status: d.status,
+    revision: d.revision,
+    createTime: date(d.createTime),
+    ...(d.completeTime ? { completeTime: date(d.completeTime) } : {}),
+    creator: d.creator,
+    ...(d.description ? { description: d.description } : {}),
+    ...(d.rollbackDeploymentId ? { rollbackInfo: { rollbackDeploymentId: d.rollbackDeploymentId } } : {}),
+  };
+}
+
+function latestDeployment(fleet: Fleet, application: string, group: string, status?: Deployment['status']): Deployment | undefined {
+  return [...fleet.deployments.values()]
+    .filter((d) => d.applicationName === application && d.deploymentGroupName === group && (!status || d.status === status))
+    .sort((a, b) => b.createTime - a.createTime)[0];
+}
+
+export const OPERATIONS: Record<string, Operation> = {
+  // ---------------------------------------------------------------- Auto Scaling (Query)
+  'AutoScaling.DescribeAutoScalingGroups': (params, { fleet }) => {
+    const names = list(params, 'AutoScalingGroupNames');
+    const groups = [...fleet.groups.values()].filter((g) => names.length === 0 || names.includes(g.name));
+    return {
+      AutoScalingGroups: groups.map((g) => ({
+        AutoScalingGroupName: g.name,
+        AutoScalingGroupARN: `arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:${randomUUID()}:autoScalingGroupName/${g.name}`,
+        MinSize: g.minSize,
+        MaxSize: g.maxSize,
+        DesiredCapacity: g.desired,
+        DefaultCooldown: 300,
+        AvailabilityZones: [`${REGION}a`, `${REGION}b`],
+        HealthCheckType: 'EC2',
+        CreatedTime: new Date(0),
+        Instances: fleet.membersOf(g.name).map(instanceView),
+        Tags: Object.entries(g.tags).map(([Key, Value]) => ({ Key, Value, ResourceId: g.name, ResourceType: 'auto-scaling-group', PropagateAtLaunch: false })),
+      })),
+    };
+  },
+  'AutoScaling.DescribeAutoScalingInstances': (params, { fleet }) => {
+    const ids = list(params, 'InstanceIds');
+    return {
+      AutoScalingInstances: ids
+        .map((id) => fleet.instances.get(id))
+        .filter((i): i is Instance => Boolean(i?.groupName) && i?.lifecycle !== 'Terminated')
+        .map((i) => ({ ...instanceView(i), AutoScalingGroupName: i.groupName })),
+    };
+  },
+  'AutoScaling.SetDesiredCapacity': (params, { fleet }) => {
+    const group = fleet.requireGroup(str(params, 'AutoScalingGroupName'));
+    const desired = Number(params.DesiredCapacity);
+    if (desired > group.maxSize) throw new ProtocolError('ValidationError', `New SetDesiredCapacity value ${desired} is above max value ${group.maxSize} for the AutoScalingGroup.`);
+    if (desired < group.minSize) throw new ProtocolError('ValidationError', `New SetDesiredCapacity value ${desired} is below min value ${group.minSize} for the AutoScalingGroup.`);
+    group.desired = desired;
+    return {};
+  },
+  'AutoScaling.SetInstanceHealth': (params, { fleet }) => {
+    const id = str(params, 'InstanceId');
+    const instance = fleet.instances.get(id);
+    if (!instance?.groupName || instance.lifecycle === 'Terminated') throw new ProtocolError('ValidationError', `Instance Id not found - No instance(s) found with instance id: ${id}`);
+    instance.health = params.HealthStatus === 'Unhealthy' ? 'Unhealthy' : 'Healthy';
+    return {};
+  },
+
+  // ---------------------------------------------------------------- CodeDeploy (JSON 1.1)
+  'CodeDeploy.GetDeploymentGroup': (params, { fleet }) => {
+    const application = str(params, 'applicationName');
+    const name = str(params, 'deploymentGroupName');
+    const group = fleet.requireDeploymentGroup(application, name);
+    const attempted = latestDeployment(fleet, application, name);
+    const succeeded = latestDeployment(fleet, application, name, 'Succeeded');
+    const info = (d: Deployment | undefined) => (d ? { deploymentId: d.deploymentId, status: d.status, createTime: date(d.createTime), endTime: date(d.completeTime) } : undefined);
+    return {
+      deploymentGroupInfo: {
+        applicationName: application,
+        deploymentGroupName: name,
+        deploymentGroupId: randomUUID(),
+        computePlatform: 'Server',
+        targetRevision: group.liveRevision,
+        ...(attempted ? { lastAttemptedDeployment: info(attempted) } : {}),
+        ...(succeeded ? { lastSuccessfulDeployment: info(succeeded) } : {}),
+      },
+    };
+  },
+  'CodeDeploy.GetDeployment': (params, { fleet }) => ({ deploymentInfo: deploymentView(fleet.requireDeployment(str(params, 'deploymentId'))) }),
+  'CodeDeploy.ListDeployments': (params, { fleet }) => {
+    const application = str(params, 'applicationName');
+    const name = str(params, 'deploymentGroupName');
+    fleet.requireDeploymentGroup(application, name);
+    const statuses = list(params, 'includeOnlyStatuses');
+    return {
+      deployments: [...fleet.deployments.values()]
+        .filter((d) => d.applicationName === application && d.deploymentGroupName === name && (statuses.length === 0 || statuses.includes(d.status)))
+        .sort((a, b) => b.createTime - a.createTime)
+        .map((d) => d.deploymentId),
+    };
+  },
+  'CodeDeploy.BatchGetDeployments': (params, { fleet }) => ({
+    deploymentsInfo: list(params, 'deploymentIds').flatMap((id) => {
+      const d = fleet.deployments.get(id);
+      return d ? [deploymentView(d)] : [];
+    }),
+  }),
+  'CodeDeploy.CreateDeployment': (params, { fleet }) => {
+    const group = fleet.requireDeploymentGroup(str(params, 'applicationName'), str(params, 'deploymentGroupName'));
+    const revision = params.revision as Revision | undefined;
+    if (!revision) throw new ProtocolError('RevisionRequiredException', 'The revision ID was not specified.');
+    const description = typeof params.description === 'string' ? params.description : undefined;
+    return { deploymentId: fleet.startDeployment(group, revision, 'user', description) };
+  },
+  'CodeDeploy.StopDeployment': (params, { fleet }) => {
+    fleet.stopDeployment(str(params, 'deploymentId'), params.autoRollbackEnabled === true);
+    return { status: 'Pending', statusMessage: 'Stopping deployment' };
+  },
+
+  // ---------------------------------------------------------------- SSM (JSON 1.1)
+  'SSM.StartAutomationExecution': (params, { fleet }) => {
+    const clientToken = typeof params.ClientToken === 'string' ? params.ClientToken : undefined;
+    const parameters = (params.Parameters ?? {}) as Record<string, string[]>;
+    return { AutomationExecutionId: fleet.startAutomation(str(params, 'DocumentName'), parameters, clientToken) };
+  },
+  'SSM.GetAutomationExecution': (params, { fleet }) => {
+    const id = str(params, 'AutomationExecutionId');
+    const automation = fleet.automations.get(id);
+    if (!automation) throw new ProtocolError('AutomationExecutionNotFoundException', `Automation execution ${id} not found`);
+    return {
+      AutomationExecution: {
+        AutomationExecutionId: id,
+        DocumentName: automation.documentName,
+        AutomationExecutionStatus: automation.status,
+        ExecutionStartTime: date(automation.startTime),
+        ...(automation.status !== 'InProgress' ? { ExecutionEndTime: date(automation.finishAt) } : {}),
+        Parameters: automation.parameters,
+        ...(automation.status === 'Failed' ? { FailureMessage: 'Step fails when it is Poll action status for completion. Instance not found.' } : {}),
+      },
+    };
+  },
+
+  // ---------------------------------------------------------------- CloudWatch (JSON 1.0, query-compatible)
+  'CloudWatch.DescribeAlarms': (params, { fleet }) => {
+    const names = list(params, 'AlarmNames');
+    const alarms = [...fleet.alarms.values()].filter((a) => names.length === 0 || names.includes(a.name));
+    return {
+      MetricAlarms: alarms.map((a) => ({
+        AlarmName: a.name,
+        AlarmArn: fleet.alarmArn(a.name),
+        StateValue: a.state,
+        StateReason: a.reason,
+        StateUpdatedTimestamp: new Date(a.updatedAt),
+        StateTransitionedTimestamp: new Date(a.updatedAt),
+        Namespace: a.namespace,
+        MetricName: a.metricName,
+        Dimensions: Object.entries(a.dimensions).map(([Name, Value]) => ({ Name, Value })),
+        Period: 60,
+        EvaluationPeriods: 2,
+        Statistic: 'Average',
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 80,
+      })),
+      CompositeAlarms: [],
+    };
+  },
+
+  // ---------------------------------------------------------------- SNS (Query)
+  'SNS.Publish': (params, ctx) => {
+    const attributes: Record<string, string> = {};
+    for (const entry of (params.MessageAttributes ?? []) as { Name: string; Value: { StringValue?: string } }[]) {
+      if (entry?.Name) attributes[entry.Name] = entry.Value?.StringValue ?? '';
+    }
+    ctx.published.push({
+      topicArn: str(params, 'TopicArn'),
+      ...(typeof params.Subject === 'string' ? { subject: params.Subject } : {}),
+      message: str(params, 'Message'),
+      attributes,
+      at: ctx.fleet.clock.now(),
+    });
+    return { MessageId: randomUUID() };
+  },
+
+  // ---------------------------------------------------------------- SQS (JSON 1.0, query-compatible)
+  'SQS.SendMessage': (params, ctx) => {
+    ctx.queued.push({ queueUrl: str(params, 'QueueUrl'), body: str(params, 'MessageBody'), at: ctx.fleet.clock.now() });
+    return { MessageId: randomUUID(), MD5OfMessageBody: '' };
+  },
+};

@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import { ACCOUNT, type Alarm, type Clock, Fleet, REGION, type Revision } from './sandbox/fleet';
+
+// The default game-day estate and the faults a drill injects into it, modelled on a classic
+// chaos exercise: half an ASG's instances stopped, a CPU spike, a bad deployment raising the
+// error rate, a failed system status check. Names match the fixtures in events/.
+
+const revision = (version: string): Revision => ({ revisionType: 'S3', s3Location: { bucket: 'web-app-artifacts', key: `web-app/${version}.zip`, bundleType: 'zip' } });
+const managed = { 'selfhealing:managed': 'true' };
+
+export const STATUS_INSTANCE = 'i-0badc0ffee00001';
+export const API_INSTANCES = ['i-0a11ce00000000001', 'i-0a11ce00000000002', 'i-0a11ce00000000003', 'i-0a11ce00000000004'];
+
+export function gameDayFleet(clock: Clock): Fleet {
+  const fleet = new Fleet(clock);
+  fleet.addGroup({ name: 'web-asg', minSize: 2, maxSize: 10, desired: 4, launchSeconds: 90, tags: managed }, ['i-0abc123def4567890']);
+  fleet.addGroup({ name: 'api-asg', minSize: 2, maxSize: 8, desired: 4, launchSeconds: 90, tags: managed }, API_INSTANCES);
+  fleet.addStandaloneInstance(STATUS_INSTANCE);
+  fleet.addDeploymentGroup('web-app', 'web-prod', [
+    { id: 'd-OLD000000', revision: revision('1.3.0'), ageMinutes: 14 * 24 * 60 },
+    { id: 'd-GOOD00001', revision: revision('1.4.1'), ageMinutes: 3 * 24 * 60 },
+  ]);
+  fleet.addAlarm({
+    name: 'web-cpu-high', namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensions: { AutoScalingGroupName: 'web-asg' },
+    delivery: 'sns', condition: { kind: 'cpu', groupName: 'web-asg', demand: 240, threshold: 80 },
+  });
+  fleet.addAlarm({
+    name: 'selfhealing-web-5xx-high', namespace: 'AWS/ApplicationELB', metricName: 'HTTPCode_Target_5XX_Count',
+    dimensions: { LoadBalancer: 'app/web-alb/50dc6c495c0c9188' },
+    tags: { 'selfhealing:codedeploy-application': 'web-app', 'selfhealing:codedeploy-deployment-group': 'web-prod' },
+    delivery: 'eventbridge', condition: { kind: 'error-rate', application: 'web-app', deploymentGroup: 'web-prod' },
+  });
+  fleet.addAlarm({
+    name: `db-${STATUS_INSTANCE}-system-status`, namespace: 'AWS/EC2', metricName: 'StatusCheckFailed_System',
+    dimensions: { InstanceId: STATUS_INSTANCE }, delivery: 'sns', condition: { kind: 'system-status', instanceId: STATUS_INSTANCE },
+  });
+  return fleet;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  /** Incidents the scenario should remediate (and verify) for the drill to pass. */
+  expectedIncidents: number;
+  inject(fleet: Fleet): void;
+}
+
+export const SCENARIOS: Record<string, Scenario> = {
+  'stopped-instances': {
+    name: 'stopped-instances',
+    description: 'half of api-asg stopped (2 of 4 instances)',
+    expectedIncidents: 2,
+    inject: (fleet) => {
+      fleet.stopInstance(API_INSTANCES[0] ?? '');
+      fleet.stopInstance(API_INSTANCES[1] ?? '');
+    },
+  },
+  'cpu-spike': {
+    name: 'cpu-spike',
+    description: 'web-asg demand jumps to 450 % of one instance (CPU 100 % on 4 instances)',
+    expectedIncidents: 1,
+    inject: (fleet) => fleet.setDemand('web-asg', 450),
+  },
+  'bad-deployment': {
+    name: 'bad-deployment',
+    description: 'web-app 1.5.0 deployed to web-prod; its error rate climbs',
+    expectedIncidents: 1,
+    inject: (fleet) => void fleet.deploy('web-app', 'web-prod', revision('1.5.0'), true),
+  },
+  'status-check': {
+    name: 'status-check',
+    description: `${STATUS_INSTANCE} fails its system status check`,
+    expectedIncidents: 1,
+    inject: (fleet) => fleet.failSystemCheck(STATUS_INSTANCE),
+  },
+};
+
+export const GAME_DAY = ['stopped-instances', 'cpu-spike', 'bad-deployment', 'status-check'];
+
+// ------------------------------------------------------------------ inbound events, as AWS sends them
+
+const awsTime = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');
+
+export function snsAlarmNotification(fleet: Fleet, alarm: Alarm, previousState: string): unknown {
+  const message = {
+    AlarmName: alarm.name,
+    AlarmDescription: null,
+    AWSAccountId: ACCOUNT,
+    NewStateValue: alarm.state,
+    NewStateReason: alarm.reason,
+    StateChangeTime: awsTime(alarm.updatedAt),
+    Region: 'US East (N. Virginia)',
+    AlarmArn: fleet.alarmArn(alarm.name),
+    OldStateValue: previousState,
+    Trigger: {
+      MetricName: alarm.metricName,
+      Namespace: alarm.namespace,
+      StatisticType: 'Statistic',
+      Statistic: 'AVERAGE',
+      Dimensions: Object.entries(alarm.dimensions).map(([name, value]) => ({ value, name })),
+      Period: 60,
+      EvaluationPeriods: 2,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 80,
+    },
+    ...(Object.keys(alarm.tags).length > 0 ? { AlarmTags: alarm.tags, AlarmTagsStatus: 'OK' } : {}),
+  };
+  const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:AlarmTopic`;
+  return {
+    Records: [{
+      EventSource: 'aws:sns', EventVersion: '1.0', EventSubscriptionArn: `${topicArn}:${randomUUID()}`,
+      Sns: {
+        Type: 'Notification', MessageId: randomUUID(), TopicArn: topicArn, Subject: `${alarm.state}: "${alarm.name}" in US East (N. Virginia)`.slice(0, 100),
+        Message: JSON.stringify(message), Timestamp: new Date(fleet.clock.now()).toISOString(), SignatureVersion: '1', Signature: 'sandbox',
+        SigningCertUrl: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-sandbox.pem',
+        UnsubscribeUrl: `https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${topicArn}`, MessageAttributes: {},
+      },
+    }],
+  };
+}
+
+function eventBridgeEnvelope(fleet: Fleet, detailType: string, source: string, resources: string[], detail: unknown) {
+  return { version: '0', id: randomUUID(), 'detail-type': detailType, source, account: ACCOUNT, time: new Date(fleet.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'), region: REGION, resources, detail };
+}
+
+export function eventBridgeAlarmStateChange(fleet: Fleet, alarm: Alarm, previousState: string): unknown {
+  return eventBridgeEnvelope(fleet, 'CloudWatch Alarm State Change', 'aws.cloudwatch', [fleet.alarmArn(alarm.name)], {
+    alarmName: alarm.name,
+    state: { value: alarm.state, reason: alarm.reason, timestamp: awsTime(alarm.updatedAt) },
+    previousState: { value: previousState },
+    configuration: {
+      metrics: [{ id: 'm1', metricStat: { metric: { namespace: alarm.namespace, name: alarm.metricName, dimensions: alarm.dimensions }, period: 60, stat: 'Sum' }, returnData: true }],
+    },
+    ...(Object.keys(alarm.tags).length > 0 ? { alarmTags: alarm.tags } : {}),
+  });
+}
+
+export function eventBridgeInstanceState(fleet: Fleet, instanceId: string, state: string): unknown {
+  return eventBridgeEnvelope(fleet, 'EC2 Instance State-change Notification', 'aws.ec2', [`arn:aws:ec2:${REGION}:${ACCOUNT}:instance/${instanceId}`], { 'instance-id': instanceId, state });
+}

@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import yamlCfn from 'yaml-cfn';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const LOCAL_ACCOUNT = '123456789012';
+export const LOCAL_REGION = 'us-east-1';
+
+export interface Resource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  Metadata?: { BuildMethod?: string; BuildProperties?: { EntryPoints?: string[]; Format?: string } };
+  Condition?: string;
+}
+export interface Template {
+  Parameters: Record<string, { Default?: unknown }>;
+  Resources: Record<string, Resource>;
+  Outputs: Record<string, unknown>;
+  Globals: { Function: Record<string, unknown> };
+}
+
+/** template.yaml with CloudFormation tags (!Ref, !GetAtt, !Sub…) parsed into their JSON forms. */
+export function loadTemplate(): Template {
+  return yamlCfn.yamlParse(readFileSync(join(ROOT, 'template.yaml'), 'utf8')) as Template;
+}
+
+export function functionsOf(template: Template): [string, Resource][] {
+  return Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Serverless::Function');
+}
+
+/** What Ref / GetAtt Arn return for each resource type, with local names (the logical id). */
+function localIdentity(logicalId: string, type: string): { ref: string; arn: string } {
+  const arn = (service: string, resource: string) => `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${resource}`;
+  switch (type) {
+    case 'AWS::SNS::Topic':
+      return { ref: arn('sns', logicalId), arn: arn('sns', logicalId) };
+    case 'AWS::SQS::Queue':
+      return { ref: `https://sqs.${LOCAL_REGION}.amazonaws.com/${LOCAL_ACCOUNT}/${logicalId}`, arn: arn('sqs', logicalId) };
+    case 'AWS::Serverless::StateMachine':
+      return { ref: arn('states', `stateMachine:${logicalId}`), arn: arn('states', `stateMachine:${logicalId}`) };
+    case 'AWS::IAM::Role':
+      return { ref: logicalId, arn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${logicalId}` };
+    case 'AWS::Serverless::Function':
+      return { ref: logicalId, arn: arn('lambda', `function:${logicalId}`) };
+    default:
+      return { ref: logicalId, arn: arn('local', logicalId) };
+  }
+}
+
+/**
+ * Resolves the intrinsic functions that appear in environment variables, as CloudFormation
+ * would with the given parameter values and local resource names.
+ */
+export function resolveIntrinsics(value: unknown, template: Template, parameters: Record<string, string>): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map((v) => resolveIntrinsics(v, template, parameters));
+  const obj = value as Record<string, unknown>;
+  if ('Ref' in obj) {
+    const name = String(obj.Ref);
+    if (name === 'AWS::Region') return LOCAL_REGION;
+    if (name === 'AWS::AccountId') return LOCAL_ACCOUNT;
+    if (name === 'AWS::Partition') return 'aws';
+    if (name === 'AWS::StackName') return 'self-healing-local';
+    if (name in parameters) return parameters[name];
+    if (name in template.Parameters) {
+      const fallback = template.Parameters[name]?.Default;
+      return typeof fallback === 'string' ? fallback : fallback === undefined ? '' : JSON.stringify(fallback);
+    }
+    const resource = template.Resources[name];
+    if (resource) return localIdentity(name, resource.Type).ref;
+    throw new Error(`Cannot resolve Ref ${name}`);
+  }
+  if ('Fn::GetAtt' in obj) {
+    const [logicalId = '', attribute = ''] = obj['Fn::GetAtt'] as string[];
+    const resource = template.Resources[logicalId];
+    if (!resource) throw new Error(`Cannot resolve GetAtt ${logicalId}.${attribute}`);
+    const identity = localIdentity(logicalId, resource.Type);
+    if (attribute === 'Arn') return identity.arn;
+    return logicalId;
+  }
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, resolveIntrinsics(v, template, parameters)]));
+}
+
+/** A function's environment as Lambda would see it: Globals, then the function's own variables. */
+export function functionEnvironment(template: Template, logicalId: string, parameters: Record<string, string> = {}): Record<string, string> {
+  const fn = template.Resources[logicalId];
+  if (fn?.Type !== 'AWS::Serverless::Function') throw new Error(`${logicalId} is not a function of template.yaml`);
+  const globals = ((template.Globals.Function.Environment as { Variables?: object } | undefined)?.Variables ?? {});
+  const own = ((fn.Properties?.Environment as { Variables?: object } | undefined)?.Variables ?? {});
+  const resolved = resolveIntrinsics({ ...globals, ...own }, template, parameters) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(resolved).map(([k, v]) => [k, String(v)]));
+}
+
+export function stateMachineArn(): string {
+  return localIdentity('RemediationStateMachine', 'AWS::Serverless::StateMachine').ref;
+}
