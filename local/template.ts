@@ -30,13 +30,14 @@ export function functionsOf(template: Template): [string, Resource][] {
 }
 
 /** What Ref / GetAtt Arn return for each resource type, with local names (the logical id). */
-function localIdentity(logicalId: string, type: string): { ref: string; arn: string } {
+function localIdentity(logicalId: string, type: string, endpoint?: string): { ref: string; arn: string } {
   const arn = (service: string, resource: string) => `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${resource}`;
   switch (type) {
     case 'AWS::SNS::Topic':
       return { ref: arn('sns', logicalId), arn: arn('sns', logicalId) };
     case 'AWS::SQS::Queue':
-      return { ref: `https://sqs.${LOCAL_REGION}.amazonaws.com/${LOCAL_ACCOUNT}/${logicalId}`, arn: arn('sqs', logicalId) };
+      // The SQS client sends to the queue URL's host, so a local queue lives on the local endpoint.
+      return { ref: `${endpoint ?? `https://sqs.${LOCAL_REGION}.amazonaws.com`}/${LOCAL_ACCOUNT}/${logicalId}`, arn: arn('sqs', logicalId) };
     case 'AWS::Serverless::StateMachine':
       return { ref: arn('states', `stateMachine:${logicalId}`), arn: arn('states', `stateMachine:${logicalId}`) };
     case 'AWS::IAM::Role':
@@ -52,9 +53,9 @@ function localIdentity(logicalId: string, type: string): { ref: string; arn: str
  * Resolves the intrinsic functions that appear in environment variables, as CloudFormation
  * would with the given parameter values and local resource names.
  */
-export function resolveIntrinsics(value: unknown, template: Template, parameters: Record<string, string>): unknown {
+export function resolveIntrinsics(value: unknown, template: Template, parameters: Record<string, string>, endpoint?: string): unknown {
   if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return value.map((v) => resolveIntrinsics(v, template, parameters));
+  if (Array.isArray(value)) return value.map((v) => resolveIntrinsics(v, template, parameters, endpoint));
   const obj = value as Record<string, unknown>;
   if ('Ref' in obj) {
     const name = String(obj.Ref);
@@ -68,27 +69,27 @@ export function resolveIntrinsics(value: unknown, template: Template, parameters
       return typeof fallback === 'string' ? fallback : fallback === undefined ? '' : JSON.stringify(fallback);
     }
     const resource = template.Resources[name];
-    if (resource) return localIdentity(name, resource.Type).ref;
+    if (resource) return localIdentity(name, resource.Type, endpoint).ref;
     throw new Error(`Cannot resolve Ref ${name}`);
   }
   if ('Fn::GetAtt' in obj) {
     const [logicalId = '', attribute = ''] = obj['Fn::GetAtt'] as string[];
     const resource = template.Resources[logicalId];
     if (!resource) throw new Error(`Cannot resolve GetAtt ${logicalId}.${attribute}`);
-    const identity = localIdentity(logicalId, resource.Type);
+    const identity = localIdentity(logicalId, resource.Type, endpoint);
     if (attribute === 'Arn') return identity.arn;
     return logicalId;
   }
-  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, resolveIntrinsics(v, template, parameters)]));
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, resolveIntrinsics(v, template, parameters, endpoint)]));
 }
 
 /** A function's environment as Lambda would see it: Globals, then the function's own variables. */
-export function functionEnvironment(template: Template, logicalId: string, parameters: Record<string, string> = {}): Record<string, string> {
+export function functionEnvironment(template: Template, logicalId: string, parameters: Record<string, string> = {}, endpoint?: string): Record<string, string> {
   const fn = template.Resources[logicalId];
   if (fn?.Type !== 'AWS::Serverless::Function') throw new Error(`${logicalId} is not a function of template.yaml`);
   const globals = ((template.Globals.Function.Environment as { Variables?: object } | undefined)?.Variables ?? {});
   const own = ((fn.Properties?.Environment as { Variables?: object } | undefined)?.Variables ?? {});
-  const resolved = resolveIntrinsics({ ...globals, ...own }, template, parameters) as Record<string, unknown>;
+  const resolved = resolveIntrinsics({ ...globals, ...own }, template, parameters, endpoint) as Record<string, unknown>;
   return Object.fromEntries(Object.entries(resolved).map(([k, v]) => [k, String(v)]));
 }
 

@@ -108,7 +108,7 @@ export class Sandbox {
   private configureProcess(parameters: Record<string, string>): void {
     const template = loadTemplate();
     const params = { DryRun: 'false', Environment: 'local', ...parameters };
-    for (const [logicalId] of functionsOf(template)) Object.assign(process.env, functionEnvironment(template, logicalId, params));
+    for (const [logicalId] of functionsOf(template)) Object.assign(process.env, functionEnvironment(template, logicalId, params, this.url));
     Object.assign(process.env, {
       AWS_ENDPOINT_URL: this.url,
       AWS_REGION: 'us-east-1',

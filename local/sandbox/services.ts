@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ACCOUNT, type Deployment, type Fleet, type Instance, REGION, type Revision } from './fleet';
 import { type Params, ProtocolError } from './protocols';
 
@@ -227,7 +227,9 @@ export const OPERATIONS: Record<string, Operation> = {
 
   // ---------------------------------------------------------------- SQS (JSON 1.0, query-compatible)
   'SQS.SendMessage': (params, ctx) => {
-    ctx.queued.push({ queueUrl: str(params, 'QueueUrl'), body: str(params, 'MessageBody'), at: ctx.fleet.clock.now() });
-    return { MessageId: randomUUID(), MD5OfMessageBody: '' };
+    const body = str(params, 'MessageBody');
+    ctx.queued.push({ queueUrl: str(params, 'QueueUrl'), body, at: ctx.fleet.clock.now() });
+    // The SDK checks this digest of the body it sent.
+    return { MessageId: randomUUID(), MD5OfMessageBody: createHash('md5').update(body, 'utf8').digest('hex') };
   },
 };

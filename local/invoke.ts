@@ -1,0 +1,58 @@
+// npm run invoke -- <LogicalId> --event <file> [--env-vars <json>] [--aws]
+// Mirrors `sam local invoke` without Docker: the function's handler and environment (Globals
+// first) come from template.yaml; it runs in-process with a Lambda-like context against the
+// local AWS sandbox (or real AWS with --aws). The result is printed as JSON on stdout, logs go to
+// stderr, and the exit code is 1 when the handler throws.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { stdoutForResultOnly } from './cli-output';
+import { lambdaContext } from './lambda-context';
+import { gameDayFleet } from './scenarios';
+import { ScaledClock } from './sandbox/fleet';
+import { Sandbox } from './sandbox/server';
+import { functionEnvironment, functionsOf, loadTemplate } from './template';
+import type { LambdaHandler } from './workflow';
+
+const USAGE = 'Usage: npm run invoke -- <LogicalId> --event <file> [--env-vars <env.json>] [--aws]';
+
+/** SAM's --env-vars file: { "<LogicalId>": { VAR: value }, "Parameters": { VAR: value } } (Parameters apply to every function). */
+function envVarsFor(file: string | undefined, logicalId: string): Record<string, string> {
+  if (!file) return {};
+  const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string> | undefined>;
+  return { ...(json.Parameters ?? {}), ...(json[logicalId] ?? {}) };
+}
+
+async function main(): Promise<number> {
+  const print = stdoutForResultOnly();
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { event: { type: 'string', short: 'e' }, 'env-vars': { type: 'string', short: 'n' }, aws: { type: 'boolean', default: false } },
+  });
+  const logicalId = positionals[0];
+  const template = loadTemplate();
+  const functions = functionsOf(template).map(([id]) => id);
+  if (!logicalId || !functions.includes(logicalId) || !values.event) {
+    process.stderr.write(`${USAGE}\nFunctions: ${functions.join(', ')}\n`);
+    return 2;
+  }
+  const event = JSON.parse(readFileSync(values.event, 'utf8')) as unknown;
+  const sandbox = values.aws ? undefined : await Sandbox.start({ fleet: gameDayFleet(new ScaledClock(Date.now(), 200)), speed: 200 });
+  Object.assign(process.env, functionEnvironment(template, logicalId, { DryRun: 'false', Environment: 'local' }, sandbox?.url), envVarsFor(values['env-vars'], logicalId));
+  if (sandbox) process.stderr.write(`Local AWS sandbox at ${sandbox.url} (game-day fleet); --aws for real AWS\n`);
+
+  const { FUNCTION_HANDLERS } = await import('./functions');
+  const handler = FUNCTION_HANDLERS[logicalId] as LambdaHandler;
+  let exitCode = 0;
+  try {
+    const result = await handler(event as never, lambdaContext(logicalId));
+    print(`${JSON.stringify(result ?? null, null, 2)}\n`);
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    print(`${JSON.stringify({ errorType: e.name, errorMessage: e.message }, null, 2)}\n`);
+    exitCode = 1;
+  }
+  await sandbox?.stop();
+  return exitCode;
+}
+
+process.exitCode = await main();
