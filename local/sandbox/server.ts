@@ -47,6 +47,9 @@ export interface SandboxOptions {
   seed?: number;
   /** Template parameter values for the functions' environment (DryRun defaults to "false" here). */
   parameters?: Record<string, string>;
+  /** Where to listen: 127.0.0.1 and a free port unless told otherwise. */
+  host?: string;
+  port?: number;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -85,7 +88,7 @@ export class Sandbox {
     const speed = options.speed ?? 1000;
     const fleet = options.fleet ?? new Fleet(new ScaledClock(Date.now(), speed));
     const sandbox = new Sandbox(fleet, fleet.clock, speed, options);
-    await sandbox.listen();
+    await sandbox.listen(options.host ?? '127.0.0.1', options.port ?? 0);
     sandbox.configureProcess(options.parameters ?? {});
     // Imported only now, so every handler module builds its clients against this endpoint.
     const [{ LocalWorkflow }, { FUNCTION_HANDLERS }] = await Promise.all([import('../workflow'), import('../functions')]);
@@ -93,12 +96,13 @@ export class Sandbox {
     return sandbox;
   }
 
-  private listen(): Promise<void> {
+  private listen(host: string, port: number): Promise<void> {
     this.server = createServer((req, res) => void this.serve(req, res));
-    return new Promise((resolve) => {
-      this.server?.listen(0, '127.0.0.1', () => {
-        const { port } = this.server?.address() as AddressInfo;
-        this.url = `http://127.0.0.1:${port}`;
+    return new Promise((resolve, reject) => {
+      this.server?.once('error', reject);
+      this.server?.listen(port, host, () => {
+        const address = this.server?.address() as AddressInfo;
+        this.url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
         resolve();
       });
     });
