@@ -112,7 +112,10 @@ export class Sandbox {
   private configureProcess(parameters: Record<string, string>): void {
     const template = loadTemplate();
     const params = { DryRun: 'false', Environment: 'local', ...parameters };
+    const logLevel = process.env.POWERTOOLS_LOG_LEVEL;
     for (const [logicalId] of functionsOf(template)) Object.assign(process.env, functionEnvironment(template, logicalId, params, this.url));
+    // The caller's log level wins over the template's INFO (tests run SILENT; the drill, WARN).
+    process.env.POWERTOOLS_LOG_LEVEL = logLevel ?? 'WARN';
     Object.assign(process.env, {
       AWS_ENDPOINT_URL: this.url,
       AWS_REGION: 'us-east-1',
@@ -120,7 +123,6 @@ export class Sandbox {
       AWS_SECRET_ACCESS_KEY: 'sandbox',
       POWERTOOLS_TRACE_ENABLED: 'false',
     });
-    process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
     handlerClock.now = () => new Date(this.clock.now());
   }
 
