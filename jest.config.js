@@ -18,5 +18,7 @@ export default {
     { ...common, displayName: 'template', testMatch: ['<rootDir>/test/template/**/*.test.ts'] },
     // Real SDK clients over HTTP to the local sandbox: no aws-sdk-client-mock here.
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], setupFilesAfterEnv: ['<rootDir>/test/setup-quiet-metrics.ts'] },
+    // botocore and moto (Python, from the machine image) against the sandbox; skipped where absent.
+    { ...common, displayName: 'conformance', testMatch: ['<rootDir>/test/conformance/**/*.test.ts'], setupFilesAfterEnv: ['<rootDir>/test/setup-quiet-metrics.ts'] },
   ],
 };

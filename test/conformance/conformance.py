@@ -1,0 +1,151 @@
+"""Conformance of the local AWS sandbox, checked by independent implementations.
+
+  conformance.py calls <sandbox-url>          botocore (a second AWS client) calls every operation the sandbox serves
+  conformance.py shapes <sandbox-url> <moto>  the same calls to moto_server and to the sandbox: response key paths
+  conformance.py patterns <cases.json>        moto's own EventBridge pattern logic on a shared table of cases
+Prints one JSON document on stdout.
+"""
+import json
+import sys
+import uuid
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+
+
+def client(service, url):
+    return boto3.client(
+        service, endpoint_url=url, region_name=REGION, aws_access_key_id="sandbox", aws_secret_access_key="sandbox",
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
+def key_paths(value, prefix=""):
+    """The shape of a parsed response: every key path, lists as []."""
+    paths = set()
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if key == "ResponseMetadata":
+                continue
+            path = f"{prefix}.{key}" if prefix else key
+            paths.add(path)
+            paths |= key_paths(child, path)
+    elif isinstance(value, list):
+        for child in value:
+            paths |= key_paths(child, f"{prefix}[]")
+    return paths
+
+
+def attempt(fn):
+    try:
+        response = fn()
+        return {"ok": True, "shape": sorted(key_paths(response)), "response": json.loads(json.dumps(response, default=str))}
+    except ClientError as error:
+        return {"ok": False, "code": error.response["Error"]["Code"], "message": error.response["Error"].get("Message", "")}
+
+
+def calls(url):
+    asg, cd, ssm, cw = client("autoscaling", url), client("codedeploy", url), client("ssm", url), client("cloudwatch", url)
+    sns, sqs, sfn = client("sns", url), client("sqs", url), client("stepfunctions", url)
+    out = {}
+    out["AutoScaling.DescribeAutoScalingGroups"] = attempt(lambda: asg.describe_auto_scaling_groups(AutoScalingGroupNames=["web-asg"]))
+    out["AutoScaling.DescribeAutoScalingInstances"] = attempt(lambda: asg.describe_auto_scaling_instances(InstanceIds=["i-0abc123def4567890"]))
+    out["AutoScaling.SetDesiredCapacity"] = attempt(lambda: asg.set_desired_capacity(AutoScalingGroupName="web-asg", DesiredCapacity=5, HonorCooldown=False))
+    out["AutoScaling.SetInstanceHealth"] = attempt(lambda: asg.set_instance_health(InstanceId="i-0a11ce00000000004", HealthStatus="Unhealthy", ShouldRespectGracePeriod=False))
+    out["CodeDeploy.GetDeploymentGroup"] = attempt(lambda: cd.get_deployment_group(applicationName="web-app", deploymentGroupName="web-prod"))
+    out["CodeDeploy.ListDeployments"] = attempt(lambda: cd.list_deployments(applicationName="web-app", deploymentGroupName="web-prod", includeOnlyStatuses=["Succeeded"]))
+    out["CodeDeploy.BatchGetDeployments"] = attempt(lambda: cd.batch_get_deployments(deploymentIds=["d-GOOD00001", "d-OLD000000"]))
+    out["CodeDeploy.GetDeployment"] = attempt(lambda: cd.get_deployment(deploymentId="d-GOOD00001"))
+    revision = {"revisionType": "S3", "s3Location": {"bucket": "web-app-artifacts", "key": "web-app/1.4.1.zip", "bundleType": "zip"}}
+    created = attempt(lambda: cd.create_deployment(applicationName="web-app", deploymentGroupName="web-prod", revision=revision, description="botocore"))
+    out["CodeDeploy.CreateDeployment"] = created
+    if created["ok"]:
+        out["CodeDeploy.StopDeployment"] = attempt(lambda: cd.stop_deployment(deploymentId=created["response"]["deploymentId"], autoRollbackEnabled=True))
+    token = str(uuid.uuid4())
+    started = attempt(lambda: ssm.start_automation_execution(DocumentName="AWS-RestartEC2Instance", Parameters={"InstanceId": ["i-0badc0ffee00001"]}, ClientToken=token))
+    out["SSM.StartAutomationExecution"] = started
+    out["SSM.StartAutomationExecution (same ClientToken)"] = attempt(lambda: ssm.start_automation_execution(DocumentName="AWS-RestartEC2Instance", Parameters={"InstanceId": ["i-0badc0ffee00001"]}, ClientToken=token))
+    if started["ok"]:
+        out["SSM.GetAutomationExecution"] = attempt(lambda: ssm.get_automation_execution(AutomationExecutionId=started["response"]["AutomationExecutionId"]))
+    out["CloudWatch.DescribeAlarms"] = attempt(lambda: cw.describe_alarms(AlarmNames=["web-cpu-high"]))
+    out["SNS.Publish"] = attempt(lambda: sns.publish(TopicArn=f"arn:aws:sns:{REGION}:{ACCOUNT}:NotificationTopic", Subject="botocore", Message="hello",
+                                                      MessageAttributes={"severity": {"DataType": "String", "StringValue": "info"}}))
+    out["SQS.SendMessage"] = attempt(lambda: sqs.send_message(QueueUrl=f"{url}/{ACCOUNT}/IngestDeadLetterQueue", MessageBody='{"hello": "world"}'))
+    machine = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:RemediationStateMachine"
+    manual = {"action": {"type": "scale-out", "autoScalingGroupName": "web-asg", "step": 1}, "reason": "botocore", "dryRun": True}
+    execution = attempt(lambda: sfn.start_execution(stateMachineArn=machine, name="botocore-dry-run", input=json.dumps(manual)))
+    out["StepFunctions.StartExecution"] = execution
+    out["StepFunctions.StartExecution (same name)"] = attempt(lambda: sfn.start_execution(stateMachineArn=machine, name="botocore-dry-run", input="{}"))
+    if execution["ok"]:
+        out["StepFunctions.DescribeExecution"] = attempt(lambda: sfn.describe_execution(executionArn=execution["response"]["executionArn"]))
+    out["StepFunctions.SendTaskSuccess"] = attempt(lambda: sfn.send_task_success(taskToken="unknown-token", output="{}"))
+    out["StepFunctions.SendTaskFailure"] = attempt(lambda: sfn.send_task_failure(taskToken="unknown-token", error="x"))
+    out["AutoScaling.TerminateInstanceInAutoScalingGroup (not served)"] = attempt(
+        lambda: asg.terminate_instance_in_auto_scaling_group(InstanceId="i-0abc123def4567890", ShouldDecrementDesiredCapacity=False))
+    out["SSM.DescribeInstanceInformation (not served)"] = attempt(lambda: ssm.describe_instance_information())
+    return out
+
+
+def seed_moto(url):
+    """The same names in moto, created through its own APIs."""
+    ec2, asg, cw = client("ec2", url), client("autoscaling", url), client("cloudwatch", url)
+    cd, sns, sqs = client("codedeploy", url), client("sns", url), client("sqs", url)
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    asg.create_launch_configuration(LaunchConfigurationName="web-lc", ImageId=image, InstanceType="t3.micro")
+    asg.create_auto_scaling_group(AutoScalingGroupName="web-asg", LaunchConfigurationName="web-lc", MinSize=2, MaxSize=10, DesiredCapacity=4,
+                                  AvailabilityZones=[f"{REGION}a"])
+    cw.put_metric_alarm(AlarmName="web-cpu-high", Namespace="AWS/EC2", MetricName="CPUUtilization", Statistic="Average", Period=60, EvaluationPeriods=2,
+                        Threshold=80, ComparisonOperator="GreaterThanThreshold", Dimensions=[{"Name": "AutoScalingGroupName", "Value": "web-asg"}])
+    cd.create_application(applicationName="web-app", computePlatform="Server")
+    cd.create_deployment_group(applicationName="web-app", deploymentGroupName="web-prod", serviceRoleArn=f"arn:aws:iam::{ACCOUNT}:role/codedeploy")
+    deployment = cd.create_deployment(applicationName="web-app", deploymentGroupName="web-prod",
+                                      revision={"revisionType": "S3", "s3Location": {"bucket": "web-app-artifacts", "key": "web-app/1.4.1.zip", "bundleType": "zip"}})
+    topic = sns.create_topic(Name="NotificationTopic")["TopicArn"]
+    queue = sqs.create_queue(QueueName="IngestDeadLetterQueue")["QueueUrl"]
+    instance = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["web-asg"])["AutoScalingGroups"][0]["Instances"][0]["InstanceId"]
+    return {"deploymentId": deployment["deploymentId"], "topic": topic, "queue": queue, "instance": instance}
+
+
+def read_calls(url, ids):
+    asg, cd, cw, sns, sqs = client("autoscaling", url), client("codedeploy", url), client("cloudwatch", url), client("sns", url), client("sqs", url)
+    return {
+        "AutoScaling.DescribeAutoScalingGroups": attempt(lambda: asg.describe_auto_scaling_groups(AutoScalingGroupNames=["web-asg"])),
+        "AutoScaling.DescribeAutoScalingInstances": attempt(lambda: asg.describe_auto_scaling_instances(InstanceIds=[ids["instance"]])),
+        "AutoScaling.SetDesiredCapacity": attempt(lambda: asg.set_desired_capacity(AutoScalingGroupName="web-asg", DesiredCapacity=5, HonorCooldown=False)),
+        "AutoScaling.SetInstanceHealth": attempt(lambda: asg.set_instance_health(InstanceId=ids["instance"], HealthStatus="Unhealthy", ShouldRespectGracePeriod=False)),
+        "CloudWatch.DescribeAlarms": attempt(lambda: cw.describe_alarms(AlarmNames=["web-cpu-high"])),
+        "CodeDeploy.GetDeploymentGroup": attempt(lambda: cd.get_deployment_group(applicationName="web-app", deploymentGroupName="web-prod")),
+        "CodeDeploy.ListDeployments": attempt(lambda: cd.list_deployments(applicationName="web-app", deploymentGroupName="web-prod")),
+        "CodeDeploy.GetDeployment": attempt(lambda: cd.get_deployment(deploymentId=ids["deploymentId"])),
+        "CodeDeploy.BatchGetDeployments": attempt(lambda: cd.batch_get_deployments(deploymentIds=[ids["deploymentId"]])),
+        "SNS.Publish": attempt(lambda: sns.publish(TopicArn=ids["topic"], Subject="botocore", Message="hello")),
+        "SQS.SendMessage": attempt(lambda: sqs.send_message(QueueUrl=ids["queue"], MessageBody='{"hello": "world"}')),
+    }
+
+
+def shapes(sandbox_url, moto_url):
+    moto_ids = seed_moto(moto_url)
+    sandbox_ids = {"deploymentId": "d-GOOD00001", "topic": f"arn:aws:sns:{REGION}:{ACCOUNT}:NotificationTopic",
+                   "queue": f"{sandbox_url}/{ACCOUNT}/IngestDeadLetterQueue", "instance": "i-0abc123def4567890"}
+    return {"moto": read_calls(moto_url, moto_ids), "sandbox": read_calls(sandbox_url, sandbox_ids)}
+
+
+def patterns(path):
+    from moto.events.models import EventPattern
+    table = json.load(open(path))
+    return [{"name": case["name"], "moto": EventPattern.load(json.dumps(case["pattern"])).matches_event(table["event"])} for case in table["cases"]]
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1]
+    if mode == "calls":
+        result = calls(sys.argv[2])
+    elif mode == "shapes":
+        result = shapes(sys.argv[2], sys.argv[3])
+    else:
+        result = patterns(sys.argv[2])
+    json.dump(result, sys.stdout, default=str)
