@@ -37,7 +37,10 @@ async function main(): Promise<number> {
   }
   const event = JSON.parse(readFileSync(values.event, 'utf8')) as unknown;
   const sandbox = values.aws ? undefined : await Sandbox.start({ fleet: gameDayFleet(new ScaledClock(Date.now(), 200)), speed: 200 });
-  Object.assign(process.env, functionEnvironment(template, logicalId, { DryRun: 'false', Environment: 'local' }, sandbox?.url), envVarsFor(values['env-vars'], logicalId));
+  const envVars = envVarsFor(values['env-vars'], logicalId);
+  Object.assign(process.env, functionEnvironment(template, logicalId, { DryRun: 'false', Environment: 'local' }, sandbox?.url), envVars);
+  // The template declares AWS_ENDPOINT_URL empty (for SAM); the sandbox's endpoint wins unless --env-vars names one.
+  if (sandbox && !envVars.AWS_ENDPOINT_URL) process.env.AWS_ENDPOINT_URL = sandbox.url;
   if (sandbox) process.stderr.write(`Local AWS sandbox at ${sandbox.url} (game-day fleet); --aws for real AWS\n`);
 
   const { FUNCTION_HANDLERS } = await import('./functions');
