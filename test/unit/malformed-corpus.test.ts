@@ -31,9 +31,9 @@ const NAMES_A_FIELD = /^(Records\.\d+(\.[\w$-]+)*|detail(\.[\w$-]+)*|detail-type
 
 type Outcome = { kind: 'results'; response: IngestResponse } | { kind: 'thrown'; name: string; message: string };
 
-async function run(fn: typeof alarmIngest  , event: unknown): Promise<Outcome> {
+async function run(fn: typeof alarmIngest, event: unknown): Promise<Outcome> {
   try {
-    return { kind: 'results', response: (await fn(event, lambdaContext('ingest'))) };
+    return { kind: 'results', response: await fn(event, lambdaContext('ingest')) };
   } catch (error) {
     const e = error as Error;
     return { kind: 'thrown', name: e.name, message: e.message };
