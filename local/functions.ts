@@ -4,6 +4,7 @@ import { handler as automation } from '../functions/automation/handler';
 import { handler as checkProgress } from '../functions/check-progress/handler';
 import { handler as deploymentRollback } from '../functions/deployment-rollback/handler';
 import { handler as eventIngest } from '../functions/event-ingest/handler';
+import { handler as guard } from '../functions/guard/handler';
 import { handler as plan } from '../functions/plan/handler';
 import { handler as recordOutcome } from '../functions/record-outcome/handler';
 import { handler as verifyRecovery } from '../functions/verify-recovery/handler';
@@ -14,6 +15,7 @@ export const FUNCTION_HANDLERS: Record<string, LambdaHandler> = {
   AlarmIngestFunction: alarmIngest,
   EventIngestFunction: eventIngest,
   PlanFunction: plan,
+  GuardFunction: guard,
   AutoScalingActionFunction: autoScalingAction,
   DeploymentRollbackFunction: deploymentRollback,
   AutomationFunction: automation,

@@ -30,7 +30,7 @@ export function functionsOf(template: Template): [string, Resource][] {
 }
 
 /** What Ref / GetAtt Arn return for each resource type, with local names (the logical id). */
-function localIdentity(logicalId: string, type: string, endpoint?: string): { ref: string; arn: string } {
+function localIdentity(logicalId: string, type: string, endpoint?: string, name?: string): { ref: string; arn: string } {
   const arn = (service: string, resource: string) => `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${resource}`;
   switch (type) {
     case 'AWS::SNS::Topic':
@@ -40,6 +40,10 @@ function localIdentity(logicalId: string, type: string, endpoint?: string): { re
       return { ref: `${endpoint ?? `https://sqs.${LOCAL_REGION}.amazonaws.com`}/${LOCAL_ACCOUNT}/${logicalId}`, arn: arn('sqs', logicalId) };
     case 'AWS::Serverless::StateMachine':
       return { ref: arn('states', `stateMachine:${logicalId}`), arn: arn('states', `stateMachine:${logicalId}`) };
+    case 'AWS::SSM::Parameter':
+      return { ref: name ?? logicalId, arn: arn('ssm', `parameter${name ?? `/${logicalId}`}`) };
+    case 'AWS::DynamoDB::Table':
+      return { ref: logicalId, arn: arn('dynamodb', `table/${logicalId}`) };
     case 'AWS::IAM::Role':
       return { ref: logicalId, arn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${logicalId}` };
     case 'AWS::Serverless::Function':
@@ -47,6 +51,12 @@ function localIdentity(logicalId: string, type: string, endpoint?: string): { re
     default:
       return { ref: logicalId, arn: arn('local', logicalId) };
   }
+}
+
+/** A resource's explicit name (e.g. an SSM parameter's Name), resolved. */
+function resourceName(resource: Resource, template: Template, parameters: Record<string, string>): string | undefined {
+  const name = resource.Properties?.Name;
+  return name === undefined ? undefined : String(resolveIntrinsics(name, template, parameters));
 }
 
 /**
@@ -69,8 +79,13 @@ export function resolveIntrinsics(value: unknown, template: Template, parameters
       return typeof fallback === 'string' ? fallback : fallback === undefined ? '' : JSON.stringify(fallback);
     }
     const resource = template.Resources[name];
-    if (resource) return localIdentity(name, resource.Type, endpoint).ref;
+    if (resource) return localIdentity(name, resource.Type, endpoint, resourceName(resource, template, parameters)).ref;
     throw new Error(`Cannot resolve Ref ${name}`);
+  }
+  if ('Fn::Sub' in obj && typeof obj['Fn::Sub'] === 'string') {
+    return obj['Fn::Sub'].replace(/\$\{([\w:]+)(?:\.(\w+))?\}/g, (_m, ref: string, attribute?: string) =>
+      String(resolveIntrinsics(attribute ? { 'Fn::GetAtt': [ref, attribute] } : { Ref: ref }, template, parameters, endpoint)),
+    );
   }
   if ('Fn::GetAtt' in obj) {
     const [logicalId = '', attribute = ''] = obj['Fn::GetAtt'] as string[];

@@ -12,3 +12,7 @@ process.env.DEAD_LETTER_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/1234567
 process.env.NOTIFICATION_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:self-healing-notifications';
 process.env.AUTOMATION_ROLE_ARN = 'arn:aws:iam::123456789012:role/self-healing-automation';
 process.env.DRY_RUN = 'false';
+process.env.GUARD_TABLE_NAME = 'GuardTable';
+process.env.PAUSE_PARAMETER_NAME = '/self-healing/paused';
+process.env.CIRCUIT_BREAKER_THRESHOLD = '3';
+process.env.CIRCUIT_BREAKER_WINDOW_SECONDS = '3600';

@@ -2,16 +2,28 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { callAws } from '../shared/aws-errors';
 import { sns } from '../shared/clients/sns';
+import { clock } from '../shared/clock';
 import { booleanEnv, requiredEnv } from '../shared/env';
+import { guardSettingsFromEnv, release } from '../shared/guard';
 import { workflowTask } from '../shared/middleware';
 import { logger, metrics } from '../shared/powertools';
 import { type OutcomeRecord, type RecordInput, RecordInputSchema, describeOutcome } from './outcome';
 
 const notificationTopicArn = requiredEnv('NOTIFICATION_TOPIC_ARN');
 const notifyOnSuccess = booleanEnv('NOTIFY_ON_SUCCESS', true);
+const guardSettings = guardSettingsFromEnv();
 
 export async function recordOutcome(input: RecordInput): Promise<OutcomeRecord & { notificationMessageId?: string }> {
-  const record = describeOutcome(input, notifyOnSuccess);
+  // Every exit path ends here, so this is where the target's lock turns into its cooldown.
+  const { state, outcome } = input;
+  const released = state.guard?.lockAcquired
+    ? await release(guardSettings, state.incident?.id ?? '', state.guard, {
+        acted: state.applied?.applied === true,
+        failed: outcome === 'failed' || outcome === 'not-recovered',
+        cooldownSeconds: state.plan?.cooldownSeconds ?? 300,
+      }, clock.now())
+    : undefined;
+  const record = describeOutcome(input, notifyOnSuccess, released);
   logger.appendKeys({ incidentId: record.incidentId });
   for (const metric of record.metrics) {
     // Each metric has its own dimension set, so each goes out as its own EMF record.

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { type Incident, IncidentSchema } from '../shared/incident';
+import type { Release } from '../shared/guard';
 import { describeAction } from '../shared/policy/engine';
 import {
   AppliedSchema,
   ErrorInfoSchema,
+  GuardSchema,
   PlanSchema,
   ProgressSchema,
   SkipReasonSchema,
@@ -21,6 +23,7 @@ export const RecordInputSchema = z.object({
     .object({
       incident: IncidentSchema.optional(),
       plan: PlanSchema.optional(),
+      guard: GuardSchema.optional(),
       prepared: z.object({ reason: SkipReasonSchema.optional(), description: z.string().optional() }).loose().optional(),
       applied: AppliedSchema.optional(),
       progress: ProgressSchema.optional(),
@@ -50,9 +53,10 @@ export interface OutcomeRecord {
   timeToRecoverSeconds?: number;
   metrics: MetricRecord[];
   notification?: { severity: 'info' | 'warning' | 'critical'; subject: string; message: string };
+  guard?: Release;
 }
 
-const SKIPS_WORTH_A_PAGE = new Set(['AtCapacityLimit']);
+const SKIPS_WORTH_A_PAGE = new Set(['AtCapacityLimit', 'CircuitOpen']);
 
 function secondsBetween(from: string, to: string | undefined): number | undefined {
   if (!to) return undefined;
@@ -75,13 +79,13 @@ function subjectLine(text: string): string {
  * Pure: what to record for one finished execution — the outcome, the SelfHealing metrics and,
  * when a human should know, the notification.
  */
-export function describeOutcome(input: RecordInput, notifyOnSuccess: boolean): OutcomeRecord {
+export function describeOutcome(input: RecordInput, notifyOnSuccess: boolean, released?: Release): OutcomeRecord {
   const { outcome, state } = input;
   const incident = incidentOf(state);
   const plan = state.plan;
   const actionType = plan?.action?.type ?? 'none';
   const dryRun = plan?.dryRun ?? incident?.dryRun ?? false;
-  const reason = outcome === 'skipped' ? (state.prepared?.reason ?? plan?.reason) : state.error?.Error;
+  const reason = outcome === 'skipped' ? (state.prepared?.reason ?? state.guard?.reason ?? plan?.reason) : state.error?.Error;
   const metrics: MetricRecord[] = [];
   const count = (name: string, dimensions: Record<string, string> = {}) => metrics.push({ name, unit: 'Count', value: 1, dimensions });
   const actionDims = { Action: actionType };
@@ -122,17 +126,22 @@ export function describeOutcome(input: RecordInput, notifyOnSuccess: boolean): O
     ...(state.progress ? [`Progress: ${state.progress.detail}`] : []),
     ...(state.verification ? [`Recovery: ${state.verification.detail}`] : []),
     ...(state.error ? [`Error: ${state.error.Error}: ${state.error.Cause ?? ''}`] : []),
-    ...(reason && outcome === 'skipped' ? [`Skipped: ${reason}${state.prepared?.description ? ` — ${state.prepared.description}` : ''}`] : []),
+    ...(reason && outcome === 'skipped' ? [`Skipped: ${reason}${state.prepared?.description ? ` — ${state.prepared.description}` : ''}${state.guard?.reason ? ` — ${state.guard.detail}` : ''}`] : []),
     ...(plan ? ['', 'Why:', ...plan.explanation.map((line) => `- ${line}`)] : []),
   ];
+  if (released?.released) lines.push('', `Guard: ${released.detail}`);
+  if (released?.circuitOpened) {
+    count('CircuitBreakerOpened', actionDims);
+    lines.push(`The circuit breaker for ${state.guard?.targetKey ?? 'this target'} is open: new incidents on it are skipped (CircuitOpen) until it is reset (README "Operations").`);
+  }
   let notification: OutcomeRecord['notification'];
   const notify = (severity: 'info' | 'warning' | 'critical', headline: string) => {
     notification = { severity, subject: subjectLine(`[SelfHealing] ${headline}`), message: lines.join('\n') };
     count('Notifications', { Severity: severity });
   };
   const alarmOrSummary = incident?.alarm?.name ?? summary;
-  if (outcome === 'failed') notify('critical', `FAILED ${what}: ${alarmOrSummary}`);
-  else if (outcome === 'not-recovered') notify('critical', `NOT RECOVERED after ${what}: ${alarmOrSummary}`);
+  if (outcome === 'failed') notify('critical', `${released?.circuitOpened ? 'CIRCUIT OPEN, ' : ''}FAILED ${what}: ${alarmOrSummary}`);
+  else if (outcome === 'not-recovered') notify('critical', `${released?.circuitOpened ? 'CIRCUIT OPEN, ' : ''}NOT RECOVERED after ${what}: ${alarmOrSummary}`);
   else if (outcome === 'notified') {
     const severity = plan?.action?.type === 'notify' ? plan.action.severity : 'warning';
     const message = plan?.action?.type === 'notify' && plan.action.message ? `${plan.action.message} — ` : '';
@@ -155,5 +164,6 @@ export function describeOutcome(input: RecordInput, notifyOnSuccess: boolean): O
     ...(timeToRecoverSeconds !== undefined ? { timeToRecoverSeconds } : {}),
     metrics,
     ...(notification ? { notification } : {}),
+    ...(released ? { guard: released } : {}),
   };
 }

@@ -30,6 +30,7 @@ export const PlanSchema = z.object({
   notifyOnSkip: z.boolean(),
   progress: PollSchema,
   verify: PollSchema.extend({ enabled: z.boolean() }),
+  cooldownSeconds: z.int().min(0),
   explanation: z.array(z.string()),
   plannedAt: z.iso.datetime(),
 });
@@ -76,5 +77,7 @@ export const VerificationSchema = z.object({
   recoveredAt: z.iso.datetime().optional(),
 });
 export type Verification = z.infer<typeof VerificationSchema>;
+
+export { GuardSchema } from './guard';
 
 export const ErrorInfoSchema = z.object({ Error: z.string(), Cause: z.string().optional() });

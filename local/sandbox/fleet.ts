@@ -120,6 +120,8 @@ export class Fleet {
   readonly deployments = new Map<string, Deployment>();
   readonly automations = new Map<string, Automation>();
   readonly documents = new Set(['AWS-RestartEC2Instance']);
+  /** SSM parameters (the kill switch lives here). */
+  readonly parameters = new Map<string, { value: string; version: number; updatedAt: number }>();
   private readonly listeners: ((event: FleetEvent) => void)[] = [];
   private sequence = 0;
 

@@ -2,7 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { clock as handlerClock } from '../../functions/shared/clock';
 import { type LocalWorkflow, type WorkflowRun } from '../workflow';
-import { functionEnvironment, functionsOf, loadTemplate, stateMachineArn } from '../template';
+import { CreateTableCommand, DynamoDBClient, type KeySchemaElement, type AttributeDefinition } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { type Template, functionEnvironment, functionsOf, loadTemplate, resolveIntrinsics, stateMachineArn } from '../template';
 import { FaultInjector, parseFaults } from './faults';
 import { type Clock, Fleet, ScaledClock } from './fleet';
 import { type HttpReply, type Params, type ParsedRequest, ProtocolError, errorReply, parseRequest, successReply } from './protocols';
@@ -78,6 +80,8 @@ export class Sandbox {
   readonly faults: FaultInjector;
   private workflow?: LocalWorkflow;
   private server?: Server;
+  private dynamo?: Server;
+  private dynamoUrl = '';
   url = '';
 
   private constructor(readonly fleet: Fleet, readonly clock: Clock, readonly speed: number, options: SandboxOptions) {
@@ -89,6 +93,9 @@ export class Sandbox {
     const fleet = options.fleet ?? new Fleet(new ScaledClock(Date.now(), speed));
     const sandbox = new Sandbox(fleet, fleet.clock, speed, options);
     await sandbox.listen(options.host ?? '127.0.0.1', options.port ?? 0);
+    const template = loadTemplate();
+    await sandbox.startDynamoDb(template);
+    sandbox.seedParameters(template, options.parameters ?? {});
     sandbox.configureProcess(options.parameters ?? {});
     // Imported only now, so every handler module builds its clients against this endpoint.
     const [{ LocalWorkflow }, { FUNCTION_HANDLERS }] = await Promise.all([import('../workflow'), import('../functions')]);
@@ -106,6 +113,38 @@ export class Sandbox {
         resolve();
       });
     });
+  }
+
+  /**
+   * DynamoDB is a real implementation (dynalite, in memory) behind the sandbox: requests are
+   * proxied to it, so they are logged and can be faulted like the rest. Tables come from the template.
+   */
+  private async startDynamoDb(template: Template): Promise<void> {
+    const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    this.dynamo = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    this.dynamoUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const client = new DynamoDBClient({ endpoint: this.dynamoUrl, region: 'us-east-1', credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } });
+    for (const [logicalId, resource] of Object.entries(template.Resources)) {
+      if (resource.Type !== 'AWS::DynamoDB::Table') continue;
+      const props = resource.Properties ?? {};
+      await client.send(new CreateTableCommand({
+        TableName: logicalId,
+        KeySchema: props.KeySchema as KeySchemaElement[],
+        AttributeDefinitions: props.AttributeDefinitions as AttributeDefinition[],
+        BillingMode: 'PAY_PER_REQUEST',
+      }));
+    }
+    client.destroy();
+  }
+
+  /** SSM parameters the template creates, with their initial values (the kill switch starts off). */
+  private seedParameters(template: Template, parameters: Record<string, string>): void {
+    for (const resource of Object.values(template.Resources)) {
+      if (resource.Type !== 'AWS::SSM::Parameter') continue;
+      const name = String(resolveIntrinsics(resource.Properties?.Name, template, parameters));
+      this.fleet.parameters.set(name, { value: String(resource.Properties?.Value as string), version: 1, updatedAt: this.clock.now() });
+    }
   }
 
   /** Points this process's SDK clients and handlers at the sandbox, with every function's environment. */
@@ -132,6 +171,11 @@ export class Sandbox {
     if (!server) return;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    const dynamo = this.dynamo;
+    if (dynamo) {
+      dynamo.closeAllConnections();
+      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+    }
     handlerClock.now = () => new Date();
   }
 
@@ -187,6 +231,7 @@ export class Sandbox {
       log(status, code, true);
       return errorReply(request, code, fault.kind === 'throttle' ? 'Rate exceeded' : 'An internal error occurred (injected)', status);
     }
+    if (request.service === 'DynamoDB') return this.proxyToDynamoDb(req, body, log);
     try {
       const result = await this.dispatch(operation, request.params);
       log(200, 'ok', false);
@@ -196,6 +241,22 @@ export class Sandbox {
       log(e.status, e.code, false);
       return errorReply(request, e.code, e.message, e.status);
     }
+  }
+
+  private async proxyToDynamoDb(req: IncomingMessage, body: string, log: (status: number, outcome: string, injected: boolean) => void): Promise<HttpReply> {
+    const response = await fetch(this.dynamoUrl, {
+      method: 'POST',
+      headers: { 'content-type': String(req.headers['content-type'] ?? 'application/x-amz-json-1.0'), 'x-amz-target': String(req.headers['x-amz-target']), authorization: String(req.headers.authorization ?? ''), 'x-amz-date': String(req.headers['x-amz-date'] ?? '') },
+      body,
+    });
+    const text = await response.text();
+    const errorType = response.ok ? 'ok' : ((JSON.parse(text) as { __type?: string }).__type ?? 'error').split('#').pop() ?? 'error';
+    log(response.status, errorType, false);
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, key) => {
+      if (key === 'content-type' || key.startsWith('x-amz')) headers[key] = value;
+    });
+    return { status: response.status, headers, body: text };
   }
 
   private dispatch(operation: string, params: Params): Params | Promise<Params> {

@@ -184,6 +184,26 @@ export const OPERATIONS: Record<string, Operation> = {
     };
   },
 
+  'SSM.GetParameter': (params, { fleet }) => {
+    const name = str(params, 'Name');
+    const parameter = fleet.parameters.get(name);
+    if (!parameter) throw new ProtocolError('ParameterNotFound', `Parameter ${name} not found.`);
+    return {
+      Parameter: {
+        Name: name, Type: 'String', Value: parameter.value, Version: parameter.version, DataType: 'text',
+        LastModifiedDate: date(parameter.updatedAt), ARN: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`,
+      },
+    };
+  },
+  'SSM.PutParameter': (params, { fleet }) => {
+    const name = str(params, 'Name');
+    const existing = fleet.parameters.get(name);
+    if (existing && params.Overwrite !== true) throw new ProtocolError('ParameterAlreadyExists', `The parameter ${name} already exists.`);
+    const version = (existing?.version ?? 0) + 1;
+    fleet.parameters.set(name, { value: str(params, 'Value'), version, updatedAt: fleet.clock.now() });
+    return { Version: version, Tier: 'Standard' };
+  },
+
   // ---------------------------------------------------------------- CloudWatch (JSON 1.0, query-compatible)
   'CloudWatch.DescribeAlarms': (params, { fleet }) => {
     const names = list(params, 'AlarmNames');

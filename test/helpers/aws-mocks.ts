@@ -1,10 +1,11 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 
 /** One mock per service, by client class: every handler's module-scope client is intercepted. */
@@ -12,6 +13,7 @@ export const aws = {
   autoScaling: mockClient(AutoScalingClient),
   cloudWatch: mockClient(CloudWatchClient),
   codeDeploy: mockClient(CodeDeployClient),
+  dynamoDb: mockClient(DynamoDBDocumentClient),
   sfn: mockClient(SFNClient),
   sns: mockClient(SNSClient),
   sqs: mockClient(SQSClient),
@@ -32,4 +34,11 @@ export function resetIngestMocks(): void {
   resetAwsMocks();
   aws.sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:123456789012:execution:remediation:x', startDate: new Date() });
   aws.sqs.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
+}
+
+/** The guard step with a free target and the kill switch off. */
+export function guardAllowsEverything(): void {
+  aws.ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/self-healing/paused', Value: 'false' } });
+  aws.dynamoDb.on(GetCommand).resolves({});
+  aws.dynamoDb.on(UpdateCommand).resolves({ Attributes: {} });
 }

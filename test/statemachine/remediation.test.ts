@@ -14,11 +14,13 @@ import {
   ListDeploymentsCommand,
 } from '@aws-sdk/client-codedeploy';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { GetAutomationExecutionCommand, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
+import { GetAutomationExecutionCommand, GetParameterCommand, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { clearCaches } from '@aws-lambda-powertools/parameters';
 import validateAsl from 'asl-validator';
 import { FUNCTION_HANDLERS } from '../../local/functions';
 import { LocalWorkflow, type LambdaHandler, substitutedDefinition } from '../../local/workflow';
-import { aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
+import { aws, awsError, guardAllowsEverything, resetAwsMocks } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
 import { incidentFrom } from '../helpers/incidents';
 
@@ -54,6 +56,9 @@ function publishedSubjects(): string[] {
 beforeEach(() => {
   resetAwsMocks();
   aws.sns.on(PublishCommand).resolves({ MessageId: 'msg-1' });
+  guardAllowsEverything();
+  // The kill switch is cached for 60 s per container; each test is a fresh container here.
+  clearCaches();
 });
 
 describe('remediation.asl.json', () => {
@@ -195,7 +200,8 @@ describe('remediation.asl.json', () => {
     const run = await workflow.run(incident, { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
-    expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Choose Action', 'Notify Operator', 'Operator Notified']);
+    expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Check Guardrails', 'Guardrails Passed?', 'Choose Action', 'Notify Operator', 'Operator Notified']);
+    expect(aws.ssm).not.toHaveReceivedCommand(GetParameterCommand);
     expect(aws.sns).toHaveReceivedCommandWith(PublishCommand, {
       TopicArn: process.env.NOTIFICATION_TOPIC_ARN,
       MessageAttributes: { severity: { DataType: 'String', StringValue: 'critical' }, outcome: { DataType: 'String', StringValue: 'notified' } },
@@ -285,6 +291,8 @@ describe('remediation.asl.json', () => {
     expect(run.states).toEqual([
       'Plan Remediation',
       'Should Act?',
+      'Check Guardrails',
+      'Guardrails Passed?',
       'Choose Action',
       'Prepare Auto Scaling Action',
       'Is Auto Scaling Change Needed?',
@@ -320,5 +328,50 @@ describe('remediation.asl.json', () => {
     expect(run.states.slice(-3)).toEqual(['Is Auto Scaling Change Needed?', 'Record Skip', 'Skipped']);
     expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
     expect(publishedSubjects()).toEqual(['[SelfHealing] SKIPPED (AtCapacityLimit): web-cpu-high']);
+  });
+
+  it('skips without acting when another remediation holds the target, and releases nothing it does not hold', async () => {
+    aws.dynamoDb.on(GetCommand).resolves({ Item: { target: 'asg:web-asg', lockedBy: 'alarm-other-incident', lockState: 'in-progress', lockExpiresAt: 4_102_444_800 } });
+    const incident = incidentFrom('sns-alarm-cpu-high');
+
+    const run = await workflow.run(incident, { executionName: incident.id });
+
+    expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Check Guardrails', 'Guardrails Passed?', 'Record Skip', 'Skipped']);
+    expect(run.output).toMatchObject({ guard: { decision: 'skip', reason: 'InProgress', targetKey: 'asg:web-asg' }, record: { outcome: 'skipped', reason: 'InProgress' } });
+    expect(aws.dynamoDb).not.toHaveReceivedCommand(UpdateCommand);
+    expect(aws.autoScaling.calls()).toHaveLength(0);
+  });
+
+  it('skips with reason Paused while the kill switch is on', async () => {
+    aws.ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/self-healing/paused', Value: 'true' } });
+    const incident = incidentFrom('sns-alarm-status-check');
+
+    const run = await workflow.run(incident, { executionName: incident.id });
+
+    expect(run.output).toMatchObject({ guard: { reason: 'Paused' }, record: { outcome: 'skipped', reason: 'Paused' } });
+    expect(aws.autoScaling.calls()).toHaveLength(0);
+    expect(aws.dynamoDb.calls()).toHaveLength(0);
+  });
+
+  it('takes the lock before acting and turns it into the cooldown after, on success and on failure', async () => {
+    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolvesOnce(group(4, 4)).resolves(group(6, 6));
+    aws.autoScaling.on(SetDesiredCapacityCommand).resolves({});
+    aws.cloudWatch.on(DescribeAlarmsCommand).resolves(alarmIs('OK'));
+    const incident = incidentFrom('sns-alarm-cpu-high');
+
+    await workflow.run(incident, { executionName: incident.id });
+    aws.ssm.on(StartAutomationExecutionCommand).resolves({ AutomationExecutionId: 'auto-9' });
+    aws.ssm.on(GetAutomationExecutionCommand).resolves({ AutomationExecution: { AutomationExecutionStatus: 'Failed' } });
+    await workflow.run(loadEvent<{ incident: unknown }>('automation-start').incident, { executionName: 'alarm-system-status-fails-again' });
+
+    const updates = aws.dynamoDb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(updates.map((u) => [u.Key?.target, u.UpdateExpression?.split(',')[0]])).toEqual([
+      ['asg:web-asg', 'SET lockedBy = :me'],
+      ['asg:web-asg', 'SET lockState = :cooldown'],
+      ['automation:AWS-RestartEC2Instance:i-0abc123def4567890', 'SET lockedBy = :me'],
+      ['automation:AWS-RestartEC2Instance:i-0abc123def4567890', 'SET lockState = :cooldown'],
+    ]);
+    expect(updates[3]?.UpdateExpression).toContain('failures = list_append(if_not_exists(failures, :none), :failure)');
+    expect(updates[1]?.ConditionExpression).toBe('lockedBy = :me');
   });
 });

@@ -27,6 +27,7 @@ const FIXTURES: Record<string, { files: string[]; schema?: z.ZodType }> = {
     files: ['eventbridge-alarm-state-change', 'eventbridge-alarm-ok', 'eventbridge-codedeploy-failure', 'eventbridge-asg-launch-unsuccessful', 'eventbridge-asg-terminate-unsuccessful', 'eventbridge-ec2-stopped', 'eventbridge-ec2-terminated', 'eventbridge-malformed-detail', 'eventbridge-unusable'],
   },
   PlanFunction: { files: ['plan-incident', 'plan-manual'], schema: PlanTaskInputSchema },
+  GuardFunction: { files: ['guard-acquire'], schema: PlannedStateSchema },
   AutoScalingActionFunction: { files: ['auto-scaling-prepare', 'auto-scaling-apply'], schema: AutoScalingTaskSchema },
   DeploymentRollbackFunction: { files: ['deployment-rollback-prepare', 'deployment-rollback-apply'], schema: RollbackTaskSchema },
   AutomationFunction: { files: ['automation-start'], schema: PlannedStateSchema },

@@ -108,6 +108,7 @@ export function actionFromAlarmTags(tags: Record<string, string>, trust: NonNull
 }
 
 const DEFAULT_PROGRESS = { intervalSeconds: 30, timeoutSeconds: 900 };
+const DEFAULT_COOLDOWN_SECONDS = 300;
 const DEFAULT_VERIFY = { intervalSeconds: 60, timeoutSeconds: 900, enabled: true };
 
 function polls(loop: { intervalSeconds: number; timeoutSeconds: number }) {
@@ -132,6 +133,7 @@ export function planRemediation(incident: Incident, policy: Policy, options: Pla
       dryRunSources: sources,
       progress: polls(rule?.progress ?? DEFAULT_PROGRESS),
       verifyLoop: rule?.verify ?? DEFAULT_VERIFY,
+      cooldownSeconds: rule?.cooldownSeconds ?? DEFAULT_COOLDOWN_SECONDS,
       plannedAt: options.now.toISOString(),
       explanation,
     };

@@ -1,0 +1,194 @@
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { callAws, toNamedAwsError } from './aws-errors';
+import { dynamoDb } from './clients/dynamodb';
+import type { Action } from './policy/actions';
+import type { Plan } from './workflow';
+
+// The guard step in one place: one in-flight remediation per target, a cooldown after it, and a
+// circuit breaker on repeated failures, all in one DynamoDB item per target with conditional
+// writes (a second writer loses the condition, never the race). The kill switch is read by the
+// guard function itself (SSM parameter).
+
+export const GuardSkipReasonSchema = z.enum(['Paused', 'InProgress', 'Cooldown', 'CircuitOpen']);
+export type GuardSkipReason = z.infer<typeof GuardSkipReasonSchema>;
+
+export const GuardSchema = z.object({
+  decision: z.enum(['proceed', 'skip']),
+  reason: GuardSkipReasonSchema.optional(),
+  targetKey: z.string().optional(),
+  lockAcquired: z.boolean(),
+  detail: z.string(),
+});
+export type Guard = z.infer<typeof GuardSchema>;
+
+export interface GuardSettings {
+  tableName: string;
+  circuitThreshold: number;
+  circuitWindowSeconds: number;
+}
+
+interface GuardItem {
+  target: string;
+  lockedBy?: string;
+  lockState?: 'in-progress' | 'cooldown';
+  lockExpiresAt?: number;
+  failures?: number[];
+  expiresAt?: number;
+}
+
+/** The resource a mutating action changes; actions on the same key never overlap. */
+export function targetKeyOf(action: Action): string | undefined {
+  switch (action.type) {
+    case 'scale-out':
+    case 'scale-in':
+      return `asg:${action.autoScalingGroupName}`;
+    case 'replace-instance':
+      return `instance:${action.instanceId}`;
+    case 'rollback-deployment':
+      return `deployment-group:${action.application}/${action.deploymentGroup}`;
+    case 'run-automation':
+      return `automation:${action.documentName}:${action.parameters.InstanceId?.join(',') ?? 'any'}`;
+    case 'notify':
+      return undefined;
+  }
+}
+
+/** How long an in-flight lock may live if its execution dies without releasing it. */
+export function lockLifetimeSeconds(plan: Plan): number {
+  return plan.progress.intervalSeconds * plan.progress.maxPolls + plan.verify.intervalSeconds * plan.verify.maxPolls + 600;
+}
+
+const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
+
+function recentFailures(item: GuardItem | undefined, now: number, settings: GuardSettings): number[] {
+  return (item?.failures ?? []).filter((at) => at > now - settings.circuitWindowSeconds);
+}
+
+async function readItem(settings: GuardSettings, target: string): Promise<GuardItem | undefined> {
+  const out = await callAws('DynamoDB.GetItem', () => dynamoDb.send(new GetCommand({ TableName: settings.tableName, Key: { target }, ConsistentRead: true })));
+  return out.Item as GuardItem | undefined;
+}
+
+function blockedBy(item: GuardItem | undefined, incidentId: string, now: number): Guard['reason'] {
+  if (!item?.lockedBy || item.lockedBy === incidentId || (item.lockExpiresAt ?? 0) <= now) return undefined;
+  return item.lockState === 'cooldown' ? 'Cooldown' : 'InProgress';
+}
+
+function describeBlock(reason: GuardSkipReason, item: GuardItem | undefined, target: string, settings: GuardSettings): string {
+  if (reason === 'CircuitOpen') return `${target}: ${settings.circuitThreshold} failed remediations within ${settings.circuitWindowSeconds} s; circuit open`;
+  const until = item?.lockExpiresAt ? new Date(item.lockExpiresAt * 1000).toISOString() : '?';
+  return reason === 'Cooldown' ? `${target} is cooling down after ${item?.lockedBy ?? '?'} until ${until}` : `${target} is being remediated by ${item?.lockedBy ?? '?'} (lock until ${until})`;
+}
+
+/**
+ * Takes the target's lock for this incident, or says why not. Retry-safe: the same incident
+ * re-acquiring its own lock succeeds. A dry run only reads: it reports what would block it.
+ */
+export async function acquire(settings: GuardSettings, incidentId: string, plan: Plan, now: Date): Promise<Guard> {
+  const action = plan.action;
+  const target = action ? targetKeyOf(action) : undefined;
+  if (!target) return { decision: 'proceed', lockAcquired: false, detail: 'nothing to lock: the action changes no resource' };
+  const nowSeconds = seconds(now);
+  const item = await readItem(settings, target);
+  const failures = recentFailures(item, nowSeconds, settings);
+  if (failures.length >= settings.circuitThreshold) {
+    return { decision: 'skip', reason: 'CircuitOpen', targetKey: target, lockAcquired: false, detail: describeBlock('CircuitOpen', item, target, settings) };
+  }
+  const blocked = blockedBy(item, incidentId, nowSeconds);
+  if (blocked) return { decision: 'skip', reason: blocked, targetKey: target, lockAcquired: false, detail: describeBlock(blocked, item, target, settings) };
+  if (plan.dryRun) return { decision: 'proceed', targetKey: target, lockAcquired: false, detail: `dry run: ${target} is free; no lock taken` };
+
+  const lockUntil = nowSeconds + lockLifetimeSeconds(plan);
+  try {
+    await dynamoDb.send(
+      new UpdateCommand({
+        TableName: settings.tableName,
+        Key: { target },
+        UpdateExpression: 'SET lockedBy = :me, lockState = :inProgress, lockExpiresAt = :lockUntil, expiresAt = :ttl',
+        ConditionExpression: 'attribute_not_exists(lockExpiresAt) OR lockExpiresAt <= :now OR lockedBy = :me',
+        ExpressionAttributeValues: {
+          ':me': incidentId,
+          ':inProgress': 'in-progress',
+          ':lockUntil': lockUntil,
+          ':ttl': Math.max(lockUntil, (failures.at(-1) ?? 0) + settings.circuitWindowSeconds),
+          ':now': nowSeconds,
+        },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw toNamedAwsError(error, 'DynamoDB.UpdateItem');
+    // Someone took it between our read and our write: report who.
+    const winner = await readItem(settings, target);
+    const reason = blockedBy(winner, incidentId, nowSeconds) ?? 'InProgress';
+    return { decision: 'skip', reason, targetKey: target, lockAcquired: false, detail: describeBlock(reason, winner, target, settings) };
+  }
+  return { decision: 'proceed', targetKey: target, lockAcquired: true, detail: `locked ${target} until ${new Date(lockUntil * 1000).toISOString()}` };
+}
+
+export interface Release {
+  released: boolean;
+  circuitOpened: boolean;
+  detail: string;
+}
+
+/**
+ * Ends this incident's hold on its target: after an action (succeeded or not) the lock becomes
+ * the cooldown; a failure also counts towards the circuit breaker; without an action (a no-op)
+ * the lock is simply dropped. Only the holder can release.
+ */
+export async function release(
+  settings: GuardSettings,
+  incidentId: string,
+  guard: Guard,
+  outcome: { acted: boolean; failed: boolean; cooldownSeconds: number },
+  now: Date,
+): Promise<Release> {
+  if (!guard.lockAcquired || !guard.targetKey) return { released: false, circuitOpened: false, detail: 'no lock held' };
+  const target = guard.targetKey;
+  const nowSeconds = seconds(now);
+  const cooldownUntil = nowSeconds + outcome.cooldownSeconds;
+  const update = !outcome.acted
+    ? { expression: 'REMOVE lockedBy, lockState, lockExpiresAt', values: { ':me': incidentId } }
+    : outcome.failed
+      ? {
+          expression: 'SET lockState = :cooldown, lockExpiresAt = :until, expiresAt = :ttl, failures = list_append(if_not_exists(failures, :none), :failure)',
+          values: { ':me': incidentId, ':cooldown': 'cooldown', ':until': cooldownUntil, ':ttl': Math.max(cooldownUntil, nowSeconds + settings.circuitWindowSeconds), ':none': [], ':failure': [nowSeconds] },
+        }
+      : {
+          expression: 'SET lockState = :cooldown, lockExpiresAt = :until, expiresAt = if_not_exists(expiresAt, :until)',
+          values: { ':me': incidentId, ':cooldown': 'cooldown', ':until': cooldownUntil },
+        };
+  try {
+    const out = await dynamoDb.send(
+      new UpdateCommand({
+        TableName: settings.tableName,
+        Key: { target },
+        UpdateExpression: update.expression,
+        ConditionExpression: 'lockedBy = :me',
+        ExpressionAttributeValues: update.values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    const failures = recentFailures(out.Attributes as GuardItem | undefined, nowSeconds, settings);
+    const circuitOpened = outcome.failed && failures.length >= settings.circuitThreshold;
+    const what = !outcome.acted ? `released ${target}` : `${target} cooling down until ${new Date(cooldownUntil * 1000).toISOString()}`;
+    return { released: true, circuitOpened, detail: circuitOpened ? `${what}; circuit opened after ${failures.length} failures` : what };
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') {
+      return { released: false, circuitOpened: false, detail: `${target} is no longer held by this incident (lock expired)` };
+    }
+    throw toNamedAwsError(error, 'DynamoDB.UpdateItem');
+  }
+}
+
+/** Guard settings from the function's environment (template: GuardTable, CircuitBreaker* parameters). */
+export function guardSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): GuardSettings {
+  const tableName = env.GUARD_TABLE_NAME;
+  if (!tableName) throw new Error('Missing required environment variable GUARD_TABLE_NAME');
+  return {
+    tableName,
+    circuitThreshold: Number(env.CIRCUIT_BREAKER_THRESHOLD ?? 3),
+    circuitWindowSeconds: Number(env.CIRCUIT_BREAKER_WINDOW_SECONDS ?? 3600),
+  };
+}
