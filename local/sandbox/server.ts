@@ -143,7 +143,7 @@ export class Sandbox {
     for (const resource of Object.values(template.Resources)) {
       if (resource.Type !== 'AWS::SSM::Parameter') continue;
       const name = String(resolveIntrinsics(resource.Properties?.Name, template, parameters));
-      this.fleet.parameters.set(name, { value: String(resource.Properties?.Value as string), version: 1, updatedAt: this.clock.now() });
+      this.fleet.parameters.set(name, { value: String(resource.Properties?.Value), version: 1, updatedAt: this.clock.now() });
     }
   }
 

@@ -23,7 +23,7 @@ async function output(name: string): Promise<{ guard?: { reason?: string; decisi
   const described = await sfn().send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
   if (described.output) return JSON.parse(described.output) as never;
   const record = execution.run?.events.filter((e) => e.type === 'StateExited' && e.state?.name.startsWith('Record')).pop();
-  return ((record?.state as { output?: unknown } | undefined)?.output ?? {}) as never;
+  return ((record?.state as { output?: unknown } | undefined)?.output ?? {});
 }
 const simulatedWait = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds + 50)); // 1000×: 1 simulated s per ms
 /** Waits until the sandbox has served the conditional write that took this target's lock. */
