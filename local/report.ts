@@ -15,7 +15,7 @@ export interface Delivery {
 
 export interface TimelineEntry {
   at: number;
-  kind: 'FAULT' | 'EVENT' | 'INCIDENT' | 'PLAN' | 'ACTION' | 'PROGRESS' | 'VERIFY' | 'OUTCOME';
+  kind: 'FAULT' | 'EVENT' | 'INCIDENT' | 'PLAN' | 'GUARD' | 'ACTION' | 'PROGRESS' | 'VERIFY' | 'OUTCOME';
   text: string;
 }
 
@@ -39,10 +39,13 @@ interface ExecutionOutput {
 
 export interface IncidentSummary {
   incident: string;
+  /** How the drill counts it. */
+  kind: 'remediated' | 'guard-skip' | 'dry-run' | 'skipped' | 'notified' | 'failed';
   status: string;
   rule: string;
   action: string;
   outcome: string;
+  reason?: string;
   verified: boolean;
   timeToRemediateSeconds?: number;
   timeToRecoverSeconds?: number;
@@ -66,6 +69,9 @@ export function executionTimeline(execution: ExecutionRecord, toSim: (real: numb
       const plan = output.plan;
       const why = plan.decision === 'skip' ? `skip (${plan.reason ?? '?'})` : (plan.explanation ?? []).find((l) => l.startsWith('Action:'))?.replace(/^Action: /, '').replace(/\.$/, '') ?? 'act';
       entries.push({ at, kind: 'PLAN', text: `${id}: ${plan.rule ? `rule ${plan.rule} → ` : ''}${why}${plan.dryRun ? ' [dry run]' : ''}` });
+    } else if (name === 'Check Guardrails') {
+      const guard = (output as { guard?: { decision?: string; reason?: string; detail?: string } }).guard;
+      if (guard) entries.push({ at, kind: 'GUARD', text: `${id}: ${guard.decision === 'skip' ? `skip (${guard.reason ?? '?'}): ` : ''}${guard.detail ?? ''}` });
     } else if (/^(Apply|Start Automation)/.test(name) && output.applied) {
       const call = output.applied.call;
       entries.push({ at, kind: 'ACTION', text: `${id}: ${output.applied.applied ? '' : '(not applied) '}${call ? `${call.operation} ${JSON.stringify(call.input)}` : output.applied.description ?? ''}` });
@@ -94,13 +100,23 @@ export function summarise(execution: ExecutionRecord): IncidentSummary {
     .pop();
   const record = output.record ?? lastRecord ?? {};
   const verification = output.verification?.status;
+  const verified = execution.status === 'SUCCEEDED' && record.outcome === 'succeeded' && record.dryRun !== true && (verification === 'recovered' || verification === 'not-applicable');
+  const kind: IncidentSummary['kind'] =
+    execution.status !== 'SUCCEEDED' ? 'failed'
+    // A dry run's decision counts as one whether it would act or would be held back.
+    : record.dryRun === true && (record.outcome === 'succeeded' || record.outcome === 'skipped') ? 'dry-run'
+    : record.outcome === 'succeeded' ? (verified ? 'remediated' : 'failed')
+    : record.outcome === 'skipped' ? (record.reason === 'Cooldown' || record.reason === 'InProgress' ? 'guard-skip' : 'skipped')
+    : record.outcome === 'notified' ? 'notified' : 'failed';
   return {
     incident: execution.name,
+    kind,
     status: execution.status,
     rule: record.rule ?? output.plan?.rule ?? '-',
     action: record.action ?? '-',
     outcome: record.outcome ?? execution.run?.error?.Error ?? execution.status,
-    verified: execution.status === 'SUCCEEDED' && record.outcome === 'succeeded' && record.dryRun !== true && (verification === 'recovered' || verification === 'not-applicable'),
+    ...(record.reason ? { reason: record.reason } : {}),
+    verified,
     ...(record.timeToRemediateSeconds !== undefined ? { timeToRemediateSeconds: record.timeToRemediateSeconds } : {}),
     ...(record.timeToRecoverSeconds !== undefined ? { timeToRecoverSeconds: record.timeToRecoverSeconds } : {}),
     metrics: [...new Set((record.metrics ?? []).map((m) => m.name))],

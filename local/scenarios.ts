@@ -37,19 +37,29 @@ export function gameDayFleet(clock: Clock): Fleet {
   return fleet;
 }
 
+export interface Expectations {
+  /** Incidents remediated and verified. */
+  remediated: number;
+  /** Incidents the guard step skips (cooldown or in progress) or, when they come late, remediates and verifies. */
+  guardSkipped?: number;
+  /** Dry runs that report what they would have done. */
+  dryRuns?: number;
+}
+
 export interface Scenario {
   name: string;
   description: string;
-  /** Incidents the scenario should remediate (and verify) for the drill to pass. */
-  expectedIncidents: number;
+  expects: Expectations;
   inject(fleet: Fleet): void;
+  /** Manual executions an operator starts as part of the scenario. */
+  requests?: unknown[];
 }
 
 export const SCENARIOS: Record<string, Scenario> = {
   'stopped-instances': {
     name: 'stopped-instances',
     description: 'half of api-asg stopped (2 of 4 instances)',
-    expectedIncidents: 2,
+    expects: { remediated: 2 },
     inject: (fleet) => {
       fleet.stopInstance(API_INSTANCES[0] ?? '');
       fleet.stopInstance(API_INSTANCES[1] ?? '');
@@ -58,24 +68,49 @@ export const SCENARIOS: Record<string, Scenario> = {
   'cpu-spike': {
     name: 'cpu-spike',
     description: 'web-asg demand jumps to 450 % of one instance (CPU 100 % on 4 instances)',
-    expectedIncidents: 1,
+    expects: { remediated: 1 },
     inject: (fleet) => fleet.setDemand('web-asg', 450),
   },
   'bad-deployment': {
     name: 'bad-deployment',
     description: 'web-app 1.5.0 deployed to web-prod; its error rate climbs',
-    expectedIncidents: 1,
+    expects: { remediated: 1 },
     inject: (fleet) => void fleet.deploy('web-app', 'web-prod', revision('1.5.0'), true),
   },
   'status-check': {
     name: 'status-check',
     description: `${STATUS_INSTANCE} fails its system status check`,
-    expectedIncidents: 1,
+    expects: { remediated: 1 },
     inject: (fleet) => fleet.failSystemCheck(STATUS_INSTANCE),
   },
 };
 
-export const GAME_DAY = ['stopped-instances', 'cpu-spike', 'bad-deployment', 'status-check'];
+SCENARIOS['second-alarm'] = {
+  name: 'second-alarm',
+  description: "web-asg's latency alarm (tagged selfhealing:action=scale-out) fires 8 minutes into the load, inside the scale-out's cooldown",
+  expects: { remediated: 0, guardSkipped: 1 },
+  inject: (fleet) => {
+    // Slow to fire on purpose: it breaches with the CPU spike's load but alarms only 8 minutes in.
+    fleet.addAlarm({
+      name: 'web-latency-high', namespace: 'AWS/ApplicationELB', metricName: 'TargetResponseTime', dimensions: { AutoScalingGroupName: 'web-asg' },
+      tags: { 'selfhealing:action': 'scale-out', 'selfhealing:target': 'web-asg', 'selfhealing:step': '2' },
+      delivery: 'sns', evaluationMinutes: 8, condition: { kind: 'latency', groupName: 'web-asg', loadThreshold: 60 },
+    });
+    fleet.setDemand('web-asg', 450);
+  },
+};
+
+SCENARIOS['manual-dry-run'] = {
+  name: 'manual-dry-run',
+  description: 'an operator asks, in dry run, what pre-scaling web-asg by 2 would do',
+  expects: { remediated: 0, dryRuns: 1 },
+  inject: () => undefined,
+  requests: [{ action: { type: 'scale-out', autoScalingGroupName: 'web-asg', step: 2, maxCapacity: 10 }, reason: 'Game day: pre-scaling check', requestedBy: 'drill', dryRun: true }],
+};
+
+export const GAME_DAY = ['stopped-instances', 'cpu-spike', 'second-alarm', 'bad-deployment', 'status-check', 'manual-dry-run'];
+/** The faults of the chaos exercise itself (the game day without the guard and dry-run demonstrations). */
+export const CORE_FAULTS = ['stopped-instances', 'cpu-spike', 'bad-deployment', 'status-check'];
 
 // ------------------------------------------------------------------ inbound events, as AWS sends them
 

@@ -93,15 +93,16 @@ export function describeOutcome(input: RecordInput, notifyOnSuccess: boolean, re
   if (state.applied) count('RemediationStarted', actionDims);
   let timeToRemediateSeconds: number | undefined;
   let timeToRecoverSeconds: number | undefined;
-  if (incident) {
+  // A dry run remediates nothing: no times to report.
+  if (incident && !dryRun) {
     timeToRemediateSeconds = secondsBetween(incident.detectedAt, state.progress?.completedAt);
     timeToRecoverSeconds = secondsBetween(incident.detectedAt, state.verification?.recoveredAt);
   }
   switch (outcome) {
     case 'succeeded':
       count(dryRun ? 'RemediationDryRun' : 'RemediationSucceeded', actionDims);
-      if (!dryRun && timeToRemediateSeconds !== undefined) metrics.push({ name: 'TimeToRemediate', unit: 'Seconds', value: timeToRemediateSeconds, dimensions: actionDims });
-      if (!dryRun && timeToRecoverSeconds !== undefined) metrics.push({ name: 'TimeToRecover', unit: 'Seconds', value: timeToRecoverSeconds, dimensions: actionDims });
+      if (timeToRemediateSeconds !== undefined) metrics.push({ name: 'TimeToRemediate', unit: 'Seconds', value: timeToRemediateSeconds, dimensions: actionDims });
+      if (timeToRecoverSeconds !== undefined) metrics.push({ name: 'TimeToRecover', unit: 'Seconds', value: timeToRecoverSeconds, dimensions: actionDims });
       break;
     case 'failed':
     case 'not-recovered':

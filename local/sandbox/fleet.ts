@@ -48,6 +48,7 @@ export interface Group {
 
 type AlarmCondition =
   | { kind: 'cpu'; groupName: string; demand: number; threshold: number }
+  | { kind: 'latency'; groupName: string; loadThreshold: number }
   | { kind: 'error-rate'; application: string; deploymentGroup: string }
   | { kind: 'system-status'; instanceId: string };
 
@@ -62,6 +63,8 @@ export interface Alarm {
   updatedAt: number;
   /** Delivery of state changes: the alarm action (SNS topic) or EventBridge only. */
   delivery: 'sns' | 'eventbridge';
+  /** Minutes on the other side of the threshold before the state changes (default 2). */
+  evaluationMinutes?: number;
   condition: AlarmCondition;
   breachingSince?: number;
   okSince?: number;
@@ -265,6 +268,15 @@ export class Fleet {
       const cpu = serving === 0 ? 100 : Math.min(100, c.demand / serving);
       return { breaching: cpu > c.threshold, reason: `CPUUtilization ${cpu.toFixed(1)} on ${serving} instances (threshold ${c.threshold})` };
     }
+    if (c.kind === 'latency') {
+      // Latency climbs with the load per serving instance.
+      const cpuAlarm = [...this.alarms.values()].find((a) => a.condition.kind === 'cpu' && a.condition.groupName === c.groupName)?.condition;
+      const demand = cpuAlarm?.kind === 'cpu' ? cpuAlarm.demand : 0;
+      const serving = this.membersOf(c.groupName).filter((i) => i.lifecycle === 'InService' && i.ec2State === 'running').length;
+      const load = serving === 0 ? Number.POSITIVE_INFINITY : demand / serving;
+      const seconds = Math.min(30, load / 50);
+      return { breaching: load > c.loadThreshold, reason: `TargetResponseTime p99 ${seconds.toFixed(2)} s (threshold ${(c.loadThreshold / 50).toFixed(2)} s)` };
+    }
     if (c.kind === 'error-rate') {
       const group = this.deploymentGroups.get(`${c.application}/${c.deploymentGroup}`);
       const bad = group ? group.badRevisionKeys.has(revisionKey(group.liveRevision)) : false;
@@ -275,7 +287,7 @@ export class Fleet {
     return { breaching: failing, reason: failing ? 'StatusCheckFailed_System 1 (threshold 1)' : 'StatusCheckFailed_System 0 (threshold 1)' };
   }
 
-  /** One datapoint a minute; the state changes after two consecutive minutes on the other side. */
+  /** One datapoint a minute; the state changes after `evaluationMinutes` (2) minutes on the other side. */
   private evaluate(alarm: Alarm, now: number): void {
     const { breaching, reason } = this.breaching(alarm);
     if (breaching) {
@@ -287,7 +299,7 @@ export class Fleet {
     }
     const since = breaching ? alarm.breachingSince : alarm.okSince;
     const target = breaching ? 'ALARM' : 'OK';
-    if (alarm.state !== target && since !== undefined && now - since >= 2 * MINUTE) {
+    if (alarm.state !== target && since !== undefined && now - since >= (alarm.evaluationMinutes ?? 2) * MINUTE) {
       const previousState = alarm.state;
       alarm.state = target;
       alarm.reason = `Threshold Crossed: ${reason}`;

@@ -170,7 +170,9 @@ export function planRemediation(incident: Incident, policy: Policy, options: Pla
   if (incident.requestedAction) {
     explanation.push(`Manual execution requested ${incident.requestedAction.type}.`);
     try {
-      return act(renderDeep(incident.requestedAction, incident), 'manual');
+      const resolved = renderDeep(incident.requestedAction, incident);
+      explanation.push(`Action: ${describeAction(resolved)}.`);
+      return act(resolved, 'manual');
     } catch (error) {
       if (!(error instanceof UnresolvedTemplateError)) throw error;
       explanation.push(`Cannot resolve the target: ${error.message}.`);
