@@ -100,6 +100,21 @@ export async function prepare(task: Extract<AutoScalingTask, { operation: 'prepa
   throw new InvalidInputError(`Auto Scaling action task cannot run ${action?.type ?? 'no action'}`);
 }
 
+/** Why the prepared change is already in place, if it is. */
+async function alreadyApplied(prepared: PreparedAutoScaling): Promise<string | undefined> {
+  if (prepared.instanceId) {
+    const out = await callAws('AutoScaling.DescribeAutoScalingInstances', () =>
+      autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [prepared.instanceId as string] })),
+    );
+    const instance = out.AutoScalingInstances?.[0];
+    if (!instance) return `${prepared.instanceId} has left its group`;
+    const unhealthy = instance.HealthStatus?.toUpperCase() === 'UNHEALTHY' || instance.LifecycleState?.startsWith('Terminat');
+    return unhealthy ? `${prepared.instanceId} is already ${instance.LifecycleState ?? ''} ${instance.HealthStatus ?? ''}`.trim() : undefined;
+  }
+  const group = await describeGroup(prepared.autoScalingGroupName);
+  return group.DesiredCapacity === prepared.desiredCapacity ? `${prepared.autoScalingGroupName} desired capacity is already ${prepared.desiredCapacity}` : undefined;
+}
+
 /** The one mutating call, with the target computed by prepare; a dry run describes it instead. */
 export async function apply(task: Extract<AutoScalingTask, { operation: 'apply' }>): Promise<Applied> {
   const { prepared, plan } = task;
@@ -118,6 +133,13 @@ export async function apply(task: Extract<AutoScalingTask, { operation: 'apply' 
   if (dryRun) {
     logger.info('Dry run: not calling Auto Scaling', { call });
     return { applied: false, dryRun, description: `Dry run: would ${prepared.description}`, call, watch: { kind: 'none' }, appliedAt };
+  }
+  // Retry-safe by a state check: an earlier attempt whose call went through (then timed out or
+  // crashed before returning) left the group already where we want it; do not call again.
+  const already = await alreadyApplied(prepared);
+  if (already) {
+    logger.info('Action already applied by an earlier attempt', { call, already });
+    return { applied: true, dryRun, description: `${prepared.description} (already applied: ${already})`, call, watch, appliedAt };
   }
   if (prepared.instanceId) {
     await callAws(call.operation, () =>

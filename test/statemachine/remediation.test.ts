@@ -83,6 +83,7 @@ describe('remediation.asl.json', () => {
     aws.autoScaling
       .on(DescribeAutoScalingGroupsCommand)
       .resolvesOnce(group(4, 4)) // prepare
+      .resolvesOnce(group(4, 4)) // apply: not yet applied
       .resolvesOnce(group(6, 4)) // poll 1: launching
       .resolvesOnce(group(6, 5)) // poll 2
       .resolves(group(6, 6)); // poll 3: done
@@ -253,7 +254,7 @@ describe('remediation.asl.json', () => {
   });
 
   it('retries a throttled AWS call and a throttled Lambda invocation, acting exactly once', async () => {
-    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolvesOnce(group(4, 4)).resolves(group(6, 6));
+    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolvesOnce(group(4, 4)).resolvesOnce(group(4, 4)).resolvesOnce(group(4, 4)).resolves(group(6, 6));
     aws.autoScaling.on(SetDesiredCapacityCommand).rejectsOnce(awsError('Throttling', 400, 'Rate exceeded')).resolves({});
     aws.cloudWatch.on(DescribeAlarmsCommand).resolves(alarmIs('OK'));
     let planCalls = 0;
@@ -373,5 +374,32 @@ describe('remediation.asl.json', () => {
     ]);
     expect(updates[3]?.UpdateExpression).toContain('failures = list_append(if_not_exists(failures, :none), :failure)');
     expect(updates[1]?.ConditionExpression).toBe('lockedBy = :me');
+  });
+
+  it('does not act twice when the Lambda times out after its SetDesiredCapacity went through', async () => {
+    let desired = 4;
+    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).callsFake(() => group(desired, desired));
+    aws.autoScaling.on(SetDesiredCapacityCommand).callsFake((input: { DesiredCapacity: number }) => {
+      desired = input.DesiredCapacity;
+      return {};
+    });
+    aws.cloudWatch.on(DescribeAlarmsCommand).resolves(alarmIs('OK'));
+    let applies = 0;
+    const timesOutOnce = new LocalWorkflow({
+      ...FUNCTION_HANDLERS,
+      AutoScalingActionFunction: (async (event: { operation?: string }, context) => {
+        const result = await (FUNCTION_HANDLERS.AutoScalingActionFunction as LambdaHandler)(event as never, context);
+        if (event.operation === 'apply' && ++applies === 1) throw Object.assign(new Error('Task timed out after 30.00 seconds'), { name: 'Sandbox.Timedout' });
+        return result;
+      }),
+    });
+    const incident = incidentFrom('sns-alarm-cpu-high');
+
+    const run = await timesOutOnce.run(incident, { executionName: incident.id });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.retries).toEqual([{ state: 'Apply Auto Scaling Action', attempt: 1 }]);
+    expect(aws.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
+    expect(run.output).toMatchObject({ applied: { description: 'set web-asg desired capacity 4 → 6 (already applied: web-asg desired capacity is already 6)' } });
   });
 });

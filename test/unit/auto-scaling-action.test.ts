@@ -65,13 +65,13 @@ describe('AutoScalingActionFunction', () => {
   });
 
   it('applies exactly the prepared capacity with HonorCooldown false', async () => {
+    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup(4));
     aws.autoScaling.on(SetDesiredCapacityCommand).resolves({});
 
     const applied = await invoke(loadEvent('auto-scaling-apply'));
 
     expect(aws.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
     expect(aws.autoScaling).toHaveReceivedCommandWith(SetDesiredCapacityCommand, { AutoScalingGroupName: 'web-asg', DesiredCapacity: 6, HonorCooldown: false });
-    expect(aws.autoScaling).not.toHaveReceivedCommand(DescribeAutoScalingGroupsCommand);
     expect(applied).toMatchObject({ applied: true, dryRun: false, watch: { kind: 'auto-scaling-group', autoScalingGroupName: 'web-asg', desiredCapacity: 6 } });
   });
 
@@ -85,19 +85,29 @@ describe('AutoScalingActionFunction', () => {
     expect(applied).toMatchObject({ applied: false, dryRun: true, description: 'Dry run: would set web-asg desired capacity 4 → 6', watch: { kind: 'none' } });
   });
 
+  it('does not call again when an earlier attempt already set the capacity (a retry after a timeout)', async () => {
+    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup(6));
+
+    const applied = await invoke(loadEvent('auto-scaling-apply'));
+
+    expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
+    expect(applied).toMatchObject({ applied: true, description: 'set web-asg desired capacity 4 → 6 (already applied: web-asg desired capacity is already 6)' });
+  });
+
   it.each([
     ['Throttling', 400, 'AwsThrottledError'],
     ['ScalingActivityInProgress', 400, 'ScalingActivityInProgress'],
     ['InternalFailure', 500, 'AwsTransientError'],
     ['ValidationError', 400, 'ValidationError'],
-  ])('maps %s from SetDesiredCapacity to %s for the state machine', async (name, status, expected) => {
+  ])('maps %s (HTTP %s) from SetDesiredCapacity to %s for the state machine', async (name, status, expected) => {
+    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup(4));
     aws.autoScaling.on(SetDesiredCapacityCommand).rejects(awsError(name, status));
 
     await expect(invoke(loadEvent('auto-scaling-apply'))).rejects.toMatchObject({ name: expected });
   });
 
   it('replaces an instance of a group by marking it Unhealthy, ignoring the grace period', async () => {
-    aws.autoScaling.on(DescribeAutoScalingInstancesCommand).resolves({ AutoScalingInstances: [{ InstanceId: 'i-0abc123def4567890', AutoScalingGroupName: 'web-asg' }] } as never);
+    aws.autoScaling.on(DescribeAutoScalingInstancesCommand).resolves({ AutoScalingInstances: [{ InstanceId: 'i-0abc123def4567890', AutoScalingGroupName: 'web-asg', HealthStatus: 'HEALTHY', LifecycleState: 'InService' }] } as never);
     aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup(4));
     aws.autoScaling.on(SetInstanceHealthCommand).resolves({});
     const task = loadEvent<Task & { operation: string }>('auto-scaling-prepare');
