@@ -16,3 +16,4 @@ process.env.GUARD_TABLE_NAME = 'GuardTable';
 process.env.PAUSE_PARAMETER_NAME = '/self-healing/paused';
 process.env.CIRCUIT_BREAKER_THRESHOLD = '3';
 process.env.CIRCUIT_BREAKER_WINDOW_SECONDS = '3600';
+process.env.MAX_CONCURRENT_AUTOMATIONS = '3';

@@ -1,16 +1,35 @@
 import { createHash } from 'node:crypto';
-import { StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
+import { DescribeAutomationExecutionsCommand, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
 import { callAws } from '../shared/aws-errors';
 import { ssm } from '../shared/clients/ssm';
 import { clock } from '../shared/clock';
 import { booleanEnv } from '../shared/env';
-import { InvalidInputError, TargetNotFoundError } from '../shared/errors';
+import { AutomationConcurrencyLimit, InvalidInputError, TargetNotFoundError } from '../shared/errors';
 import { workflowTask } from '../shared/middleware';
 import { logger } from '../shared/powertools';
 import { type Applied, PlannedStateSchema, type PlannedState } from '../shared/workflow';
 
 const stackDryRun = booleanEnv('DRY_RUN');
 const automationRoleArn = process.env.AUTOMATION_ROLE_ARN;
+// AWS allows 100 concurrent automations per account; the platform keeps well under it.
+const maxConcurrentAutomations = Number(process.env.MAX_CONCURRENT_AUTOMATIONS ?? 10);
+const INCIDENT_TAG = 'selfhealing:incident';
+
+/** The platform's automations still running (tagged with an incident), up to the ceiling. */
+async function runningAutomations(): Promise<string[]> {
+  const out = await callAws('SSM.DescribeAutomationExecutions', () =>
+    ssm.send(
+      new DescribeAutomationExecutionsCommand({
+        Filters: [
+          { Key: 'ExecutionStatus', Values: ['Pending', 'InProgress', 'Waiting'] },
+          { Key: 'TagKey', Values: [INCIDENT_TAG] },
+        ],
+        MaxResults: 50,
+      }),
+    ),
+  );
+  return (out.AutomationExecutionMetadataList ?? []).map((m) => m.AutomationExecutionId ?? '');
+}
 
 /** SSM wants a UUID-shaped ClientToken: derive one from the incident, so a retried start returns the same execution. */
 export function clientTokenFor(incidentId: string, documentName: string): string {
@@ -32,13 +51,17 @@ export async function startAutomation(state: PlannedState): Promise<Applied> {
     ...(action.documentVersion ? { DocumentVersion: action.documentVersion } : {}),
     Parameters: parameters,
     ClientToken: clientTokenFor(state.incident.id, action.documentName),
-    Tags: [{ Key: 'selfhealing:incident', Value: state.incident.id }],
+    Tags: [{ Key: INCIDENT_TAG, Value: state.incident.id }],
   };
   const call = { operation: 'SSM.StartAutomationExecution', input };
   const appliedAt = clock.now().toISOString();
   const description = `run ${action.documentName} with ${JSON.stringify(action.parameters)}`;
   if (dryRun) return { applied: false, dryRun, description: `Dry run: would ${description}`, call, watch: { kind: 'none' }, appliedAt };
 
+  const running = await runningAutomations();
+  if (running.length >= maxConcurrentAutomations) {
+    throw new AutomationConcurrencyLimit(`${running.length} platform automations are running (ceiling ${maxConcurrentAutomations}); retrying later`);
+  }
   const out = await callAws(call.operation, () => ssm.send(new StartAutomationExecutionCommand(input))).catch((error: unknown) => {
     if (error instanceof Error && error.name === 'AutomationDefinitionNotFoundException') {
       throw new TargetNotFoundError(`Automation document ${action.documentName} does not exist`, { cause: error });

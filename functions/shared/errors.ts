@@ -20,6 +20,8 @@ export class AwsThrottledError extends NamedError {}
 export class AwsTransientError extends NamedError {}
 /** Auto Scaling refused because a scaling activity is in progress. Retried. */
 export class ScalingActivityInProgress extends NamedError {}
+/** The platform already runs its ceiling of SSM automations. Retried with a long backoff. */
+export class AutomationConcurrencyLimit extends NamedError {}
 /** The resource the action targets does not exist (ASG, instance, deployment group). Not retried. */
 export class TargetNotFoundError extends NamedError {}
 /** CodeDeploy has no earlier successful revision to roll back to. Not retried. */

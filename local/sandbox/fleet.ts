@@ -103,6 +103,7 @@ export interface Automation {
   documentName: string;
   parameters: Record<string, string[]>;
   clientToken?: string;
+  tags: Record<string, string>;
   status: 'InProgress' | 'Success' | 'Failed';
   startTime: number;
   finishAt: number;
@@ -359,13 +360,13 @@ export class Fleet {
     }
   }
 
-  startAutomation(documentName: string, parameters: Record<string, string[]>, clientToken?: string): string {
+  startAutomation(documentName: string, parameters: Record<string, string[]>, clientToken?: string, tags: Record<string, string> = {}): string {
     if (!this.documents.has(documentName)) throw new ProtocolError('AutomationDefinitionNotFoundException', `Document ${documentName} does not exist`);
     const existing = clientToken ? [...this.automations.values()].find((a) => a.clientToken === clientToken) : undefined;
     if (existing) return existing.executionId;
     const now = this.clock.now();
     const executionId = this.nextId('', 8) + '-' + this.nextId('', 4) + '-4000-8000-' + this.nextId('', 12);
-    this.automations.set(executionId, { executionId, documentName, parameters, ...(clientToken ? { clientToken } : {}), status: 'InProgress', startTime: now, finishAt: now + 3 * MINUTE });
+    this.automations.set(executionId, { executionId, documentName, parameters, ...(clientToken ? { clientToken } : {}), tags, status: 'InProgress', startTime: now, finishAt: now + 3 * MINUTE });
     return executionId;
   }
 

@@ -165,7 +165,24 @@ export const OPERATIONS: Record<string, Operation> = {
   'SSM.StartAutomationExecution': (params, { fleet }) => {
     const clientToken = typeof params.ClientToken === 'string' ? params.ClientToken : undefined;
     const parameters = (params.Parameters ?? {}) as Record<string, string[]>;
-    return { AutomationExecutionId: fleet.startAutomation(str(params, 'DocumentName'), parameters, clientToken) };
+    const tags = Object.fromEntries(((params.Tags ?? []) as { Key: string; Value: string }[]).map((t) => [t.Key, t.Value]));
+    return { AutomationExecutionId: fleet.startAutomation(str(params, 'DocumentName'), parameters, clientToken, tags) };
+  },
+  'SSM.DescribeAutomationExecutions': (params, { fleet }) => {
+    const filters = (params.Filters ?? []) as { Key: string; Values: string[] }[];
+    const matches = [...fleet.automations.values()].filter((a) =>
+      filters.every((f) =>
+        f.Key === 'ExecutionStatus' ? f.Values.includes(a.status)
+        : f.Key === 'TagKey' ? f.Values.some((k) => k in a.tags)
+        : f.Key === 'DocumentNamePrefix' ? f.Values.some((p) => a.documentName.startsWith(p))
+        : true,
+      ),
+    );
+    return {
+      AutomationExecutionMetadataList: matches.map((a) => ({
+        AutomationExecutionId: a.executionId, DocumentName: a.documentName, AutomationExecutionStatus: a.status, ExecutionStartTime: date(a.startTime),
+      })),
+    };
   },
   'SSM.GetAutomationExecution': (params, { fleet }) => {
     const id = str(params, 'AutomationExecutionId');

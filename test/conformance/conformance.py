@@ -71,6 +71,16 @@ def calls(url):
     out["SSM.StartAutomationExecution (same ClientToken)"] = attempt(lambda: ssm.start_automation_execution(DocumentName="AWS-RestartEC2Instance", Parameters={"InstanceId": ["i-0badc0ffee00001"]}, ClientToken=token))
     if started["ok"]:
         out["SSM.GetAutomationExecution"] = attempt(lambda: ssm.get_automation_execution(AutomationExecutionId=started["response"]["AutomationExecutionId"]))
+    out["SSM.DescribeAutomationExecutions"] = attempt(lambda: ssm.describe_automation_executions(
+        Filters=[{"Key": "ExecutionStatus", "Values": ["InProgress"]}, {"Key": "TagKey", "Values": ["selfhealing:incident"]}]))
+    out["SSM.PutParameter"] = attempt(lambda: ssm.put_parameter(Name="/self-healing-local/paused", Value="false", Type="String", Overwrite=True))
+    out["SSM.GetParameter"] = attempt(lambda: ssm.get_parameter(Name="/self-healing-local/paused"))
+    ddb = client("dynamodb", url)
+    out["DynamoDB.UpdateItem"] = attempt(lambda: ddb.update_item(TableName="GuardTable", Key={"target": {"S": "asg:botocore"}}, UpdateExpression="SET lockedBy = :me",
+                                                                 ConditionExpression="attribute_not_exists(lockedBy)", ExpressionAttributeValues={":me": {"S": "botocore"}}))
+    out["DynamoDB.UpdateItem (condition fails)"] = attempt(lambda: ddb.update_item(TableName="GuardTable", Key={"target": {"S": "asg:botocore"}}, UpdateExpression="SET lockedBy = :me",
+                                                                                   ConditionExpression="attribute_not_exists(lockedBy)", ExpressionAttributeValues={":me": {"S": "other"}}))
+    out["DynamoDB.GetItem"] = attempt(lambda: ddb.get_item(TableName="GuardTable", Key={"target": {"S": "asg:botocore"}}))
     out["CloudWatch.DescribeAlarms"] = attempt(lambda: cw.describe_alarms(AlarmNames=["web-cpu-high"]))
     out["SNS.Publish"] = attempt(lambda: sns.publish(TopicArn=f"arn:aws:sns:{REGION}:{ACCOUNT}:NotificationTopic", Subject="botocore", Message="hello",
                                                       MessageAttributes={"severity": {"DataType": "String", "StringValue": "info"}}))

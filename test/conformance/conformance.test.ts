@@ -84,13 +84,15 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
     const failures = Object.fromEntries(Object.entries(calls).filter(([, a]) => !a.ok).map(([op, a]) => [op, a.code]));
 
     expect(failures).toEqual({
+      'DynamoDB.UpdateItem (condition fails)': 'ConditionalCheckFailedException',
       'StepFunctions.StartExecution (same name)': 'ExecutionAlreadyExists',
       'StepFunctions.SendTaskSuccess': 'TaskDoesNotExist',
       'StepFunctions.SendTaskFailure': 'TaskDoesNotExist',
       'AutoScaling.TerminateInstanceInAutoScalingGroup (not served)': 'UnknownOperationException',
       'SSM.DescribeInstanceInformation (not served)': 'UnknownOperationException',
     });
-    expect(Object.keys(calls)).toHaveLength(23);
+    expect(Object.keys(calls)).toHaveLength(29);
+    expect(calls['DynamoDB.GetItem']?.response?.Item).toEqual({ target: { S: 'asg:botocore' }, lockedBy: { S: 'botocore' } });
     const group = (calls['AutoScaling.DescribeAutoScalingGroups']?.response?.AutoScalingGroups as { DesiredCapacity: number; Instances: unknown[] }[])[0];
     expect(group).toMatchObject({ DesiredCapacity: 4 });
     expect(group?.Instances).toHaveLength(4);

@@ -5,7 +5,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DescribeAutomationExecutionsCommand, GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 
 /** One mock per service, by client class: every handler's module-scope client is intercepted. */
@@ -36,9 +36,10 @@ export function resetIngestMocks(): void {
   aws.sqs.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
 }
 
-/** The guard step with a free target and the kill switch off. */
+/** The guard step with a free target and the kill switch off; no automation running. */
 export function guardAllowsEverything(): void {
   aws.ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/self-healing/paused', Value: 'false' } });
   aws.dynamoDb.on(GetCommand).resolves({});
   aws.dynamoDb.on(UpdateCommand).resolves({ Attributes: {} });
+  aws.ssm.on(DescribeAutomationExecutionsCommand).resolves({ AutomationExecutionMetadataList: [] });
 }

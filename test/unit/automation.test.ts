@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
+import { DescribeAutomationExecutionsCommand, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
 import { clientTokenFor, handler } from '../../functions/automation/handler';
 import { lambdaContext } from '../../local/lambda-context';
 import { aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
@@ -7,7 +7,10 @@ import { loadEvent } from '../helpers/fixtures';
 
 const invoke = (event: unknown) => handler(event as never, lambdaContext('AutomationFunction')) as Promise<Record<string, unknown>>;
 
-beforeEach(() => resetAwsMocks());
+beforeEach(() => {
+  resetAwsMocks();
+  aws.ssm.on(DescribeAutomationExecutionsCommand).resolves({ AutomationExecutionMetadataList: [] });
+});
 
 describe('AutomationFunction', () => {
   it('starts the runbook with templated parameters, the automation role and a token derived from the incident', async () => {
@@ -47,5 +50,18 @@ describe('AutomationFunction', () => {
     aws.ssm.on(StartAutomationExecutionCommand).rejects(awsError('AutomationDefinitionNotFoundException'));
 
     await expect(invoke(loadEvent('automation-start'))).rejects.toMatchObject({ name: 'TargetNotFoundError' });
+  });
+
+  it('keeps the platform under its ceiling of concurrent automations: at the ceiling it waits (retryable error) and starts nothing', async () => {
+    aws.ssm.on(DescribeAutomationExecutionsCommand).resolves({ AutomationExecutionMetadataList: [{ AutomationExecutionId: 'a' }, { AutomationExecutionId: 'b' }, { AutomationExecutionId: 'c' }] });
+
+    await expect(invoke(loadEvent('automation-start'))).rejects.toMatchObject({ name: 'AutomationConcurrencyLimit', message: expect.stringContaining('ceiling 3') });
+    expect(aws.ssm).toHaveReceivedCommandWith(DescribeAutomationExecutionsCommand, {
+      Filters: [
+        { Key: 'ExecutionStatus', Values: ['Pending', 'InProgress', 'Waiting'] },
+        { Key: 'TagKey', Values: ['selfhealing:incident'] },
+      ],
+    });
+    expect(aws.ssm).not.toHaveReceivedCommand(StartAutomationExecutionCommand);
   });
 });
