@@ -22,7 +22,8 @@ const USAGE = `Usage: npm start -- [--scenario <name>]… [--faults <spec>] [--e
   --event      push one inbound event (SNS, EventBridge or a manual request) through the pipeline
   --json       machine-readable report on stdout
   --speed      simulated seconds per real second (default 200)
-  --seed       seed of the fault injector's random choices (default 42)`;
+  --seed       seed of the fault injector's random choices (default 42)
+  --approvals  approve | reject: how the drill's on-call answers approval requests (default approve)`;
 
 const SIM_DEADLINE_MS = 4 * 60 * 60 * 1000;
 const QUIET_MS = 20 * 60 * 1000;
@@ -37,6 +38,8 @@ interface Options {
   seed: number;
   /** Simulated milliseconds per real millisecond. */
   speed: number;
+  /** How the drill answers approval requests, a simulated minute after they arrive. */
+  approvals: 'approve' | 'reject';
 }
 
 function parseOptions(argv: string[]): Options {
@@ -49,6 +52,7 @@ function parseOptions(argv: string[]): Options {
       json: { type: 'boolean', default: false },
       seed: { type: 'string', default: '42' },
       speed: { type: 'string', default: '200' },
+      approvals: { type: 'string', default: 'approve' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -67,6 +71,7 @@ function parseOptions(argv: string[]): Options {
     json: values.json ?? false,
     seed: Number(values.seed),
     speed: Number(values.speed),
+    approvals: values.approvals === 'reject' ? 'reject' : 'approve',
   };
 }
 
@@ -165,7 +170,7 @@ export async function runDrill(options: Options, print: (text: string) => void):
     }
   });
 
-  const expected = { remediated: 0, guardSkipped: 0, dryRuns: 0 };
+  const expected = { remediated: 0, guardSkipped: 0, dryRuns: 0, notApproved: 0 };
   if (options.eventFile) {
     const event = JSON.parse(readFileSync(options.eventFile, 'utf8')) as Record<string, unknown>;
     const channel = 'Records' in event ? 'sns' : 'detail-type' in event ? 'eventbridge' : 'manual';
@@ -178,16 +183,36 @@ export async function runDrill(options: Options, print: (text: string) => void):
     timeline.push({ at: clock.now(), kind: 'FAULT', text: `${scenario.name}: ${scenario.description}` });
     scenario.inject(fleet);
     for (const request of scenario.requests ?? []) inbound.push({ channel: 'manual', description: `manual execution: ${(request as { reason?: string }).reason ?? ''}`, event: request });
-    expected.remediated += scenario.expects.remediated;
+    const rejected = scenario.needsApproval === true && options.approvals === 'reject';
+    expected.remediated += rejected ? 0 : scenario.expects.remediated;
+    expected.notApproved += rejected ? scenario.expects.remediated : 0;
     expected.guardSkipped += scenario.expects.guardSkipped ?? 0;
     expected.dryRuns += scenario.expects.dryRuns ?? 0;
   }
-  const expectedIncidents = expected.remediated + expected.guardSkipped + expected.dryRuns;
+  const expectedIncidents = expected.remediated + expected.guardSkipped + expected.dryRuns + expected.notApproved;
+
+  // The on-call engineer: answers each approval request a simulated minute after it arrives,
+  // through the Step Functions API, as the notification's commands would.
+  const { SFNClient: ApprovalClient, SendTaskSuccessCommand, SendTaskFailureCommand } = await import('@aws-sdk/client-sfn');
+  const approver = new ApprovalClient({});
+  const answered = new Set<string>();
+  const answerApprovals = async () => {
+    for (const [token, task] of sandbox.pendingTasks) {
+      if (answered.has(token) || clock.now() - task.since < 60_000) continue;
+      answered.add(token);
+      const incidentId = (task.payload as { incident?: { id?: string } }).incident?.id ?? token;
+      const approve = options.approvals === 'approve';
+      if (approve) await approver.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ approved: true, by: 'drill on-call' }) }));
+      else await approver.send(new SendTaskFailureCommand({ taskToken: token, error: 'NotApproved', cause: 'drill on-call rejected it' }));
+      timeline.push({ at: clock.now(), kind: 'APPROVAL', text: `${incidentId}: ${approve ? 'approved' : 'rejected'} by the drill's on-call` });
+    }
+  };
 
   // Let time pass: deliver what the fleet raises until every incident is through (or the deadline).
   let deadlineHit = false;
   for (;;) {
     fleet.tick();
+    await answerApprovals();
     while (inbound.length > 0) {
       const next = inbound.shift();
       if (next) await deliver(next);
@@ -226,6 +251,7 @@ export async function runDrill(options: Options, print: (text: string) => void):
     // A guard skip that comes late (after the cooldown) acts instead: also fine if it is verified.
     remediated + counted('guard-skip') < expected.remediated + expected.guardSkipped ? `expected ${expected.guardSkipped} more skipped by the guard (or remediated), saw ${counted('guard-skip')}` : '',
     counted('dry-run') < expected.dryRuns ? `expected ${expected.dryRuns} dry runs, saw ${counted('dry-run')}` : '',
+    counted('not-approved') < expected.notApproved ? `expected ${expected.notApproved} not approved, saw ${counted('not-approved')}` : '',
   ].filter(Boolean);
   const failed = summaries.filter((s) => s.kind === 'failed' && !(options.eventFile !== undefined && s.status === 'SUCCEEDED'));
   const ok = !deadlineHit && failed.length === 0 && shortfalls.length === 0;
@@ -271,13 +297,13 @@ export async function runDrill(options: Options, print: (text: string) => void):
         s.incident.length > 44 ? `${s.incident.slice(0, 35)}…${s.incident.slice(-8)}` : s.incident,
         s.rule,
         s.action,
-        `${s.outcome}${s.verified ? ' ✓' : s.kind === 'dry-run' ? ' (dry run)' : s.kind === 'guard-skip' || s.kind === 'skipped' ? ` (${s.reason ?? '?'})` : ''}`,
+        `${s.outcome}${s.verified ? ' ✓' : s.kind === 'dry-run' ? ' (dry run)' : s.kind === 'guard-skip' || s.kind === 'skipped' || s.kind === 'not-approved' ? ` (${s.reason ?? '?'})` : ''}`,
         s.timeToRemediateSeconds !== undefined ? duration(s.timeToRemediateSeconds) : '-',
         s.timeToRecoverSeconds !== undefined ? duration(s.timeToRecoverSeconds) : '-',
         s.metrics.join(' '),
       ]),
     ])}\n\n`);
-    print(`${executions.length} incidents: ${remediated} remediated and verified, ${counted('guard-skip')} skipped by the guard, ${counted('dry-run')} dry run, ${failed.length} failed; ${mutating.length} mutating AWS calls, ${sandbox.calls.length} calls in all (${report.injectedFaults} faults injected); ${sandbox.published.length} notifications; ${report.simulatedSeconds} simulated seconds.\n`);
+    print(`${executions.length} incidents: ${remediated} remediated and verified, ${counted('guard-skip')} skipped by the guard, ${counted('dry-run')} dry run, ${counted('not-approved')} not approved, ${failed.length} failed; ${mutating.length} mutating AWS calls, ${sandbox.calls.length} calls in all (${report.injectedFaults} faults injected); ${sandbox.published.length} notifications; ${report.simulatedSeconds} simulated seconds.\n`);
     print(ok ? 'PASS\n' : `FAIL${deadlineHit ? ' (simulated deadline reached)' : ''}${failed.length ? ` (${failed.length} failed: ${failed.map((f) => f.incident).join(', ')})` : ''}${shortfalls.length ? ` (${shortfalls.join('; ')})` : ''}\n`);
   }
   return { exitCode: ok ? 0 : 1, report };

@@ -7,6 +7,7 @@ import { handler as eventIngest } from '../functions/event-ingest/handler';
 import { handler as guard } from '../functions/guard/handler';
 import { handler as plan } from '../functions/plan/handler';
 import { handler as recordOutcome } from '../functions/record-outcome/handler';
+import { handler as requestApproval } from '../functions/request-approval/handler';
 import { handler as verifyRecovery } from '../functions/verify-recovery/handler';
 import type { LambdaHandler } from './workflow';
 
@@ -16,6 +17,7 @@ export const FUNCTION_HANDLERS: Record<string, LambdaHandler> = {
   EventIngestFunction: eventIngest,
   PlanFunction: plan,
   GuardFunction: guard,
+  RequestApprovalFunction: requestApproval,
   AutoScalingActionFunction: autoScalingAction,
   DeploymentRollbackFunction: deploymentRollback,
   AutomationFunction: automation,

@@ -15,7 +15,7 @@ export interface Delivery {
 
 export interface TimelineEntry {
   at: number;
-  kind: 'FAULT' | 'EVENT' | 'INCIDENT' | 'PLAN' | 'GUARD' | 'ACTION' | 'PROGRESS' | 'VERIFY' | 'OUTCOME';
+  kind: 'FAULT' | 'EVENT' | 'INCIDENT' | 'PLAN' | 'GUARD' | 'APPROVAL' | 'ACTION' | 'PROGRESS' | 'VERIFY' | 'OUTCOME';
   text: string;
 }
 
@@ -40,7 +40,7 @@ interface ExecutionOutput {
 export interface IncidentSummary {
   incident: string;
   /** How the drill counts it. */
-  kind: 'remediated' | 'guard-skip' | 'dry-run' | 'skipped' | 'notified' | 'failed';
+  kind: 'remediated' | 'guard-skip' | 'not-approved' | 'dry-run' | 'skipped' | 'notified' | 'failed';
   status: string;
   rule: string;
   action: string;
@@ -106,7 +106,7 @@ export function summarise(execution: ExecutionRecord): IncidentSummary {
     // A dry run's decision counts as one whether it would act or would be held back.
     : record.dryRun === true && (record.outcome === 'succeeded' || record.outcome === 'skipped') ? 'dry-run'
     : record.outcome === 'succeeded' ? (verified ? 'remediated' : 'failed')
-    : record.outcome === 'skipped' ? (record.reason === 'Cooldown' || record.reason === 'InProgress' ? 'guard-skip' : 'skipped')
+    : record.outcome === 'skipped' ? (record.reason === 'Cooldown' || record.reason === 'InProgress' ? 'guard-skip' : record.reason === 'NotApproved' ? 'not-approved' : 'skipped')
     : record.outcome === 'notified' ? 'notified' : 'failed';
   return {
     incident: execution.name,

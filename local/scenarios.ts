@@ -53,6 +53,8 @@ export interface Scenario {
   inject(fleet: Fleet): void;
   /** Manual executions an operator starts as part of the scenario. */
   requests?: unknown[];
+  /** Its remediation waits for a human's approval (the drill answers for them). */
+  needsApproval?: boolean;
 }
 
 export const SCENARIOS: Record<string, Scenario> = {
@@ -73,8 +75,9 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
   'bad-deployment': {
     name: 'bad-deployment',
-    description: 'web-app 1.5.0 deployed to web-prod; its error rate climbs',
+    description: 'web-app 1.5.0 deployed to web-prod; its error rate climbs (rollback needs approval)',
     expects: { remediated: 1 },
+    needsApproval: true,
     inject: (fleet) => void fleet.deploy('web-app', 'web-prod', revision('1.5.0'), true),
   },
   'status-check': {

@@ -22,7 +22,13 @@ export const ASL_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', 'sta
 interface AslState {
   Type: string;
   Resource?: string;
+  Parameters?: { FunctionName?: string };
 }
+
+/** Answers a `.waitForTaskToken` task: resolves with the task's output, or rejects with a named error. */
+export type TaskTokenResponder = (token: string, payload: unknown) => Promise<unknown>;
+
+const WAIT_FOR_TASK_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 interface AslDefinition {
   StartAt: string;
   States: Record<string, AslState>;
@@ -81,14 +87,23 @@ export class LocalWorkflow {
   private readonly machine: StateMachine;
   private readonly bindings: Record<string, (input: JSONValue) => Promise<JSONValue>> = {};
 
-  constructor(handlers: Record<string, LambdaHandler>) {
+  constructor(handlers: Record<string, LambdaHandler>, private readonly answerTaskToken?: TaskTokenResponder) {
     this.machine = new StateMachine(this.definition as never, { validationOptions: { checkPaths: true } });
     for (const [stateName, state] of Object.entries(this.definition.States)) {
       if (state.Type !== 'Task') continue;
-      const functionName = state.Resource?.split(':function:')[1];
+      const waits = state.Resource === WAIT_FOR_TASK_TOKEN;
+      const functionName = (waits ? state.Parameters?.FunctionName : state.Resource)?.split(':function:')[1];
       const handler = functionName ? handlers[functionName] : undefined;
       if (!functionName || !handler) throw new Error(`No local handler for Task "${stateName}" (${state.Resource})`);
-      this.bindings[stateName] = (input) => invokeLikeLambda(handler, functionName, input);
+      this.bindings[stateName] = waits
+        ? // As Step Functions does: invoke with the Payload, then wait for the token's answer.
+          async (input) => {
+            const payload = (input as { Payload?: { taskToken?: string } }).Payload ?? {};
+            await invokeLikeLambda(handler, functionName, payload);
+            if (!this.answerTaskToken) throw Object.assign(new Error(`Nobody answers task tokens in this run (${stateName})`), { name: 'States.TaskFailed' });
+            return JSON.parse(JSON.stringify((await this.answerTaskToken(payload.taskToken ?? '', payload)) ?? null)) as JSONValue;
+          }
+        : (input) => invokeLikeLambda(handler, functionName, input);
     }
   }
 
@@ -114,6 +129,7 @@ export class LocalWorkflow {
           StartTime: startTime,
           Input: input as JSONValue,
         },
+        Task: { Token: `${options.executionName}:task-token` },
       },
     });
     const events: EventLog[] = [];

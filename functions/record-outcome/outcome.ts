@@ -24,6 +24,8 @@ export const RecordInputSchema = z.object({
       incident: IncidentSchema.optional(),
       plan: PlanSchema.optional(),
       guard: GuardSchema.optional(),
+      approvalDecision: z.object({ reason: z.literal('NotApproved') }).optional(),
+      approvalError: ErrorInfoSchema.optional(),
       prepared: z.object({ reason: SkipReasonSchema.optional(), description: z.string().optional() }).loose().optional(),
       applied: AppliedSchema.optional(),
       progress: ProgressSchema.optional(),
@@ -56,7 +58,7 @@ export interface OutcomeRecord {
   guard?: Release;
 }
 
-const SKIPS_WORTH_A_PAGE = new Set(['AtCapacityLimit', 'CircuitOpen']);
+const SKIPS_WORTH_A_PAGE = new Set(['AtCapacityLimit', 'CircuitOpen', 'NotApproved']);
 
 function secondsBetween(from: string, to: string | undefined): number | undefined {
   if (!to) return undefined;
@@ -85,7 +87,7 @@ export function describeOutcome(input: RecordInput, notifyOnSuccess: boolean, re
   const plan = state.plan;
   const actionType = plan?.action?.type ?? 'none';
   const dryRun = plan?.dryRun ?? incident?.dryRun ?? false;
-  const reason = outcome === 'skipped' ? (state.prepared?.reason ?? state.guard?.reason ?? plan?.reason) : state.error?.Error;
+  const reason = outcome === 'skipped' ? (state.prepared?.reason ?? state.guard?.reason ?? state.approvalDecision?.reason ?? plan?.reason) : state.error?.Error;
   const metrics: MetricRecord[] = [];
   const count = (name: string, dimensions: Record<string, string> = {}) => metrics.push({ name, unit: 'Count', value: 1, dimensions });
   const actionDims = { Action: actionType };
@@ -127,6 +129,7 @@ export function describeOutcome(input: RecordInput, notifyOnSuccess: boolean, re
     ...(state.progress ? [`Progress: ${state.progress.detail}`] : []),
     ...(state.verification ? [`Recovery: ${state.verification.detail}`] : []),
     ...(state.error ? [`Error: ${state.error.Error}: ${state.error.Cause ?? ''}`] : []),
+    ...(state.approvalError ? [`Approval: ${state.approvalError.Error === 'States.Timeout' ? 'no answer in time' : `rejected: ${state.approvalError.Cause ?? ''}`}`] : []),
     ...(reason && outcome === 'skipped' ? [`Skipped: ${reason}${state.prepared?.description ? ` — ${state.prepared.description}` : ''}${state.guard?.reason ? ` — ${state.guard.detail}` : ''}`] : []),
     ...(plan ? ['', 'Why:', ...plan.explanation.map((line) => `- ${line}`)] : []),
   ];

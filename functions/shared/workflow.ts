@@ -13,6 +13,7 @@ export const SkipReasonSchema = z.enum([
   'AlarmTagActionNotAllowed',
   'AtCapacityLimit',
   'NotInAutoScalingGroup',
+  'NotApproved',
 ]);
 export type SkipReason = z.infer<typeof SkipReasonSchema>;
 
@@ -31,6 +32,7 @@ export const PlanSchema = z.object({
   progress: PollSchema,
   verify: PollSchema.extend({ enabled: z.boolean() }),
   cooldownSeconds: z.int().min(0),
+  approval: z.object({ required: z.boolean(), timeoutSeconds: z.int().min(1) }),
   explanation: z.array(z.string()),
   plannedAt: z.iso.datetime(),
 });

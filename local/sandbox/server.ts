@@ -77,6 +77,8 @@ export class Sandbox {
   readonly published: Published[] = [];
   readonly queued: QueuedMessage[] = [];
   readonly executions = new Map<string, ExecutionRecord>();
+  /** Tasks waiting for send-task-success / send-task-failure (approvals). */
+  readonly pendingTasks = new Map<string, { payload: unknown; since: number; resolve: (output: unknown) => void; reject: (error: Error) => void }>();
   readonly faults: FaultInjector;
   private workflow?: LocalWorkflow;
   private server?: Server;
@@ -99,7 +101,7 @@ export class Sandbox {
     sandbox.configureProcess(options.parameters ?? {});
     // Imported only now, so every handler module builds its clients against this endpoint.
     const [{ LocalWorkflow }, { FUNCTION_HANDLERS }] = await Promise.all([import('../workflow'), import('../functions')]);
-    sandbox.workflow = new LocalWorkflow(FUNCTION_HANDLERS);
+    sandbox.workflow = new LocalWorkflow(FUNCTION_HANDLERS, (token, payload) => sandbox.waitForTask(token, payload));
     return sandbox;
   }
 
@@ -177,6 +179,23 @@ export class Sandbox {
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));
     }
     handlerClock.now = () => new Date();
+  }
+
+  /** A task token waits for its answer through the Step Functions API, or times out on the simulated clock. */
+  private waitForTask(token: string, payload: unknown): Promise<unknown> {
+    const timeoutSeconds = (payload as { plan?: { approval?: { timeoutSeconds?: number } } }).plan?.approval?.timeoutSeconds ?? 3600;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pendingTasks.delete(token);
+        reject(Object.assign(new Error(`No answer within ${timeoutSeconds} s`), { name: 'States.Timeout' }));
+      }, (timeoutSeconds * 1000) / this.speed);
+      const settle = <T>(fn: (value: T) => void) => (value: T) => {
+        clearTimeout(timer);
+        this.pendingTasks.delete(token);
+        fn(value);
+      };
+      this.pendingTasks.set(token, { payload, since: this.clock.now(), resolve: settle(resolve), reject: settle(reject) });
+    });
   }
 
   /** Settles once every execution started so far (and any they lead to) has finished. */
@@ -267,9 +286,14 @@ export class Sandbox {
       case 'StepFunctions.DescribeExecution':
         return this.describeExecution(params);
       case 'StepFunctions.SendTaskSuccess':
-      case 'StepFunctions.SendTaskFailure':
-        // No state of the workflow waits for a task token yet.
-        throw new ProtocolError('TaskDoesNotExist', `Task token ${String(params.taskToken).slice(0, 20)}… is not waiting`);
+      case 'StepFunctions.SendTaskFailure': {
+        const token = stringParam(params, 'taskToken');
+        const task = this.pendingTasks.get(token);
+        if (!task) throw new ProtocolError('TaskDoesNotExist', `Task token ${token.slice(0, 40)} is not waiting`);
+        if (operation === 'StepFunctions.SendTaskSuccess') task.resolve(JSON.parse(stringParam(params, 'output') || 'null'));
+        else task.reject(Object.assign(new Error(stringParam(params, 'cause')), { name: stringParam(params, 'error') || 'States.TaskFailed' }));
+        return {};
+      }
     }
     const handler = OPERATIONS[operation];
     if (!handler) throw new ProtocolError('UnknownOperationException', `The sandbox does not implement ${operation}`);

@@ -25,7 +25,8 @@ import { loadEvent } from '../helpers/fixtures';
 import { incidentFrom } from '../helpers/incidents';
 
 // Built once: constructing a machine validates the definition (~60 ms).
-const workflow = new LocalWorkflow(FUNCTION_HANDLERS);
+// The on-call engineer of these tests approves whatever is asked; tests that reject build their own.
+const workflow = new LocalWorkflow(FUNCTION_HANDLERS, () => Promise.resolve({ approved: true, by: 'test' }));
 
 function group(desired: number, inService: number, extra: object = {}) {
   return {
@@ -201,7 +202,7 @@ describe('remediation.asl.json', () => {
     const run = await workflow.run(incident, { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
-    expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Check Guardrails', 'Guardrails Passed?', 'Choose Action', 'Notify Operator', 'Operator Notified']);
+    expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Check Guardrails', 'Guardrails Passed?', 'Approval Required?', 'Choose Action', 'Notify Operator', 'Operator Notified']);
     expect(aws.ssm).not.toHaveReceivedCommand(GetParameterCommand);
     expect(aws.sns).toHaveReceivedCommandWith(PublishCommand, {
       TopicArn: process.env.NOTIFICATION_TOPIC_ARN,
@@ -294,6 +295,7 @@ describe('remediation.asl.json', () => {
       'Should Act?',
       'Check Guardrails',
       'Guardrails Passed?',
+      'Approval Required?',
       'Choose Action',
       'Prepare Auto Scaling Action',
       'Is Auto Scaling Change Needed?',
@@ -401,5 +403,66 @@ describe('remediation.asl.json', () => {
     expect(run.retries).toEqual([{ state: 'Apply Auto Scaling Action', attempt: 1 }]);
     expect(aws.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
     expect(run.output).toMatchObject({ applied: { description: 'set web-asg desired capacity 4 → 6 (already applied: web-asg desired capacity is already 6)' } });
+  });
+
+  describe('approval', () => {
+    function rollbackMocks() {
+      const good = { revisionType: 'S3', s3Location: { bucket: 'artifacts', key: 'web-1.4.1.zip', bundleType: 'zip' } };
+      aws.codeDeploy.on(GetDeploymentGroupCommand).resolves({ deploymentGroupInfo: { lastAttemptedDeployment: { deploymentId: 'd-BAD000002' } } });
+      aws.codeDeploy.on(GetDeploymentCommand).resolves({ deploymentInfo: { deploymentId: 'd-BAD000002', status: 'Succeeded', createTime: new Date('2026-11-23T10:00:00Z'), revision: { ...good, s3Location: { ...good.s3Location, key: 'bad.zip' } } } } as never);
+      aws.codeDeploy.on(ListDeploymentsCommand).resolves({ deployments: ['d-GOOD00001'] });
+      aws.codeDeploy.on(BatchGetDeploymentsCommand).resolves({ deploymentsInfo: [{ deploymentId: 'd-GOOD00001', createTime: new Date('2026-11-20T10:00:00Z'), revision: good }] } as never);
+    }
+
+    it('asks a human before a rollback, with what will happen and the approve and reject commands', async () => {
+      rollbackMocks();
+      const asked: { token: string; payload: unknown }[] = [];
+      const approving = new LocalWorkflow(FUNCTION_HANDLERS, (token, payload) => {
+        asked.push({ token, payload });
+        return Promise.resolve({ approved: true, by: 'jane' });
+      });
+      aws.codeDeploy.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-NEW000003' });
+      aws.codeDeploy.on(GetDeploymentCommand, { deploymentId: 'd-NEW000003' }).resolves({ deploymentInfo: { deploymentId: 'd-NEW000003', status: 'Succeeded' } } as never);
+      aws.cloudWatch.on(DescribeAlarmsCommand).resolves(alarmIs('OK'));
+      const incident = incidentFrom('sns-alarm-error-rate');
+
+      const run = await approving.run(incident, { executionName: incident.id });
+
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.states.slice(4, 8)).toEqual(['Approval Required?', 'Request Approval', 'Approved?', 'Choose Action']);
+      expect(asked).toHaveLength(1);
+      const request = aws.sns.commandCalls(PublishCommand)[0]?.args[0].input;
+      expect(request?.Subject).toBe('[SelfHealing] APPROVAL NEEDED: roll back web-app/web-prod: web-5xx-high');
+      expect(request?.Message).toContain(`aws stepfunctions send-task-success --task-token "${asked[0]?.token}"`);
+      expect(request?.Message).toContain('aws stepfunctions send-task-failure');
+      expect(aws.codeDeploy).toHaveReceivedCommandTimes(CreateDeploymentCommand, 1);
+    });
+
+    it.each([
+      ['rejected', Object.assign(new Error('not during the sale'), { name: 'NotApproved' })],
+      ['not answered in time', Object.assign(new Error('No answer within 3600 s'), { name: 'States.Timeout' })],
+    ])('records a rollback that is %s as skipped, NotApproved, changes nothing and releases the lock', async (_how, answer) => {
+      rollbackMocks();
+      const refusing = new LocalWorkflow(FUNCTION_HANDLERS, () => Promise.reject(answer));
+      const incident = incidentFrom('sns-alarm-error-rate');
+
+      const run = await refusing.run(incident, { executionName: incident.id });
+
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.states.slice(-3)).toEqual(['Not Approved', 'Record Skip', 'Skipped']);
+      expect(run.output).toMatchObject({ record: { outcome: 'skipped', reason: 'NotApproved' } });
+      expect(aws.codeDeploy).not.toHaveReceivedCommand(CreateDeploymentCommand);
+      expect(aws.dynamoDb.commandCalls(UpdateCommand).at(-1)?.args[0].input.UpdateExpression).toBe('REMOVE lockedBy, lockState, lockExpiresAt');
+    });
+
+    it('never asks in a dry run', async () => {
+      rollbackMocks();
+      const incident = { ...incidentFrom('sns-alarm-error-rate'), dryRun: true };
+
+      const run = await workflow.run(incident, { executionName: incident.id });
+
+      expect(run.states).not.toContain('Request Approval');
+      expect(aws.codeDeploy).not.toHaveReceivedCommand(CreateDeploymentCommand);
+    });
   });
 });

@@ -23,7 +23,7 @@ function runInFreshNode(script: string) {
 
 describe('esbuild bundles (sam build)', () => {
   it('builds one ESM bundle per function, each exporting a handler that loads with no node_modules', () => {
-    expect(built).toHaveLength(10);
+    expect(built).toHaveLength(11);
     for (const fn of built) {
       const result = runInFreshNode(`const m = await import(${JSON.stringify(pathToFileURL(fn.outfile).href)}); process.stdout.write(typeof m.handler);`);
       expect([fn.logicalId, result.stdout, result.stderr]).toEqual([fn.logicalId, 'function', '']);

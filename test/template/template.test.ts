@@ -8,6 +8,9 @@ import { AutoScalingTaskSchema } from '../../functions/auto-scaling-action/handl
 import { CheckProgressInputSchema } from '../../functions/check-progress/handler';
 import { RollbackTaskSchema } from '../../functions/deployment-rollback/handler';
 import { PlanTaskInputSchema } from '../../functions/plan/handler';
+import { ApprovalRequestSchema } from '../../functions/request-approval/handler';
+import { APPROVAL_TIMEOUT_SECONDS } from '../../functions/shared/policy/engine';
+import { ASL_PATH } from '../../local/workflow';
 import { RecordInputSchema } from '../../functions/record-outcome/outcome';
 import { ManualRequestSchema } from '../../functions/shared/manual';
 import { PlannedStateSchema } from '../../functions/shared/workflow';
@@ -28,6 +31,7 @@ const FIXTURES: Record<string, { files: string[]; schema?: z.ZodType }> = {
   },
   PlanFunction: { files: ['plan-incident', 'plan-manual'], schema: PlanTaskInputSchema },
   GuardFunction: { files: ['guard-acquire'], schema: PlannedStateSchema },
+  RequestApprovalFunction: { files: ['request-approval'], schema: ApprovalRequestSchema },
   AutoScalingActionFunction: { files: ['auto-scaling-prepare', 'auto-scaling-apply'], schema: AutoScalingTaskSchema },
   DeploymentRollbackFunction: { files: ['deployment-rollback-prepare', 'deployment-rollback-apply'], schema: RollbackTaskSchema },
   AutomationFunction: { files: ['automation-start'], schema: PlannedStateSchema },
@@ -61,6 +65,11 @@ describe('template.yaml', () => {
       Tracing: 'Active',
       Environment: { Variables: expect.objectContaining({ POWERTOOLS_SERVICE_NAME: 'self-healing', POWERTOOLS_METRICS_NAMESPACE: 'SelfHealing' }) },
     });
+  });
+
+  it('waits for approval exactly as long as the plan tells the approver', () => {
+    const asl = JSON.parse(readFileSync(ASL_PATH, 'utf8')) as { States: Record<string, { TimeoutSeconds?: number }> };
+    expect(asl.States['Request Approval']?.TimeoutSeconds).toBe(APPROVAL_TIMEOUT_SECONDS);
   });
 
   it('substitutes every ${…} of the ASL, and nothing else', () => {

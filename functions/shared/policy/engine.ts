@@ -109,6 +109,8 @@ export function actionFromAlarmTags(tags: Record<string, string>, trust: NonNull
 
 const DEFAULT_PROGRESS = { intervalSeconds: 30, timeoutSeconds: 900 };
 const DEFAULT_COOLDOWN_SECONDS = 300;
+/** Must equal the TimeoutSeconds of "Request Approval" in remediation.asl.json (a test checks it). */
+export const APPROVAL_TIMEOUT_SECONDS = 3600;
 const DEFAULT_VERIFY = { intervalSeconds: 60, timeoutSeconds: 900, enabled: true };
 
 function polls(loop: { intervalSeconds: number; timeoutSeconds: number }) {
@@ -134,6 +136,7 @@ export function planRemediation(incident: Incident, policy: Policy, options: Pla
       progress: polls(rule?.progress ?? DEFAULT_PROGRESS),
       verifyLoop: rule?.verify ?? DEFAULT_VERIFY,
       cooldownSeconds: rule?.cooldownSeconds ?? DEFAULT_COOLDOWN_SECONDS,
+      approval: { required: rule?.approval === 'required', timeoutSeconds: APPROVAL_TIMEOUT_SECONDS },
       plannedAt: options.now.toISOString(),
       explanation,
     };
@@ -156,6 +159,9 @@ export function planRemediation(incident: Incident, policy: Policy, options: Pla
       explanation.push(incident.alarm ? 'Recovery check off for this action.' : 'No alarm to watch: the action finishing is the recovery.');
     }
     if (rest.dryRun) explanation.push(`Dry run (${rest.dryRunSources.join(', ')}): no mutating call will be made.`);
+    // A dry run asks nobody: it changes nothing.
+    if (rest.approval.required && !rest.dryRun && isMutating(action.type)) explanation.push(`A human must approve within ${rest.approval.timeoutSeconds} s.`);
+    else rest.approval = { ...rest.approval, required: false };
     return {
       decision: 'act',
       ...(rule ? { rule: rule.name } : {}),

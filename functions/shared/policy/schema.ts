@@ -71,6 +71,7 @@ export const RuleSchema = z
       'Let the alarm choose the action with selfhealing:* tags, within these limits; otherwise `action` applies',
     ),
     dryRun: z.boolean().default(false),
+    approval: z.enum(['none', 'required']).default('none').describe('required: a human approves on the notification topic before anything changes'),
     cooldownSeconds: z.int().min(0).max(86_400).default(300).describe('After a remediation of a target, skip new incidents on it for this long'),
     progress: LoopSchema(30, 900).default({ intervalSeconds: 30, timeoutSeconds: 900 }),
     verify: LoopSchema(60, 900)

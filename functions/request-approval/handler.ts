@@ -1,0 +1,65 @@
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import { callAws } from '../shared/aws-errors';
+import { sns } from '../shared/clients/sns';
+import { requiredEnv } from '../shared/env';
+import { GuardSchema } from '../shared/guard';
+import { workflowTask } from '../shared/middleware';
+import { describeAction } from '../shared/policy/engine';
+import { logger, metrics } from '../shared/powertools';
+import { PlannedStateSchema } from '../shared/workflow';
+
+const notificationTopicArn = requiredEnv('NOTIFICATION_TOPIC_ARN');
+
+export const ApprovalRequestSchema = PlannedStateSchema.extend({ taskToken: z.string().min(1), guard: GuardSchema.optional() });
+export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
+
+/** The message an approver reads: what will happen, why, and the two commands that answer it. */
+export function approvalMessage(request: ApprovalRequest): { subject: string; message: string } {
+  const { incident, plan, taskToken } = request;
+  const action = plan.action ? describeAction(plan.action) : 'no action';
+  const token = JSON.stringify(taskToken);
+  const message = [
+    `Approval needed before the platform acts on incident ${incident.id}.`,
+    '',
+    `What happened: ${incident.summary}`,
+    `Rule: ${plan.rule ?? 'manual'}`,
+    `Will do: ${action}`,
+    ...(request.guard?.targetKey ? [`Target (locked meanwhile): ${request.guard.targetKey}`] : []),
+    `Answer within ${plan.approval.timeoutSeconds} s; no answer counts as rejected (NotApproved).`,
+    '',
+    'Why:',
+    ...plan.explanation.map((line) => `- ${line}`),
+    '',
+    'Approve:',
+    `  aws stepfunctions send-task-success --task-token ${token} --task-output '{"approved":true,"by":"<you>"}'`,
+    'Reject:',
+    `  aws stepfunctions send-task-failure --task-token ${token} --error NotApproved --cause "<why>"`,
+  ].join('\n');
+  const subject = `[SelfHealing] APPROVAL NEEDED: ${action}: ${incident.alarm?.name ?? incident.summary}`.replace(/[^\x20-\x7E]/g, '?').slice(0, 100);
+  return { subject, message };
+}
+
+/** Publishes the approval request; the state machine then waits for the task token's answer. */
+export async function requestApproval(request: ApprovalRequest): Promise<{ requested: true; messageId?: string }> {
+  logger.appendKeys({ incidentId: request.incident.id });
+  const { subject, message } = approvalMessage(request);
+  const out = await callAws('SNS.Publish', () =>
+    sns.send(
+      new PublishCommand({
+        TopicArn: notificationTopicArn,
+        Subject: subject,
+        Message: message,
+        MessageAttributes: {
+          severity: { DataType: 'String', StringValue: 'warning' },
+          outcome: { DataType: 'String', StringValue: 'approval-requested' },
+        },
+      }),
+    ),
+  );
+  metrics.addMetric('ApprovalsRequested', MetricUnit.Count, 1);
+  return { requested: true, ...(out.MessageId ? { messageId: out.MessageId } : {}) };
+}
+
+export const handler = workflowTask(ApprovalRequestSchema, requestApproval);
