@@ -23,7 +23,8 @@ const USAGE = `Usage: npm start -- [--scenario <name>]… [--faults <spec>] [--e
   --json       machine-readable report on stdout
   --speed      simulated seconds per real second (default 200)
   --seed       seed of the fault injector's random choices (default 42)
-  --approvals  approve | reject: how the drill's on-call answers approval requests (default approve)`;
+  --approvals  approve | reject: how the drill's on-call answers approval requests (default approve)
+  --dry-run    deploy-time dry run (stack parameter DryRun=true): every incident reports, nothing changes`;
 
 const SIM_DEADLINE_MS = 4 * 60 * 60 * 1000;
 const QUIET_MS = 20 * 60 * 1000;
@@ -40,6 +41,8 @@ interface Options {
   speed: number;
   /** How the drill answers approval requests, a simulated minute after they arrive. */
   approvals: 'approve' | 'reject';
+  /** The stack parameter DryRun: every incident is planned and reported, nothing changes. */
+  dryRun?: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -53,6 +56,7 @@ function parseOptions(argv: string[]): Options {
       seed: { type: 'string', default: '42' },
       speed: { type: 'string', default: '200' },
       approvals: { type: 'string', default: 'approve' },
+      'dry-run': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -72,6 +76,7 @@ function parseOptions(argv: string[]): Options {
     seed: Number(values.seed),
     speed: Number(values.speed),
     approvals: values.approvals === 'reject' ? 'reject' : 'approve',
+    dryRun: values['dry-run'] ?? false,
   };
 }
 
@@ -98,7 +103,7 @@ export async function runDrill(options: Options, print: (text: string) => void):
   const speed = options.speed;
   const clock = new ScaledClock(Date.now(), speed);
   const fleet = gameDayFleet(clock);
-  const sandbox = await Sandbox.start({ fleet, speed, ...(options.faults ? { faults: options.faults } : {}), seed: options.seed });
+  const sandbox = await Sandbox.start({ fleet, speed, ...(options.faults ? { faults: options.faults } : {}), seed: options.seed, parameters: { DryRun: options.dryRun ? 'true' : 'false' } });
   const start = clock.now();
   const { FUNCTION_HANDLERS } = await import('./functions');
   const routes = routesOf(loadTemplate());
@@ -188,6 +193,11 @@ export async function runDrill(options: Options, print: (text: string) => void):
     expected.notApproved += rejected ? scenario.expects.remediated : 0;
     expected.guardSkipped += scenario.expects.guardSkipped ?? 0;
     expected.dryRuns += scenario.expects.dryRuns ?? 0;
+  }
+  if (options.dryRun) {
+    // Nothing changes, so nothing cools down or waits for approval: every incident is a dry run.
+    expected.dryRuns += expected.remediated + expected.guardSkipped + expected.notApproved;
+    expected.remediated = expected.guardSkipped = expected.notApproved = 0;
   }
   const expectedIncidents = expected.remediated + expected.guardSkipped + expected.dryRuns + expected.notApproved;
 

@@ -143,6 +143,8 @@ describe('default remediation policy', () => {
 
     expect(plan(incident, true)).toMatchObject({ dryRun: true, dryRunSources: ['stack', 'incident'] });
     expect(plan({ ...incident, dryRun: false })).toMatchObject({ dryRun: false, dryRunSources: [] });
+    const ruleInDryRun = loadPolicy({ version: 1, rules: [{ name: 'cautious', match: {}, dryRun: true, action: { type: 'scale-out' } }] });
+    expect(planRemediation({ ...incident, dryRun: false }, ruleInDryRun, { stackDryRun: false, now })).toMatchObject({ dryRun: true, dryRunSources: ['rule'] });
   });
 });
 
