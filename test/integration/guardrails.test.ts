@@ -1,24 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { gameDayFleet } from '../../local/scenarios';
-import { ScaledClock } from '../../local/sandbox/fleet';
-import { Sandbox } from '../../local/sandbox/server';
+import { useGameDaySandbox } from '../helpers/sandbox';
 
 // The guard step against a real DynamoDB implementation (dynalite behind the sandbox):
 // conditional writes, cooldowns and the circuit breaker as they behave on AWS.
-let sandbox: Sandbox;
-beforeAll(async () => {
-  sandbox = await Sandbox.start({ fleet: gameDayFleet(new ScaledClock(Date.now(), 1000)), speed: 1000 });
-}, 30_000);
-afterAll(async () => {
-  await sandbox.stop();
-});
+const current = useGameDaySandbox();
 
 const sfn = () => new SFNClient({});
 const start = (name: string, action: object, dryRun = false) =>
   sfn().send(new StartExecutionCommand({ stateMachineArn: process.env.STATE_MACHINE_ARN, name, input: JSON.stringify({ action, reason: 'guardrails test', dryRun }) }));
 async function output(name: string): Promise<{ guard?: { reason?: string; decision?: string; detail?: string }; record?: { outcome?: string; reason?: string; metrics?: { name: string }[]; notification?: { subject: string } } }> {
-  const execution = sandbox.executions.get(name);
+  const execution = current().executions.get(name);
   if (!execution) throw new Error(`no execution ${name}`);
   const described = await sfn().send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
   if (described.output) return JSON.parse(described.output) as never;
@@ -28,18 +20,18 @@ async function output(name: string): Promise<{ guard?: { reason?: string; decisi
 const simulatedWait = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds + 50)); // 1000×: 1 simulated s per ms
 /** Waits until the sandbox has served the conditional write that took this target's lock. */
 async function lockWritten(target: string): Promise<void> {
-  const taken = () => sandbox.calls.some((c) => c.operation === 'DynamoDB.UpdateItem' && c.outcome === 'ok' && JSON.stringify(c.params).includes(target) && JSON.stringify(c.params).includes(':inProgress'));
+  const taken = () => current().calls.some((c) => c.operation === 'DynamoDB.UpdateItem' && c.outcome === 'ok' && JSON.stringify(c.params).includes(target) && JSON.stringify(c.params).includes(':inProgress'));
   for (let i = 0; i < 200 && !taken(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   if (!taken()) throw new Error(`no lock on ${target}`);
 }
-const mutating = (operation: string) => sandbox.mutatingCalls().filter((c) => c.operation === operation);
+const mutating = (operation: string) => current().mutatingCalls().filter((c) => c.operation === operation);
 
 describe('guardrails through the sandbox', () => {
   it('lets one remediation per target run at a time: the second incident is skipped InProgress', async () => {
     await start('guard-first', { type: 'scale-out', autoScalingGroupName: 'api-asg', step: 1 });
     await lockWritten('asg:api-asg');
     await start('guard-second', { type: 'scale-out', autoScalingGroupName: 'api-asg', step: 1 });
-    await sandbox.settle();
+    await current().settle();
 
     expect((await output('guard-first')).record).toMatchObject({ outcome: 'succeeded' });
     expect(await output('guard-second')).toMatchObject({ guard: { decision: 'skip', reason: 'InProgress' }, record: { outcome: 'skipped', reason: 'InProgress' } });
@@ -48,11 +40,11 @@ describe('guardrails through the sandbox', () => {
 
   it('skips a new incident on the target during its cooldown, and acts again after it', async () => {
     await start('guard-cooldown', { type: 'scale-out', autoScalingGroupName: 'api-asg', step: 1 });
-    await sandbox.settle();
+    await current().settle();
     const during = await output('guard-cooldown');
     await simulatedWait(300);
     await start('guard-after-cooldown', { type: 'scale-out', autoScalingGroupName: 'api-asg', step: 1 });
-    await sandbox.settle();
+    await current().settle();
 
     expect(during).toMatchObject({ guard: { reason: 'Cooldown', detail: expect.stringContaining('api-asg is cooling down after guard-first') } });
     expect((await output('guard-after-cooldown')).record).toMatchObject({ outcome: 'succeeded' });
@@ -63,7 +55,7 @@ describe('guardrails through the sandbox', () => {
     await start('guard-busy', { type: 'rollback-deployment', application: 'web-app', deploymentGroup: 'web-prod' });
     await lockWritten('deployment-group:web-app/web-prod');
     await start('guard-dry-run', { type: 'rollback-deployment', application: 'web-app', deploymentGroup: 'web-prod' }, true);
-    await sandbox.settle();
+    await current().settle();
 
     expect(await output('guard-dry-run')).toMatchObject({ guard: { reason: 'InProgress' }, record: { outcome: 'skipped' } });
     expect((await output('guard-busy')).record).toMatchObject({ outcome: 'succeeded' });
@@ -74,11 +66,11 @@ describe('guardrails through the sandbox', () => {
     const broken = { type: 'run-automation', documentName: 'AWS-RestartEC2Instance', parameters: { InstanceId: ['i-0deadbeef0000001'] } };
     for (const attempt of [1, 2, 3]) {
       await start(`guard-breaker-${attempt}`, broken);
-      await sandbox.settle();
+      await current().settle();
       await simulatedWait(300);
     }
     await start('guard-breaker-4', broken);
-    await sandbox.settle();
+    await current().settle();
 
     const third = await output('guard-breaker-3');
     expect(third.record?.outcome).toBe('failed');
@@ -86,6 +78,6 @@ describe('guardrails through the sandbox', () => {
     expect(third.record?.notification?.subject).toMatch(/^\[SelfHealing\] CIRCUIT OPEN, FAILED run AWS-RestartEC2Instance/);
     expect(await output('guard-breaker-4')).toMatchObject({ guard: { reason: 'CircuitOpen' }, record: { outcome: 'skipped', reason: 'CircuitOpen' } });
     expect(mutating('SSM.StartAutomationExecution')).toHaveLength(3);
-    expect(sandbox.published.at(-1)?.subject).toContain('SKIPPED (CircuitOpen)');
+    expect(current().published.at(-1)?.subject).toContain('SKIPPED (CircuitOpen)');
   }, 60_000);
 });

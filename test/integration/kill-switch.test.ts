@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { gameDayFleet } from '../../local/scenarios';
-import { ScaledClock } from '../../local/sandbox/fleet';
-import { Sandbox } from '../../local/sandbox/server';
+import { useGameDaySandbox } from '../helpers/sandbox';
 
 // Its own file: the guard caches the kill switch for 60 s per container (module), as on Lambda.
-let sandbox: Sandbox;
-beforeAll(async () => {
-  sandbox = await Sandbox.start({ fleet: gameDayFleet(new ScaledClock(Date.now(), 1000)), speed: 1000 });
-}, 30_000);
-afterAll(async () => {
-  await sandbox.stop();
-});
+const current = useGameDaySandbox();
 
 describe('kill switch', () => {
   it('stops every mutating remediation and records the incident as skipped, Reason Paused; notifications still go out', async () => {
@@ -20,7 +12,7 @@ describe('kill switch', () => {
     const sfn = new SFNClient({});
     const run = async (name: string, action: object) => {
       const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: process.env.STATE_MACHINE_ARN, name, input: JSON.stringify({ action, reason: 'paused test', dryRun: false }) }));
-      await sandbox.settle();
+      await current().settle();
       return JSON.parse((await sfn.send(new DescribeExecutionCommand({ executionArn }))).output ?? '{}') as { record?: { outcome?: string; reason?: string } };
     };
 
@@ -31,7 +23,7 @@ describe('kill switch', () => {
     expect(scale.record).toMatchObject({ outcome: 'skipped', reason: 'Paused' });
     expect(replace.record).toMatchObject({ outcome: 'skipped', reason: 'Paused' });
     expect(notify.record).toMatchObject({ outcome: 'notified' });
-    expect(sandbox.mutatingCalls()).toEqual([]);
-    expect(sandbox.calls.filter((c) => c.operation === 'SSM.GetParameter')).toHaveLength(1);
+    expect(current().mutatingCalls()).toEqual([]);
+    expect(current().calls.filter((c) => c.operation === 'SSM.GetParameter')).toHaveLength(1);
   }, 30_000);
 });

@@ -1,30 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, TerminateInstanceInAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { gameDayFleet } from '../../local/scenarios';
-import { ScaledClock } from '../../local/sandbox/fleet';
-import { Sandbox } from '../../local/sandbox/server';
+import { useGameDaySandbox } from '../helpers/sandbox';
 import { loadEvent } from '../helpers/fixtures';
 
 // One sandbox for the file: the handler modules build their SDK clients once, against its endpoint.
-let sandbox: Sandbox;
-beforeAll(async () => {
-  sandbox = await Sandbox.start({ fleet: gameDayFleet(new ScaledClock(Date.now(), 1000)), speed: 1000 });
-}, 30_000);
-afterAll(async () => {
-  await sandbox.stop();
-});
+const current = useGameDaySandbox();
 
 async function execute(name: string, input: unknown) {
   const sfn = new SFNClient({});
   const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: process.env.STATE_MACHINE_ARN, name, input: JSON.stringify(input) }));
-  await sandbox.settle();
+  await current().settle();
   return sfn.send(new DescribeExecutionCommand({ executionArn }));
 }
 
 const manual = (action: object) => ({ action, reason: 'integration test', dryRun: false });
-const successfulCalls = (operation: string) => sandbox.calls.filter((c) => c.operation === operation && c.outcome === 'ok');
+const successfulCalls = (operation: string) => current().calls.filter((c) => c.operation === operation && c.outcome === 'ok');
 
 describe('local AWS sandbox, through the real SDK over HTTP', () => {
   it('serves the Query protocol: the state machine scales web-asg and the group really grows', async () => {
@@ -42,7 +34,7 @@ describe('local AWS sandbox, through the real SDK over HTTP', () => {
 
     expect(described.status).toBe('SUCCEEDED');
     expect(successfulCalls('AutoScaling.SetInstanceHealth').map((c) => c.params.InstanceId)).toEqual(['i-0abc123def4567890']);
-    expect(sandbox.fleet.instances.get('i-0abc123def4567890')?.lifecycle).toBe('Terminated');
+    expect(current().fleet.instances.get('i-0abc123def4567890')?.lifecycle).toBe('Terminated');
   }, 30_000);
 
   it('serves JSON 1.1: rolls back web-prod to its previous good revision and waits for the deployment', async () => {
@@ -60,7 +52,7 @@ describe('local AWS sandbox, through the real SDK over HTTP', () => {
 
     expect(described.status).toBe('SUCCEEDED');
     expect(successfulCalls('SSM.StartAutomationExecution')).toHaveLength(1);
-    expect([...sandbox.fleet.automations.values()].map((a) => a.status)).toEqual(['Success']);
+    expect([...current().fleet.automations.values()].map((a) => a.status)).toEqual(['Success']);
   }, 30_000);
 
   it('publishes notifications (SNS Query protocol) and dead-letters rejected records (SQS JSON 1.0)', async () => {
@@ -70,9 +62,9 @@ describe('local AWS sandbox, through the real SDK over HTTP', () => {
     const ingest = await FUNCTION_HANDLERS.AlarmIngestFunction?.(loadEvent<never>('sns-alarm-malformed-batch'), lambdaContext('AlarmIngestFunction'));
 
     expect(described.status).toBe('SUCCEEDED');
-    expect(sandbox.published.at(-1)).toMatchObject({ subject: expect.stringContaining('integration'), attributes: { severity: 'critical', outcome: 'notified' } });
+    expect(current().published.at(-1)).toMatchObject({ subject: expect.stringContaining('integration'), attributes: { severity: 'critical', outcome: 'notified' } });
     expect((ingest as { results: { status: string }[] }).results.map((r) => r.status)).toEqual(['started', 'rejected', 'rejected', 'rejected']);
-    expect(sandbox.queued).toHaveLength(3);
+    expect(current().queued).toHaveLength(3);
   }, 30_000);
 
   it('answers a redelivered StartExecution with ExecutionAlreadyExists', async () => {
