@@ -11,6 +11,7 @@ import { PlanTaskInputSchema } from '../../functions/plan/handler';
 import { ApprovalRequestSchema } from '../../functions/request-approval/handler';
 import { APPROVAL_TIMEOUT_SECONDS } from '../../functions/shared/policy/engine';
 import { ASL_PATH } from '../../local/workflow';
+import { withDiagram } from '../../scripts/workflow-diagram';
 import { RecordInputSchema } from '../../functions/record-outcome/outcome';
 import { ManualRequestSchema } from '../../functions/shared/manual';
 import { PlannedStateSchema } from '../../functions/shared/workflow';
@@ -65,6 +66,11 @@ describe('template.yaml', () => {
       Tracing: 'Active',
       Environment: { Variables: expect.objectContaining({ POWERTOOLS_SERVICE_NAME: 'self-healing', POWERTOOLS_METRICS_NAMESPACE: 'SelfHealing' }) },
     });
+  });
+
+  it("keeps the README's workflow diagram generated from the ASL (npm run generate)", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    expect(withDiagram(readme)).toBe(readme);
   });
 
   it('waits for approval exactly as long as the plan tells the approver', () => {
