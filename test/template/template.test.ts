@@ -145,6 +145,61 @@ describe('events/ fixtures', () => {
   });
 });
 
+// Rules in the spirit of CloudFormation Guard (no cfn-guard binary here): each one over the
+// parsed template, each failing with the resources that break it.
+describe('policy as code over template.yaml', () => {
+  const resources = Object.entries(template.Resources);
+  const ofType = (type: string) => resources.filter(([, r]) => r.Type === type);
+  type Statement = { Action: string | string[]; Resource?: unknown };
+  const statementsOf = (fn: { Properties?: Record<string, unknown> }) =>
+    ((fn.Properties?.Policies ?? []) as { Statement?: Statement[] }[]).flatMap((p) => p.Statement ?? []);
+
+  it('encrypts every topic and queue with the stack key', () => {
+    const unencrypted = [...ofType('AWS::SNS::Topic'), ...ofType('AWS::SQS::Queue')]
+      .filter(([, r]) => JSON.stringify(r.Properties?.KmsMasterKeyId) !== JSON.stringify({ Ref: 'EncryptionKey' }))
+      .map(([id]) => id);
+    expect(unencrypted).toEqual([]);
+  });
+
+  it("lets only this account's CloudWatch, EventBridge and SNS use the key to deliver", () => {
+    const policy = template.Resources.EncryptionKey?.Properties?.KeyPolicy as { Statement: { Principal: { Service?: string[] }; Condition?: unknown }[] };
+    const services = policy.Statement.filter((st) => st.Principal.Service);
+    expect(services).toEqual([
+      expect.objectContaining({
+        Principal: { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com', 'sns.amazonaws.com'] },
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }),
+    ]);
+  });
+
+  it('gives the key to every function that publishes to a topic or sends to a queue', () => {
+    const missing = functions
+      .filter(([, fn]) => JSON.stringify(fn.Properties?.Policies ?? []).match(/SNSPublishMessagePolicy|SQSSendMessagePolicy/))
+      .filter(([, fn]) => !statementsOf(fn).some((st) => [st.Action].flat().includes('kms:GenerateDataKey')))
+      .map(([id]) => id);
+    expect(missing).toEqual([]);
+  });
+
+  it('sets a retention on every log group', () => {
+    expect(ofType('AWS::Logs::LogGroup').filter(([, r]) => r.Properties?.RetentionInDays === undefined).map(([id]) => id)).toEqual([]);
+  });
+
+  it('traces every function and the state machine', () => {
+    expect(functions.filter(([, fn]) => fn.Properties?.Tracing !== undefined && fn.Properties.Tracing !== 'Active').map(([id]) => id)).toEqual([]);
+    expect(template.Globals.Function.Tracing).toBe('Active');
+    expect(template.Resources.RemediationStateMachine?.Properties?.Tracing).toEqual({ Enabled: true });
+  });
+
+  it('grants no function "*" as an action, and no mutating action on every resource', () => {
+    const offenders = functions.flatMap(([id, fn]) =>
+      statementsOf(fn)
+        .filter((st) => [st.Action].flat().some((a) => a === '*' || a.endsWith(':*')) || ([st.Action].flat().some((a) => /:(Set|Update|Terminate|Stop|Create|Start|Put|Delete)/.test(a)) && st.Resource === '*'))
+        .map(() => id),
+    );
+    expect(offenders).toEqual([]);
+  });
+});
+
 // cfn-lint (with the AWS SAM translator) is what `sam validate --lint` runs.
 const cfnLint = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
 const hasCfnLint = cfnLint.status === 0;
