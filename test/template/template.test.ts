@@ -145,6 +145,32 @@ describe('events/ fixtures', () => {
   });
 });
 
+describe('the platform watching itself', () => {
+  const body = (template.Resources.Dashboard?.Properties?.DashboardBody as { 'Fn::Sub': string })['Fn::Sub'];
+  const dashboard = JSON.parse(body.replace(/\$\{[\w:.]+\}/g, 'x')) as { widgets: { properties: { title: string; metrics: unknown[][] } }[] };
+  const source = ['functions/shared/ingest.ts', 'functions/record-outcome/outcome.ts', 'functions/guard/handler.ts', 'functions/request-approval/handler.ts', 'functions/plan/handler.ts']
+    .map((f) => readFileSync(join(ROOT, f), 'utf8'))
+    .join('\n');
+
+  it('charts remediations by outcome and action, times, skips by reason, inbound events and the workflow', () => {
+    expect(dashboard.widgets.map((w) => w.properties.title)).toEqual(
+      expect.arrayContaining(['Remediations by outcome', 'Remediations started, by action', 'Time to remediate and to recover (s, p90)', 'Skips by reason', 'Inbound', 'Workflow executions']),
+    );
+  });
+
+  it('charts only SelfHealing metrics the code emits', () => {
+    const charted = [...body.matchAll(/MetricName=\\?"(\w+)\\?"|"SelfHealing",\s*"(\w+)"/g)].map((m) => m[1] ?? m[2]);
+    expect(charted.length).toBeGreaterThan(10);
+    expect(charted.filter((name) => !source.includes(`'${name}'`))).toEqual([]);
+  });
+
+  it("raises the platform's own alarms on the notification topic", () => {
+    const alarms = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm');
+    expect(alarms.map(([id]) => id).sort()).toEqual(['ExecutionsTimedOutAlarm', 'IngestDeadLetterAlarm', 'IngestErrorsAlarm', 'InvalidEventsAlarm', 'RemediationFailuresAlarm']);
+    for (const [id, alarm] of alarms) expect([id, alarm.Properties?.AlarmActions]).toEqual([id, [{ Ref: 'NotificationTopic' }]]);
+  });
+});
+
 // Rules in the spirit of CloudFormation Guard (no cfn-guard binary here): each one over the
 // parsed template, each failing with the resources that break it.
 describe('policy as code over template.yaml', () => {
