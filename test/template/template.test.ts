@@ -171,6 +171,27 @@ describe('the platform watching itself', () => {
   });
 });
 
+describe('game day', () => {
+  it('offers an optional FIS experiment that stops half the chaos-tagged instances of a group and stops itself when remediations fail', () => {
+    const experiment = template.Resources.GameDayExperiment;
+    expect(experiment?.Condition).toBe('CreateGameDay');
+    expect(experiment?.Properties).toMatchObject({
+      Targets: { ChaosInstances: { SelectionMode: 'PERCENT(50)', ResourceTags: { 'selfhealing:chaos': 'true', 'aws:autoscaling:groupName': { Ref: 'GameDayAutoScalingGroup' } } } },
+      Actions: { StopHalf: { ActionId: 'aws:ec2:stop-instances', Parameters: { startInstancesAfterDuration: 'PT10M' } } },
+      StopConditions: [{ Source: 'aws:cloudwatch:alarm', Value: { 'Fn::GetAtt': ['RemediationFailuresAlarm', 'Arn'] } }],
+    });
+  });
+
+  it('ships a restart-a-service runbook the automation function is allowed to start', () => {
+    const runbook = template.Resources.RestartServiceRunbook?.Properties as { Name: { 'Fn::Sub': string }; DocumentType: string; Content: { mainSteps: { name: string }[] } };
+    expect(runbook.DocumentType).toBe('Automation');
+    expect(runbook.Content.mainSteps.map((step) => step.name)).toEqual(['RestartService', 'VerifyActive']);
+    const allowed = JSON.stringify(template.Resources.AutomationFunction?.Properties?.Policies);
+    expect(runbook.Name['Fn::Sub']).toBe('${AWS::StackName}-RestartService');
+    expect(allowed).toContain('automation-definition/${AWS::StackName}-*:*');
+  });
+});
+
 // Rules in the spirit of CloudFormation Guard (no cfn-guard binary here): each one over the
 // parsed template, each failing with the resources that break it.
 describe('policy as code over template.yaml', () => {
