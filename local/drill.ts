@@ -4,6 +4,7 @@
 // the real workflow, and prints a timeline and a summary. Exit 0 only when every incident is
 // remediated and verified.
 import { readFileSync } from 'node:fs';
+import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { parseArgs } from 'node:util';
 import type { IngestResponse } from '../functions/shared/ingest';
 import { ManualRequestSchema } from '../functions/shared/manual';
@@ -106,6 +107,8 @@ export async function runDrill(options: Options, print: (text: string) => void):
   const sandbox = await Sandbox.start({ fleet, speed, ...(options.faults ? { faults: options.faults } : {}), seed: options.seed, parameters: { DryRun: options.dryRun ? 'true' : 'false' } });
   const start = clock.now();
   const { FUNCTION_HANDLERS } = await import('./functions');
+  // Created after the sandbox set AWS_ENDPOINT_URL: manual executions and approvals go through its API.
+  const stepFunctions = new SFNClient({});
   const routes = routesOf(loadTemplate());
   const timeline: TimelineEntry[] = [];
   const deliveries: Delivery[] = [];
@@ -153,9 +156,8 @@ export async function runDrill(options: Options, print: (text: string) => void):
         }
       } else {
         delivery.routedTo.push('RemediationStateMachine (manual execution)');
-        const { SFNClient, StartExecutionCommand } = await import('@aws-sdk/client-sfn');
         const name = `manual-${Date.now().toString(36)}-${deliveries.length}`;
-        await new SFNClient({}).send(new StartExecutionCommand({ stateMachineArn: process.env.STATE_MACHINE_ARN, name, input: JSON.stringify(item.event) }));
+        await stepFunctions.send(new StartExecutionCommand({ stateMachineArn: process.env.STATE_MACHINE_ARN, name, input: JSON.stringify(item.event) }));
         delivery.results.push({ status: 'started', executionName: name });
       }
     } catch (error) {
@@ -203,8 +205,6 @@ export async function runDrill(options: Options, print: (text: string) => void):
 
   // The on-call engineer: answers each approval request a simulated minute after it arrives,
   // through the Step Functions API, as the notification's commands would.
-  const { SFNClient: ApprovalClient, SendTaskSuccessCommand, SendTaskFailureCommand } = await import('@aws-sdk/client-sfn');
-  const approver = new ApprovalClient({});
   const answered = new Set<string>();
   const answerApprovals = async () => {
     for (const [token, task] of sandbox.pendingTasks) {
@@ -212,8 +212,8 @@ export async function runDrill(options: Options, print: (text: string) => void):
       answered.add(token);
       const incidentId = (task.payload as { incident?: { id?: string } }).incident?.id ?? token;
       const approve = options.approvals === 'approve';
-      if (approve) await approver.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ approved: true, by: 'drill on-call' }) }));
-      else await approver.send(new SendTaskFailureCommand({ taskToken: token, error: 'NotApproved', cause: 'drill on-call rejected it' }));
+      if (approve) await stepFunctions.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ approved: true, by: 'drill on-call' }) }));
+      else await stepFunctions.send(new SendTaskFailureCommand({ taskToken: token, error: 'NotApproved', cause: 'drill on-call rejected it' }));
       timeline.push({ at: clock.now(), kind: 'APPROVAL', text: `${incidentId}: ${approve ? 'approved' : 'rejected'} by the drill's on-call` });
     }
   };
