@@ -273,13 +273,13 @@ export async function runDrill(options: Options, print: (text: string) => void):
     sandbox: sandbox.url,
     passed: ok,
     simulatedSeconds: Math.round((clock.now() - start) / 1000),
-    incidents: executions.map((execution) => {
+    incidents: executions.map((execution, index) => {
       const input = execution.input as { target?: Record<string, unknown>; alarm?: { name?: string } };
       const delivery = deliveries.find((d) => d.results.some((r) => r.executionName === execution.name));
       const output = (execution.run?.output ?? {}) as Record<string, unknown>;
       const identifiers = [input.alarm?.name ?? '', ...Object.values(input.target ?? {}).flatMap((v): unknown[] => (typeof v === 'object' && v ? Object.values(v) : [v])).map(String)];
       return {
-        ...summarise(execution),
+        ...summaries[index],
         event: delivery ? { channel: delivery.channel, description: delivery.description, routedTo: delivery.routedTo } : null,
         ingest: delivery?.results.find((r) => r.executionName === execution.name) ?? null,
         plan: output.plan ?? null,
