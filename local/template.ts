@@ -42,6 +42,8 @@ function localIdentity(logicalId: string, type: string, endpoint?: string, name?
       return { ref: arn('states', `stateMachine:${logicalId}`), arn: arn('states', `stateMachine:${logicalId}`) };
     case 'AWS::SSM::Parameter':
       return { ref: name ?? logicalId, arn: arn('ssm', `parameter${name ?? `/${logicalId}`}`) };
+    case 'AWS::SSM::Document':
+      return { ref: name ?? logicalId, arn: arn('ssm', `document/${name ?? logicalId}`) };
     case 'AWS::DynamoDB::Table':
       return { ref: logicalId, arn: arn('dynamodb', `table/${logicalId}`) };
     case 'AWS::IAM::Role':

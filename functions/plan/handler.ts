@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { clock } from '../shared/clock';
-import { booleanEnv } from '../shared/env';
+import { booleanEnv, stringEnv } from '../shared/env';
 import { InvalidInputError } from '../shared/errors';
 import { describeIssues } from '../shared/inbound/format';
 import { type Incident, IncidentSchema } from '../shared/incident';
@@ -15,6 +15,10 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 // Loaded and validated once per container: a bad policy fails the deployment's first call loudly.
 const policy = loadDefaultPolicy();
 const stackDryRun = booleanEnv('DRY_RUN');
+// Names only the deployed stack knows; an unset one leaves {{platform.*}} unresolved (TargetUnresolved).
+const platform = Object.fromEntries(
+  Object.entries({ restartServiceDocument: stringEnv('RESTART_SERVICE_DOCUMENT', '') }).filter(([, value]) => value !== ''),
+);
 
 export const PlanTaskInputSchema = z.object({
   input: z.unknown(),
@@ -56,7 +60,7 @@ export function toIncident(task: PlanTaskInput): Incident {
 export function planTask(task: PlanTaskInput): PlannedState {
   const incident = toIncident(task);
   logger.appendKeys({ incidentId: incident.id });
-  const plan = planRemediation(incident, policy, { stackDryRun, now: clock.now() });
+  const plan = planRemediation(incident, policy, { stackDryRun, now: clock.now(), platform });
   logger.info('Planned remediation', { plan });
   if (plan.decision === 'act') metrics.addMetric('RemediationPlanned', MetricUnit.Count, 1);
   return { incident, plan };

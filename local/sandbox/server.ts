@@ -140,12 +140,13 @@ export class Sandbox {
     client.destroy();
   }
 
-  /** SSM parameters the template creates, with their initial values (the kill switch starts off). */
+  /** SSM parameters (the kill switch starts off) and Automation runbooks the template creates. */
   private seedParameters(template: Template, parameters: Record<string, string>): void {
     for (const resource of Object.values(template.Resources)) {
-      if (resource.Type !== 'AWS::SSM::Parameter') continue;
+      if (resource.Type !== 'AWS::SSM::Parameter' && resource.Type !== 'AWS::SSM::Document') continue;
       const name = String(resolveIntrinsics(resource.Properties?.Name, template, parameters));
-      this.fleet.parameters.set(name, { value: String(resource.Properties?.Value), version: 1, updatedAt: this.clock.now() });
+      if (resource.Type === 'AWS::SSM::Document') this.fleet.documents.add(name);
+      else this.fleet.parameters.set(name, { value: String(resource.Properties?.Value), version: 1, updatedAt: this.clock.now() });
     }
   }
 

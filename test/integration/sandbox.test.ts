@@ -55,6 +55,25 @@ describe('local AWS sandbox, through the real SDK over HTTP', () => {
     expect([...current().fleet.automations.values()].map((a) => a.status)).toEqual(['Success']);
   }, 30_000);
 
+  it("restarts a tagged alarm's service with the stack's own RestartService runbook, as the automation role", async () => {
+    const { incidentFrom } = await import('../helpers/incidents');
+    const incident = incidentFrom('sns-alarm-status-check');
+    const serviceAlarm = { ...incident, id: 'it-restart-service', alarm: { ...incident.alarm!, metricName: 'HealthCheckFailed', namespace: 'WebApp', tags: { 'selfhealing:service': 'nginx' } } };
+    // The alarm the recovery check watches (its instance is healthy, so it reads OK).
+    current().fleet.addAlarm({
+      name: serviceAlarm.alarm.name, namespace: 'WebApp', metricName: 'HealthCheckFailed', dimensions: { InstanceId: 'i-0abc123def4567890' },
+      delivery: 'sns', condition: { kind: 'system-status', instanceId: 'i-0abc123def4567890' },
+    });
+
+    const described = await execute('it-restart-service', serviceAlarm);
+
+    expect(described.status).toBe('SUCCEEDED');
+    expect(successfulCalls('SSM.StartAutomationExecution').at(-1)?.params).toMatchObject({
+      DocumentName: 'self-healing-local-RestartService',
+      Parameters: { InstanceId: ['i-0abc123def4567890'], ServiceName: ['nginx'], AutomationAssumeRole: [expect.stringContaining('AutomationRole')] },
+    });
+  }, 30_000);
+
   it('publishes notifications (SNS Query protocol) and dead-letters rejected records (SQS JSON 1.0)', async () => {
     const described = await execute('it-notify', manual({ type: 'notify', severity: 'critical', message: 'integration' }));
     const { FUNCTION_HANDLERS } = await import('../../local/functions');

@@ -58,6 +58,23 @@ describe('default remediation policy', () => {
     });
   });
 
+  it("restarts an alarm's selfhealing:service with the stack's RestartService runbook, and skips without the stack's name", () => {
+    const incident = withTags(incidentFrom('sns-alarm-status-check'), { 'selfhealing:service': 'nginx' });
+    const serviceAlarm = { ...incident, alarm: { ...incident.alarm!, namespace: 'WebApp', metricName: 'HealthCheckFailed' } };
+    const platform = { restartServiceDocument: 'prod-healing-RestartService' };
+
+    expect(planRemediation(serviceAlarm, policy, { stackDryRun: false, now, platform })).toMatchObject({
+      rule: 'service-unhealthy-restart',
+      action: {
+        type: 'run-automation',
+        documentName: 'prod-healing-RestartService',
+        useAutomationRole: true,
+        parameters: { InstanceId: ['i-0abc123def4567890'], ServiceName: ['nginx'] },
+      },
+    });
+    expect(plan(serviceAlarm)).toMatchObject({ decision: 'skip', reason: 'TargetUnresolved', rule: 'service-unhealthy-restart' });
+  });
+
   it('rolls back a CodeDeploy-managed service whose error rate is up, also for a metric-math alarm', () => {
     for (const fixture of ['sns-alarm-error-rate', 'sns-alarm-metric-math']) {
       expect(plan(incidentFrom(fixture))).toMatchObject({

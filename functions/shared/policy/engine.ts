@@ -7,6 +7,8 @@ import { UnresolvedTemplateError, renderDeep } from './template';
 export interface PlanOptions {
   stackDryRun: boolean;
   now: Date;
+  /** What the stack provides to rules as {{platform.*}}, e.g. its own runbook's name. */
+  platform?: Record<string, string>;
 }
 
 function matchesString(matcher: StringMatcher, value: string | undefined): boolean {
@@ -123,6 +125,7 @@ function polls(loop: { intervalSeconds: number; timeoutSeconds: number }) {
  */
 export function planRemediation(incident: Incident, policy: Policy, options: PlanOptions): Plan {
   const explanation: string[] = [];
+  const context = { ...incident, platform: options.platform ?? {} };
   const dryRunSources: Plan['dryRunSources'] = [];
   if (options.stackDryRun) dryRunSources.push('stack');
   if (incident.dryRun) dryRunSources.push('incident');
@@ -176,7 +179,7 @@ export function planRemediation(incident: Incident, policy: Policy, options: Pla
   if (incident.requestedAction) {
     explanation.push(`Manual execution requested ${incident.requestedAction.type}.`);
     try {
-      const resolved = renderDeep(incident.requestedAction, incident);
+      const resolved = renderDeep(incident.requestedAction, context);
       explanation.push(`Action: ${describeAction(resolved)}.`);
       return act(resolved, 'manual');
     } catch (error) {
@@ -213,7 +216,7 @@ export function planRemediation(incident: Incident, policy: Policy, options: Pla
   }
 
   try {
-    const resolved = renderDeep(action, incident);
+    const resolved = renderDeep(action, context);
     explanation.push(`Action: ${describeAction(resolved)}.`);
     return act(resolved, actionSource, rule);
   } catch (error) {
