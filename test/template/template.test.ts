@@ -182,13 +182,15 @@ describe('game day', () => {
     });
   });
 
-  it('ships a restart-a-service runbook the automation function is allowed to start', () => {
+  it('ships a restart-a-service runbook that the default policy names and the automation function may start', () => {
     const runbook = template.Resources.RestartServiceRunbook?.Properties as { Name: { 'Fn::Sub': string }; DocumentType: string; Content: { mainSteps: { name: string }[] } };
     expect(runbook.DocumentType).toBe('Automation');
     expect(runbook.Content.mainSteps.map((step) => step.name)).toEqual(['RestartService', 'VerifyActive']);
     const allowed = JSON.stringify(template.Resources.AutomationFunction?.Properties?.Policies);
     expect(runbook.Name['Fn::Sub']).toBe('${AWS::StackName}-RestartService');
     expect(allowed).toContain('automation-definition/${AWS::StackName}-*:*');
+    expect(template.Resources.PlanFunction?.Properties?.Environment).toEqual({ Variables: { RESTART_SERVICE_DOCUMENT: { Ref: 'RestartServiceRunbook' } } });
+    expect(readFileSync(join(ROOT, 'policies', 'default.json'), 'utf8')).toContain('"documentName": "{{platform.restartServiceDocument}}"');
   });
 });
 
