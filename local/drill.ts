@@ -14,6 +14,7 @@ import { matchingRules, routesOf } from './eventbridge/routes';
 import { GAME_DAY, SCENARIOS, eventBridgeAlarmStateChange, eventBridgeInstanceState, gameDayFleet, snsAlarmNotification } from './scenarios';
 import { type FleetEvent, ScaledClock } from './sandbox/fleet';
 import { Sandbox } from './sandbox/server';
+import { incidentCost, reactionMs } from './cost';
 import { loadTemplate } from './template';
 import type { LambdaHandler } from './workflow';
 
@@ -109,7 +110,9 @@ export async function runDrill(options: Options, print: (text: string) => void):
   const { FUNCTION_HANDLERS } = await import('./functions');
   // Created after the sandbox set AWS_ENDPOINT_URL: manual executions and approvals go through its API.
   const stepFunctions = new SFNClient({});
-  const routes = routesOf(loadTemplate());
+  const template = loadTemplate();
+  const routes = routesOf(template);
+  const memoryMb = Number(template.Globals.Function.MemorySize ?? 128);
   const timeline: TimelineEntry[] = [];
   const deliveries: Delivery[] = [];
   const inbound: { event: unknown; channel: Delivery['channel']; description: string }[] = [];
@@ -122,7 +125,7 @@ export async function runDrill(options: Options, print: (text: string) => void):
 
   const deliver = async (item: (typeof inbound)[number]) => {
     const at = clock.now();
-    const delivery: Delivery = { at, channel: item.channel, description: item.description, routedTo: [], results: [] };
+    const delivery: Delivery = { at, wallMs: Date.now(), channel: item.channel, description: item.description, routedTo: [], results: [] };
     // Lambda retries a failed asynchronous invocation (template: EventInvokeConfig MaximumRetryAttempts 2).
     for (let attempt = 1; attempt <= 1 + ASYNC_RETRIES; attempt++) {
       delivery.routedTo = [];
@@ -278,6 +281,7 @@ export async function runDrill(options: Options, print: (text: string) => void):
       const delivery = deliveries.find((d) => d.results.some((r) => r.executionName === execution.name));
       const output = (execution.run?.output ?? {}) as Record<string, unknown>;
       const identifiers = [input.alarm?.name ?? '', ...Object.values(input.target ?? {}).flatMap((v): unknown[] => (typeof v === 'object' && v ? Object.values(v) : [v])).map(String)];
+      const calls = callsFor(sandbox.calls, identifiers);
       return {
         ...summaries[index],
         event: delivery ? { channel: delivery.channel, description: delivery.description, routedTo: delivery.routedTo } : null,
@@ -285,7 +289,9 @@ export async function runDrill(options: Options, print: (text: string) => void):
         plan: output.plan ?? null,
         applied: output.applied ?? null,
         statesVisited: execution.run?.states ?? [],
-        apiCalls: callsFor(sandbox.calls, identifiers).map((c) => ({ at: c.at, operation: c.operation, outcome: c.outcome, params: c.params })),
+        apiCalls: calls.map((c) => ({ at: c.at, operation: c.operation, outcome: c.outcome, params: c.params })),
+        cost: execution.run ? incidentCost(execution.run, memoryMb, delivery ? 1 : 0) : null,
+        reactionMs: execution.run && delivery && (output.applied as { applied?: boolean } | undefined)?.applied ? reactionMs(delivery.wallMs, calls, execution.run) ?? null : null,
       };
     }),
     deliveries: deliveries.map((d) => ({ channel: d.channel, description: d.description, routedTo: d.routedTo, results: d.results.map((r) => ({ status: r.status, executionName: r.executionName, reason: r.reason })), error: d.error })),

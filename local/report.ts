@@ -6,6 +6,8 @@ import type { CallRecord } from './sandbox/server';
 
 export interface Delivery {
   at: number;
+  /** Real time (Date.now()) the event was injected. */
+  wallMs: number;
   channel: 'sns' | 'eventbridge' | 'manual';
   description: string;
   routedTo: string[];

@@ -23,6 +23,27 @@ interface AslState {
   Type: string;
   Resource?: string;
   Parameters?: { FunctionName?: string };
+  Seconds?: number;
+  SecondsPath?: string;
+  Next?: string;
+  Comment?: string;
+  ResultPath?: null;
+}
+
+/** A `$.a.b` reference path's value (what Wait states' SecondsPath use). */
+function atPath(input: unknown, path: string): unknown {
+  return path.replace(/^\$\.?/, '').split('.').filter(Boolean).reduce<unknown>((node, key) => (node as Record<string, unknown> | null)?.[key], input);
+}
+
+const LOCAL_WAIT_RESOURCE = 'arn:aws:lambda:us-east-1:123456789012:function:LocalSimulatedWait';
+
+/**
+ * The execution a Task input belongs to (the library passes local handlers only their input):
+ * the Plan task gets the execution's name, every later one the incident, whose id is that name.
+ */
+function executionNameOf(input: unknown): string {
+  const value = input as { execution?: { name?: string }; incident?: { id?: string }; state?: { incident?: { id?: string } } } | null;
+  return value?.execution?.name ?? value?.incident?.id ?? value?.state?.incident?.id ?? '';
 }
 
 /** Answers a `.waitForTaskToken` task: resolves with the task's output, or rejects with a named error. */
@@ -67,6 +88,8 @@ export interface WorkflowRun {
   states: string[];
   retries: { state: string; attempt: number }[];
   events: EventLog[];
+  /** Each Lambda invocation a Task made, with its real duration (what Lambda would bill). */
+  invocations: { state: string; ms: number }[];
 }
 
 export interface RunOptions {
@@ -86,24 +109,55 @@ export class LocalWorkflow {
   private readonly definition = substitutedDefinition();
   private readonly machine: StateMachine;
   private readonly bindings: Record<string, (input: JSONValue) => Promise<JSONValue>> = {};
+  // Per execution name; invocations of concurrent executions interleave on the event loop.
+  private readonly invocations = new Map<string, { state: string; ms: number }[]>();
 
-  constructor(handlers: Record<string, LambdaHandler>, private readonly answerTaskToken?: TaskTokenResponder) {
+  /**
+   * @param simulatedWaitMs when given, each Wait state lasts this many real ms for its seconds
+   *   (Seconds or SecondsPath, as on AWS): aws-local-stepfunctions can only override a Wait state
+   *   with one fixed time, and the loops' waits vary. The state is run as a local task that sleeps;
+   *   it is still one state (one transition) with the same name, input and output.
+   */
+  constructor(
+    handlers: Record<string, LambdaHandler>,
+    private readonly answerTaskToken?: TaskTokenResponder,
+    simulatedWaitMs?: (seconds: number) => number,
+  ) {
+    if (simulatedWaitMs) {
+      for (const [stateName, state] of Object.entries(this.definition.States)) {
+        if (state.Type !== 'Wait') continue;
+        const seconds = (input: unknown) => Number(state.Seconds ?? atPath(input, state.SecondsPath ?? '')) || 0;
+        this.definition.States[stateName] = { Type: 'Task', Resource: LOCAL_WAIT_RESOURCE, ResultPath: null, ...(state.Next ? { Next: state.Next } : {}) };
+        this.bindings[stateName] = async (input) => {
+          await new Promise((resolve) => setTimeout(resolve, simulatedWaitMs(seconds(input))));
+          return null;
+        };
+      }
+    }
     this.machine = new StateMachine(this.definition as never, { validationOptions: { checkPaths: true } });
     for (const [stateName, state] of Object.entries(this.definition.States)) {
-      if (state.Type !== 'Task') continue;
+      if (state.Type !== 'Task' || state.Resource === LOCAL_WAIT_RESOURCE) continue;
       const waits = state.Resource === WAIT_FOR_TASK_TOKEN;
       const functionName = (waits ? state.Parameters?.FunctionName : state.Resource)?.split(':function:')[1];
       const handler = functionName ? handlers[functionName] : undefined;
       if (!functionName || !handler) throw new Error(`No local handler for Task "${stateName}" (${state.Resource})`);
+      const timed = async (execution: string, input: unknown): Promise<JSONValue> => {
+        const started = performance.now();
+        try {
+          return await invokeLikeLambda(handler, functionName, input);
+        } finally {
+          this.invocations.get(execution)?.push({ state: stateName, ms: performance.now() - started });
+        }
+      };
       this.bindings[stateName] = waits
         ? // As Step Functions does: invoke with the Payload, then wait for the token's answer.
           async (input) => {
             const payload = (input as { Payload?: { taskToken?: string } }).Payload ?? {};
-            await invokeLikeLambda(handler, functionName, payload);
+            await timed(executionNameOf(payload), payload);
             if (!this.answerTaskToken) throw Object.assign(new Error(`Nobody answers task tokens in this run (${stateName})`), { name: 'States.TaskFailed' });
             return JSON.parse(JSON.stringify((await this.answerTaskToken(payload.taskToken ?? '', payload)) ?? null)) as JSONValue;
           }
-        : (input) => invokeLikeLambda(handler, functionName, input);
+        : (input) => timed(executionNameOf(input), input);
     }
   }
 
@@ -133,6 +187,8 @@ export class LocalWorkflow {
       },
     });
     const events: EventLog[] = [];
+    const invocations: WorkflowRun['invocations'] = [];
+    this.invocations.set(options.executionName, invocations);
     const collecting = (async () => {
       for await (const event of execution.eventLogs) events.push(event);
     })();
@@ -140,13 +196,14 @@ export class LocalWorkflow {
     try {
       const output = await execution.result;
       await collecting;
-      result = { status: 'SUCCEEDED', output, states: [], retries: [], events };
+      result = { status: 'SUCCEEDED', output, states: [], retries: [], events, invocations };
     } catch (error) {
       await collecting;
       const failed = events.find((e) => e.type === 'ExecutionFailed');
       const name = failed?.Error ?? (error instanceof Error ? error.name : 'Unknown');
-      result = { status: 'FAILED', error: { Error: name, Cause: failed?.Cause ?? String(error) }, states: [], retries: [], events };
+      result = { status: 'FAILED', error: { Error: name, Cause: failed?.Cause ?? String(error) }, states: [], retries: [], events, invocations };
     }
+    this.invocations.delete(options.executionName);
     for (const event of events) {
       if (event.type === 'StateEntered' && event.state) result.states.push(event.state.name);
       if (event.type === 'StateRetried' && event.state) result.retries.push({ state: event.state.name, attempt: event.retry?.attempt ?? 0 });

@@ -5,7 +5,7 @@ import {
   SetDesiredCapacityCommand,
   SetInstanceHealthCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { z } from 'zod';
+import * as z from 'zod';
 import { callAws } from '../shared/aws-errors';
 import { autoScaling } from '../shared/clients/auto-scaling';
 import { clock } from '../shared/clock';

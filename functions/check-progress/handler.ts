@@ -1,7 +1,7 @@
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { GetAutomationExecutionCommand } from '@aws-sdk/client-ssm';
-import { z } from 'zod';
+import * as z from 'zod';
 import { callAws } from '../shared/aws-errors';
 import { autoScaling } from '../shared/clients/auto-scaling';
 import { codeDeploy } from '../shared/clients/codedeploy';
@@ -10,7 +10,7 @@ import { clock } from '../shared/clock';
 import { ActionFailedError, TargetNotFoundError } from '../shared/errors';
 import { workflowTask } from '../shared/middleware';
 import { logger } from '../shared/powertools';
-import { AppliedSchema, PlannedStateSchema, type Progress, ProgressSchema, type Watch } from '../shared/workflow';
+import { AppliedSchema, PlannedStateSchema, type Progress, ProgressSchema, type Watch, nextPoll } from '../shared/workflow';
 
 export const CheckProgressInputSchema = PlannedStateSchema.extend({
   applied: AppliedSchema,
@@ -80,7 +80,7 @@ export function observe(watch: Watch): Promise<Observation> {
   }
 }
 
-/** Read-only. One poll of whatever the action started; the ASL bounds the loop with plan.progress.maxPolls. */
+/** Read-only. One poll of whatever the action started, and when to look again (backoff within the rule's progress timeout). */
 export async function checkProgress(state: CheckProgressInput): Promise<Progress> {
   logger.appendKeys({ incidentId: state.incident.id });
   const attempt = (state.progress?.attempt ?? 0) + 1;
@@ -90,6 +90,7 @@ export async function checkProgress(state: CheckProgressInput): Promise<Progress
   return {
     status: observation.done ? 'done' : 'pending',
     attempt,
+    ...nextPoll(state.plan.progress, attempt, observation.done),
     detail: observation.detail,
     watch: observation.watch,
     ...(observation.done ? { completedAt: clock.now().toISOString() } : {}),

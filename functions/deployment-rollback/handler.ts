@@ -8,7 +8,7 @@ import {
   type RevisionLocation,
   StopDeploymentCommand,
 } from '@aws-sdk/client-codedeploy';
-import { z } from 'zod';
+import * as z from 'zod';
 import { callAws } from '../shared/aws-errors';
 import { codeDeploy } from '../shared/clients/codedeploy';
 import { clock } from '../shared/clock';

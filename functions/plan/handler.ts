@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { clock } from '../shared/clock';
 import { booleanEnv, stringEnv } from '../shared/env';
 import { InvalidInputError } from '../shared/errors';

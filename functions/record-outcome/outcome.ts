@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Incident, IncidentSchema } from '../shared/incident';
 import type { Release } from '../shared/guard';
 import { describeAction } from '../shared/policy/engine';

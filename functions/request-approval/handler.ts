@@ -1,10 +1,10 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { callAws } from '../shared/aws-errors';
 import { sns } from '../shared/clients/sns';
 import { requiredEnv } from '../shared/env';
-import { GuardSchema } from '../shared/guard';
+import { GuardSchema } from '../shared/guard-schema';
 import { workflowTask } from '../shared/middleware';
 import { describeAction } from '../shared/policy/engine';
 import { logger, metrics } from '../shared/powertools';

@@ -1,5 +1,4 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
 import { callAws, toNamedAwsError } from './aws-errors';
 import { dynamoDb } from './clients/dynamodb';
 import type { Action } from './policy/actions';
@@ -10,17 +9,8 @@ import type { Plan } from './workflow';
 // writes (a second writer loses the condition, never the race). The kill switch is read by the
 // guard function itself (SSM parameter).
 
-export const GuardSkipReasonSchema = z.enum(['Paused', 'InProgress', 'Cooldown', 'CircuitOpen']);
-export type GuardSkipReason = z.infer<typeof GuardSkipReasonSchema>;
-
-export const GuardSchema = z.object({
-  decision: z.enum(['proceed', 'skip']),
-  reason: GuardSkipReasonSchema.optional(),
-  targetKey: z.string().optional(),
-  lockAcquired: z.boolean(),
-  detail: z.string(),
-});
-export type Guard = z.infer<typeof GuardSchema>;
+export { type Guard, GuardSchema, type GuardSkipReason, GuardSkipReasonSchema } from './guard-schema';
+import type { Guard, GuardSkipReason } from './guard-schema';
 
 export interface GuardSettings {
   tableName: string;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ActionSchema } from './policy/actions';
 
 export const IncidentSourceSchema = z.enum(['cloudwatch-alarm', 'codedeploy', 'autoscaling', 'ec2', 'manual']);

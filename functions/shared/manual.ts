@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TargetSchema } from './incident';
 import { ActionSchema } from './policy/actions';
 

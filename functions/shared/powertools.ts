@@ -10,4 +10,16 @@ export const tracer = new Tracer();
 export const metrics = new Metrics({
   namespace: stringEnv('POWERTOOLS_METRICS_NAMESPACE', 'SelfHealing'),
   defaultDimensions: { Environment: environmentName },
+  // Read-only steps add no metric on most calls, so Powertools' "No application metrics to publish"
+  // is expected there: debug, not a warning on every poll. Its other warnings stay warnings.
+  logger: {
+    debug: (...args: unknown[]) => logger.debug(String(args[0])),
+    info: (...args: unknown[]) => logger.info(String(args[0])),
+    error: (...args: unknown[]) => logger.error(String(args[0])),
+    warn: (...args: unknown[]) => {
+      const message = String(args[0]);
+      if (message.startsWith('No application metrics to publish')) logger.debug(message);
+      else logger.warn(message);
+    },
+  },
 });

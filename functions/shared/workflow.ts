@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IncidentSchema } from './incident';
 import { ActionSchema } from './policy/actions';
 
@@ -62,7 +62,34 @@ export const AppliedSchema = z.object({
 });
 export type Applied = z.infer<typeof AppliedSchema>;
 
-export const ProgressSchema = z.object({
+/** When to look again: always present, as the ASL's Choice and Wait states read them. */
+const NextPollSchema = z.object({
+  /** Seconds the Wait state waits before the next look (0 once the loop is over). */
+  nextCheckSeconds: z.int().min(0).default(0),
+  /** The rule's timeout is used up: no next look. */
+  exhausted: z.boolean().default(false),
+});
+
+/** The longest a poll loop waits between two looks. */
+export const MAX_POLL_WAIT_SECONDS = 300;
+
+/**
+ * Exponential backoff within a budget, for the progress and verify loops. The first look comes
+ * one interval after the loop starts (a Wait state before it); after look n the loop waits
+ * interval × 2^(n−1), at most MAX_POLL_WAIT_SECONDS and never past the rule's timeout
+ * (interval × maxPolls): a 3-minute runbook polled every 30 s costs 7 looks, with backoff 3.
+ */
+export function nextPoll(loop: { intervalSeconds: number; maxPolls: number }, attempt: number, finished: boolean): z.infer<typeof NextPollSchema> {
+  if (finished) return { nextCheckSeconds: 0, exhausted: false };
+  const budget = loop.intervalSeconds * loop.maxPolls;
+  let waited = loop.intervalSeconds;
+  for (let look = 1; look < attempt; look += 1) waited += Math.min(loop.intervalSeconds * 2 ** (look - 1), MAX_POLL_WAIT_SECONDS);
+  const remaining = budget - waited;
+  if (remaining <= 0) return { nextCheckSeconds: 0, exhausted: true };
+  return { nextCheckSeconds: Math.min(loop.intervalSeconds * 2 ** (attempt - 1), MAX_POLL_WAIT_SECONDS, remaining), exhausted: false };
+}
+
+export const ProgressSchema = NextPollSchema.extend({
   status: z.enum(['pending', 'done']),
   attempt: z.int().min(0),
   detail: z.string(),
@@ -71,7 +98,7 @@ export const ProgressSchema = z.object({
 });
 export type Progress = z.infer<typeof ProgressSchema>;
 
-export const VerificationSchema = z.object({
+export const VerificationSchema = NextPollSchema.extend({
   status: z.enum(['pending', 'recovered', 'not-applicable', 'skipped']),
   attempt: z.int().min(0),
   detail: z.string(),
@@ -80,6 +107,6 @@ export const VerificationSchema = z.object({
 });
 export type Verification = z.infer<typeof VerificationSchema>;
 
-export { GuardSchema } from './guard';
+export { GuardSchema } from './guard-schema';
 
 export const ErrorInfoSchema = z.object({ Error: z.string(), Cause: z.string().optional() });

@@ -22,6 +22,8 @@ export const MUTATING_OPERATIONS = new Set([
 export interface CallRecord {
   seq: number;
   at: string;
+  /** Real time (Date.now()) the call arrived: the benchmark's reaction time reads it. */
+  wallMs: number;
   operation: string;
   params: Params;
   status: number;
@@ -101,7 +103,8 @@ export class Sandbox {
     sandbox.configureProcess(options.parameters ?? {});
     // Imported only now, so every handler module builds its clients against this endpoint.
     const [{ LocalWorkflow }, { FUNCTION_HANDLERS }] = await Promise.all([import('../workflow'), import('../functions')]);
-    sandbox.workflow = new LocalWorkflow(FUNCTION_HANDLERS, (token, payload) => sandbox.waitForTask(token, payload));
+    // Wait states last their seconds of simulated time.
+    sandbox.workflow = new LocalWorkflow(FUNCTION_HANDLERS, (token, payload) => sandbox.waitForTask(token, payload), (seconds) => (seconds * 1000) / speed);
     return sandbox;
   }
 
@@ -229,10 +232,12 @@ export class Sandbox {
       return errorReply({ protocol, queryCompatible: false }, e.code, e.message, e.status);
     }
     const operation = `${request.service}.${request.operation}`;
+    const arrivedAt = Date.now();
     const log = (status: number, outcome: string, injected: boolean) =>
       this.calls.push({
         seq: this.calls.length + 1,
         at: new Date(this.clock.now()).toISOString(),
+        wallMs: arrivedAt,
         operation,
         params: request.params,
         status,
@@ -317,7 +322,6 @@ export class Sandbox {
       const run = await workflow.run(input, {
         executionName: name,
         startTime: new Date(startedAt),
-        waitMs: { 'Wait For Progress': 30_000 / this.speed, 'Wait For Recovery': 60_000 / this.speed },
         retryMs: 5_000 / this.speed,
       });
       record.run = run;

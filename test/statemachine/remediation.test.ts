@@ -202,7 +202,7 @@ describe('remediation.asl.json', () => {
     const run = await workflow.run(incident, { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
-    expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Check Guardrails', 'Guardrails Passed?', 'Approval Required?', 'Choose Action', 'Notify Operator', 'Operator Notified']);
+    expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Check Guardrails', 'Route', 'Notify Operator', 'Operator Notified']);
     expect(aws.ssm).not.toHaveReceivedCommand(GetParameterCommand);
     expect(aws.sns).toHaveReceivedCommandWith(PublishCommand, {
       TopicArn: process.env.NOTIFICATION_TOPIC_ARN,
@@ -238,7 +238,8 @@ describe('remediation.asl.json', () => {
     expect(run.status).toBe('FAILED');
     expect(run.error?.Error).toBe('RecoveryNotVerified');
     // high-cpu-scale-out verifies every 60 s for 900 s: 15 looks, then a human.
-    expect(run.states.filter((s) => s === 'Verify Recovery')).toHaveLength(15);
+    // Backoff within the 900 s verify timeout: looks at 60, 120, 240, 480, 780 and 900 s.
+    expect(run.states.filter((s) => s === 'Verify Recovery')).toHaveLength(6);
     expect(publishedSubjects()).toEqual(['[SelfHealing] NOT RECOVERED after scale out web-asg by 2 (cap 20): web-cpu-high']);
   });
 
@@ -251,7 +252,8 @@ describe('remediation.asl.json', () => {
 
     expect(run.status).toBe('FAILED');
     expect(run.error?.Error).toBe('ProgressTimeout');
-    expect(run.states.filter((s) => s === 'Check Progress')).toHaveLength(20); // 600 s / 30 s
+    // Backoff within the 600 s progress timeout: looks at 30, 60, 120, 240, 480 and 600 s.
+    expect(run.states.filter((s) => s === 'Check Progress')).toHaveLength(6);
   });
 
   it('retries a throttled AWS call and a throttled Lambda invocation, acting exactly once', async () => {
@@ -294,12 +296,11 @@ describe('remediation.asl.json', () => {
       'Plan Remediation',
       'Should Act?',
       'Check Guardrails',
-      'Guardrails Passed?',
-      'Approval Required?',
-      'Choose Action',
+      'Route',
       'Prepare Auto Scaling Action',
       'Is Auto Scaling Change Needed?',
       'Apply Auto Scaling Action',
+      'Wait Before Progress',
       'Check Progress',
       'Is Action Complete?',
       'Verify Recovery',
@@ -339,7 +340,7 @@ describe('remediation.asl.json', () => {
 
     const run = await workflow.run(incident, { executionName: incident.id });
 
-    expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Check Guardrails', 'Guardrails Passed?', 'Record Skip', 'Skipped']);
+    expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Check Guardrails', 'Route', 'Record Skip', 'Skipped']);
     expect(run.output).toMatchObject({ guard: { decision: 'skip', reason: 'InProgress', targetKey: 'asg:web-asg' }, record: { outcome: 'skipped', reason: 'InProgress' } });
     expect(aws.dynamoDb).not.toHaveReceivedCommand(UpdateCommand);
     expect(aws.autoScaling.calls()).toHaveLength(0);
@@ -429,7 +430,7 @@ describe('remediation.asl.json', () => {
       const run = await approving.run(incident, { executionName: incident.id });
 
       expect(run.status).toBe('SUCCEEDED');
-      expect(run.states.slice(4, 8)).toEqual(['Approval Required?', 'Request Approval', 'Approved?', 'Choose Action']);
+      expect(run.states.slice(3, 7)).toEqual(['Route', 'Request Approval', 'Approved?', 'Prepare Rollback']);
       expect(asked).toHaveLength(1);
       const request = aws.sns.commandCalls(PublishCommand)[0]?.args[0].input;
       expect(request?.Subject).toBe('[SelfHealing] APPROVAL NEEDED: roll back web-app/web-prod: web-5xx-high');

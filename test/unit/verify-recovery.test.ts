@@ -19,15 +19,22 @@ describe('VerifyRecoveryFunction', () => {
     const verification = await invoke(loadEvent('verify-recovery'));
 
     expect(aws.cloudWatch).toHaveReceivedCommandWith(DescribeAlarmsCommand, { AlarmNames: ['web-cpu-high'], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] });
-    expect(verification).toEqual({ status: 'recovered', attempt: 1, detail: 'web-cpu-high is OK', alarmState: 'OK', recoveredAt: '2026-11-23T10:20:00.000Z' });
+    expect(verification).toEqual({
+      status: 'recovered', attempt: 1, detail: 'web-cpu-high is OK', alarmState: 'OK', recoveredAt: '2026-11-23T10:20:00.000Z', nextCheckSeconds: 0, exhausted: false,
+    });
   });
 
-  it('counts attempts while the alarm is still in ALARM', async () => {
+  it('counts attempts while the alarm is still in ALARM, and backs off within the verify timeout', async () => {
     aws.cloudWatch.on(DescribeAlarmsCommand).resolves({ CompositeAlarms: [{ AlarmName: 'web-cpu-high', StateValue: 'ALARM' }] });
+    const state = loadEvent<State>('verify-recovery');
+    const pendingAfter = (attempt: number) => invoke({ ...state, verification: { status: 'pending', attempt, detail: '', nextCheckSeconds: 60, exhausted: false } });
 
-    const verification = await invoke({ ...loadEvent<State>('verify-recovery'), verification: { status: 'pending', attempt: 4, detail: '' } });
-
-    expect(verification).toMatchObject({ status: 'pending', attempt: 5, detail: 'web-cpu-high is still ALARM' });
+    expect(await pendingAfter(0)).toMatchObject({ status: 'pending', attempt: 1, detail: 'web-cpu-high is still ALARM', nextCheckSeconds: 60, exhausted: false });
+    // The fixture's rule: 60 s interval, 900 s timeout. Looks at 60, 120, 240, 480, 780, 900 s.
+    const waits = [];
+    for (let attempt = 0; attempt < 6; attempt += 1) waits.push((await pendingAfter(attempt)));
+    expect(waits.map((w) => w.nextCheckSeconds)).toEqual([60, 120, 240, 300, 120, 0]);
+    expect(waits.map((w) => w.exhausted)).toEqual([false, false, false, false, false, true]);
   });
 
   it('fails with TargetNotFoundError when the alarm was deleted', async () => {

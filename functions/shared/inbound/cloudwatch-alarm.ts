@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AlarmStateSchema, AwsTimestampSchema } from '../incident';
 
 // Powertools parser has no CloudWatch alarm schema (TOOL-NOTES), so these follow the

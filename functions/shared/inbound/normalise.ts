@@ -1,6 +1,4 @@
-import { z } from 'zod';
-import { EventBridgeSchema, SnsRecordSchema } from '@aws-lambda-powertools/parser/schemas';
-import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
+import * as z from 'zod';
 import {
   type AlarmInfo,
   type Incident,
@@ -16,6 +14,7 @@ import {
   metricIdentityFromEventBridge,
   metricIdentityFromSns,
 } from './cloudwatch-alarm';
+import { EventBridgeSchema, JSONStringified, SnsRecordSchema } from './envelopes';
 import { describeIssues } from './format';
 
 export type Normalised =

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // Strings in a rule's action may hold {{path}} placeholders resolved from the incident
 // (see policy/template.ts); after planning they are plain values.

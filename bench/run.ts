@@ -1,0 +1,184 @@
+// npm run bench — builds every function as `sam build` would and measures what an SRE pays for:
+// bundle size, cold init, warm latency, ingest throughput, cost per incident and local reaction
+// time. Prints one table and writes bench/results.json. Figures, not pass/fail: targets are shown
+// next to each figure (the bundle-size regression check is a test: test/template/bundles.test.ts).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { type BuiltFunction, buildFunctions, buildOne, buildPropertiesOf } from '../scripts/build';
+import { ROOT, functionEnvironment, functionsOf, loadTemplate } from '../local/template';
+import { ingestThroughput } from './ingest';
+import { median, percentile } from './stats';
+import { PRICES } from '../local/cost';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '15' },
+    calls: { type: 'string', default: '1000' },
+    drills: { type: 'string', default: '3' },
+    out: { type: 'string', default: join(ROOT, 'bench', 'results.json') },
+  },
+});
+const RUNS = Number(values.runs);
+const CALLS = Number(values.calls);
+const DRILLS = Number(values.drills);
+const TARGETS = { bundleKb: 300, coldInitRatio: 2.0, warmP50Ms: 2, warmP99Ms: 10, ingestPerSecond: 20_000, happyPathTransitions: 25, happyPathUsd: 0.001, reactionP50Ms: 100 };
+const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const template = loadTemplate();
+const memoryMb = Number(template.Globals.Function.MemorySize ?? 128);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+// 1. Bundles, exactly as sam build makes them, plus an empty handler with the same settings.
+log('building bundles…');
+const outDir = mkdtempSync(join(tmpdir(), 'bench-dist-'));
+const built: BuiltFunction[] = await buildFunctions(outDir);
+const [, firstFunction] = functionsOf(template)[0] ?? [];
+if (!firstFunction) throw new Error('template.yaml has no function');
+const empty = await buildOne('EmptyHandler', { ...buildPropertiesOf(firstFunction), EntryPoints: ['bench/empty-handler.ts'] }, outDir);
+const bundles = built.map((b) => {
+  const code = readFileSync(b.outfile);
+  return { function: b.logicalId, minifiedKb: round(b.bytes / 1024, 1), gzipKb: round(gzipSync(code).length / 1024, 1) };
+});
+
+// 2. Cold init: a fresh Node process per run, every bundle in turn (so drift hits all alike).
+log(`cold init: ${RUNS} runs of ${built.length + 1} bundles…`);
+const lambdaEnv = (logicalId?: string): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH,
+  AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_LAMBDA_FUNCTION_NAME: logicalId ?? 'EmptyHandler',
+  ...(logicalId ? functionEnvironment(template, logicalId, { DryRun: 'false', Environment: 'bench' }) : {}),
+});
+const coldSamples = new Map<string, { processMs: number[]; importMs: number[] }>();
+for (let run = 0; run < RUNS; run += 1) {
+  for (const bundle of [empty, ...built]) {
+    const started = performance.now();
+    const child = spawnSync(process.execPath, [join(ROOT, 'bench', 'cold-init.mjs'), bundle.outfile], { env: lambdaEnv(bundle === empty ? undefined : bundle.logicalId), encoding: 'utf8' });
+    const processMs = performance.now() - started;
+    if (child.status !== 0) throw new Error(`${bundle.logicalId} failed to load: ${child.stderr}`);
+    const samples = coldSamples.get(bundle.logicalId) ?? { processMs: [], importMs: [] };
+    samples.processMs.push(processMs);
+    samples.importMs.push(Number(child.stdout));
+    coldSamples.set(bundle.logicalId, samples);
+  }
+}
+const coldOf = (id: string) => {
+  const s = coldSamples.get(id) ?? { processMs: [], importMs: [] };
+  return { processMs: round(median(s.processMs), 1), importMs: round(median(s.importMs), 1) };
+};
+const emptyCold = coldOf('EmptyHandler');
+
+// 3. Warm latency, in a child whose stdout (the handlers' EMF and logs) is discarded, as CloudWatch would take it.
+log(`warm latency: ${CALLS} calls per handler…`);
+const warmFile = join(outDir, 'warm.json');
+const warmChild = spawnSync(process.execPath, [TSX, join(ROOT, 'bench', 'warm.ts'), warmFile, String(CALLS)], { stdio: ['ignore', 'ignore', 'inherit'] });
+if (warmChild.status !== 0) throw new Error('bench/warm.ts failed');
+const warm = JSON.parse(readFileSync(warmFile, 'utf8')) as Record<string, { p50: number; p99: number; calls: number; error?: string }>;
+
+// 4. Ingest throughput, in this process.
+log('ingest throughput…');
+const ingest = ingestThroughput(2);
+
+// 5 and 6. Cost per incident and reaction time, from complete drills (one process each: the
+// handlers bind their SDK clients to the first sandbox they see).
+log(`drill: ${DRILLS} runs for cost and reaction time…`);
+interface DrillIncident {
+  incident: string;
+  rule: string;
+  outcome: string;
+  kind: string;
+  cost: { transitions: number; lambdaInvocations: number; lambdaBilledMs: number; usd: number } | null;
+  reactionMs: number | null;
+}
+const drills: { passed: boolean; incidents: DrillIncident[] }[] = [];
+for (let i = 0; i < DRILLS; i += 1) {
+  const child = spawnSync(process.execPath, [TSX, join(ROOT, 'local', 'drill.ts'), '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (child.status !== 0) throw new Error(`drill failed: ${child.stderr}`);
+  drills.push(JSON.parse(child.stdout) as (typeof drills)[number]);
+}
+const byScenario = new Map<string, DrillIncident[]>();
+for (const drill of drills) {
+  for (const incident of drill.incidents) {
+    const key = `${incident.rule}|${incident.kind}`;
+    byScenario.set(key, [...(byScenario.get(key) ?? []), incident]);
+  }
+}
+const costs = [...byScenario.entries()].map(([key, incidents]) => {
+  const [rule, kind] = key.split('|') as [string, string];
+  const costed = incidents.map((i) => i.cost).filter((c): c is NonNullable<DrillIncident['cost']> => c !== null);
+  return {
+    rule,
+    outcome: kind,
+    transitions: Math.max(...costed.map((c) => c.transitions)),
+    lambdaInvocations: Math.max(...costed.map((c) => c.lambdaInvocations)),
+    lambdaBilledMs: Math.round(median(costed.map((c) => c.lambdaBilledMs))),
+    usd: round(Math.max(...costed.map((c) => c.usd)), 6),
+  };
+});
+const reactions = drills.flatMap((d) => d.incidents.map((i) => i.reactionMs).filter((ms): ms is number => ms !== null));
+
+const results = {
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform}-${process.arch}` },
+  targets: TARGETS,
+  pricing: { ...PRICES, memoryMb, architecture: 'arm64', note: 'us-east-1 list prices; Step Functions Standard; free tiers ignored' },
+  functions: bundles.map((b) => {
+    const cold = coldOf(b.function);
+    const w = warm[b.function];
+    return {
+      ...b,
+      coldInitMs: cold.processMs,
+      coldImportMs: cold.importMs,
+      coldInitRatio: round(cold.processMs / emptyCold.processMs, 2),
+      warmP50Ms: w ? round(w.p50, 3) : null,
+      warmP99Ms: w ? round(w.p99, 3) : null,
+      warmCalls: w?.calls ?? 0,
+      ...(w?.error ? { warmError: w.error } : {}),
+    };
+  }),
+  emptyHandler: { minifiedKb: round(empty.bytes / 1024, 1), coldInitMs: emptyCold.processMs, coldImportMs: emptyCold.importMs, runs: RUNS },
+  ingest: { snsPerSecond: ingest.sns.perSecond, eventBridgePerSecond: ingest.eventBridge.perSecond },
+  costPerIncident: costs,
+  reaction: { samples: reactions.length, p50Ms: round(percentile(reactions, 50), 1), p95Ms: round(percentile(reactions, 95), 1) },
+  drills: { runs: DRILLS, passed: drills.every((d) => d.passed) },
+};
+writeFileSync(values.out, `${JSON.stringify(results, null, 2)}\n`);
+rmSync(outDir, { recursive: true, force: true });
+
+// The table.
+const ok = (good: boolean) => (good ? '✓' : '✗');
+const rows: string[][] = [['Function', 'Minified KB', 'Gzip KB', `Cold init ms (empty ${emptyCold.processMs})`, 'Ratio', 'Warm p50 ms', 'Warm p99 ms']];
+for (const f of results.functions) {
+  rows.push([
+    f.function,
+    `${f.minifiedKb} ${ok(f.minifiedKb <= TARGETS.bundleKb)}`,
+    String(f.gzipKb),
+    `${f.coldInitMs} (import ${f.coldImportMs})`,
+    `${f.coldInitRatio} ${ok(f.coldInitRatio <= TARGETS.coldInitRatio)}`,
+    `${f.warmP50Ms ?? f.warmError} ${ok((f.warmP50Ms ?? Infinity) < TARGETS.warmP50Ms)}`,
+    `${f.warmP99Ms ?? '-'} ${ok((f.warmP99Ms ?? Infinity) < TARGETS.warmP99Ms)}`,
+  ]);
+}
+const table = (data: string[][]) => {
+  const widths = data[0]!.map((_, c) => Math.max(...data.map((r) => (r[c] ?? '').length)));
+  return data.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+};
+const costRows = [['Drill incident (rule)', 'Outcome', 'Transitions', 'Lambda invocations', 'Billed Lambda ms', 'USD / incident']];
+for (const c of costs) {
+  const happy = c.outcome === 'remediated' ? ` ${ok(c.transitions <= TARGETS.happyPathTransitions && c.usd <= TARGETS.happyPathUsd)}` : '';
+  costRows.push([c.rule, c.outcome, `${c.transitions}${happy}`, String(c.lambdaInvocations), String(c.lambdaBilledMs), `$${c.usd.toFixed(6)}`]);
+}
+console.log(`Benchmarks ${results.date} · ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memoryGiB} GiB · Node ${results.machine.node}`);
+console.log(`Targets: bundle ≤ ${TARGETS.bundleKb} KB · cold init ≤ ${TARGETS.coldInitRatio}× empty (median of ${RUNS}) · warm p50 < ${TARGETS.warmP50Ms} ms, p99 < ${TARGETS.warmP99Ms} ms (${CALLS} calls)\n`);
+console.log(table(rows));
+console.log(`\nIngest throughput (parse, validate, normalise, name): SNS ${ingest.sns.perSecond.toLocaleString('en-US')}/s ${ok(ingest.sns.perSecond >= TARGETS.ingestPerSecond)} · EventBridge ${ingest.eventBridge.perSecond.toLocaleString('en-US')}/s ${ok(ingest.eventBridge.perSecond >= TARGETS.ingestPerSecond)} (target ≥ ${TARGETS.ingestPerSecond.toLocaleString('en-US')}/s)\n`);
+console.log(table(costRows));
+console.log(`Priced at $${PRICES.stateTransition * 1000} per 1,000 Standard transitions, $${PRICES.lambdaRequest * 1e6} per 1M Lambda requests, $${PRICES.lambdaGbSecondArm64} per GB-s (arm64, ${memoryMb} MB); worst of ${DRILLS} drills. Target for remediated incidents: ≤ ${TARGETS.happyPathTransitions} transitions and ≤ $${TARGETS.happyPathUsd}.\n`);
+console.log(`Local reaction time (event injected → first mutating call at the sandbox, approval wait excluded), ${reactions.length} incidents over ${DRILLS} drills: p50 ${results.reaction.p50Ms} ms ${ok(results.reaction.p50Ms < TARGETS.reactionP50Ms)} · p95 ${results.reaction.p95Ms} ms (target p50 < ${TARGETS.reactionP50Ms} ms)`);
+console.log(`\nWritten to ${values.out}`);
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
