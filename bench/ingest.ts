@@ -44,3 +44,8 @@ export function ingestThroughput(seconds = 2): { sns: Throughput; eventBridge: T
     eventBridge: measure(events, (raw) => normaliseEventBridge(raw, ctx), seconds),
   };
 }
+
+// Run alone (bench/run.ts starts it in a fresh process, away from the build's esbuild service).
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.stdout.write(JSON.stringify(ingestThroughput(Number(process.argv[2] ?? 2))));
+}

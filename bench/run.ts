@@ -10,9 +10,10 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { type BuiltFunction, buildFunctions, buildOne, buildPropertiesOf } from '../scripts/build';
 import { ROOT, functionEnvironment, functionsOf, loadTemplate } from '../local/template';
-import { ingestThroughput } from './ingest';
+import type { ingestThroughput } from './ingest';
 import { median, percentile } from './stats';
 import { PRICES } from '../local/cost';
+import { BASELINE_PATH } from './baseline';
 
 const { values } = parseArgs({
   options: {
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     calls: { type: 'string', default: '1000' },
     drills: { type: 'string', default: '3' },
     out: { type: 'string', default: join(ROOT, 'bench', 'results.json') },
+    // Accept today's bundle sizes as the baseline test/template/bundles.test.ts compares against.
+    baseline: { type: 'boolean', default: false },
   },
 });
 const RUNS = Number(values.runs);
@@ -42,6 +45,11 @@ const bundles = built.map((b) => {
   const code = readFileSync(b.outfile);
   return { function: b.logicalId, minifiedKb: round(b.bytes / 1024, 1), gzipKb: round(gzipSync(code).length / 1024, 1) };
 });
+
+if (values.baseline) {
+  writeFileSync(BASELINE_PATH, `${JSON.stringify(Object.fromEntries(built.map((b) => [b.logicalId, b.bytes])), null, 2)}\n`);
+  log(`bundle baseline written to ${BASELINE_PATH}`);
+}
 
 // 2. Cold init: a fresh Node process per run, every bundle in turn (so drift hits all alike).
 log(`cold init: ${RUNS} runs of ${built.length + 1} bundles…`);
@@ -78,7 +86,9 @@ const warm = JSON.parse(readFileSync(warmFile, 'utf8')) as Record<string, { p50:
 
 // 4. Ingest throughput, in this process.
 log('ingest throughput…');
-const ingest = ingestThroughput(2);
+const ingestChild = spawnSync(process.execPath, [TSX, join(ROOT, 'bench', 'ingest.ts'), '2'], { encoding: 'utf8' });
+if (ingestChild.status !== 0) throw new Error(`bench/ingest.ts failed: ${ingestChild.stderr}`);
+const ingest = JSON.parse(ingestChild.stdout) as ReturnType<typeof ingestThroughput>;
 
 // 5 and 6. Cost per incident and reaction time, from complete drills (one process each: the
 // handlers bind their SDK clients to the first sandbox they see).

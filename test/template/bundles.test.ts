@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { type BuiltFunction, buildFunctions } from '../../scripts/build';
 import { EVENTS_DIR } from '../helpers/fixtures';
+import { ALLOWED_GROWTH, bundleBaseline } from '../../bench/baseline';
 
 // Builds every function with the template's esbuild Metadata (what `sam build` does) and loads
 // each bundle in a fresh Node process, the way the Lambda runtime imports handler.mjs.
@@ -22,6 +23,14 @@ function runInFreshNode(script: string) {
 }
 
 describe('esbuild bundles (sam build)', () => {
+  it('grows no bundle more than 10 % over the committed baseline (npm run bench -- --baseline accepts new sizes)', () => {
+    const baseline = bundleBaseline();
+    const oversized = built
+      .filter((b) => b.bytes > (baseline[b.logicalId] ?? 0) * (1 + ALLOWED_GROWTH))
+      .map((b) => `${b.logicalId}: ${b.bytes} bytes, baseline ${baseline[b.logicalId] ?? 'missing'}`);
+    expect(oversized).toEqual([]);
+  });
+
   it('builds one ESM bundle per function, each exporting a handler that loads with no node_modules', () => {
     expect(built).toHaveLength(11);
     for (const fn of built) {
