@@ -13,6 +13,7 @@ import { ROOT, functionEnvironment, functionsOf, loadTemplate } from '../local/t
 import type { ingestThroughput } from './ingest';
 import { median, percentile } from './stats';
 import { PRICES } from '../local/cost';
+import { table } from '../local/report';
 import { BASELINE_PATH } from './baseline';
 
 const { values } = parseArgs({
@@ -170,10 +171,6 @@ for (const f of results.functions) {
     `${f.warmP99Ms ?? '-'} ${ok((f.warmP99Ms ?? Infinity) < TARGETS.warmP99Ms)}`,
   ]);
 }
-const table = (data: string[][]) => {
-  const widths = data[0]!.map((_, c) => Math.max(...data.map((r) => (r[c] ?? '').length)));
-  return data.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
-};
 const costRows = [['Drill incident (rule)', 'Outcome', 'Transitions', 'Lambda invocations', 'Billed Lambda ms', 'USD / incident']];
 for (const c of costs) {
   const happy = c.outcome === 'remediated' ? ` ${ok(c.transitions <= TARGETS.happyPathTransitions && c.usd <= TARGETS.happyPathUsd)}` : '';
