@@ -13,8 +13,9 @@ const common = {
 
 export default {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
-    { ...common, displayName: 'statemachine', testMatch: ['<rootDir>/test/statemachine/**/*.test.ts'] },
+    // Handlers judge an incident's age: the fixtures' incidents are seconds old on this clock.
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'], setupFilesAfterEnv: [...common.setupFilesAfterEnv, '<rootDir>/test/setup-fixture-clock.ts'] },
+    { ...common, displayName: 'statemachine', testMatch: ['<rootDir>/test/statemachine/**/*.test.ts'], setupFilesAfterEnv: [...common.setupFilesAfterEnv, '<rootDir>/test/setup-fixture-clock.ts'] },
     { ...common, displayName: 'template', testMatch: ['<rootDir>/test/template/**/*.test.ts'] },
     // Real SDK clients over HTTP to the local sandbox: no aws-sdk-client-mock here.
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], setupFilesAfterEnv: ['<rootDir>/test/setup-quiet-metrics.ts'] },

@@ -4,7 +4,8 @@
 // there, as on Lambda); the figures go to the file named by argv[2].
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeAutoScalingInstancesCommand, SetDesiredCapacityCommand, SetInstanceHealthCommand } from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeAutoScalingInstancesCommand,
+  DescribeInstanceRefreshesCommand, SetDesiredCapacityCommand, SetInstanceHealthCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { BatchGetDeploymentsCommand, CodeDeployClient, CreateDeploymentCommand, GetDeploymentCommand, GetDeploymentGroupCommand, ListDeploymentsCommand, StopDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -48,6 +49,7 @@ function mockAws(): void {
   asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [group] });
   asg.on(DescribeAutoScalingInstancesCommand).resolves({ AutoScalingInstances: [{ InstanceId: 'i-0abc123def4567890', AutoScalingGroupName: 'web-asg', AvailabilityZone: 'us-east-1a', LifecycleState: 'InService', HealthStatus: 'HEALTHY', ProtectedFromScaleIn: false }] });
   asg.on(SetDesiredCapacityCommand).resolves({}).on(SetInstanceHealthCommand).resolves({});
+  asg.on(DescribeInstanceRefreshesCommand).resolves({ InstanceRefreshes: [] });
   const codeDeploy = mockClient(CodeDeployClient);
   codeDeploy.on(GetDeploymentGroupCommand).resolves({ deploymentGroupInfo: { applicationName: 'web-app', deploymentGroupName: 'web-prod', lastAttemptedDeployment: { deploymentId: 'd-2', status: 'Succeeded' } } });
   codeDeploy.on(ListDeploymentsCommand).resolves({ deployments: ['d-2', 'd-1'] });
@@ -73,6 +75,7 @@ const FIXTURES: Record<string, string> = {
   CheckProgressFunction: 'check-progress',
   VerifyRecoveryFunction: 'verify-recovery',
   RecordOutcomeFunction: 'record-outcome-failed',
+  CorrelateChangeFunction: 'correlate-change',
 };
 
 // Every function's environment from template.yaml, as Lambda would set it (handlers read it at load).

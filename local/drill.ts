@@ -213,7 +213,7 @@ export async function runDrill(options: Options, print: (text: string) => void):
     for (const [token, task] of sandbox.pendingTasks) {
       if (answered.has(token) || clock.now() - task.since < 60_000) continue;
       answered.add(token);
-      const incidentId = (task.payload as { incident?: { id?: string } }).incident?.id ?? token;
+      const incidentId = (task.payload as { state?: { incident?: { id?: string } } }).state?.incident?.id ?? token;
       const approve = options.approvals === 'approve';
       if (approve) await stepFunctions.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ approved: true, by: 'drill on-call' }) }));
       else await stepFunctions.send(new SendTaskFailureCommand({ taskToken: token, error: 'NotApproved', cause: 'drill on-call rejected it' }));

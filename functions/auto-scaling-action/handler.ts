@@ -13,7 +13,8 @@ import { booleanEnv } from '../shared/env';
 import { InvalidInputError, TargetNotFoundError } from '../shared/errors';
 import { workflowTask } from '../shared/middleware';
 import { logger } from '../shared/powertools';
-import { type Applied, PlannedStateSchema, SkipReasonSchema } from '../shared/workflow';
+import { type Applied, type Plan, PlannedStateSchema, SkipReasonSchema } from '../shared/workflow';
+import { assertStillActionable } from '../shared/alarms';
 import { computeDesiredCapacity } from './capacity';
 
 const stackDryRun = booleanEnv('DRY_RUN');
@@ -26,6 +27,9 @@ export const PreparedAutoScalingSchema = z.object({
   currentDesiredCapacity: z.int(),
   desiredCapacity: z.int(),
   instanceId: z.string().optional(),
+  /** A human approves this change before it is applied (rule or environment, or a capacity increase over the threshold). */
+  approvalRequired: z.boolean().default(false),
+  approvalReason: z.string().optional(),
 });
 export type PreparedAutoScaling = z.infer<typeof PreparedAutoScalingSchema>;
 
@@ -44,6 +48,17 @@ async function describeGroup(name: string): Promise<AutoScalingGroup> {
   return group;
 }
 
+/** Whether a human approves this change first: the plan says so, or it grows the group by more than the threshold. */
+export function approvalFor(plan: Plan, current: number, desired: number): { approvalRequired: boolean; approvalReason?: string } {
+  if (plan.approval.required) return { approvalRequired: true, approvalReason: 'the plan requires approval' };
+  const threshold = plan.approval.capacityIncreaseOverPercent;
+  if (threshold === undefined || desired <= current) return { approvalRequired: false };
+  const increase = current === 0 ? Number.POSITIVE_INFINITY : ((desired - current) / current) * 100;
+  if (increase <= threshold) return { approvalRequired: false };
+  const shown = Number.isFinite(increase) ? `+${Math.round(increase)} %` : 'from zero';
+  return { approvalRequired: true, approvalReason: `capacity ${current} → ${desired} (${shown}) is over the +${threshold} % approval threshold` };
+}
+
 /** Read-only: describes the target and computes the absolute change to make. */
 export async function prepare(task: Extract<AutoScalingTask, { operation: 'prepare' }>): Promise<PreparedAutoScaling> {
   const action = task.plan.action;
@@ -60,6 +75,7 @@ export async function prepare(task: Extract<AutoScalingTask, { operation: 'prepa
       return {
         status: 'noop',
         reason: 'AtCapacityLimit',
+        approvalRequired: false,
         description: `${action.autoScalingGroupName} is already at ${size.desiredCapacity} (limited by ${decision.limitedBy ?? 'its size'})`,
         ...base,
       };
@@ -68,6 +84,7 @@ export async function prepare(task: Extract<AutoScalingTask, { operation: 'prepa
       status: 'ready',
       description: `set ${action.autoScalingGroupName} desired capacity ${size.desiredCapacity} → ${decision.desiredCapacity}${decision.limitedBy ? ` (limited by ${decision.limitedBy})` : ''}`,
       ...base,
+      ...approvalFor(task.plan, size.desiredCapacity, decision.desiredCapacity),
     };
   }
   if (action?.type === 'replace-instance') {
@@ -79,6 +96,7 @@ export async function prepare(task: Extract<AutoScalingTask, { operation: 'prepa
       return {
         status: 'noop',
         reason: 'NotInAutoScalingGroup',
+        approvalRequired: false,
         description: `${action.instanceId} is not in an Auto Scaling group: nothing would replace it`,
         autoScalingGroupName: '',
         currentDesiredCapacity: 0,
@@ -95,6 +113,7 @@ export async function prepare(task: Extract<AutoScalingTask, { operation: 'prepa
       currentDesiredCapacity: desired,
       desiredCapacity: desired,
       instanceId: action.instanceId,
+      ...approvalFor(task.plan, desired, desired),
     };
   }
   throw new InvalidInputError(`Auto Scaling action task cannot run ${action?.type ?? 'no action'}`);
@@ -130,8 +149,10 @@ export async function apply(task: Extract<AutoScalingTask, { operation: 'apply' 
     ? { operation: 'AutoScaling.SetInstanceHealth', input: { InstanceId: prepared.instanceId, HealthStatus: 'Unhealthy', ShouldRespectGracePeriod: false } }
     : { operation: 'AutoScaling.SetDesiredCapacity', input: { AutoScalingGroupName: prepared.autoScalingGroupName, DesiredCapacity: prepared.desiredCapacity, HonorCooldown: false } };
 
+  // The stale-incident check, also in a dry run: it is part of the decision being rehearsed.
+  const fresh = await assertStillActionable(task, clock.now());
   if (dryRun) {
-    logger.info('Dry run: not calling Auto Scaling', { call });
+    logger.info('Dry run: not calling Auto Scaling', { call, fresh });
     return { applied: false, dryRun, description: `Dry run: would ${prepared.description}`, call, watch: { kind: 'none' }, appliedAt };
   }
   // Retry-safe by a state check: an earlier attempt whose call went through (then timed out or

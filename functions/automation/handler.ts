@@ -8,6 +8,7 @@ import { AutomationConcurrencyLimit, InvalidInputError, TargetNotFoundError } fr
 import { workflowTask } from '../shared/middleware';
 import { logger } from '../shared/powertools';
 import { type Applied, PlannedStateSchema, type PlannedState } from '../shared/workflow';
+import { assertStillActionable } from '../shared/alarms';
 
 const stackDryRun = booleanEnv('DRY_RUN');
 const automationRoleArn = process.env.AUTOMATION_ROLE_ARN;
@@ -56,6 +57,7 @@ export async function startAutomation(state: PlannedState): Promise<Applied> {
   const call = { operation: 'SSM.StartAutomationExecution', input };
   const appliedAt = clock.now().toISOString();
   const description = `run ${action.documentName} with ${JSON.stringify(action.parameters)}`;
+  await assertStillActionable(state, clock.now());
   if (dryRun) return { applied: false, dryRun, description: `Dry run: would ${description}`, call, watch: { kind: 'none' }, appliedAt };
 
   const running = await runningAutomations();

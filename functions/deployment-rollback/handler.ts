@@ -17,6 +17,7 @@ import { InvalidInputError, NoRollbackTargetError, TargetNotFoundError } from '.
 import { workflowTask } from '../shared/middleware';
 import { logger } from '../shared/powertools';
 import { type Applied, PlannedStateSchema } from '../shared/workflow';
+import { assertStillActionable } from '../shared/alarms';
 
 const stackDryRun = booleanEnv('DRY_RUN');
 const IN_PROGRESS = new Set(['Created', 'Queued', 'InProgress', 'Baking', 'Ready']);
@@ -126,6 +127,7 @@ export async function apply(task: Extract<RollbackTask, { operation: 'apply' }>)
   const { prepared, plan, incident } = task;
   const dryRun = plan.dryRun || stackDryRun;
   const appliedAt = clock.now().toISOString();
+  await assertStillActionable(task, clock.now());
   if (prepared.mode === 'stop') {
     const call = { operation: 'CodeDeploy.StopDeployment', input: { deploymentId: prepared.deploymentId, autoRollbackEnabled: true } };
     if (dryRun) return { applied: false, dryRun, description: `Dry run: would ${prepared.description}`, call, watch: { kind: 'none' }, appliedAt };

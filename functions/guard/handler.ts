@@ -2,7 +2,8 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import { clock } from '../shared/clock';
 import { requiredEnv } from '../shared/env';
-import { type Guard, acquire, guardSettingsFromEnv } from '../shared/guard';
+import { consumeBudget, budgetSettingsFromEnv, peekBudget } from '../shared/budget';
+import { type Guard, acquire, guardSettingsFromEnv, release } from '../shared/guard';
 import { workflowTask } from '../shared/middleware';
 import { isMutating } from '../shared/policy/actions';
 import { logger, metrics } from '../shared/powertools';
@@ -10,6 +11,7 @@ import { PlannedStateSchema, type PlannedState } from '../shared/workflow';
 
 const pauseParameterName = requiredEnv('PAUSE_PARAMETER_NAME');
 const settings = guardSettingsFromEnv();
+const budgetSettings = budgetSettingsFromEnv(settings.tableName);
 // The kill switch is read at most once a minute per container: flipping it takes effect within 60 s.
 const KILL_SWITCH_MAX_AGE_SECONDS = 60;
 
@@ -18,7 +20,7 @@ export async function isPaused(): Promise<boolean> {
   return value?.trim().toLowerCase() === 'true';
 }
 
-/** Kill switch, circuit breaker, then the target's lock and cooldown: the one guard step before acting. */
+/** Kill switch, circuit breaker, the target's lock and cooldown, then the fleet-wide budget: the one guard step before acting. */
 export async function checkGuardrails(state: PlannedState): Promise<Guard> {
   logger.appendKeys({ incidentId: state.incident.id });
   const action = state.plan.action;
@@ -30,9 +32,32 @@ export async function checkGuardrails(state: PlannedState): Promise<Guard> {
     metrics.addMetric('KillSwitchSkips', MetricUnit.Count, 1);
     return { decision: 'skip', reason: 'Paused', lockAcquired: false, detail: `kill switch ${pauseParameterName} is on: nothing mutates` };
   }
-  const guard = await acquire(settings, state.incident.id, state.plan, clock.now());
-  logger.info('Guardrails', { guard });
-  return guard;
+  const now = clock.now();
+  const guard = await acquire(settings, state.incident.id, state.plan, now);
+  if (guard.decision === 'skip') {
+    logger.info('Guardrails', { guard });
+    return guard;
+  }
+  // Each rung of a ladder is an action of its own; a retried guard call counts the same id once.
+  const consumer = `${state.incident.id}#${state.plan.escalation.step}`;
+  const budget = state.plan.dryRun ? await peekBudget(budgetSettings, consumer, action.type, now) : await consumeBudget(budgetSettings, consumer, action.type, now);
+  if (!budget.ok) {
+    if (guard.lockAcquired) await release(settings, state.incident.id, guard, { acted: false, failed: false, cooldownSeconds: 0 }, now);
+    metrics.addMetric('BudgetExhausted', MetricUnit.Count, 1);
+    const held: Guard = {
+      decision: 'skip',
+      reason: 'BudgetExhausted',
+      ...(guard.targetKey ? { targetKey: guard.targetKey } : {}),
+      lockAcquired: false,
+      detail: budget.detail,
+      budget: { scope: budget.scope, used: budget.used, limit: budget.limit, resetsAt: budget.resetsAt },
+    };
+    logger.warn('Remediation budget exhausted: notify-only until the window resets', { guard: held });
+    return held;
+  }
+  const passed = { ...guard, detail: `${guard.detail}; ${budget.detail}` };
+  logger.info('Guardrails', { guard: passed });
+  return passed;
 }
 
 export const handler = workflowTask(PlannedStateSchema, checkGuardrails);

@@ -6,7 +6,7 @@ import { describeIssues } from '../shared/inbound/format';
 import { type Incident, IncidentSchema } from '../shared/incident';
 import { type ManualRequest, ManualRequestSchema } from '../shared/manual';
 import { workflowTask } from '../shared/middleware';
-import { planRemediation } from '../shared/policy/engine';
+import { DEFAULT_MAX_INCIDENT_AGE_SECONDS, planRemediation } from '../shared/policy/engine';
 import { loadDefaultPolicy } from '../shared/policy/load';
 import { logger, metrics } from '../shared/powertools';
 import type { PlannedState } from '../shared/workflow';
@@ -15,6 +15,9 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 // Loaded and validated once per container: a bad policy fails the deployment's first call loudly.
 const policy = loadDefaultPolicy();
 const stackDryRun = booleanEnv('DRY_RUN');
+const shadow = booleanEnv('SHADOW_MODE');
+const environment = stringEnv('ENVIRONMENT', '');
+const maxIncidentAgeSeconds = Number(stringEnv('MAX_INCIDENT_AGE_SECONDS', String(DEFAULT_MAX_INCIDENT_AGE_SECONDS)));
 // Names only the deployed stack knows; an unset one leaves {{platform.*}} unresolved (TargetUnresolved).
 const platform = Object.fromEntries(
   Object.entries({ restartServiceDocument: stringEnv('RESTART_SERVICE_DOCUMENT', '') }).filter(([, value]) => value !== ''),
@@ -60,7 +63,14 @@ export function toIncident(task: PlanTaskInput): Incident {
 export function planTask(task: PlanTaskInput): PlannedState {
   const incident = toIncident(task);
   logger.appendKeys({ incidentId: incident.id });
-  const plan = planRemediation(incident, policy, { stackDryRun, now: clock.now(), platform });
+  const plan = planRemediation(incident, policy, {
+    stackDryRun,
+    now: clock.now(),
+    platform,
+    shadow,
+    maxIncidentAgeSeconds,
+    ...(environment ? { environment } : {}),
+  });
   logger.info('Planned remediation', { plan });
   if (plan.decision === 'act') metrics.addMetric('RemediationPlanned', MetricUnit.Count, 1);
   return { incident, plan };

@@ -7,13 +7,38 @@ import { booleanEnv, requiredEnv } from '../shared/env';
 import { guardSettingsFromEnv, release } from '../shared/guard';
 import { workflowTask } from '../shared/middleware';
 import { logger, metrics } from '../shared/powertools';
-import { type OutcomeRecord, type RecordInput, RecordInputSchema, describeOutcome } from './outcome';
+import { type ClimbedState, ClimbInputSchema, climb } from '../shared/escalation';
+import { type MetricRecord, type OutcomeRecord, type RecordInput, RecordInputSchema, describeOutcome, stepMetrics } from './outcome';
 
 const notificationTopicArn = requiredEnv('NOTIFICATION_TOPIC_ARN');
 const notifyOnSuccess = booleanEnv('NOTIFY_ON_SUCCESS', true);
 const guardSettings = guardSettingsFromEnv();
 
-export async function recordOutcome(input: RecordInput): Promise<OutcomeRecord & { notificationMessageId?: string }> {
+function emit(records: MetricRecord[]): void {
+  for (const metric of records) {
+    // Each metric has its own dimension set, so each goes out as its own EMF record.
+    const single = metrics.singleMetric();
+    for (const [name, value] of Object.entries(metric.dimensions)) single.addDimension(name, value);
+    single.addMetric(metric.name, metric.unit === 'Seconds' ? MetricUnit.Seconds : MetricUnit.Count, metric.value);
+  }
+}
+
+/** A rung of the ladder is over without OK: its lock becomes a cooldown, its outcome a metric, and the plan moves up a rung. */
+export async function escalate(input: RecordInput): Promise<ClimbedState> {
+  const state = ClimbInputSchema.parse(input.state);
+  logger.appendKeys({ incidentId: state.incident.id });
+  const now = clock.now();
+  const guard = input.state.guard;
+  const acted = state.applied?.applied === true;
+  const released = guard?.lockAcquired ? await release(guardSettings, state.incident.id, guard, { acted, failed: acted, cooldownSeconds: state.plan.cooldownSeconds }, now) : undefined;
+  const { left, next } = climb(state, now);
+  emit(stepMetrics(left));
+  logger.info('Escalating to the next step', { left, next: next.plan.action, released });
+  return next;
+}
+
+export async function recordOutcome(input: RecordInput): Promise<(OutcomeRecord & { notificationMessageId?: string }) | ClimbedState> {
+  if (input.outcome === 'escalated') return escalate(input);
   // Every exit path ends here, so this is where the target's lock turns into its cooldown.
   const { state, outcome } = input;
   const released = state.guard?.lockAcquired
@@ -23,14 +48,9 @@ export async function recordOutcome(input: RecordInput): Promise<OutcomeRecord &
         cooldownSeconds: state.plan?.cooldownSeconds ?? 300,
       }, clock.now())
     : undefined;
-  const record = describeOutcome(input, notifyOnSuccess, released);
+  const record = describeOutcome(input, notifyOnSuccess, released, clock.now());
   logger.appendKeys({ incidentId: record.incidentId });
-  for (const metric of record.metrics) {
-    // Each metric has its own dimension set, so each goes out as its own EMF record.
-    const single = metrics.singleMetric();
-    for (const [name, value] of Object.entries(metric.dimensions)) single.addDimension(name, value);
-    single.addMetric(metric.name, metric.unit === 'Seconds' ? MetricUnit.Seconds : MetricUnit.Count, metric.value);
-  }
+  emit(record.metrics);
   logger.info('Remediation outcome', { record });
   if (!record.notification) return record;
   const published = await callAws('SNS.Publish', () =>

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { type Incident, IncidentSchema } from '../shared/incident';
 import type { Release } from '../shared/guard';
+import { EscalationHistorySchema, type StepOutcome, type StepResult, currentStepOutcome } from '../shared/escalation';
 import { describeAction } from '../shared/policy/engine';
 import {
   AppliedSchema,
@@ -12,7 +13,8 @@ import {
   VerificationSchema,
 } from '../shared/workflow';
 
-export const OutcomeSchema = z.enum(['succeeded', 'failed', 'skipped', 'notified', 'not-recovered']);
+/** How the state machine ended (or, for `escalated`, left a rung of the ladder). */
+export const OutcomeSchema = z.enum(['succeeded', 'failed', 'skipped', 'notified', 'not-recovered', 'escalated']);
 export type Outcome = z.infer<typeof OutcomeSchema>;
 
 // Lenient on purpose: a failure can be caught before any later field exists, and the record
@@ -31,6 +33,9 @@ export const RecordInputSchema = z.object({
       progress: ProgressSchema.optional(),
       verification: VerificationSchema.optional(),
       error: ErrorInfoSchema.optional(),
+      /** AlreadyRecovered / Stale, caught from the apply step's stale-incident check. */
+      stale: ErrorInfoSchema.optional(),
+      escalation: EscalationHistorySchema.optional(),
     })
     .loose(),
 });
@@ -43,8 +48,19 @@ export interface MetricRecord {
   dimensions: Record<string, string>;
 }
 
+/** What a shadow-mode decision learnt: what it would have done, and whether the alarm recovered by itself. */
+export interface ShadowRecord {
+  wouldDo: string;
+  decision: 'would-act' | 'would-skip';
+  reason?: string;
+  selfRecovered: boolean;
+  timeToSelfRecoverSeconds?: number;
+  alarmState?: string;
+}
+
 export interface OutcomeRecord {
-  outcome: Outcome;
+  /** `shadow`: a shadow-mode decision, whatever path it took. */
+  outcome: Outcome | 'shadow';
   incidentId: string;
   summary: string;
   rule?: string;
@@ -56,9 +72,29 @@ export interface OutcomeRecord {
   metrics: MetricRecord[];
   notification?: { severity: 'info' | 'warning' | 'critical'; subject: string; message: string };
   guard?: Release;
+  /** Escalation ladders: every rung tried, its result and time to OK. */
+  steps?: StepOutcome[];
+  shadow?: ShadowRecord;
 }
 
-const SKIPS_WORTH_A_PAGE = new Set(['AtCapacityLimit', 'CircuitOpen', 'NotApproved']);
+const SKIPS_WORTH_A_PAGE = new Set(['AtCapacityLimit', 'CircuitOpen', 'NotApproved', 'Stale']);
+
+const STEP_RESULT: Record<Exclude<Outcome, 'escalated'>, StepResult> = {
+  succeeded: 'recovered',
+  failed: 'failed',
+  skipped: 'skipped',
+  notified: 'notified',
+  'not-recovered': 'not-recovered',
+};
+
+/** The metrics of one rung: its result, and how long the alarm took to return to OK. */
+export function stepMetrics(step: StepOutcome): MetricRecord[] {
+  const dims = { Action: step.actionType };
+  return [
+    { name: 'EscalationStep', unit: 'Count', value: 1, dimensions: { ...dims, Result: step.result } },
+    ...(step.timeToOkSeconds !== undefined ? [{ name: 'StepTimeToOk', unit: 'Seconds' as const, value: step.timeToOkSeconds, dimensions: dims }] : []),
+  ];
+}
 
 function secondsBetween(from: string, to: string | undefined): number | undefined {
   if (!to) return undefined;
@@ -81,13 +117,23 @@ function subjectLine(text: string): string {
  * Pure: what to record for one finished execution — the outcome, the SelfHealing metrics and,
  * when a human should know, the notification.
  */
-export function describeOutcome(input: RecordInput, notifyOnSuccess: boolean, released?: Release): OutcomeRecord {
-  const { outcome, state } = input;
+export function describeOutcome(input: RecordInput, notifyOnSuccess: boolean, released?: Release, now: Date = new Date()): OutcomeRecord {
+  const { state } = input;
+  const outcome: Exclude<Outcome, 'escalated'> = input.outcome === 'escalated' ? 'not-recovered' : input.outcome;
   const incident = incidentOf(state);
   const plan = state.plan;
   const actionType = plan?.action?.type ?? 'none';
   const dryRun = plan?.dryRun ?? incident?.dryRun ?? false;
-  const reason = outcome === 'skipped' ? (state.prepared?.reason ?? state.guard?.reason ?? state.approvalDecision?.reason ?? plan?.reason) : state.error?.Error;
+  const reason =
+    outcome === 'skipped'
+      ? (state.stale?.Error ?? state.prepared?.reason ?? state.guard?.reason ?? state.approvalDecision?.reason ?? plan?.reason)
+      : state.error?.Error;
+  const shadow = plan?.shadow === true;
+  // A ladder's rungs: those left behind, and the one the execution ends on.
+  const history = state.escalation?.steps ?? [];
+  const ladder = (plan?.escalation?.of ?? 1) > 1;
+  const last = ladder && plan && plan.decision === 'act' ? currentStepOutcome({ ...state, plan }, dryRun && !shadow ? 'dry-run' : STEP_RESULT[outcome], now, reason) : undefined;
+  const steps = ladder ? [...history, ...(last ? [last] : [])] : undefined;
   const metrics: MetricRecord[] = [];
   const count = (name: string, dimensions: Record<string, string> = {}) => metrics.push({ name, unit: 'Count', value: 1, dimensions });
   const actionDims = { Action: actionType };
@@ -117,6 +163,23 @@ export function describeOutcome(input: RecordInput, notifyOnSuccess: boolean, re
       break;
   }
 
+  if (last && !dryRun) metrics.push(...stepMetrics(last));
+  let shadowRecord: ShadowRecord | undefined;
+  if (shadow && plan?.action) {
+    const recovered = state.verification?.status === 'recovered';
+    const timeToSelfRecoverSeconds = recovered && incident ? secondsBetween(incident.detectedAt, state.verification?.recoveredAt) : undefined;
+    shadowRecord = {
+      wouldDo: state.applied?.description?.replace(/^Dry run: would /, '') ?? describeAction(plan.action),
+      decision: outcome === 'skipped' ? 'would-skip' : 'would-act',
+      ...(outcome === 'skipped' && reason ? { reason } : {}),
+      // Recovered before the action would have run (AlreadyRecovered) is recovering by itself too.
+      selfRecovered: recovered || reason === 'AlreadyRecovered',
+      ...(timeToSelfRecoverSeconds !== undefined ? { timeToSelfRecoverSeconds } : {}),
+      ...(state.verification?.alarmState ? { alarmState: state.verification.alarmState } : {}),
+    };
+    count('ShadowDecisions', { Rule: plan.rule ?? 'manual', SelfRecovered: String(shadowRecord.selfRecovered) });
+    if (timeToSelfRecoverSeconds !== undefined) metrics.push({ name: 'ShadowTimeToSelfRecover', unit: 'Seconds', value: timeToSelfRecoverSeconds, dimensions: { Rule: plan.rule ?? 'manual' } });
+  }
   const what = plan?.action ? describeAction(plan.action) : 'no action';
   const id = incident?.id ?? 'unknown incident';
   const summary = incident?.summary ?? 'incident could not be read';
@@ -124,7 +187,11 @@ export function describeOutcome(input: RecordInput, notifyOnSuccess: boolean, re
     `Incident: ${id}`,
     `What happened: ${summary}`,
     ...(plan?.rule ? [`Rule: ${plan.rule}`] : []),
-    `Action: ${what}${dryRun ? ' (dry run)' : ''}`,
+    `Action: ${what}${shadow ? ' (shadow mode)' : dryRun ? ' (dry run)' : ''}`,
+    ...(plan?.correlatedChange ? [`Correlated change: ${plan.correlatedChange.description}`] : []),
+    ...(steps ? ['Escalation:', ...steps.map((s) => `  ${s.step}. ${s.action}: ${s.result}${s.reason ? ` (${s.reason})` : ''}${s.timeToOkSeconds !== undefined ? `, OK after ${s.timeToOkSeconds} s` : ''}`)] : []),
+    ...(state.guard?.reason === 'BudgetExhausted' ? [`Budget: ${state.guard.detail}`] : []),
+    ...(state.stale ? [`Not acted on: ${state.stale.Cause ?? state.stale.Error}`] : []),
     ...(state.applied ? [`Done: ${state.applied.description}`] : []),
     ...(state.progress ? [`Progress: ${state.progress.detail}`] : []),
     ...(state.verification ? [`Recovery: ${state.verification.detail}`] : []),
@@ -144,7 +211,17 @@ export function describeOutcome(input: RecordInput, notifyOnSuccess: boolean, re
     count('Notifications', { Severity: severity });
   };
   const alarmOrSummary = incident?.alarm?.name ?? summary;
-  if (outcome === 'failed') notify('critical', `${released?.circuitOpened ? 'CIRCUIT OPEN, ' : ''}FAILED ${what}: ${alarmOrSummary}`);
+  const climbed = history.length > 0;
+  if (shadow) {
+    // Shadow decisions are evidence for a report, not news for a pager; a held-back one still is.
+    if (outcome === 'failed') notify('warning', `SHADOW decision FAILED ${what}: ${alarmOrSummary}`);
+  } else if (reason === 'BudgetExhausted' && outcome === 'skipped') {
+    notify('critical', `BUDGET EXHAUSTED, notify-only: ${what}: ${alarmOrSummary}`);
+  } else if (outcome === 'notified' && climbed) {
+    notify('critical', `ESCALATED to a human after ${history.length} step${history.length > 1 ? 's' : ''}: ${alarmOrSummary}`);
+  } else if (outcome === 'skipped' && climbed && reason !== 'AlreadyRecovered') {
+    notify('critical', `ESCALATION STOPPED at step ${plan?.escalation?.step ?? '?'} (${reason}): ${alarmOrSummary}`);
+  } else if (outcome === 'failed') notify('critical', `${released?.circuitOpened ? 'CIRCUIT OPEN, ' : ''}FAILED ${what}: ${alarmOrSummary}`);
   else if (outcome === 'not-recovered') notify('critical', `${released?.circuitOpened ? 'CIRCUIT OPEN, ' : ''}NOT RECOVERED after ${what}: ${alarmOrSummary}`);
   else if (outcome === 'notified') {
     const severity = plan?.action?.type === 'notify' ? plan.action.severity : 'warning';
@@ -157,7 +234,7 @@ export function describeOutcome(input: RecordInput, notifyOnSuccess: boolean, re
   }
 
   return {
-    outcome,
+    outcome: shadow ? 'shadow' : outcome,
     incidentId: id,
     summary,
     ...(plan?.rule ? { rule: plan.rule } : {}),
@@ -169,5 +246,7 @@ export function describeOutcome(input: RecordInput, notifyOnSuccess: boolean, re
     metrics,
     ...(notification ? { notification } : {}),
     ...(released ? { guard: released } : {}),
+    ...(steps ? { steps } : {}),
+    ...(shadowRecord ? { shadow: shadowRecord } : {}),
   };
 }

@@ -12,12 +12,20 @@ import { PlannedStateSchema } from '../shared/workflow';
 
 const notificationTopicArn = requiredEnv('NOTIFICATION_TOPIC_ARN');
 
-export const ApprovalRequestSchema = PlannedStateSchema.extend({ taskToken: z.string().min(1), guard: GuardSchema.optional() });
+export const ApprovalRequestSchema = z.object({
+  taskToken: z.string().min(1),
+  /** The execution state: for Auto Scaling actions it holds the computed change (`prepared`). */
+  state: PlannedStateSchema.extend({
+    guard: GuardSchema.optional(),
+    prepared: z.object({ description: z.string().optional(), approvalReason: z.string().optional() }).loose().optional(),
+  }),
+});
 export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
 
 /** The message an approver reads: what will happen, why, and the two commands that answer it. */
 export function approvalMessage(request: ApprovalRequest): { subject: string; message: string } {
-  const { incident, plan, taskToken } = request;
+  const { taskToken } = request;
+  const { incident, plan, guard, prepared } = request.state;
   const action = plan.action ? describeAction(plan.action) : 'no action';
   const token = JSON.stringify(taskToken);
   const message = [
@@ -26,7 +34,10 @@ export function approvalMessage(request: ApprovalRequest): { subject: string; me
     `What happened: ${incident.summary}`,
     `Rule: ${plan.rule ?? 'manual'}`,
     `Will do: ${action}`,
-    ...(request.guard?.targetKey ? [`Target (locked meanwhile): ${request.guard.targetKey}`] : []),
+    ...(prepared?.description ? [`Exactly: ${prepared.description}`] : []),
+    ...(prepared?.approvalReason ? [`Approval needed because ${prepared.approvalReason}`] : []),
+    ...(plan.correlatedChange ? [`Correlated change: ${plan.correlatedChange.description}`] : []),
+    ...(guard?.targetKey ? [`Target (locked meanwhile): ${guard.targetKey}`] : []),
     `Answer within ${plan.approval.timeoutSeconds} s; no answer counts as rejected (NotApproved).`,
     '',
     'Why:',
@@ -43,7 +54,7 @@ export function approvalMessage(request: ApprovalRequest): { subject: string; me
 
 /** Publishes the approval request; the state machine then waits for the task token's answer. */
 export async function requestApproval(request: ApprovalRequest): Promise<{ requested: true; messageId?: string }> {
-  logger.appendKeys({ incidentId: request.incident.id });
+  logger.appendKeys({ incidentId: request.state.incident.id });
   const { subject, message } = approvalMessage(request);
   const out = await callAws('SNS.Publish', () =>
     sns.send(

@@ -34,3 +34,9 @@ export function assertIsError(value: unknown): asserts value is Error {
     throw new Error(`Unexpected non-error thrown: ${String(value)}`);
   }
 }
+
+// Skips decided right before a mutating call; the state machine catches both into "Record Skip".
+/** The triggering alarm is back to OK: the incident recovered while it waited (lock, approval, retry). Reason AlreadyRecovered. */
+export class AlreadyRecovered extends NamedError {}
+/** The incident is older than its maximum age: acting now would act on stale information. Reason Stale. */
+export class Stale extends NamedError {}

@@ -14,25 +14,83 @@ export const SkipReasonSchema = z.enum([
   'AtCapacityLimit',
   'NotInAutoScalingGroup',
   'NotApproved',
+  'Stale',
+  'AlreadyRecovered',
 ]);
 export type SkipReason = z.infer<typeof SkipReasonSchema>;
 
 const PollSchema = z.object({ intervalSeconds: z.int().min(1), maxPolls: z.int().min(1) });
+const VerifyPollSchema = PollSchema.extend({ enabled: z.boolean() });
+
+/** A rung of the escalation ladder, rendered at plan time. */
+export const PlannedStepSchema = z.object({ action: ActionSchema, progress: PollSchema, verify: VerifyPollSchema });
+export type PlannedStep = z.infer<typeof PlannedStepSchema>;
+
+export const EscalationSchema = z.object({
+  /** The rung the plan's `action` is (1-based). */
+  step: z.int().min(1),
+  of: z.int().min(1),
+  /** Read by the ASL's Choice states: is there a rung to climb to when this one does not bring OK? */
+  hasNext: z.boolean(),
+  /** Every rung, when the rule has a ladder (empty for a single action). */
+  steps: z.array(PlannedStepSchema),
+});
+export type Escalation = z.infer<typeof EscalationSchema>;
+export const NO_ESCALATION: Escalation = { step: 1, of: 1, hasNext: false, steps: [] };
+
+/** What the change-correlation step looks for (read by the ASL: `enabled` is always present). */
+export const ChangeCheckSchema = z.object({
+  enabled: z.boolean(),
+  /** Changes that finished in [since, until] (or are still running) count. */
+  since: z.iso.datetime().optional(),
+  until: z.iso.datetime().optional(),
+  application: z.string().optional(),
+  deploymentGroup: z.string().optional(),
+  autoScalingGroupName: z.string().optional(),
+});
+export type ChangeCheck = z.infer<typeof ChangeCheckSchema>;
+
+export const CorrelatedChangeSchema = z.object({
+  kind: z.enum(['deployment', 'instance-refresh']),
+  id: z.string(),
+  /** application/deployment-group, or the Auto Scaling group. */
+  resource: z.string(),
+  status: z.string(),
+  startedAt: z.iso.datetime().optional(),
+  finishedAt: z.iso.datetime().optional(),
+  /** Minutes between the change finishing (or starting, if still running) and the alarm. */
+  minutesBeforeAlarm: z.number(),
+  description: z.string(),
+});
+export type CorrelatedChange = z.infer<typeof CorrelatedChangeSchema>;
 
 export const PlanSchema = z.object({
   decision: z.enum(['act', 'skip']),
   reason: SkipReasonSchema.optional(),
   rule: z.string().optional(),
-  actionSource: z.enum(['rule', 'alarm-tags', 'manual']).optional(),
+  actionSource: z.enum(['rule', 'alarm-tags', 'manual', 'change-correlation']).optional(),
   action: ActionSchema.optional(),
   dryRun: z.boolean(),
-  dryRunSources: z.array(z.enum(['stack', 'rule', 'incident'])),
+  dryRunSources: z.array(z.enum(['stack', 'rule', 'incident', 'shadow'])),
+  /** Shadow mode: a dry run that keeps watching the alarm, to learn whether it recovers by itself. */
+  shadow: z.boolean().default(false),
   /** Whether a skip deserves a human's attention (a rule matched but could not act). */
   notifyOnSkip: z.boolean(),
   progress: PollSchema,
-  verify: PollSchema.extend({ enabled: z.boolean() }),
+  verify: VerifyPollSchema,
+  escalation: EscalationSchema.default(NO_ESCALATION),
+  changeCheck: ChangeCheckSchema.default({ enabled: false }),
+  correlatedChange: CorrelatedChangeSchema.optional(),
   cooldownSeconds: z.int().min(0),
-  approval: z.object({ required: z.boolean(), timeoutSeconds: z.int().min(1) }),
+  approval: z.object({
+    required: z.boolean(),
+    timeoutSeconds: z.int().min(1),
+    /** A scale-out raising desired capacity by more than this needs approval (decided when the change is computed). */
+    capacityIncreaseOverPercent: z.int().min(0).optional(),
+  }),
+  /** Acting on the first step must start before this (the incident's maximum age); later steps only check the alarm. */
+  notAfter: z.iso.datetime().optional(),
+  environment: z.string().optional(),
   explanation: z.array(z.string()),
   plannedAt: z.iso.datetime(),
 });

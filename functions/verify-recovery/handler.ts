@@ -1,9 +1,5 @@
-import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import * as z from 'zod';
-import { callAws } from '../shared/aws-errors';
-import { cloudWatch } from '../shared/clients/cloudwatch';
-import { clock } from '../shared/clock';
-import { TargetNotFoundError } from '../shared/errors';
+import type * as z from 'zod';
+import { readAlarm } from '../shared/alarms';
 import { workflowTask } from '../shared/middleware';
 import { logger } from '../shared/powertools';
 import { PlannedStateSchema, type Verification, VerificationSchema, nextPoll } from '../shared/workflow';
@@ -17,22 +13,18 @@ export async function verifyRecovery(state: VerifyInput): Promise<Verification> 
   const attempt = (state.verification?.attempt ?? 0) + 1;
   const alarm = state.incident.alarm;
   const done = nextPoll(state.plan.verify, attempt, true);
-  if (state.plan.dryRun) {
+  // Shadow mode is a dry run that keeps watching: whether the alarm recovers by itself is its evidence.
+  if (state.plan.dryRun && !state.plan.shadow) {
     return { status: 'skipped', attempt, ...done, detail: 'dry run: nothing changed, so there is no recovery to verify' };
   }
   if (!state.plan.verify.enabled || !alarm) {
     return { status: 'not-applicable', attempt, ...done, detail: alarm ? 'recovery check is off for this rule' : 'no alarm to watch; the action finishing is the recovery' };
   }
-  const out = await callAws('CloudWatch.DescribeAlarms', () =>
-    cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarm.name], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] })),
-  );
-  const found = out.MetricAlarms?.[0] ?? out.CompositeAlarms?.[0];
-  if (!found) throw new TargetNotFoundError(`Alarm ${alarm.name} no longer exists`);
-  const stateValue = found.StateValue ?? 'UNKNOWN';
+  const { state: stateValue, changedAt } = await readAlarm(alarm.name);
   logger.info('Alarm state', { attempt, stateValue });
   if (stateValue === 'OK') {
-    const changed = ('StateTransitionedTimestamp' in found ? found.StateTransitionedTimestamp : undefined) ?? found.StateUpdatedTimestamp ?? clock.now();
-    return { status: 'recovered', attempt, ...done, detail: `${alarm.name} is OK`, alarmState: stateValue, recoveredAt: changed.toISOString() };
+    const byItself = state.plan.shadow ? ' by itself (shadow mode: nothing was changed)' : '';
+    return { status: 'recovered', attempt, ...done, detail: `${alarm.name} is OK${byItself}`, alarmState: stateValue, recoveredAt: changedAt.toISOString() };
   }
   return { status: 'pending', attempt, ...nextPoll(state.plan.verify, attempt, false), detail: `${alarm.name} is still ${stateValue}`, alarmState: stateValue };
 }

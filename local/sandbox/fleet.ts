@@ -86,7 +86,7 @@ export interface Deployment {
   finishAt: number;
   description?: string;
   rollbackDeploymentId?: string;
-  creator: 'user' | 'autoRollback';
+  creator: 'user' | 'codeDeployRollback';
 }
 
 export interface DeploymentGroupState {
@@ -109,6 +109,14 @@ export interface Automation {
   finishAt: number;
 }
 
+export interface InstanceRefresh {
+  id: string;
+  groupName: string;
+  status: 'Pending' | 'InProgress' | 'Successful' | 'Failed' | 'Cancelled';
+  startTime: number;
+  endTime?: number;
+}
+
 export type FleetEvent =
   | { kind: 'alarm'; alarm: Alarm; previousState: Alarm['state']; at: number }
   | { kind: 'instance-state'; instanceId: string; state: 'stopped' | 'terminated'; at: number };
@@ -123,6 +131,7 @@ export class Fleet {
   readonly deploymentGroups = new Map<string, DeploymentGroupState>();
   readonly deployments = new Map<string, Deployment>();
   readonly automations = new Map<string, Automation>();
+  readonly instanceRefreshes: InstanceRefresh[] = [];
   readonly documents = new Set(['AWS-RestartEC2Instance']);
   /** SSM parameters (the kill switch lives here). */
   readonly parameters = new Map<string, { value: string; version: number; updatedAt: number }>();
@@ -356,7 +365,7 @@ export class Fleet {
     deployment.completeTime = this.clock.now();
     const group = this.requireDeploymentGroup(deployment.applicationName, deployment.deploymentGroupName);
     if (autoRollback && group.liveRevision) {
-      deployment.rollbackDeploymentId = this.startDeployment(group, group.liveRevision, 'autoRollback', `Rollback of ${deploymentId}`);
+      deployment.rollbackDeploymentId = this.startDeployment(group, group.liveRevision, 'codeDeployRollback', `Rollback of ${deploymentId}`);
     }
   }
 

@@ -187,7 +187,7 @@ export class Sandbox {
 
   /** A task token waits for its answer through the Step Functions API, or times out on the simulated clock. */
   private waitForTask(token: string, payload: unknown): Promise<unknown> {
-    const timeoutSeconds = (payload as { plan?: { approval?: { timeoutSeconds?: number } } }).plan?.approval?.timeoutSeconds ?? 3600;
+    const timeoutSeconds = (payload as { state?: { plan?: { approval?: { timeoutSeconds?: number } } } }).state?.plan?.approval?.timeoutSeconds ?? 3600;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pendingTasks.delete(token);

@@ -94,6 +94,22 @@ export const OPERATIONS: Record<string, Operation> = {
         .map((i) => ({ ...instanceView(i), AutoScalingGroupName: i.groupName })),
     };
   },
+  'AutoScaling.DescribeInstanceRefreshes': (params, { fleet }) => {
+    const group = fleet.requireGroup(str(params, 'AutoScalingGroupName'));
+    return {
+      InstanceRefreshes: fleet.instanceRefreshes
+        .filter((r) => r.groupName === group.name)
+        .sort((a, b) => b.startTime - a.startTime)
+        .map((r) => ({
+          InstanceRefreshId: r.id,
+          AutoScalingGroupName: r.groupName,
+          Status: r.status,
+          StartTime: date(r.startTime),
+          ...(r.endTime ? { EndTime: date(r.endTime) } : {}),
+          PercentageComplete: r.status === 'Successful' ? 100 : 0,
+        })),
+    };
+  },
   'AutoScaling.SetDesiredCapacity': (params, { fleet }) => {
     const group = fleet.requireGroup(str(params, 'AutoScalingGroupName'));
     const desired = Number(params.DesiredCapacity);

@@ -1,5 +1,5 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -36,8 +36,14 @@ export function resetIngestMocks(): void {
   aws.sqs.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
 }
 
-/** The guard step with a free target and the kill switch off; no automation running. */
+/** The triggering alarm still firing when an action re-reads it (the stale-incident check). */
+export function alarmStillFiring(): void {
+  aws.cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'x', StateValue: 'ALARM', StateUpdatedTimestamp: new Date('2026-11-23T10:15:30Z') }] });
+}
+
+/** The guard step with a free target and the kill switch off; no automation running; the alarm still firing. */
 export function guardAllowsEverything(): void {
+  alarmStillFiring();
   aws.ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/self-healing/paused', Value: 'false' } });
   aws.dynamoDb.on(GetCommand).resolves({});
   aws.dynamoDb.on(UpdateCommand).resolves({ Attributes: {} });

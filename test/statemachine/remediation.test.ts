@@ -50,6 +50,13 @@ function group(desired: number, inService: number, extra: object = {}) {
 const alarmIs = (state: 'OK' | 'ALARM') =>
   ({ MetricAlarms: [{ AlarmName: 'x', StateValue: state, StateUpdatedTimestamp: new Date('2026-11-23T10:19:30Z') }] }) as never;
 
+/** The alarm still firing when the action re-reads it (the stale-incident check), ALARM for `looks` recovery looks, then OK. */
+function alarmRecoversAfter(looks: number) {
+  let answers = aws.cloudWatch.on(DescribeAlarmsCommand).resolvesOnce(alarmIs('ALARM'));
+  for (let i = 0; i < looks; i += 1) answers = answers.resolvesOnce(alarmIs('ALARM'));
+  answers.resolves(alarmIs('OK'));
+}
+
 function publishedSubjects(): string[] {
   return aws.sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject ?? '');
 }
@@ -89,7 +96,7 @@ describe('remediation.asl.json', () => {
       .resolvesOnce(group(6, 5)) // poll 2
       .resolves(group(6, 6)); // poll 3: done
     aws.autoScaling.on(SetDesiredCapacityCommand).resolves({});
-    aws.cloudWatch.on(DescribeAlarmsCommand).resolvesOnce(alarmIs('ALARM')).resolves(alarmIs('OK'));
+    alarmRecoversAfter(1);
     const incident = incidentFrom('sns-alarm-cpu-high');
 
     const run = await workflow.run(incident, { executionName: incident.id });
@@ -124,7 +131,7 @@ describe('remediation.asl.json', () => {
     });
     aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolvesOnce(group(4, 4)).resolvesOnce(withOld).resolves(group(4, 4));
     aws.autoScaling.on(SetInstanceHealthCommand).resolves({});
-    aws.cloudWatch.on(DescribeAlarmsCommand).resolves(alarmIs('OK'));
+    alarmRecoversAfter(0);
     const incident = incidentFrom('sns-alarm-status-check');
 
     const run = await workflow.run(incident, { executionName: incident.id });
@@ -160,7 +167,7 @@ describe('remediation.asl.json', () => {
       .on(GetDeploymentCommand, { deploymentId: 'd-NEW000003' })
       .resolvesOnce({ deploymentInfo: { deploymentId: 'd-NEW000003', status: 'InProgress' } } as never)
       .resolves({ deploymentInfo: { deploymentId: 'd-NEW000003', status: 'Succeeded' } } as never);
-    aws.cloudWatch.on(DescribeAlarmsCommand).resolves(alarmIs('OK'));
+    alarmRecoversAfter(0);
     const incident = incidentFrom('sns-alarm-error-rate');
 
     const run = await workflow.run(incident, { executionName: incident.id });
@@ -181,7 +188,7 @@ describe('remediation.asl.json', () => {
       .on(GetAutomationExecutionCommand)
       .resolvesOnce({ AutomationExecution: { AutomationExecutionStatus: 'InProgress' } })
       .resolves({ AutomationExecution: { AutomationExecutionStatus: 'Success' } });
-    aws.cloudWatch.on(DescribeAlarmsCommand).resolves(alarmIs('OK'));
+    alarmRecoversAfter(0);
     const input = loadEvent<{ incident: unknown }>('automation-start').incident;
 
     const run = await workflow.run(input, { executionName: 'alarm-system-status' });
@@ -259,7 +266,7 @@ describe('remediation.asl.json', () => {
   it('retries a throttled AWS call and a throttled Lambda invocation, acting exactly once', async () => {
     aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolvesOnce(group(4, 4)).resolvesOnce(group(4, 4)).resolvesOnce(group(4, 4)).resolves(group(6, 6));
     aws.autoScaling.on(SetDesiredCapacityCommand).rejectsOnce(awsError('Throttling', 400, 'Rate exceeded')).resolves({});
-    aws.cloudWatch.on(DescribeAlarmsCommand).resolves(alarmIs('OK'));
+    alarmRecoversAfter(1); // the retried apply re-reads it too
     let planCalls = 0;
     const throttledOnce = new LocalWorkflow({
       ...FUNCTION_HANDLERS,
@@ -360,15 +367,17 @@ describe('remediation.asl.json', () => {
   it('takes the lock before acting and turns it into the cooldown after, on success and on failure', async () => {
     aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolvesOnce(group(4, 4)).resolves(group(6, 6));
     aws.autoScaling.on(SetDesiredCapacityCommand).resolves({});
-    aws.cloudWatch.on(DescribeAlarmsCommand).resolves(alarmIs('OK'));
+    alarmRecoversAfter(0);
     const incident = incidentFrom('sns-alarm-cpu-high');
 
     await workflow.run(incident, { executionName: incident.id });
+    aws.cloudWatch.reset();
+    alarmRecoversAfter(0);
     aws.ssm.on(StartAutomationExecutionCommand).resolves({ AutomationExecutionId: 'auto-9' });
     aws.ssm.on(GetAutomationExecutionCommand).resolves({ AutomationExecution: { AutomationExecutionStatus: 'Failed' } });
     await workflow.run(loadEvent<{ incident: unknown }>('automation-start').incident, { executionName: 'alarm-system-status-fails-again' });
 
-    const updates = aws.dynamoDb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    const updates = aws.dynamoDb.commandCalls(UpdateCommand).map((c) => c.args[0].input).filter((u) => !String(u.Key?.target).startsWith('budget:'));
     expect(updates.map((u) => [u.Key?.target, u.UpdateExpression?.split(',')[0]])).toEqual([
       ['asg:web-asg', 'SET lockedBy = :me'],
       ['asg:web-asg', 'SET lockState = :cooldown'],
@@ -386,7 +395,8 @@ describe('remediation.asl.json', () => {
       desired = input.DesiredCapacity;
       return {};
     });
-    aws.cloudWatch.on(DescribeAlarmsCommand).resolves(alarmIs('OK'));
+    // The retried apply re-reads the alarm too: still firing.
+    alarmRecoversAfter(1);
     let applies = 0;
     const timesOutOnce = new LocalWorkflow({
       ...FUNCTION_HANDLERS,
@@ -424,7 +434,7 @@ describe('remediation.asl.json', () => {
       });
       aws.codeDeploy.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-NEW000003' });
       aws.codeDeploy.on(GetDeploymentCommand, { deploymentId: 'd-NEW000003' }).resolves({ deploymentInfo: { deploymentId: 'd-NEW000003', status: 'Succeeded' } } as never);
-      aws.cloudWatch.on(DescribeAlarmsCommand).resolves(alarmIs('OK'));
+      alarmRecoversAfter(0);
       const incident = incidentFrom('sns-alarm-error-rate');
 
       const run = await approving.run(incident, { executionName: incident.id });

@@ -39,6 +39,7 @@ const FIXTURES: Record<string, { files: string[]; schema?: z.ZodType }> = {
   CheckProgressFunction: { files: ['check-progress'], schema: CheckProgressInputSchema },
   VerifyRecoveryFunction: { files: ['verify-recovery'], schema: VerifyInputSchema },
   RecordOutcomeFunction: { files: ['record-outcome-failed'], schema: RecordInputSchema },
+  CorrelateChangeFunction: { files: ['correlate-change'], schema: PlannedStateSchema },
 };
 
 describe('template.yaml', () => {
@@ -166,7 +167,7 @@ describe('the platform watching itself', () => {
 
   it("raises the platform's own alarms on the notification topic", () => {
     const alarms = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm');
-    expect(alarms.map(([id]) => id).sort()).toEqual(['ExecutionsTimedOutAlarm', 'IngestDeadLetterAlarm', 'IngestErrorsAlarm', 'InvalidEventsAlarm', 'RemediationFailuresAlarm']);
+    expect(alarms.map(([id]) => id).sort()).toEqual(['BudgetExhaustedAlarm', 'ExecutionsTimedOutAlarm', 'IngestDeadLetterAlarm', 'IngestErrorsAlarm', 'InvalidEventsAlarm', 'RemediationFailuresAlarm']);
     for (const [id, alarm] of alarms) expect([id, alarm.Properties?.AlarmActions]).toEqual([id, [{ Ref: 'NotificationTopic' }]]);
   });
 });

@@ -8,7 +8,7 @@ import {
 import { computeDesiredCapacity } from '../../functions/auto-scaling-action/capacity';
 import { handler } from '../../functions/auto-scaling-action/handler';
 import { lambdaContext } from '../../local/lambda-context';
-import { aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
+import { alarmStillFiring, aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
 
 const invoke = (event: unknown) => handler(event as never, lambdaContext('AutoScalingActionFunction')) as Promise<Record<string, unknown>>;
@@ -17,7 +17,10 @@ const describeGroup = (desired: number, min = 2, max = 10) =>
 
 type Task = { plan: { dryRun: boolean; action: Record<string, unknown> }; prepared: Record<string, unknown> };
 
-beforeEach(() => resetAwsMocks());
+beforeEach(() => {
+  resetAwsMocks();
+  alarmStillFiring();
+});
 
 describe('computeDesiredCapacity', () => {
   const out = { type: 'scale-out', autoScalingGroupName: 'g', step: 2 } as const;
@@ -49,6 +52,7 @@ describe('AutoScalingActionFunction', () => {
       autoScalingGroupName: 'web-asg',
       currentDesiredCapacity: 4,
       desiredCapacity: 6,
+      approvalRequired: false,
     });
   });
 

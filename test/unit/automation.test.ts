@@ -2,13 +2,14 @@ import { beforeEach, describe, expect, it } from '@jest/globals';
 import { DescribeAutomationExecutionsCommand, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
 import { clientTokenFor, handler } from '../../functions/automation/handler';
 import { lambdaContext } from '../../local/lambda-context';
-import { aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
+import { alarmStillFiring, aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
 
 const invoke = (event: unknown) => handler(event as never, lambdaContext('AutomationFunction')) as Promise<Record<string, unknown>>;
 
 beforeEach(() => {
   resetAwsMocks();
+  alarmStillFiring();
   aws.ssm.on(DescribeAutomationExecutionsCommand).resolves({ AutomationExecutionMetadataList: [] });
 });
 

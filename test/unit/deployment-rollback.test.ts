@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import { handler } from '../../functions/deployment-rollback/handler';
 import { lambdaContext } from '../../local/lambda-context';
-import { aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
+import { alarmStillFiring, aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
 
 const invoke = (event: unknown) => handler(event as never, lambdaContext('DeploymentRollbackFunction')) as Promise<Record<string, unknown>>;
@@ -27,7 +27,10 @@ function groupWithLatest(deploymentId: string, lastSuccessful?: string) {
 const deployment = (deploymentId: string, status: string, created: string, revision: object = bad, extra: object = {}) =>
   aws.codeDeploy.on(GetDeploymentCommand, { deploymentId }).resolves({ deploymentInfo: { deploymentId, status, createTime: new Date(created), revision, ...extra } } as never);
 
-beforeEach(() => resetAwsMocks());
+beforeEach(() => {
+  resetAwsMocks();
+  alarmStillFiring();
+});
 
 describe('DeploymentRollbackFunction', () => {
   it('stops a deployment still in progress and lets CodeDeploy roll back', async () => {

@@ -1,5 +1,5 @@
 import type { AlarmInfo, Incident } from '../incident';
-import type { Plan, SkipReason } from '../workflow';
+import { NO_ESCALATION, type Plan, type SkipReason } from '../workflow';
 import { type Action, ActionSchema, ActionTypeSchema, isMutating } from './actions';
 import type { KeyMatcher, Match, Policy, Rule, StringMatcher } from './schema';
 import { UnresolvedTemplateError, renderDeep } from './template';
@@ -9,6 +9,11 @@ export interface PlanOptions {
   now: Date;
   /** What the stack provides to rules as {{platform.*}}, e.g. its own runbook's name. */
   platform?: Record<string, string>;
+  /** The stack's Environment (approval thresholds name environments). */
+  environment?: string;
+  /** Stack-wide shadow mode: every rule behaves as `mode: shadow`. */
+  shadow?: boolean;
+  maxIncidentAgeSeconds?: number;
 }
 
 function matchesString(matcher: StringMatcher, value: string | undefined): boolean {
@@ -114,9 +119,23 @@ const DEFAULT_COOLDOWN_SECONDS = 300;
 /** Must equal the TimeoutSeconds of "Request Approval" in remediation.asl.json (a test checks it). */
 export const APPROVAL_TIMEOUT_SECONDS = 3600;
 const DEFAULT_VERIFY = { intervalSeconds: 60, timeoutSeconds: 900, enabled: true };
+/** Incidents detected longer ago than this are not acted on (template parameter MaxIncidentAgeSeconds). */
+export const DEFAULT_MAX_INCIDENT_AGE_SECONDS = 7200;
 
 function polls(loop: { intervalSeconds: number; timeoutSeconds: number }) {
   return { intervalSeconds: loop.intervalSeconds, maxPolls: Math.max(1, Math.ceil(loop.timeoutSeconds / loop.intervalSeconds)) };
+}
+
+const minutes = (seconds: number) => (seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`);
+
+/** The approval a rule asks for: its own, else the policy's thresholds, else none. */
+function approvalFor(rule: Rule | undefined, policy: Policy, environment: string | undefined): { required: boolean; capacityIncreaseOverPercent?: number; why?: string } {
+  if (!rule) return { required: false };
+  const setting = rule.approval ?? policy.approval ?? 'none';
+  if (setting === 'none') return { required: false };
+  if (setting === 'required') return { required: true, why: `rule ${rule.name} requires it` };
+  if (environment && setting.environments?.includes(environment)) return { required: true, why: `every change in the ${environment} environment needs it` };
+  return setting.capacityIncreaseOverPercent !== undefined ? { required: false, capacityIncreaseOverPercent: setting.capacityIncreaseOverPercent } : { required: false };
 }
 
 /**
@@ -131,40 +150,67 @@ export function planRemediation(incident: Incident, policy: Policy, options: Pla
   if (incident.dryRun) dryRunSources.push('incident');
 
   const base = (rule: Rule | undefined) => {
-    const ruleDryRun = rule?.dryRun ?? false;
-    const sources: Plan['dryRunSources'] = ruleDryRun ? [...dryRunSources, 'rule'] : [...dryRunSources];
+    const shadow = rule !== undefined && (rule.mode === 'shadow' || options.shadow === true);
+    const sources: Plan['dryRunSources'] = [...dryRunSources, ...(rule?.dryRun ? ['rule' as const] : []), ...(shadow ? ['shadow' as const] : [])];
     return {
       dryRun: sources.length > 0,
       dryRunSources: sources,
+      shadow,
       progress: polls(rule?.progress ?? DEFAULT_PROGRESS),
-      verifyLoop: rule?.verify ?? DEFAULT_VERIFY,
       cooldownSeconds: rule?.cooldownSeconds ?? DEFAULT_COOLDOWN_SECONDS,
-      approval: { required: rule?.approval === 'required', timeoutSeconds: APPROVAL_TIMEOUT_SECONDS },
+      approval: { required: false, timeoutSeconds: APPROVAL_TIMEOUT_SECONDS } as Plan['approval'],
+      escalation: NO_ESCALATION,
+      changeCheck: { enabled: false } as Plan['changeCheck'],
+      ...(options.environment ? { environment: options.environment } : {}),
       plannedAt: options.now.toISOString(),
       explanation,
     };
   };
   const skip = (reason: SkipReason, notifyOnSkip: boolean, rule?: Rule): Plan => {
-    const { verifyLoop, ...rest } = base(rule);
     return {
       decision: 'skip',
       reason,
       ...(rule ? { rule: rule.name } : {}),
       notifyOnSkip,
-      ...rest,
-      verify: { ...polls(verifyLoop), enabled: false },
+      ...base(rule),
+      verify: { ...polls(rule?.verify ?? DEFAULT_VERIFY), enabled: false },
     };
   };
-  const act = (action: Action, actionSource: NonNullable<Plan['actionSource']>, rule?: Rule): Plan => {
-    const { verifyLoop, ...rest } = base(rule);
-    const verifyEnabled = verifyLoop.enabled && isMutating(action.type) && incident.alarm !== undefined;
-    if (!verifyEnabled) {
+  const verifyFor = (action: Action, loop: { intervalSeconds: number; timeoutSeconds: number; enabled?: boolean }) => ({
+    ...polls(loop),
+    enabled: (loop.enabled ?? true) && isMutating(action.type) && incident.alarm !== undefined,
+  });
+  const act = (steps: { action: Action; progress: Plan['progress']; verify: Plan['verify'] }[], actionSource: NonNullable<Plan['actionSource']>, rule?: Rule): Plan => {
+    const rest = base(rule);
+    const first = steps[0] as (typeof steps)[number];
+    const action = first.action;
+    if (!first.verify.enabled) {
       explanation.push(incident.alarm ? 'Recovery check off for this action.' : 'No alarm to watch: the action finishing is the recovery.');
     }
-    if (rest.dryRun) explanation.push(`Dry run (${rest.dryRunSources.join(', ')}): no mutating call will be made.`);
+    if (rest.shadow) {
+      explanation.push(`Shadow mode (${rule?.mode === 'shadow' ? `rule ${rule.name}` : 'whole stack'}): nothing changes; the platform records what it would do and watches whether ${incident.alarm?.name ?? 'the incident'} recovers by itself.`);
+    } else if (rest.dryRun) {
+      explanation.push(`Dry run (${rest.dryRunSources.join(', ')}): no mutating call will be made.`);
+    }
+    const approval = approvalFor(rule, policy, options.environment);
     // A dry run asks nobody: it changes nothing.
-    if (rest.approval.required && !rest.dryRun && isMutating(action.type)) explanation.push(`A human must approve within ${rest.approval.timeoutSeconds} s.`);
-    else rest.approval = { ...rest.approval, required: false };
+    if (!rest.dryRun && isMutating(action.type)) {
+      if (approval.required) {
+        rest.approval = { required: true, timeoutSeconds: APPROVAL_TIMEOUT_SECONDS };
+        explanation.push(`A human must approve within ${APPROVAL_TIMEOUT_SECONDS} s (${approval.why ?? 'policy'}).`);
+      } else if (approval.capacityIncreaseOverPercent !== undefined) {
+        rest.approval = { required: false, timeoutSeconds: APPROVAL_TIMEOUT_SECONDS, capacityIncreaseOverPercent: approval.capacityIncreaseOverPercent };
+        if (action.type === 'scale-out') explanation.push(`A human must approve if the scale-out raises capacity by more than ${approval.capacityIncreaseOverPercent} %.`);
+      }
+    }
+    if (steps.length > 1) {
+      rest.escalation = { step: 1, of: steps.length, hasNext: !rest.dryRun, steps };
+      explanation.push(
+        `Escalation ladder: ${steps.map((s, i) => `${i + 1}. ${describeAction(s.action)}${i < steps.length - 1 ? ` (OK within ${minutes(s.verify.intervalSeconds * s.verify.maxPolls)}, else next)` : ''}`).join('; ')}.`,
+      );
+    }
+    const ageLimit = rule?.maxIncidentAgeSeconds ?? options.maxIncidentAgeSeconds ?? DEFAULT_MAX_INCIDENT_AGE_SECONDS;
+    const notAfter = actionSource === 'manual' ? undefined : new Date(Date.parse(incident.detectedAt) + ageLimit * 1000);
     return {
       decision: 'act',
       ...(rule ? { rule: rule.name } : {}),
@@ -172,16 +218,23 @@ export function planRemediation(incident: Incident, policy: Policy, options: Pla
       action,
       notifyOnSkip: false,
       ...rest,
-      verify: { ...polls(verifyLoop), enabled: verifyEnabled },
+      progress: first.progress,
+      verify: first.verify,
+      ...(notAfter ? { notAfter: notAfter.toISOString() } : {}),
     };
   };
+  const single = (action: Action, rule?: Rule) => ({
+    action,
+    progress: polls(rule?.progress ?? DEFAULT_PROGRESS),
+    verify: verifyFor(action, rule?.verify ?? DEFAULT_VERIFY),
+  });
 
   if (incident.requestedAction) {
     explanation.push(`Manual execution requested ${incident.requestedAction.type}.`);
     try {
       const resolved = renderDeep(incident.requestedAction, context);
       explanation.push(`Action: ${describeAction(resolved)}.`);
-      return act(resolved, 'manual');
+      return act([single(resolved)], 'manual');
     } catch (error) {
       if (!(error instanceof UnresolvedTemplateError)) throw error;
       explanation.push(`Cannot resolve the target: ${error.message}.`);
@@ -201,29 +254,94 @@ export function planRemediation(incident: Incident, policy: Policy, options: Pla
   }
   explanation.push(`Rule ${rule.name} matched${rule.description ? `: ${rule.description}` : ''}.`);
 
-  let action: Action = rule.action;
-  let actionSource: NonNullable<Plan['actionSource']> = 'rule';
-  const tags = incident.alarm?.tags ?? {};
-  if (rule.trustAlarmTags && tags['selfhealing:action'] !== undefined) {
-    const fromTags = actionFromAlarmTags(tags, rule.trustAlarmTags);
-    if (!fromTags.ok) {
-      explanation.push(`Alarm tags not usable: ${fromTags.why}.`);
-      return skip(fromTags.reason, true, rule);
-    }
-    action = fromTags.action;
-    actionSource = 'alarm-tags';
-    explanation.push(`Action ${action.type} chosen by the alarm's selfhealing:action tag.`);
+  const ageLimit = rule.maxIncidentAgeSeconds ?? options.maxIncidentAgeSeconds ?? DEFAULT_MAX_INCIDENT_AGE_SECONDS;
+  const ageSeconds = Math.round((options.now.getTime() - Date.parse(incident.detectedAt)) / 1000);
+  if (ageSeconds > ageLimit) {
+    explanation.push(`Detected ${ageSeconds} s ago, more than the maximum age of ${ageLimit} s: too old to act on safely.`);
+    return skip('Stale', true, rule);
   }
 
-  try {
-    const resolved = renderDeep(action, context);
-    explanation.push(`Action: ${describeAction(resolved)}.`);
-    return act(resolved, actionSource, rule);
-  } catch (error) {
-    if (!(error instanceof UnresolvedTemplateError)) throw error;
-    explanation.push(`Cannot resolve the target: ${error.message}.`);
+  let steps: ReturnType<typeof single>[];
+  let actionSource: NonNullable<Plan['actionSource']> = 'rule';
+  const tags = incident.alarm?.tags ?? {};
+  if (rule.escalation) {
+    steps = [];
+    rule.escalation.forEach((step, index) => {
+      try {
+        const action = renderDeep(step.action, context);
+        steps.push({ action, progress: polls(step.progress ?? rule.progress), verify: verifyFor(action, { ...rule.verify, ...step.verify }) });
+      } catch (error) {
+        if (!(error instanceof UnresolvedTemplateError)) throw error;
+        explanation.push(`Escalation step ${index + 1} (${step.action.type}) left out: ${error.message}.`);
+      }
+    });
+  } else {
+    let action = rule.action as Action;
+    if (rule.trustAlarmTags && tags['selfhealing:action'] !== undefined) {
+      const fromTags = actionFromAlarmTags(tags, rule.trustAlarmTags);
+      if (!fromTags.ok) {
+        explanation.push(`Alarm tags not usable: ${fromTags.why}.`);
+        return skip(fromTags.reason, true, rule);
+      }
+      action = fromTags.action;
+      actionSource = 'alarm-tags';
+      explanation.push(`Action ${action.type} chosen by the alarm's selfhealing:action tag.`);
+    }
+    try {
+      steps = [single(renderDeep(action, context), rule)];
+    } catch (error) {
+      if (!(error instanceof UnresolvedTemplateError)) throw error;
+      explanation.push(`Cannot resolve the target: ${error.message}.`);
+      return skip('TargetUnresolved', true, rule);
+    }
+  }
+  const first = steps[0];
+  if (!first) {
+    explanation.push('No escalation step could be resolved.');
     return skip('TargetUnresolved', true, rule);
   }
+  explanation.push(`Action: ${describeAction(first.action)}.`);
+  const plan = act(steps, actionSource, rule);
+  if (rule.preferRollbackAfterChange) plan.changeCheck = changeCheckFor(rule.preferRollbackAfterChange, incident, first.action, context, explanation);
+  return plan;
+}
+
+/** What the change-correlation step should look at: the service's deployment group and Auto Scaling group, in the window before the alarm. */
+function changeCheckFor(
+  prefer: NonNullable<Rule['preferRollbackAfterChange']>,
+  incident: Incident,
+  action: Action,
+  context: object,
+  explanation: string[],
+): Plan['changeCheck'] {
+  if (!incident.alarm || action.type === 'rollback-deployment' || !isMutating(action.type)) return { enabled: false };
+  const render = (value: string | undefined) => {
+    if (value === undefined) return undefined;
+    try {
+      return renderDeep(value, context);
+    } catch (error) {
+      if (error instanceof UnresolvedTemplateError) return undefined;
+      throw error;
+    }
+  };
+  const application = render(prefer.application) ?? incident.target.codedeploy?.application;
+  const deploymentGroup = render(prefer.deploymentGroup) ?? incident.target.codedeploy?.deploymentGroup;
+  const autoScalingGroupName = action.type === 'scale-out' || action.type === 'scale-in' ? action.autoScalingGroupName : incident.target.autoScalingGroupName;
+  const hasDeploymentGroup = application !== undefined && deploymentGroup !== undefined;
+  if (!hasDeploymentGroup && !autoScalingGroupName) {
+    explanation.push('Change-aware: no CodeDeploy deployment group or Auto Scaling group known for this alarm, so no change to correlate.');
+    return { enabled: false };
+  }
+  const until = Date.parse(incident.detectedAt);
+  const looked = [hasDeploymentGroup ? `deployments of ${application}/${deploymentGroup}` : '', autoScalingGroupName ? `instance refreshes of ${autoScalingGroupName}` : ''].filter(Boolean);
+  explanation.push(`Change-aware: prefers a rollback if ${looked.join(' or ')} finished within ${prefer.withinMinutes} min before the alarm.`);
+  return {
+    enabled: true,
+    since: new Date(until - prefer.withinMinutes * 60_000).toISOString(),
+    until: new Date(until).toISOString(),
+    ...(hasDeploymentGroup ? { application, deploymentGroup } : {}),
+    ...(autoScalingGroupName ? { autoScalingGroupName } : {}),
+  };
 }
 
 export function describeAction(action: Action): string {

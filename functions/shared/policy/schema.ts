@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { IncidentSourceSchema } from '../incident';
-import { ActionSchema, ActionTypeSchema } from './actions';
+import { ActionSchema, ActionTypeSchema, isMutating } from './actions';
 
 function isValidRegex(pattern: string): boolean {
   try {
@@ -60,31 +60,113 @@ export const TrustAlarmTagsSchema = z
   })
   .strict();
 
+/** Approval only where it matters, instead of for every incident of a rule. */
+export const ApprovalThresholdSchema = z
+  .object({
+    environments: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('Any mutating action needs approval when the stack runs in one of these environments (template parameter Environment)'),
+    capacityIncreaseOverPercent: z
+      .int()
+      .min(0)
+      .max(10_000)
+      .optional()
+      .describe('A scale-out needs approval when it raises desired capacity by more than this percentage'),
+  })
+  .strict()
+  .refine((t) => t.environments !== undefined || t.capacityIncreaseOverPercent !== undefined, 'name at least one of environments, capacityIncreaseOverPercent');
+export type ApprovalThreshold = z.infer<typeof ApprovalThresholdSchema>;
+
+export const ApprovalSettingSchema = z.union([z.enum(['none', 'required']), ApprovalThresholdSchema]);
+export type ApprovalSetting = z.infer<typeof ApprovalSettingSchema>;
+
+const ProgressLoopSchema = LoopSchema(30, 900);
+const VerifyLoopSchema = LoopSchema(60, 900);
+
+/** One rung of an escalation ladder: an action, then the wait for the alarm to return to OK (`verify.timeoutSeconds`). */
+export const EscalationStepSchema = z
+  .object({
+    action: ActionSchema,
+    progress: ProgressLoopSchema.optional().describe("Defaults to the rule's progress loop"),
+    verify: VerifyLoopSchema.optional().describe("How long to wait for OK before climbing to the next step; defaults to the rule's verify loop"),
+  })
+  .strict();
+export type EscalationStep = z.infer<typeof EscalationStepSchema>;
+
+export const PreferRollbackSchema = z
+  .object({
+    withinMinutes: z.int().min(1).max(1440).default(30).describe('A change that finished at most this long before the alarm counts'),
+    application: z.string().min(1).optional().describe("CodeDeploy application to check (templated); default: the incident's target"),
+    deploymentGroup: z.string().min(1).optional().describe("CodeDeploy deployment group to check (templated); default: the incident's target"),
+  })
+  .strict();
+
 export const RuleSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be kebab-case, at most 63 characters'),
     description: z.string().optional(),
     enabled: z.boolean().default(true),
+    mode: z
+      .enum(['active', 'shadow'])
+      .default('active')
+      .describe('shadow: decide and record what would be done, change nothing, and watch whether the alarm recovers by itself'),
     match: MatchSchema,
-    action: ActionSchema,
+    action: ActionSchema.optional().describe('The one action; a rule has either `action` or `escalation`'),
+    escalation: z
+      .array(EscalationStepSchema)
+      .min(2)
+      .max(6)
+      .optional()
+      .describe('Actions tried in order until the alarm returns to OK; the last one must be `notify` (a human)'),
     trustAlarmTags: TrustAlarmTagsSchema.optional().describe(
       'Let the alarm choose the action with selfhealing:* tags, within these limits; otherwise `action` applies',
     ),
+    preferRollbackAfterChange: PreferRollbackSchema.optional().describe(
+      "Roll back instead of the rule's action when the alarm's service changed (CodeDeploy deployment, ASG instance refresh) shortly before the alarm",
+    ),
     dryRun: z.boolean().default(false),
-    approval: z.enum(['none', 'required']).default('none').describe('required: a human approves on the notification topic before anything changes'),
+    approval: ApprovalSettingSchema.optional().describe(
+      "none, required (a human approves on the notification topic before anything changes), or a threshold; default: the policy's `approval`, else none",
+    ),
     cooldownSeconds: z.int().min(0).max(86_400).default(300).describe('After a remediation of a target, skip new incidents on it for this long'),
-    progress: LoopSchema(30, 900).default({ intervalSeconds: 30, timeoutSeconds: 900 }),
-    verify: LoopSchema(60, 900)
-      .extend({ enabled: z.boolean().default(true) })
-      .default({ intervalSeconds: 60, timeoutSeconds: 900, enabled: true }),
+    maxIncidentAgeSeconds: z
+      .int()
+      .min(60)
+      .max(604_800)
+      .optional()
+      .describe("Do not start acting on an incident detected longer ago than this (Reason Stale); default: the stack's MaxIncidentAgeSeconds"),
+    progress: ProgressLoopSchema.default({ intervalSeconds: 30, timeoutSeconds: 900 }),
+    verify: VerifyLoopSchema.extend({ enabled: z.boolean().default(true) }).default({ intervalSeconds: 60, timeoutSeconds: 900, enabled: true }),
   })
-  .strict();
+  .strict()
+  .superRefine((rule, ctx) => {
+    if ((rule.action === undefined) === (rule.escalation === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['action'], message: 'a rule needs exactly one of `action` and `escalation`' });
+    }
+    if (rule.escalation) {
+      rule.escalation.forEach((step, index) => {
+        const last = index === (rule.escalation?.length ?? 0) - 1;
+        if (last && isMutating(step.action.type)) {
+          ctx.addIssue({ code: 'custom', path: ['escalation', index, 'action', 'type'], message: 'the last step of an escalation must be `notify`: a human' });
+        }
+        if (!last && !isMutating(step.action.type)) {
+          ctx.addIssue({ code: 'custom', path: ['escalation', index, 'action', 'type'], message: 'only the last step of an escalation may be `notify`' });
+        }
+      });
+      if (rule.trustAlarmTags) {
+        ctx.addIssue({ code: 'custom', path: ['trustAlarmTags'], message: 'alarm tags choose a single action: not with `escalation`' });
+      }
+    }
+  });
 export type Rule = z.infer<typeof RuleSchema>;
 
 export const PolicySchema = z
   .object({
     $schema: z.string().optional(),
     version: z.literal(1),
+    approval: ApprovalThresholdSchema.optional().describe('Approval thresholds for every rule that sets no `approval` of its own'),
     rules: z.array(RuleSchema).min(1),
   })
   .strict()

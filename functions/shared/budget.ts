@@ -1,0 +1,117 @@
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { callAws, toNamedAwsError } from './aws-errors';
+import { dynamoDb } from './clients/dynamodb';
+import { ACTION_TYPES, type ActionType } from './policy/actions';
+
+// The fleet-wide remediation budget: at most N mutating actions per clock hour for the account,
+// and per action type, counted in the guard table. Each counter is one item holding the set of
+// incidents (and ladder steps) that used it: the conditional ADD is atomic, and a retried or
+// duplicated guard call finds its own id already there, so nothing is counted twice.
+
+export interface BudgetSettings {
+  tableName: string;
+  perHour: number;
+  perActionType: Partial<Record<ActionType, number>>;
+}
+
+export type BudgetCheck =
+  | { ok: true; detail: string }
+  | { ok: false; scope: string; used: number; limit: number; resetsAt: string; detail: string };
+
+interface Counter {
+  key: string;
+  scope: string;
+  limit: number;
+}
+
+/** The clock hour an action falls in, and when its budget resets. */
+export function budgetWindow(now: Date): { id: string; resetsAt: Date } {
+  const id = now.toISOString().slice(0, 13);
+  return { id, resetsAt: new Date(Date.parse(`${id}:00:00.000Z`) + 3_600_000) };
+}
+
+function countersFor(settings: BudgetSettings, actionType: ActionType, window: string): Counter[] {
+  const counters: Counter[] = [{ key: `budget:account:${window}`, scope: 'the account', limit: settings.perHour }];
+  const typeLimit = settings.perActionType[actionType];
+  if (typeLimit !== undefined) counters.push({ key: `budget:${actionType}:${window}`, scope: `${actionType} actions`, limit: typeLimit });
+  return counters;
+}
+
+const exhausted = (counter: Counter, used: number, resetsAt: Date): BudgetCheck => ({
+  ok: false,
+  scope: counter.scope,
+  used,
+  limit: counter.limit,
+  resetsAt: resetsAt.toISOString(),
+  detail: `remediation budget exhausted: ${used} of ${counter.limit} mutating actions this hour for ${counter.scope}; notify-only until ${resetsAt.toISOString()}`,
+});
+
+async function usedBy(settings: BudgetSettings, counter: Counter): Promise<Set<string>> {
+  const out = await callAws('DynamoDB.GetItem', () => dynamoDb.send(new GetCommand({ TableName: settings.tableName, Key: { target: counter.key }, ConsistentRead: true })));
+  return (out.Item?.consumers as Set<string> | undefined) ?? new Set();
+}
+
+/** A dry run's view: would this action fit in the budget? Reads only. */
+export async function peekBudget(settings: BudgetSettings, consumer: string, actionType: ActionType, now: Date): Promise<BudgetCheck> {
+  const window = budgetWindow(now);
+  for (const counter of countersFor(settings, actionType, window.id)) {
+    const used = await usedBy(settings, counter);
+    if (!used.has(consumer) && used.size >= counter.limit) return exhausted(counter, used.size, window.resetsAt);
+  }
+  return { ok: true, detail: 'within the remediation budget (dry run: nothing counted)' };
+}
+
+/** Counts this action against every budget it falls under, or none of them when one is full. */
+export async function consumeBudget(settings: BudgetSettings, consumer: string, actionType: ActionType, now: Date): Promise<BudgetCheck> {
+  const window = budgetWindow(now);
+  const ttl = Math.floor(window.resetsAt.getTime() / 1000) + 86_400;
+  const taken: Counter[] = [];
+  const used: string[] = [];
+  for (const counter of countersFor(settings, actionType, window.id)) {
+    try {
+      const out = await dynamoDb.send(
+        new UpdateCommand({
+          TableName: settings.tableName,
+          Key: { target: counter.key },
+          UpdateExpression: 'ADD consumers :me SET expiresAt = :ttl',
+          ConditionExpression: 'attribute_not_exists(consumers) OR size(consumers) < :limit OR contains(consumers, :id)',
+          ExpressionAttributeValues: { ':me': new Set([consumer]), ':id': consumer, ':limit': counter.limit, ':ttl': ttl },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      taken.push(counter);
+      used.push(`${(out.Attributes?.consumers as Set<string> | undefined)?.size ?? '?'}/${counter.limit} for ${counter.scope}`);
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw toNamedAwsError(error, 'DynamoDB.UpdateItem');
+      // Give back what this action took from the other budgets: it will not run.
+      for (const earlier of taken) {
+        await callAws('DynamoDB.UpdateItem', () =>
+          dynamoDb.send(new UpdateCommand({ TableName: settings.tableName, Key: { target: earlier.key }, UpdateExpression: 'DELETE consumers :me', ExpressionAttributeValues: { ':me': new Set([consumer]) } })),
+        );
+      }
+      return exhausted(counter, (await usedBy(settings, counter)).size, window.resetsAt);
+    }
+  }
+  return { ok: true, detail: `remediation budget this hour: ${used.join(', ')}` };
+}
+
+/** "rollback-deployment=3,scale-out=10" (template parameter RemediationBudgetPerActionType). */
+export function parsePerActionType(text: string): Partial<Record<ActionType, number>> {
+  const limits: Partial<Record<ActionType, number>> = {};
+  for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const [type, value] = entry.split('=').map((p) => p.trim());
+    const limit = Number(value);
+    const known = ACTION_TYPES.find((t) => t === type);
+    if (!known || !Number.isInteger(limit) || limit < 0) throw new Error(`RemediationBudgetPerActionType: "${entry}" is not <action type>=<whole number> (types: ${ACTION_TYPES.join(', ')})`);
+    limits[known] = limit;
+  }
+  return limits;
+}
+
+export function budgetSettingsFromEnv(tableName: string, env: NodeJS.ProcessEnv = process.env): BudgetSettings {
+  return {
+    tableName,
+    perHour: Number(env.REMEDIATION_BUDGET_PER_HOUR ?? 20),
+    perActionType: parsePerActionType(env.REMEDIATION_BUDGET_PER_ACTION_TYPE ?? ''),
+  };
+}
