@@ -105,7 +105,9 @@ export async function runDrill(options: Options, print: (text: string) => void):
   const speed = options.speed;
   const clock = new ScaledClock(Date.now(), speed);
   const fleet = gameDayFleet(clock);
-  const sandbox = await Sandbox.start({ fleet, speed, ...(options.faults ? { faults: options.faults } : {}), seed: options.seed, parameters: { DryRun: options.dryRun ? 'true' : 'false' } });
+  const scenarioParameters = Object.assign({}, ...options.scenarios.map((name) => SCENARIOS[name]?.parameters ?? {})) as Record<string, string>;
+  const parameters = { ...scenarioParameters, DryRun: options.dryRun ? 'true' : 'false' };
+  const sandbox = await Sandbox.start({ fleet, speed, ...(options.faults ? { faults: options.faults } : {}), seed: options.seed, parameters });
   const start = clock.now();
   const { FUNCTION_HANDLERS } = await import('./functions');
   // Created after the sandbox set AWS_ENDPOINT_URL: manual executions and approvals go through its API.
@@ -180,7 +182,7 @@ export async function runDrill(options: Options, print: (text: string) => void):
     }
   });
 
-  const expected = { remediated: 0, guardSkipped: 0, dryRuns: 0, notApproved: 0 };
+  const expected = { remediated: 0, guardSkipped: 0, dryRuns: 0, notApproved: 0, escalated: 0, budgetExhausted: 0, shadow: 0 };
   if (options.eventFile) {
     const event = JSON.parse(readFileSync(options.eventFile, 'utf8')) as Record<string, unknown>;
     const channel = 'Records' in event ? 'sns' : 'detail-type' in event ? 'eventbridge' : 'manual';
@@ -198,13 +200,16 @@ export async function runDrill(options: Options, print: (text: string) => void):
     expected.notApproved += rejected ? scenario.expects.remediated : 0;
     expected.guardSkipped += scenario.expects.guardSkipped ?? 0;
     expected.dryRuns += scenario.expects.dryRuns ?? 0;
+    expected.escalated += rejected ? 0 : (scenario.expects.escalated ?? 0);
+    expected.budgetExhausted += scenario.expects.budgetExhausted ?? 0;
+    expected.shadow += scenario.expects.shadow ?? 0;
   }
   if (options.dryRun) {
     // Nothing changes, so nothing cools down or waits for approval: every incident is a dry run.
-    expected.dryRuns += expected.remediated + expected.guardSkipped + expected.notApproved;
-    expected.remediated = expected.guardSkipped = expected.notApproved = 0;
+    expected.dryRuns += expected.remediated + expected.guardSkipped + expected.notApproved + expected.budgetExhausted;
+    expected.remediated = expected.guardSkipped = expected.notApproved = expected.escalated = expected.budgetExhausted = 0;
   }
-  const expectedIncidents = expected.remediated + expected.guardSkipped + expected.dryRuns + expected.notApproved;
+  const expectedIncidents = expected.remediated + expected.guardSkipped + expected.dryRuns + expected.notApproved + expected.budgetExhausted + expected.shadow;
 
   // The on-call engineer: answers each approval request a simulated minute after it arrives,
   // through the Step Functions API, as the notification's commands would.
@@ -259,12 +264,16 @@ export async function runDrill(options: Options, print: (text: string) => void):
   const summaries = executions.map(summarise);
   const counted = (kind: (typeof summaries)[number]['kind']) => summaries.filter((s) => s.kind === kind).length;
   const remediated = counted('remediated');
+  const escalated = summaries.filter((s) => s.kind === 'remediated' && (s.steps?.length ?? 0) > 1).length;
   const shortfalls = [
     remediated < expected.remediated ? `expected ${expected.remediated} remediated, saw ${remediated}` : '',
     // A guard skip that comes late (after the cooldown) acts instead: also fine if it is verified.
     remediated + counted('guard-skip') < expected.remediated + expected.guardSkipped ? `expected ${expected.guardSkipped} more skipped by the guard (or remediated), saw ${counted('guard-skip')}` : '',
     counted('dry-run') < expected.dryRuns ? `expected ${expected.dryRuns} dry runs, saw ${counted('dry-run')}` : '',
     counted('not-approved') < expected.notApproved ? `expected ${expected.notApproved} not approved, saw ${counted('not-approved')}` : '',
+    escalated < expected.escalated ? `expected ${expected.escalated} escalations that climbed a step and recovered, saw ${escalated}` : '',
+    counted('budget-exhausted') < expected.budgetExhausted ? `expected ${expected.budgetExhausted} held back by the budget, saw ${counted('budget-exhausted')}` : '',
+    counted('shadow') < expected.shadow ? `expected ${expected.shadow} shadow decisions, saw ${counted('shadow')}` : '',
   ].filter(Boolean);
   const failed = summaries.filter((s) => s.kind === 'failed' && !(options.eventFile !== undefined && s.status === 'SUCCEEDED'));
   const ok = !deadlineHit && failed.length === 0 && shortfalls.length === 0;
@@ -313,13 +322,19 @@ export async function runDrill(options: Options, print: (text: string) => void):
         s.incident.length > 44 ? `${s.incident.slice(0, 35)}…${s.incident.slice(-8)}` : s.incident,
         s.rule,
         s.action,
-        `${s.outcome}${s.verified ? ' ✓' : s.kind === 'dry-run' ? ' (dry run)' : s.kind === 'guard-skip' || s.kind === 'skipped' || s.kind === 'not-approved' ? ` (${s.reason ?? '?'})` : ''}`,
+        `${s.outcome}${s.verified ? ' ✓' : s.kind === 'dry-run' ? ' (dry run)' : s.kind === 'shadow' ? ` (${s.shadow?.selfRecovered ? 'recovered by itself' : 'did not recover by itself'})` : ['guard-skip', 'skipped', 'not-approved', 'budget-exhausted'].includes(s.kind) ? ` (${s.reason ?? '?'})` : ''}${(s.steps?.length ?? 0) > 1 ? ` after ${s.steps?.length ?? 0} steps` : ''}`,
         s.timeToRemediateSeconds !== undefined ? duration(s.timeToRemediateSeconds) : '-',
         s.timeToRecoverSeconds !== undefined ? duration(s.timeToRecoverSeconds) : '-',
         s.metrics.join(' '),
       ]),
     ])}\n\n`);
-    print(`${executions.length} incidents: ${remediated} remediated and verified, ${counted('guard-skip')} skipped by the guard, ${counted('dry-run')} dry run, ${counted('not-approved')} not approved, ${failed.length} failed; ${mutating.length} mutating AWS calls, ${sandbox.calls.length} calls in all (${report.injectedFaults} faults injected); ${sandbox.published.length} notifications; ${report.simulatedSeconds} simulated seconds.\n`);
+    const details = summaries.flatMap((s) => [
+      ...(s.correlatedChange ? [`${s.incident}: change-aware — ${s.correlatedChange}`] : []),
+      ...((s.steps?.length ?? 0) > 1 ? [`${s.incident}: escalation — ${(s.steps ?? []).map((step) => `${step.step}. ${step.action}: ${step.result}${step.timeToOkSeconds !== undefined ? ` (OK after ${duration(step.timeToOkSeconds)})` : ''}`).join('; ')}`] : []),
+      ...(s.shadow ? [`${s.incident}: shadow — would ${s.shadow.wouldDo}; ${s.shadow.selfRecovered ? `recovered by itself${s.shadow.timeToSelfRecoverSeconds !== undefined ? ` after ${duration(s.shadow.timeToSelfRecoverSeconds)}` : ''}` : 'did not recover by itself'}`] : []),
+    ]);
+    if (details.length > 0) print(`${details.join('\n')}\n\n`);
+    print(`${executions.length} incidents: ${remediated} remediated and verified (${escalated} after climbing an escalation ladder), ${counted('guard-skip')} skipped by the guard, ${counted('budget-exhausted')} held back by the budget, ${counted('shadow')} shadow decisions, ${counted('dry-run')} dry run, ${counted('not-approved')} not approved, ${failed.length} failed; ${mutating.length} mutating AWS calls, ${sandbox.calls.length} calls in all (${report.injectedFaults} faults injected); ${sandbox.published.length} notifications; ${report.simulatedSeconds} simulated seconds.\n`);
     print(ok ? 'PASS\n' : `FAIL${deadlineHit ? ' (simulated deadline reached)' : ''}${failed.length ? ` (${failed.length} failed: ${failed.map((f) => f.incident).join(', ')})` : ''}${shortfalls.length ? ` (${shortfalls.join('; ')})` : ''}\n`);
   }
   return { exitCode: ok ? 0 : 1, report };

@@ -30,10 +30,12 @@ interface RecordOutput {
   timeToRemediateSeconds?: number;
   timeToRecoverSeconds?: number;
   metrics?: { name: string }[];
+  steps?: { step: number; action: string; result: string; timeToOkSeconds?: number }[];
+  shadow?: { wouldDo: string; selfRecovered: boolean; timeToSelfRecoverSeconds?: number; decision: string; reason?: string };
 }
 
 interface ExecutionOutput {
-  plan?: { rule?: string; decision?: string; reason?: string; explanation?: string[]; dryRun?: boolean };
+  plan?: { rule?: string; decision?: string; reason?: string; explanation?: string[]; dryRun?: boolean; correlatedChange?: { description: string } };
   applied?: { description?: string; call?: { operation: string; input: Record<string, unknown> }; applied?: boolean };
   verification?: { status?: string; detail?: string };
   record?: RecordOutput;
@@ -42,7 +44,7 @@ interface ExecutionOutput {
 export interface IncidentSummary {
   incident: string;
   /** How the drill counts it. */
-  kind: 'remediated' | 'guard-skip' | 'not-approved' | 'dry-run' | 'skipped' | 'notified' | 'failed';
+  kind: 'remediated' | 'guard-skip' | 'budget-exhausted' | 'not-approved' | 'dry-run' | 'shadow' | 'skipped' | 'notified' | 'failed';
   status: string;
   rule: string;
   action: string;
@@ -53,6 +55,10 @@ export interface IncidentSummary {
   timeToRecoverSeconds?: number;
   metrics: string[];
   error?: string;
+  /** Escalation ladders: each rung and its result. */
+  steps?: RecordOutput['steps'];
+  shadow?: RecordOutput['shadow'];
+  correlatedChange?: string;
 }
 
 const short = (id: string) => (id.length > 34 ? `${id.slice(0, 25)}…${id.slice(-8)}` : id);
@@ -71,6 +77,11 @@ export function executionTimeline(execution: ExecutionRecord, toSim: (real: numb
       const plan = output.plan;
       const why = plan.decision === 'skip' ? `skip (${plan.reason ?? '?'})` : (plan.explanation ?? []).find((l) => l.startsWith('Action:'))?.replace(/^Action: /, '').replace(/\.$/, '') ?? 'act';
       entries.push({ at, kind: 'PLAN', text: `${id}: ${plan.rule ? `rule ${plan.rule} → ` : ''}${why}${plan.dryRun ? ' [dry run]' : ''}` });
+    } else if (name === 'Correlate Recent Change' && output.plan) {
+      const change = output.plan.correlatedChange;
+      entries.push({ at, kind: 'PLAN', text: `${id}: ${change ? `change-aware: ${change.description} → ${(output.plan.explanation ?? []).at(-1)?.replace(/^Action: /, '').replace(/\.$/, '') ?? 'rollback'}` : 'change-aware: no recent change; plan unchanged'}` });
+    } else if (name === 'Escalate To Next Step' && output.plan) {
+      entries.push({ at, kind: 'PLAN', text: `${id}: ${(output.plan.explanation ?? []).at(-1) ?? 'escalated'}` });
     } else if (name === 'Check Guardrails') {
       const guard = (output as { guard?: { decision?: string; reason?: string; detail?: string } }).guard;
       if (guard) entries.push({ at, kind: 'GUARD', text: `${id}: ${guard.decision === 'skip' ? `skip (${guard.reason ?? '?'}): ` : ''}${guard.detail ?? ''}` });
@@ -105,10 +116,11 @@ export function summarise(execution: ExecutionRecord): IncidentSummary {
   const verified = execution.status === 'SUCCEEDED' && record.outcome === 'succeeded' && record.dryRun !== true && (verification === 'recovered' || verification === 'not-applicable');
   const kind: IncidentSummary['kind'] =
     execution.status !== 'SUCCEEDED' ? 'failed'
+    : record.outcome === 'shadow' ? 'shadow'
     // A dry run's decision counts as one whether it would act or would be held back.
     : record.dryRun === true && (record.outcome === 'succeeded' || record.outcome === 'skipped') ? 'dry-run'
     : record.outcome === 'succeeded' ? (verified ? 'remediated' : 'failed')
-    : record.outcome === 'skipped' ? (record.reason === 'Cooldown' || record.reason === 'InProgress' ? 'guard-skip' : record.reason === 'NotApproved' ? 'not-approved' : 'skipped')
+    : record.outcome === 'skipped' ? (record.reason === 'Cooldown' || record.reason === 'InProgress' ? 'guard-skip' : record.reason === 'NotApproved' ? 'not-approved' : record.reason === 'BudgetExhausted' ? 'budget-exhausted' : 'skipped')
     : record.outcome === 'notified' ? 'notified' : 'failed';
   return {
     incident: execution.name,
@@ -123,6 +135,9 @@ export function summarise(execution: ExecutionRecord): IncidentSummary {
     ...(record.timeToRecoverSeconds !== undefined ? { timeToRecoverSeconds: record.timeToRecoverSeconds } : {}),
     metrics: [...new Set((record.metrics ?? []).map((m) => m.name))],
     ...(execution.run?.error ? { error: `${execution.run.error.Error}: ${String(execution.run.error.Cause).slice(0, 200)}` } : {}),
+    ...(record.steps ? { steps: record.steps } : {}),
+    ...(record.shadow ? { shadow: record.shadow } : {}),
+    ...(output.plan?.correlatedChange ? { correlatedChange: output.plan.correlatedChange.description } : {}),
   };
 }
 

@@ -7,15 +7,33 @@ import { ACCOUNT, type Alarm, type Clock, Fleet, REGION, type Revision } from '.
 
 const revision = (version: string): Revision => ({ revisionType: 'S3', s3Location: { bucket: 'web-app-artifacts', key: `web-app/${version}.zip`, bundleType: 'zip' } });
 const managed = { 'selfhealing:managed': 'true' };
+const checkoutRevision = (version: string): Revision => ({ revisionType: 'S3', s3Location: { bucket: 'checkout-artifacts', key: `checkout/${version}.zip`, bundleType: 'zip' } });
 
 export const STATUS_INSTANCE = 'i-0badc0ffee00001';
 export const API_INSTANCES = ['i-0a11ce00000000001', 'i-0a11ce00000000002', 'i-0a11ce00000000003', 'i-0a11ce00000000004'];
+export const WORKER_INSTANCES = ['i-0b0b0b00000000001', 'i-0b0b0b00000000002'];
 
 export function gameDayFleet(clock: Clock): Fleet {
   const fleet = new Fleet(clock);
   fleet.addGroup({ name: 'web-asg', minSize: 2, maxSize: 10, desired: 4, launchSeconds: 90, tags: managed }, ['i-0abc123def4567890']);
   fleet.addGroup({ name: 'api-asg', minSize: 2, maxSize: 8, desired: 4, launchSeconds: 90, tags: managed }, API_INSTANCES);
+  fleet.addGroup({ name: 'worker-asg', minSize: 2, maxSize: 6, desired: 2, launchSeconds: 90, tags: managed }, WORKER_INSTANCES);
+  fleet.addGroup({ name: 'checkout-asg', minSize: 2, maxSize: 10, desired: 3, launchSeconds: 90, tags: managed });
   fleet.addStandaloneInstance(STATUS_INSTANCE);
+  fleet.addDeploymentGroup('checkout-app', 'checkout-prod', [
+    { id: 'd-CHK000001', revision: checkoutRevision('3.1.0'), ageMinutes: 5 * 24 * 60 },
+    { id: 'd-CHK000002', revision: checkoutRevision('3.2.0'), ageMinutes: 2 * 24 * 60 },
+  ]);
+  fleet.addAlarm({
+    name: 'checkout-cpu-high', namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensions: { AutoScalingGroupName: 'checkout-asg' },
+    tags: { 'selfhealing:codedeploy-application': 'checkout-app', 'selfhealing:codedeploy-deployment-group': 'checkout-prod' },
+    delivery: 'sns', condition: { kind: 'cpu', groupName: 'checkout-asg', demand: 150, threshold: 80, deployment: 'checkout-app/checkout-prod', badDemandFactor: 3 },
+  });
+  fleet.addAlarm({
+    name: `worker-${WORKER_INSTANCES[0] ?? ''}-service-health`, namespace: 'SelfHealing/Services', metricName: 'HealthCheckFailed',
+    dimensions: { InstanceId: WORKER_INSTANCES[0] ?? '' }, tags: { 'selfhealing:service': 'worker' },
+    delivery: 'sns', condition: { kind: 'service', instanceId: WORKER_INSTANCES[0] ?? '' },
+  });
   fleet.addDeploymentGroup('web-app', 'web-prod', [
     { id: 'd-OLD000000', revision: revision('1.3.0'), ageMinutes: 14 * 24 * 60 },
     { id: 'd-GOOD00001', revision: revision('1.4.1'), ageMinutes: 3 * 24 * 60 },
@@ -44,12 +62,20 @@ export interface Expectations {
   guardSkipped?: number;
   /** Dry runs that report what they would have done. */
   dryRuns?: number;
+  /** Escalation ladders that climbed at least one step and then recovered. */
+  escalated?: number;
+  /** Incidents held back by the remediation budget (notify-only). */
+  budgetExhausted?: number;
+  /** Shadow-mode decisions recorded. */
+  shadow?: number;
 }
 
 export interface Scenario {
   name: string;
   description: string;
   expects: Expectations;
+  /** Stack parameters the scenario needs (e.g. ShadowMode): it runs on its own, not in the game day. */
+  parameters?: Record<string, string>;
   inject(fleet: Fleet): void;
   /** Manual executions an operator starts as part of the scenario. */
   requests?: unknown[];
@@ -111,9 +137,52 @@ SCENARIOS['manual-dry-run'] = {
   requests: [{ action: { type: 'scale-out', autoScalingGroupName: 'web-asg', step: 2, maxCapacity: 10 }, reason: 'Game day: pre-scaling check', requestedBy: 'drill', dryRun: true }],
 };
 
-export const GAME_DAY = ['stopped-instances', 'cpu-spike', 'second-alarm', 'bad-deployment', 'status-check', 'manual-dry-run'];
+SCENARIOS['disk-full'] = {
+  name: 'disk-full',
+  description: `${WORKER_INSTANCES[0] ?? ''}'s disk fills up: its worker service fails; restarting the service will not help (escalation ladder)`,
+  expects: { remediated: 1, escalated: 1 },
+  inject: (fleet) => fleet.fillDisk(WORKER_INSTANCES[0] ?? ''),
+};
+
+SCENARIOS['cpu-regression'] = {
+  name: 'cpu-regression',
+  description: 'checkout-app 3.3.0 deployed to checkout-prod triples CPU per request (change-aware: rollback, not scale-out)',
+  expects: { remediated: 1 },
+  inject: (fleet) => void fleet.deploy('checkout-app', 'checkout-prod', checkoutRevision('3.3.0'), true),
+};
+
+SCENARIOS.budget = {
+  name: 'budget',
+  description: 'RemediationBudgetPerHour=2: three faults in one hour; the third is held back, notify-only (BudgetExhausted)',
+  expects: { remediated: 2, budgetExhausted: 1 },
+  parameters: { RemediationBudgetPerHour: '2' },
+  inject: (fleet) => {
+    fleet.setDemand('web-asg', 450);
+    fleet.failSystemCheck(STATUS_INSTANCE);
+    fleet.fillDisk(WORKER_INSTANCES[1] ?? '');
+    fleet.addAlarm({
+      name: `worker-${WORKER_INSTANCES[1] ?? ''}-service-health`, namespace: 'SelfHealing/Services', metricName: 'HealthCheckFailed', evaluationMinutes: 4,
+      dimensions: { InstanceId: WORKER_INSTANCES[1] ?? '' }, tags: { 'selfhealing:service': 'worker' },
+      delivery: 'sns', condition: { kind: 'service', instanceId: WORKER_INSTANCES[1] ?? '' },
+    });
+  },
+};
+
+SCENARIOS.shadow = {
+  name: 'shadow',
+  description: 'ShadowMode=true: a CPU burst on web-asg that passes by itself in 5 minutes, and a failed system status check that does not',
+  expects: { remediated: 0, shadow: 2 },
+  parameters: { ShadowMode: 'true' },
+  inject: (fleet) => {
+    fleet.setDemand('web-asg', 450);
+    fleet.failSystemCheck(STATUS_INSTANCE);
+    fleet.after(5 * 60_000, () => fleet.setDemand('web-asg', 240));
+  },
+};
+
+export const GAME_DAY = ['stopped-instances', 'cpu-spike', 'second-alarm', 'bad-deployment', 'status-check', 'disk-full', 'cpu-regression', 'manual-dry-run'];
 /** The faults of the chaos exercise itself (the game day without the guard and dry-run demonstrations). */
-export const CORE_FAULTS = ['stopped-instances', 'cpu-spike', 'bad-deployment', 'status-check'];
+export const CORE_FAULTS = ['stopped-instances', 'cpu-spike', 'bad-deployment', 'status-check', 'disk-full', 'cpu-regression'];
 
 // ------------------------------------------------------------------ inbound events, as AWS sends them
 

@@ -35,6 +35,8 @@ export interface Instance {
   readyAt: number;
   goneAt?: number;
   systemCheckFailing: boolean;
+  /** Its disk filled up: the service on it fails, and restarting the service does not help. */
+  diskFull?: boolean;
 }
 
 export interface Group {
@@ -47,7 +49,11 @@ export interface Group {
 }
 
 type AlarmCondition =
-  | { kind: 'cpu'; groupName: string; demand: number; threshold: number }
+  /** `deployment` ("application/group"): a bad revision live there multiplies the demand by `badDemandFactor`. */
+  | { kind: 'cpu'; groupName: string; demand: number; threshold: number; deployment?: string; badDemandFactor?: number }
+  | { kind: 'service'; instanceId: string }
+  /** Replayed alarms: their state follows the recording, nothing else. */
+  | { kind: 'recorded' }
   | { kind: 'latency'; groupName: string; loadThreshold: number }
   | { kind: 'error-rate'; application: string; deploymentGroup: string }
   | { kind: 'system-status'; instanceId: string };
@@ -136,6 +142,7 @@ export class Fleet {
   /** SSM parameters (the kill switch lives here). */
   readonly parameters = new Map<string, { value: string; version: number; updatedAt: number }>();
   private readonly listeners: ((event: FleetEvent) => void)[] = [];
+  private readonly scheduled: { at: number; change: () => void }[] = [];
   private sequence = 0;
 
   constructor(readonly clock: Clock) {}
@@ -194,6 +201,19 @@ export class Fleet {
     this.emit({ kind: 'instance-state', instanceId: id, state: 'stopped', at: this.clock.now() });
   }
 
+  fillDisk(id: string): void {
+    this.requireInstance(id).diskFull = true;
+  }
+
+  /** A replayed alarm transition: the alarm's state as the recording says. */
+  setAlarmState(name: string, state: Alarm['state'], reason: string): void {
+    const alarm = this.alarms.get(name);
+    if (!alarm) throw new Error(`No alarm ${name} in the fleet`);
+    alarm.state = state;
+    alarm.reason = reason;
+    alarm.updatedAt = this.clock.now();
+  }
+
   failSystemCheck(id: string): void {
     this.requireInstance(id).systemCheckFailing = true;
   }
@@ -211,10 +231,19 @@ export class Fleet {
     return this.startDeployment(group, revision, 'user');
   }
 
+  /** A change to the estate some simulated milliseconds from now (a burst of load passing). */
+  after(ms: number, change: () => void): void {
+    this.scheduled.push({ at: this.clock.now() + ms, change });
+  }
+
   // ------------------------------------------------------------------ the passage of time
   /** Brings the estate up to the simulated now; called before every API call and by the drill's timer. */
   tick(): void {
     const now = this.clock.now();
+    for (const due of this.scheduled.filter((s) => s.at <= now)) {
+      this.scheduled.splice(this.scheduled.indexOf(due), 1);
+      due.change();
+    }
     for (const d of this.deployments.values()) {
       if ((d.status === 'InProgress' || d.status === 'Created') && d.finishAt <= now) {
         d.status = 'Succeeded';
@@ -231,10 +260,11 @@ export class Fleet {
           a.status = 'Failed';
           continue;
         }
-        // Stop and start moves the instance to healthy hardware.
+        a.status = 'Success';
+        // Restarting a service leaves the host as it is; stop and start moves it to healthy hardware.
+        if (/RestartService$/.test(a.documentName)) continue;
         instance.systemCheckFailing = false;
         instance.ec2State = 'running';
-        a.status = 'Success';
       }
     }
     for (const instance of this.instances.values()) {
@@ -275,7 +305,10 @@ export class Fleet {
     const c = alarm.condition;
     if (c.kind === 'cpu') {
       const serving = this.membersOf(c.groupName).filter((i) => i.lifecycle === 'InService' && i.ec2State === 'running').length;
-      const cpu = serving === 0 ? 100 : Math.min(100, c.demand / serving);
+      const deployment = c.deployment ? this.deploymentGroups.get(c.deployment) : undefined;
+      const regressed = deployment ? deployment.badRevisionKeys.has(revisionKey(deployment.liveRevision)) : false;
+      const demand = c.demand * (regressed ? (c.badDemandFactor ?? 3) : 1);
+      const cpu = serving === 0 ? 100 : Math.min(100, demand / serving);
       return { breaching: cpu > c.threshold, reason: `CPUUtilization ${cpu.toFixed(1)} on ${serving} instances (threshold ${c.threshold})` };
     }
     if (c.kind === 'latency') {
@@ -292,6 +325,13 @@ export class Fleet {
       const bad = group ? group.badRevisionKeys.has(revisionKey(group.liveRevision)) : false;
       return { breaching: bad, reason: bad ? 'HTTP 5XX count 240 (threshold 50)' : 'HTTP 5XX count 2 (threshold 50)' };
     }
+    if (c.kind === 'recorded') return { breaching: alarm.state === 'ALARM', reason: alarm.reason };
+    if (c.kind === 'service') {
+      // Missing data (the instance is gone) is not breaching, as with TreatMissingData: notBreaching.
+      const host = this.instances.get(c.instanceId);
+      const failing = Boolean(host?.diskFull && host.lifecycle === 'InService' && host.ec2State === 'running');
+      return { breaching: failing, reason: failing ? 'HealthCheckFailed 1 (threshold 1): service down, disk full' : 'HealthCheckFailed 0 (threshold 1)' };
+    }
     const instance = this.instances.get(c.instanceId);
     const failing = Boolean(instance?.systemCheckFailing && instance.ec2State === 'running');
     return { breaching: failing, reason: failing ? 'StatusCheckFailed_System 1 (threshold 1)' : 'StatusCheckFailed_System 0 (threshold 1)' };
@@ -299,6 +339,7 @@ export class Fleet {
 
   /** One datapoint a minute; the state changes after `evaluationMinutes` (2) minutes on the other side. */
   private evaluate(alarm: Alarm, now: number): void {
+    if (alarm.condition.kind === 'recorded') return;
     const { breaching, reason } = this.breaching(alarm);
     if (breaching) {
       alarm.okSince = undefined;
