@@ -13,7 +13,13 @@ import { Sandbox } from './sandbox/server';
 import { functionEnvironment, functionsOf, loadTemplate } from './template';
 import type { LambdaHandler } from './workflow';
 
-const USAGE = 'Usage: npm run invoke -- <LogicalId> --event <file> [--env-vars <env.json>] [--aws]';
+const USAGE = 'Usage: npm run invoke -- <LogicalId> --event <file> [--env-vars <env.json>] [--aws] [--now <ISO time>]';
+
+/** When the event's incident was detected: fixtures are replayed at their own time, so their age means what it did. */
+function detectedAtOf(event: unknown): string | undefined {
+  const e = event as { detectedAt?: string; input?: { detectedAt?: string }; incident?: { detectedAt?: string }; state?: { incident?: { detectedAt?: string } } } | null;
+  return e?.input?.detectedAt ?? e?.incident?.detectedAt ?? e?.state?.incident?.detectedAt ?? e?.detectedAt;
+}
 
 /** SAM's --env-vars file: { "<LogicalId>": { VAR: value }, "Parameters": { VAR: value } } (Parameters apply to every function). */
 function envVarsFor(file: string | undefined, logicalId: string): Record<string, string> {
@@ -26,7 +32,7 @@ async function main(): Promise<number> {
   const print = stdoutForResultOnly();
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { event: { type: 'string', short: 'e' }, 'env-vars': { type: 'string', short: 'n' }, aws: { type: 'boolean', default: false } },
+    options: { event: { type: 'string', short: 'e' }, 'env-vars': { type: 'string', short: 'n' }, aws: { type: 'boolean', default: false }, now: { type: 'string' } },
   });
   const logicalId = positionals[0];
   const template = loadTemplate();
@@ -42,6 +48,16 @@ async function main(): Promise<number> {
   // The template declares AWS_ENDPOINT_URL empty (for SAM); the sandbox's endpoint wins unless --env-vars names one.
   if (sandbox && !envVars.AWS_ENDPOINT_URL) process.env.AWS_ENDPOINT_URL = sandbox.url;
   if (sandbox) process.stderr.write(`Local AWS sandbox at ${sandbox.url} (game-day fleet); --aws for real AWS\n`);
+
+  // A dated fixture is judged at its own time (30 s after detection) unless --now says otherwise; with --aws, real time.
+  const detectedAt = detectedAtOf(event);
+  const now = values.now ?? (!values.aws && detectedAt ? new Date(Date.parse(detectedAt) + 30_000).toISOString() : undefined);
+  if (now) {
+    const offset = Date.parse(now) - Date.now();
+    const { clock } = await import('../functions/shared/clock');
+    clock.now = () => new Date(Date.now() + offset);
+    process.stderr.write(`Handlers' clock: ${now}${values.now ? '' : " (the fixture's own time; --now to change it)"}\n`);
+  }
 
   const { FUNCTION_HANDLERS } = await import('./functions');
   const handler = FUNCTION_HANDLERS[logicalId] as LambdaHandler;

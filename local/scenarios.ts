@@ -48,6 +48,12 @@ export function gameDayFleet(clock: Clock): Fleet {
     tags: { 'selfhealing:codedeploy-application': 'web-app', 'selfhealing:codedeploy-deployment-group': 'web-prod' },
     delivery: 'eventbridge', condition: { kind: 'error-rate', application: 'web-app', deploymentGroup: 'web-prod' },
   });
+  // The alarm of the events/ fixtures' status-check incident (npm run invoke with them).
+  fleet.addAlarm({
+    name: 'web-i-0abc123def4567890-system-status', namespace: 'AWS/EC2', metricName: 'StatusCheckFailed_System',
+    dimensions: { InstanceId: 'i-0abc123def4567890' }, delivery: 'sns', condition: { kind: 'recorded' },
+  });
+  fleet.setAlarmState('web-i-0abc123def4567890-system-status', 'ALARM', 'Threshold Crossed: StatusCheckFailed_System 1 (threshold 1)');
   fleet.addAlarm({
     name: `db-${STATUS_INSTANCE}-system-status`, namespace: 'AWS/EC2', metricName: 'StatusCheckFailed_System',
     dimensions: { InstanceId: STATUS_INSTANCE }, delivery: 'sns', condition: { kind: 'system-status', instanceId: STATUS_INSTANCE },

@@ -34,9 +34,12 @@ export async function runStorm(options: { groups: number; notifications: number;
   const fleet = new Fleet(clock);
   const names = Array.from({ length: options.groups }, (_, i) => `storm-asg-${String(i + 1).padStart(2, '0')}`);
   for (const name of names) {
-    fleet.addGroup({ name, minSize: 1, maxSize: 10, desired: 2, launchSeconds: 30, tags: { 'selfhealing:managed': 'true' } });
-    // Load that two instances already carry: the alarm reads OK when the workflow verifies.
-    fleet.addAlarm({ name: `${name}-cpu-high`, namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensions: { AutoScalingGroupName: name }, delivery: 'sns', condition: { kind: 'cpu', groupName: name, demand: 100, threshold: 80 } });
+    fleet.addGroup({ name, minSize: 1, maxSize: 10, desired: 4, launchSeconds: 30, tags: { 'selfhealing:managed': 'true' } });
+    // Load four instances cannot carry (the alarm is in ALARM when an action re-reads it) and six can
+    // (4 → 6 stays within the default policy's +50 % approval threshold):
+    // after the scale-out it returns to OK, which the workflow verifies.
+    fleet.addAlarm({ name: `${name}-cpu-high`, namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensions: { AutoScalingGroupName: name }, delivery: 'sns', condition: { kind: 'cpu', groupName: name, demand: 400, threshold: 80 } });
+    fleet.setAlarmState(`${name}-cpu-high`, 'ALARM', 'storm');
   }
   const sandbox = await Sandbox.start({ fleet, speed: 1000 });
   const { FUNCTION_HANDLERS } = await import('./functions');

@@ -12,14 +12,19 @@ describe('the self-healing drill', () => {
     expect(exitCode).toBe(0);
     expect(r.passed).toBe(true);
     expect(r.injectedFaults).toBeGreaterThan(10);
-    expect(r.incidents.map((i) => i.kind)).toEqual(['remediated', 'remediated', 'remediated', 'remediated', 'remediated']);
+    expect(r.incidents.map((i) => i.kind)).toEqual(Array(7).fill('remediated'));
     const applied = r.mutatingCalls.map((c) => `${c.operation} ${JSON.stringify(c.params.InstanceId ?? c.params.AutoScalingGroupName ?? c.params.applicationName ?? c.params.DocumentName)}`);
     expect(applied.sort()).toEqual([
       'AutoScaling.SetDesiredCapacity "web-asg"',
       'AutoScaling.SetInstanceHealth "i-0a11ce00000000001"',
       'AutoScaling.SetInstanceHealth "i-0a11ce00000000002"',
+      // disk-full: the ladder's first rung (restart the service), then its second (replace the instance)
+      'AutoScaling.SetInstanceHealth "i-0b0b0b00000000001"',
+      // cpu-regression: change-aware, a rollback instead of a scale-out of checkout-asg
+      'CodeDeploy.CreateDeployment "checkout-app"',
       'CodeDeploy.CreateDeployment "web-app"',
       'SSM.StartAutomationExecution "AWS-RestartEC2Instance"',
+      'SSM.StartAutomationExecution "self-healing-local-RestartService"',
     ]);
   }, 120_000);
 });

@@ -18,7 +18,8 @@ beforeAll(async () => {
 function runInFreshNode(script: string) {
   return spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     encoding: 'utf8',
-    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
+    // The fixture's incident is dated: a year's maximum age keeps it actionable on the real clock.
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', MAX_INCIDENT_AGE_SECONDS: '31536000' },
   });
 }
 
@@ -32,7 +33,7 @@ describe('esbuild bundles (sam build)', () => {
   });
 
   it('builds one ESM bundle per function, each exporting a handler that loads with no node_modules', () => {
-    expect(built).toHaveLength(11);
+    expect(built).toHaveLength(12);
     for (const fn of built) {
       const result = runInFreshNode(`const m = await import(${JSON.stringify(pathToFileURL(fn.outfile).href)}); process.stdout.write(typeof m.handler);`);
       expect([fn.logicalId, result.stdout, result.stderr]).toEqual([fn.logicalId, 'function', '']);

@@ -149,7 +149,7 @@ describe('events/ fixtures', () => {
 describe('the platform watching itself', () => {
   const body = (template.Resources.Dashboard?.Properties?.DashboardBody as { 'Fn::Sub': string })['Fn::Sub'];
   const dashboard = JSON.parse(body.replace(/\$\{[\w:.]+\}/g, 'x')) as { widgets: { properties: { title: string; metrics: unknown[][] } }[] };
-  const source = ['functions/shared/ingest.ts', 'functions/record-outcome/outcome.ts', 'functions/guard/handler.ts', 'functions/request-approval/handler.ts', 'functions/plan/handler.ts']
+  const source = ['functions/shared/ingest.ts', 'functions/record-outcome/outcome.ts', 'functions/guard/handler.ts', 'functions/request-approval/handler.ts', 'functions/plan/handler.ts', 'functions/correlate-change/handler.ts']
     .map((f) => readFileSync(join(ROOT, f), 'utf8'))
     .join('\n');
 
@@ -190,7 +190,9 @@ describe('game day', () => {
     const allowed = JSON.stringify(template.Resources.AutomationFunction?.Properties?.Policies);
     expect(runbook.Name['Fn::Sub']).toBe('${AWS::StackName}-RestartService');
     expect(allowed).toContain('automation-definition/${AWS::StackName}-*:*');
-    expect(template.Resources.PlanFunction?.Properties?.Environment).toEqual({ Variables: { RESTART_SERVICE_DOCUMENT: { Ref: 'RestartServiceRunbook' } } });
+    expect(template.Resources.PlanFunction?.Properties?.Environment).toEqual({
+      Variables: { RESTART_SERVICE_DOCUMENT: { Ref: 'RestartServiceRunbook' }, SHADOW_MODE: { Ref: 'ShadowMode' }, MAX_INCIDENT_AGE_SECONDS: { Ref: 'MaxIncidentAgeSeconds' } },
+    });
     expect(readFileSync(join(ROOT, 'policies', 'default.json'), 'utf8')).toContain('"documentName": "{{platform.restartServiceDocument}}"');
   });
 });
