@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { parseArgs } from 'node:util';
-import type { IngestResponse } from '../functions/shared/ingest';
+import type { IngestResponse, IngestResult } from '../functions/shared/ingest';
+import { type Expectation, checkReplay, loadReplay, play, prepareFleet } from './replay';
 import { ManualRequestSchema } from '../functions/shared/manual';
 import { lambdaContext } from './lambda-context';
 import { type Delivery, type TimelineEntry, callsFor, clockLabel, duration, executionTimeline, summarise, table } from './report';
@@ -26,7 +27,8 @@ const USAGE = `Usage: npm start -- [--scenario <name>]… [--faults <spec>] [--e
   --speed      simulated seconds per real second (default 200)
   --seed       seed of the fault injector's random choices (default 42)
   --approvals  approve | reject: how the drill's on-call answers approval requests (default approve)
-  --dry-run    deploy-time dry run (stack parameter DryRun=true): every incident reports, nothing changes`;
+  --dry-run    deploy-time dry run (stack parameter DryRun=true): every incident reports, nothing changes
+  --replay     replay a recorded event sequence (replays/*.json) and check the decisions it expects`;
 
 const SIM_DEADLINE_MS = 4 * 60 * 60 * 1000;
 const QUIET_MS = 20 * 60 * 1000;
@@ -45,6 +47,8 @@ interface Options {
   approvals: 'approve' | 'reject';
   /** The stack parameter DryRun: every incident is planned and reported, nothing changes. */
   dryRun?: boolean;
+  /** A recorded event sequence to replay instead of scenarios. */
+  replay?: string;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -59,6 +63,7 @@ function parseOptions(argv: string[]): Options {
       speed: { type: 'string', default: '200' },
       approvals: { type: 'string', default: 'approve' },
       'dry-run': { type: 'boolean', default: false },
+      replay: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -71,7 +76,8 @@ function parseOptions(argv: string[]): Options {
     if (!SCENARIOS[name]) throw new Error(`Unknown scenario "${name}". ${USAGE}`);
   }
   return {
-    scenarios: values.event ? [] : requested,
+    scenarios: values.event || values.replay ? [] : requested,
+    ...(values.replay ? { replay: values.replay } : {}),
     ...(values.faults ? { faults: values.faults } : {}),
     ...(values.event ? { eventFile: values.event } : {}),
     json: values.json ?? false,
@@ -107,6 +113,12 @@ export async function runDrill(options: Options, print: (text: string) => void):
   const fleet = gameDayFleet(clock);
   const scenarioParameters = Object.assign({}, ...options.scenarios.map((name) => SCENARIOS[name]?.parameters ?? {})) as Record<string, string>;
   const parameters = { ...scenarioParameters, DryRun: options.dryRun ? 'true' : 'false' };
+  const replay = options.replay ? loadReplay(options.replay) : undefined;
+  if (replay) prepareFleet(fleet, replay);
+  const replayQueue = (replay?.events ?? []).map((event, index) => ({ event, index })).sort((a, b) => a.event.at - b.event.at || a.index - b.index);
+  const resultsByEvent: IngestResult[][] = (replay?.events ?? []).map(() => []);
+  const approvalAnswer = replay?.approvals.answer ?? options.approvals;
+  const approvalDelayMs = (replay?.approvals.afterSeconds ?? 60) * 1000;
   const sandbox = await Sandbox.start({ fleet, speed, ...(options.faults ? { faults: options.faults } : {}), seed: options.seed, parameters });
   const start = clock.now();
   const { FUNCTION_HANDLERS } = await import('./functions');
@@ -117,7 +129,7 @@ export async function runDrill(options: Options, print: (text: string) => void):
   const memoryMb = Number(template.Globals.Function.MemorySize ?? 128);
   const timeline: TimelineEntry[] = [];
   const deliveries: Delivery[] = [];
-  const inbound: { event: unknown; channel: Delivery['channel']; description: string }[] = [];
+  const inbound: { event: unknown; channel: Delivery['channel']; description: string; replayIndex?: number }[] = [];
   let lastActivity = clock.now();
 
   const invoke = async (functionId: string, event: unknown): Promise<IngestResponse> => {
@@ -142,6 +154,7 @@ export async function runDrill(options: Options, print: (text: string) => void):
     }
     lastActivity = clock.now();
     deliveries.push(delivery);
+    if (item.replayIndex !== undefined) resultsByEvent[item.replayIndex]?.push(...delivery.results);
     timeline.push({ at, kind: 'EVENT', text: `${item.channel === 'sns' ? 'SNS' : item.channel === 'eventbridge' ? 'EventBridge' : 'Manual'}  ${item.description}${delivery.routedTo.length ? `  → ${delivery.routedTo.join(', ')}` : '  → no rule matches: not delivered'}` });
     for (const result of delivery.results) {
       timeline.push({ at, kind: 'INCIDENT', text: `${result.status} ${result.executionName ?? ''}${result.reason ? ` (${result.reason})` : ''}` });
@@ -216,10 +229,10 @@ export async function runDrill(options: Options, print: (text: string) => void):
   const answered = new Set<string>();
   const answerApprovals = async () => {
     for (const [token, task] of sandbox.pendingTasks) {
-      if (answered.has(token) || clock.now() - task.since < 60_000) continue;
+      if (answered.has(token) || clock.now() - task.since < approvalDelayMs) continue;
       answered.add(token);
       const incidentId = (task.payload as { state?: { incident?: { id?: string } } }).state?.incident?.id ?? token;
-      const approve = options.approvals === 'approve';
+      const approve = approvalAnswer === 'approve';
       if (approve) await stepFunctions.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ approved: true, by: 'drill on-call' }) }));
       else await stepFunctions.send(new SendTaskFailureCommand({ taskToken: token, error: 'NotApproved', cause: 'drill on-call rejected it' }));
       timeline.push({ at: clock.now(), kind: 'APPROVAL', text: `${incidentId}: ${approve ? 'approved' : 'rejected'} by the drill's on-call` });
@@ -230,6 +243,12 @@ export async function runDrill(options: Options, print: (text: string) => void):
   let deadlineHit = false;
   for (;;) {
     fleet.tick();
+    // Recorded events whose time has come: deployments change the estate, alarms and payloads arrive.
+    while (replayQueue[0] && replayQueue[0].event.at * 1000 <= clock.now() - start) {
+      const { event, index } = replayQueue.shift() as (typeof replayQueue)[number];
+      if ('deploy' in event) timeline.push({ at: clock.now(), kind: 'FAULT', text: `${event.deploy.application} ${event.deploy.version} deployed to ${event.deploy.deploymentGroup} (replayed)` });
+      for (const delivery of play(fleet, event)) inbound.push({ ...delivery, replayIndex: index });
+    }
     await answerApprovals();
     while (inbound.length > 0) {
       const next = inbound.shift();
@@ -239,9 +258,10 @@ export async function runDrill(options: Options, print: (text: string) => void):
     const started = executions.length;
     const running = executions.some((e) => e.status === 'RUNNING');
     if (running) lastActivity = clock.now();
-    if (!running && inbound.length === 0 && started >= expectedIncidents && (expectedIncidents > 0 || deliveries.length > 0)) break;
+    const idle = !running && inbound.length === 0 && replayQueue.length === 0;
+    if (idle && started >= expectedIncidents && (expectedIncidents > 0 || deliveries.length > 0)) break;
     // Nothing running, nothing arriving, for a long simulated while: what is missing will not come.
-    if (!running && inbound.length === 0 && clock.now() - lastActivity > QUIET_MS) break;
+    if (idle && clock.now() - lastActivity > QUIET_MS) break;
     if (clock.now() - start > SIM_DEADLINE_MS) {
       deadlineHit = true;
       break;
@@ -276,11 +296,25 @@ export async function runDrill(options: Options, print: (text: string) => void):
     counted('shadow') < expected.shadow ? `expected ${expected.shadow} shadow decisions, saw ${counted('shadow')}` : '',
   ].filter(Boolean);
   const failed = summaries.filter((s) => s.kind === 'failed' && !(options.eventFile !== undefined && s.status === 'SUCCEEDED'));
-  const ok = !deadlineHit && failed.length === 0 && shortfalls.length === 0;
+  const checks = replay
+    ? checkReplay(replay, resultsByEvent, (name) => {
+        const summary = summaries.find((s) => s.incident === name);
+        if (!summary) return undefined;
+        return {
+          summary,
+          ...(summary.actionType ? { actionType: summary.actionType } : {}),
+          correlated: summary.correlatedChange !== undefined,
+          steps: (summary.steps ?? []).map((step) => step.actionType ?? step.action),
+        };
+      })
+    : [];
+  // A replay passes when every recorded event led to the decision it expects (a failure may be one).
+  const ok = !deadlineHit && (replay ? checks.every((c) => c.ok) : failed.length === 0 && shortfalls.length === 0);
   const mutating = sandbox.mutatingCalls();
 
   const report = {
     scenarios: options.scenarios,
+    ...(replay ? { replay: { name: replay.name, file: options.replay, checks } } : {}),
     faults: options.faults ?? null,
     sandbox: sandbox.url,
     passed: ok,
@@ -312,7 +346,7 @@ export async function runDrill(options: Options, print: (text: string) => void):
 
   if (!options.json) {
     const sim = `1 simulated second = ${1000 / speed} ms`;
-    print(`Self-healing drill: ${options.eventFile ? `event ${options.eventFile}` : options.scenarios.join(', ')}\n`);
+    print(`Self-healing drill: ${options.eventFile ? `event ${options.eventFile}` : options.replay ? `replay ${options.replay}` : options.scenarios.join(', ')}\n`);
     print(`Local AWS sandbox ${sandbox.url} (${sim}); faults: ${options.faults ?? 'none'}\n\n`);
     for (const entry of timeline) print(`${clockLabel(entry.at, start)}  ${entry.kind.padEnd(8)}  ${entry.text}\n`);
     print('\n');
@@ -335,9 +369,19 @@ export async function runDrill(options: Options, print: (text: string) => void):
     ]);
     if (details.length > 0) print(`${details.join('\n')}\n\n`);
     print(`${executions.length} incidents: ${remediated} remediated and verified (${escalated} after climbing an escalation ladder), ${counted('guard-skip')} skipped by the guard, ${counted('budget-exhausted')} held back by the budget, ${counted('shadow')} shadow decisions, ${counted('dry-run')} dry run, ${counted('not-approved')} not approved, ${failed.length} failed; ${mutating.length} mutating AWS calls, ${sandbox.calls.length} calls in all (${report.injectedFaults} faults injected); ${sandbox.published.length} notifications; ${report.simulatedSeconds} simulated seconds.\n`);
+    if (replay) {
+      print(`Replay ${replay.name}: ${replay.description}\n${table([
+        ['#', 'At', 'Event', 'Expected', 'Got', ''],
+        ...checks.map((c) => [String(c.event), clockLabel(start + c.at * 1000, start), c.description, expectationText(c.expected), expectationText(c.actual), c.ok ? '✓' : `✗ ${c.problems.join('; ')}`]),
+      ])}\n\n`);
+    }
     print(ok ? 'PASS\n' : `FAIL${deadlineHit ? ' (simulated deadline reached)' : ''}${failed.length ? ` (${failed.length} failed: ${failed.map((f) => f.incident).join(', ')})` : ''}${shortfalls.length ? ` (${shortfalls.join('; ')})` : ''}\n`);
   }
   return { exitCode: ok ? 0 : 1, report };
+}
+
+function expectationText(e: Partial<Expectation>): string {
+  return [e.ingest, e.outcome, e.reason ? `(${e.reason})` : '', e.action, e.correlated ? 'change-aware' : '', e.steps?.length ? `steps ${e.steps.join('→')}` : ''].filter(Boolean).join(' ');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

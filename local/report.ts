@@ -30,12 +30,12 @@ interface RecordOutput {
   timeToRemediateSeconds?: number;
   timeToRecoverSeconds?: number;
   metrics?: { name: string }[];
-  steps?: { step: number; action: string; result: string; timeToOkSeconds?: number }[];
+  steps?: { step: number; actionType?: string; action: string; result: string; timeToOkSeconds?: number }[];
   shadow?: { wouldDo: string; selfRecovered: boolean; timeToSelfRecoverSeconds?: number; decision: string; reason?: string };
 }
 
 interface ExecutionOutput {
-  plan?: { rule?: string; decision?: string; reason?: string; explanation?: string[]; dryRun?: boolean; correlatedChange?: { description: string } };
+  plan?: { rule?: string; decision?: string; reason?: string; explanation?: string[]; dryRun?: boolean; correlatedChange?: { description: string }; action?: { type: string } };
   applied?: { description?: string; call?: { operation: string; input: Record<string, unknown> }; applied?: boolean };
   verification?: { status?: string; detail?: string };
   record?: RecordOutput;
@@ -59,6 +59,8 @@ export interface IncidentSummary {
   steps?: RecordOutput['steps'];
   shadow?: RecordOutput['shadow'];
   correlatedChange?: string;
+  /** The action the plan ended on. */
+  actionType?: string;
 }
 
 const short = (id: string) => (id.length > 34 ? `${id.slice(0, 25)}…${id.slice(-8)}` : id);
@@ -138,6 +140,7 @@ export function summarise(execution: ExecutionRecord): IncidentSummary {
     ...(record.steps ? { steps: record.steps } : {}),
     ...(record.shadow ? { shadow: record.shadow } : {}),
     ...(output.plan?.correlatedChange ? { correlatedChange: output.plan.correlatedChange.description } : {}),
+    ...(output.plan?.action ? { actionType: output.plan.action.type } : {}),
   };
 }
 

@@ -1,21 +1,8 @@
-import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { runScript } from '../helpers/cli';
 
 /** `npm run invoke` as a user runs it: its own process, its own sandbox. */
-function invoke(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'local', 'invoke.ts'), ...args], { cwd: ROOT, env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'INFO' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const invoke = (args: string[]) => runScript('local/invoke.ts', args, { POWERTOOLS_LOG_LEVEL: 'INFO' });
 
 describe('npm run invoke (Docker-free sam local invoke)', () => {
   it.each([
