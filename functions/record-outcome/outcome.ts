@@ -51,7 +51,8 @@ export interface MetricRecord {
 /** What a shadow-mode decision learnt: what it would have done, and whether the alarm recovered by itself. */
 export interface ShadowRecord {
   wouldDo: string;
-  decision: 'would-act' | 'would-skip';
+  /** would-fail: the decision path itself failed (a missing target, a refused read): fix before activating. */
+  decision: 'would-act' | 'would-skip' | 'would-fail';
   reason?: string;
   selfRecovered: boolean;
   timeToSelfRecoverSeconds?: number;
@@ -170,8 +171,8 @@ export function describeOutcome(input: RecordInput, notifyOnSuccess: boolean, re
     const timeToSelfRecoverSeconds = recovered && incident ? secondsBetween(incident.detectedAt, state.verification?.recoveredAt) : undefined;
     shadowRecord = {
       wouldDo: state.applied?.description?.replace(/^Dry run: would /, '') ?? describeAction(plan.action),
-      decision: outcome === 'skipped' ? 'would-skip' : 'would-act',
-      ...(outcome === 'skipped' && reason ? { reason } : {}),
+      decision: outcome === 'skipped' ? 'would-skip' : outcome === 'failed' ? 'would-fail' : 'would-act',
+      ...((outcome === 'skipped' || outcome === 'failed') && reason ? { reason } : {}),
       // Recovered before the action would have run (AlreadyRecovered) is recovering by itself too.
       selfRecovered: recovered || reason === 'AlreadyRecovered',
       ...(timeToSelfRecoverSeconds !== undefined ? { timeToSelfRecoverSeconds } : {}),
