@@ -17,3 +17,4 @@ process.env.PAUSE_PARAMETER_NAME = '/self-healing/paused';
 process.env.CIRCUIT_BREAKER_THRESHOLD = '3';
 process.env.CIRCUIT_BREAKER_WINDOW_SECONDS = '3600';
 process.env.MAX_CONCURRENT_AUTOMATIONS = '3';
+process.env.RESTART_SERVICE_DOCUMENT = 'self-healing-RestartService';

@@ -1,4 +1,4 @@
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient, DescribeInstanceRefreshesCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -41,9 +41,11 @@ export function alarmStillFiring(): void {
   aws.cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'x', StateValue: 'ALARM', StateUpdatedTimestamp: new Date('2026-11-23T10:15:30Z') }] });
 }
 
-/** The guard step with a free target and the kill switch off; no automation running; the alarm still firing. */
+/** The guard step with a free target and the kill switch off; no automation running; the alarm still firing; no recent change. */
 export function guardAllowsEverything(): void {
   alarmStillFiring();
+  // No recent change for change-aware rules to correlate.
+  aws.autoScaling.on(DescribeInstanceRefreshesCommand).resolves({ InstanceRefreshes: [] });
   aws.ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/self-healing/paused', Value: 'false' } });
   aws.dynamoDb.on(GetCommand).resolves({});
   aws.dynamoDb.on(UpdateCommand).resolves({ Attributes: {} });

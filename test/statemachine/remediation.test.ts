@@ -23,43 +23,11 @@ import { LocalWorkflow, type LambdaHandler, substitutedDefinition } from '../../
 import { aws, awsError, guardAllowsEverything, resetAwsMocks } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
 import { incidentFrom } from '../helpers/incidents';
+import { alarmIs, alarmRecoversAfter, group, publishedSubjects } from '../helpers/workflow-mocks';
 
 // Built once: constructing a machine validates the definition (~60 ms).
 // The on-call engineer of these tests approves whatever is asked; tests that reject build their own.
 const workflow = new LocalWorkflow(FUNCTION_HANDLERS, () => Promise.resolve({ approved: true, by: 'test' }));
-
-function group(desired: number, inService: number, extra: object = {}) {
-  return {
-    AutoScalingGroups: [
-      {
-        AutoScalingGroupName: 'web-asg',
-        MinSize: 2,
-        MaxSize: 10,
-        DesiredCapacity: desired,
-        Instances: Array.from({ length: inService }, (_, i) => ({
-          InstanceId: `i-00000000000000${String(i).padStart(3, '0')}`,
-          LifecycleState: 'InService',
-          HealthStatus: 'Healthy',
-        })),
-        ...extra,
-      },
-    ],
-  } as never;
-}
-
-const alarmIs = (state: 'OK' | 'ALARM') =>
-  ({ MetricAlarms: [{ AlarmName: 'x', StateValue: state, StateUpdatedTimestamp: new Date('2026-11-23T10:19:30Z') }] }) as never;
-
-/** The alarm still firing when the action re-reads it (the stale-incident check), ALARM for `looks` recovery looks, then OK. */
-function alarmRecoversAfter(looks: number) {
-  let answers = aws.cloudWatch.on(DescribeAlarmsCommand).resolvesOnce(alarmIs('ALARM'));
-  for (let i = 0; i < looks; i += 1) answers = answers.resolvesOnce(alarmIs('ALARM'));
-  answers.resolves(alarmIs('OK'));
-}
-
-function publishedSubjects(): string[] {
-  return aws.sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject ?? '');
-}
 
 beforeEach(() => {
   resetAwsMocks();
@@ -347,10 +315,10 @@ describe('remediation.asl.json', () => {
 
     const run = await workflow.run(incident, { executionName: incident.id });
 
-    expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Check Guardrails', 'Route', 'Record Skip', 'Skipped']);
+    expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Correlate Recent Change', 'Check Guardrails', 'Route', 'Record Skip', 'Skipped']);
     expect(run.output).toMatchObject({ guard: { decision: 'skip', reason: 'InProgress', targetKey: 'asg:web-asg' }, record: { outcome: 'skipped', reason: 'InProgress' } });
     expect(aws.dynamoDb).not.toHaveReceivedCommand(UpdateCommand);
-    expect(aws.autoScaling.calls()).toHaveLength(0);
+    expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
   });
 
   it('skips with reason Paused while the kill switch is on', async () => {

@@ -58,7 +58,7 @@ describe('default remediation policy', () => {
     });
   });
 
-  it("restarts an alarm's selfhealing:service with the stack's RestartService runbook, and skips without the stack's name", () => {
+  it("restarts an alarm's selfhealing:service with the stack's RestartService runbook, and starts the ladder at its next step without the stack's name", () => {
     const incident = withTags(incidentFrom('sns-alarm-status-check'), { 'selfhealing:service': 'nginx' });
     const serviceAlarm = { ...incident, alarm: { ...incident.alarm!, namespace: 'WebApp', metricName: 'HealthCheckFailed' } };
     const platform = { restartServiceDocument: 'prod-healing-RestartService' };
@@ -72,7 +72,10 @@ describe('default remediation policy', () => {
         parameters: { InstanceId: ['i-0abc123def4567890'], ServiceName: ['nginx'] },
       },
     });
-    expect(plan(serviceAlarm)).toMatchObject({ decision: 'skip', reason: 'TargetUnresolved', rule: 'service-unhealthy-restart' });
+    // Without the stack's runbook name the ladder starts at its second step, and says why.
+    const withoutRunbook = plan(serviceAlarm);
+    expect(withoutRunbook).toMatchObject({ decision: 'act', action: { type: 'replace-instance' }, escalation: { step: 1, of: 2 } });
+    expect(withoutRunbook.explanation).toContain('Escalation step 1 (run-automation) left out: no value for {{platform.restartServiceDocument}}.');
   });
 
   it('rolls back a CodeDeploy-managed service whose error rate is up, also for a metric-math alarm', () => {
@@ -226,5 +229,65 @@ describe('templates', () => {
 
     expect(renderTemplate('{{target.autoScalingGroupName}}-{{alarm.dimensions.AutoScalingGroupName}}', incident)).toBe('web-asg-web-asg');
     expect(() => renderTemplate('{{target.instanceId}}', incident)).toThrow('no value for {{target.instanceId}}');
+  });
+});
+
+describe('issue 7: ladders, change awareness, approval thresholds, shadow mode, maximum age', () => {
+  const cpu = incidentFrom('sns-alarm-cpu-high');
+  const rule = (extra: object) => ({ name: 'r', match: { metricName: 'CPUUtilization' }, ...extra });
+  const one = (extra: object, policyExtra: object = {}) => loadPolicy({ version: 1, ...policyExtra, rules: [rule(extra)] });
+  const scaleOut = { type: 'scale-out', autoScalingGroupName: 'web-asg', step: 2 };
+
+  it('plans every rung of a ladder with its own recovery timeout, ending on a human', () => {
+    const ladder = one({ escalation: [{ action: scaleOut, verify: { timeoutSeconds: 300 } }, { action: { type: 'replace-instance', instanceId: 'i-1' } }, { action: { type: 'notify' } }] });
+    const result = planRemediation(cpu, ladder, { stackDryRun: false, now });
+
+    expect(result).toMatchObject({ action: scaleOut, verify: { intervalSeconds: 60, maxPolls: 5 }, escalation: { step: 1, of: 3, hasNext: true } });
+    expect(result.escalation.steps.map((s) => s.action.type)).toEqual(['scale-out', 'replace-instance', 'notify']);
+    expect(result.escalation.steps[2]?.verify.enabled).toBe(false);
+  });
+
+  it('refuses ladders that do not end on a human, or put one in the middle, and rules with both an action and a ladder', () => {
+    const bad = (extra: object) => () => one(extra);
+    expect(bad({ escalation: [{ action: scaleOut }, { action: scaleOut }] })).toThrow('the last step of an escalation must be `notify`: a human');
+    expect(bad({ escalation: [{ action: { type: 'notify' } }, { action: scaleOut }, { action: { type: 'notify' } }] })).toThrow('only the last step of an escalation may be `notify`');
+    expect(bad({ action: scaleOut, escalation: [{ action: scaleOut }, { action: { type: 'notify' } }] })).toThrow('a rule needs exactly one of `action` and `escalation`');
+  });
+
+  it('asks for approval by environment or above a capacity threshold, from the rule or the policy', () => {
+    const byEnv = one({ action: scaleOut }, { approval: { environments: ['prod'] } });
+    expect(planRemediation(cpu, byEnv, { stackDryRun: false, now, environment: 'prod' }).approval).toMatchObject({ required: true });
+    expect(planRemediation(cpu, byEnv, { stackDryRun: false, now, environment: 'staging' }).approval).toMatchObject({ required: false });
+    const byCapacity = one({ action: scaleOut, approval: { capacityIncreaseOverPercent: 50 } });
+    expect(planRemediation(cpu, byCapacity, { stackDryRun: false, now }).approval).toEqual({ required: false, timeoutSeconds: 3600, capacityIncreaseOverPercent: 50 });
+    // A rule's own setting wins over the policy's.
+    expect(planRemediation(cpu, one({ action: scaleOut, approval: 'none' }, { approval: { environments: ['prod'] } }), { stackDryRun: false, now, environment: 'prod' }).approval.required).toBe(false);
+  });
+
+  it('in shadow mode (rule or stack) plans a dry run that keeps watching the alarm, with no approval and no climbing', () => {
+    const shadowRule = one({ mode: 'shadow', escalation: [{ action: scaleOut }, { action: { type: 'notify' } }], approval: 'required' });
+    const result = planRemediation(cpu, shadowRule, { stackDryRun: false, now });
+    expect(result).toMatchObject({ shadow: true, dryRun: true, dryRunSources: ['shadow'], approval: { required: false }, verify: { enabled: true }, escalation: { hasNext: false } });
+    expect(planRemediation(cpu, one({ action: scaleOut }), { stackDryRun: false, now, shadow: true })).toMatchObject({ shadow: true, dryRun: true });
+  });
+
+  it('skips an incident older than its maximum age (Stale), and stamps a deadline on the rest', () => {
+    const later = new Date(Date.parse(cpu.detectedAt) + 7201_000);
+    expect(planRemediation(cpu, policy, { stackDryRun: false, now: later })).toMatchObject({ decision: 'skip', reason: 'Stale', notifyOnSkip: true });
+    expect(planRemediation(cpu, one({ action: scaleOut, maxIncidentAgeSeconds: 600 }), { stackDryRun: false, now }).notAfter).toBe(new Date(Date.parse(cpu.detectedAt) + 600_000).toISOString());
+  });
+
+  it('looks for changes in the window before the alarm only for change-aware rules', () => {
+    const tagged = { ...withTags(cpu, {}), target: { ...cpu.target, codedeploy: { application: 'web-app', deploymentGroup: 'web-prod' } } };
+    const aware = planRemediation(tagged, one({ action: scaleOut, preferRollbackAfterChange: { withinMinutes: 20 } }), { stackDryRun: false, now });
+    expect(aware.changeCheck).toEqual({
+      enabled: true,
+      since: new Date(Date.parse(cpu.detectedAt) - 20 * 60_000).toISOString(),
+      until: cpu.detectedAt,
+      application: 'web-app',
+      deploymentGroup: 'web-prod',
+      autoScalingGroupName: 'web-asg',
+    });
+    expect(planRemediation(tagged, one({ action: scaleOut }), { stackDryRun: false, now }).changeCheck).toEqual({ enabled: false });
   });
 });
