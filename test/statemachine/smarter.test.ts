@@ -70,7 +70,7 @@ describe('escalation ladder', () => {
 
     expect(run.status).toBe('SUCCEEDED');
     expect(aws.ssm).toHaveReceivedCommandTimes(StartAutomationExecutionCommand, 1);
-    expect(aws.ssm).toHaveReceivedCommandWith(StartAutomationExecutionCommand, { DocumentName: 'self-healing-RestartService', Parameters: expect.objectContaining({ ServiceName: ['worker'] }) as never });
+    expect(aws.ssm).toHaveReceivedCommandWith(StartAutomationExecutionCommand, { DocumentName: 'self-healing-RestartService', Parameters: expect.objectContaining({ ServiceName: ['worker'] }) });
     expect(aws.autoScaling).toHaveReceivedCommandTimes(SetInstanceHealthCommand, 1);
     expect(run.states.filter((s) => s === 'Escalate To Next Step')).toHaveLength(1);
     expect(run.states.filter((s) => s === 'Check Guardrails')).toHaveLength(2);
@@ -175,7 +175,7 @@ describe('change-aware choice', () => {
     expect(run.status).toBe('SUCCEEDED');
     expect(run.states.slice(0, 5)).toEqual(['Plan Remediation', 'Should Act?', 'Correlate Recent Change', 'Check Guardrails', 'Route']);
     expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
-    expect(aws.codeDeploy).toHaveReceivedCommandWith(CreateDeploymentCommand, { applicationName: 'checkout-app', deploymentGroupName: 'checkout-prod', revision: good as never });
+    expect(aws.codeDeploy).toHaveReceivedCommandWith(CreateDeploymentCommand, { applicationName: 'checkout-app', deploymentGroupName: 'checkout-prod', revision: good });
     expect(run.output).toMatchObject({
       plan: {
         rule: 'high-cpu-scale-out',
