@@ -142,8 +142,8 @@ const results = {
       coldInitMs: cold.processMs,
       coldImportMs: cold.importMs,
       coldInitRatio: round(cold.processMs / emptyCold.processMs, 2),
-      warmP50Ms: w ? round(w.p50, 3) : null,
-      warmP99Ms: w ? round(w.p99, 3) : null,
+      warmP50Ms: w && !w.error ? round(w.p50, 3) : null,
+      warmP99Ms: w && !w.error ? round(w.p99, 3) : null,
       warmCalls: w?.calls ?? 0,
       ...(w?.error ? { warmError: w.error } : {}),
     };

@@ -57,7 +57,8 @@ function mockAws(): void {
   codeDeploy.on(GetDeploymentCommand).resolves({ deploymentInfo: deployment('d-2', 'web-app/1.5.0.zip', 'Succeeded') });
   codeDeploy.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-3' }).on(StopDeploymentCommand).resolves({ status: 'Succeeded' });
   mockClient(CloudWatchClient).on(DescribeAlarmsCommand).resolves({
-    MetricAlarms: [{ AlarmName: 'web-cpu-high', StateValue: 'OK', StateUpdatedTimestamp: now, StateReason: 'Threshold not breached' }],
+    // Still in ALARM: the actions' stale-incident check lets them act, and the recovery check polls again.
+    MetricAlarms: [{ AlarmName: 'web-cpu-high', StateValue: 'ALARM', StateUpdatedTimestamp: now, StateReason: 'Threshold crossed' }],
     CompositeAlarms: [],
   });
 }

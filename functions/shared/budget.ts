@@ -61,38 +61,49 @@ export async function peekBudget(settings: BudgetSettings, consumer: string, act
   return { ok: true, detail: 'within the remediation budget (dry run: nothing counted)' };
 }
 
-/** Counts this action against every budget it falls under, or none of them when one is full. */
+/** Adds the consumer to one counter unless it is full; false when full. */
+async function take(settings: BudgetSettings, counter: Counter, consumer: string, ttl: number): Promise<{ taken: boolean; used?: number }> {
+  try {
+    const out = await dynamoDb.send(
+      new UpdateCommand({
+        TableName: settings.tableName,
+        Key: { target: counter.key },
+        UpdateExpression: 'ADD consumers :me SET expiresAt = :ttl',
+        ConditionExpression: 'attribute_not_exists(consumers) OR size(consumers) < :limit OR contains(consumers, :id)',
+        ExpressionAttributeValues: { ':me': new Set([consumer]), ':id': consumer, ':limit': counter.limit, ':ttl': ttl },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return { taken: true, used: (out.Attributes?.consumers as Set<string> | undefined)?.size };
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return { taken: false };
+    throw toNamedAwsError(error, 'DynamoDB.UpdateItem');
+  }
+}
+
+/**
+ * Counts this action against every budget it falls under, or none of them when one is full. The
+ * counters are written together (each write is atomic on its own); when one is full, what the
+ * others took is given back.
+ */
 export async function consumeBudget(settings: BudgetSettings, consumer: string, actionType: ActionType, now: Date): Promise<BudgetCheck> {
   const window = budgetWindow(now);
   const ttl = Math.floor(window.resetsAt.getTime() / 1000) + 86_400;
-  const taken: Counter[] = [];
-  const used: string[] = [];
-  for (const counter of countersFor(settings, actionType, window.id)) {
-    try {
-      const out = await dynamoDb.send(
-        new UpdateCommand({
-          TableName: settings.tableName,
-          Key: { target: counter.key },
-          UpdateExpression: 'ADD consumers :me SET expiresAt = :ttl',
-          ConditionExpression: 'attribute_not_exists(consumers) OR size(consumers) < :limit OR contains(consumers, :id)',
-          ExpressionAttributeValues: { ':me': new Set([consumer]), ':id': consumer, ':limit': counter.limit, ':ttl': ttl },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      taken.push(counter);
-      used.push(`${(out.Attributes?.consumers as Set<string> | undefined)?.size ?? '?'}/${counter.limit} for ${counter.scope}`);
-    } catch (error) {
-      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw toNamedAwsError(error, 'DynamoDB.UpdateItem');
-      // Give back what this action took from the other budgets: it will not run.
-      for (const earlier of taken) {
-        await callAws('DynamoDB.UpdateItem', () =>
-          dynamoDb.send(new UpdateCommand({ TableName: settings.tableName, Key: { target: earlier.key }, UpdateExpression: 'DELETE consumers :me', ExpressionAttributeValues: { ':me': new Set([consumer]) } })),
-        );
-      }
-      return exhausted(counter, (await usedBy(settings, counter)).size, window.resetsAt);
-    }
+  const counters = countersFor(settings, actionType, window.id);
+  const results = await Promise.all(counters.map((counter) => take(settings, counter, consumer, ttl)));
+  const full = counters.find((_, i) => !results[i]?.taken);
+  if (full) {
+    const taken = counters.filter((_, i) => results[i]?.taken);
+    await Promise.all(
+      taken.map((counter) =>
+        callAws('DynamoDB.UpdateItem', () =>
+          dynamoDb.send(new UpdateCommand({ TableName: settings.tableName, Key: { target: counter.key }, UpdateExpression: 'DELETE consumers :me', ExpressionAttributeValues: { ':me': new Set([consumer]) } })),
+        ),
+      ),
+    );
+    return exhausted(full, (await usedBy(settings, full)).size, window.resetsAt);
   }
-  return { ok: true, detail: `remediation budget this hour: ${used.join(', ')}` };
+  return { ok: true, detail: `remediation budget this hour: ${counters.map((c, i) => `${results[i]?.used ?? '?'}/${c.limit} for ${c.scope}`).join(', ')}` };
 }
 
 /** "rollback-deployment=3,scale-out=10" (template parameter RemediationBudgetPerActionType). */
