@@ -13,6 +13,15 @@ export const STATUS_INSTANCE = 'i-0badc0ffee00001';
 export const API_INSTANCES = ['i-0a11ce00000000001', 'i-0a11ce00000000002', 'i-0a11ce00000000003', 'i-0a11ce00000000004'];
 export const WORKER_INSTANCES = ['i-0b0b0b00000000001', 'i-0b0b0b00000000002'];
 
+/** A worker's service health alarm, tagged for the default policy's restart → replace → page ladder. */
+function addServiceHealthAlarm(fleet: Fleet, instanceId: string, evaluationMinutes?: number): void {
+  fleet.addAlarm({
+    name: `worker-${instanceId}-service-health`, namespace: 'SelfHealing/Services', metricName: 'HealthCheckFailed',
+    dimensions: { InstanceId: instanceId }, tags: { 'selfhealing:service': 'worker' },
+    delivery: 'sns', condition: { kind: 'service', instanceId }, ...(evaluationMinutes ? { evaluationMinutes } : {}),
+  });
+}
+
 export function gameDayFleet(clock: Clock): Fleet {
   const fleet = new Fleet(clock);
   fleet.addGroup({ name: 'web-asg', minSize: 2, maxSize: 10, desired: 4, launchSeconds: 90, tags: managed }, ['i-0abc123def4567890']);
@@ -29,11 +38,7 @@ export function gameDayFleet(clock: Clock): Fleet {
     tags: { 'selfhealing:codedeploy-application': 'checkout-app', 'selfhealing:codedeploy-deployment-group': 'checkout-prod' },
     delivery: 'sns', condition: { kind: 'cpu', groupName: 'checkout-asg', demand: 150, threshold: 80, deployment: 'checkout-app/checkout-prod', badDemandFactor: 3 },
   });
-  fleet.addAlarm({
-    name: `worker-${WORKER_INSTANCES[0] ?? ''}-service-health`, namespace: 'SelfHealing/Services', metricName: 'HealthCheckFailed',
-    dimensions: { InstanceId: WORKER_INSTANCES[0] ?? '' }, tags: { 'selfhealing:service': 'worker' },
-    delivery: 'sns', condition: { kind: 'service', instanceId: WORKER_INSTANCES[0] ?? '' },
-  });
+  addServiceHealthAlarm(fleet, WORKER_INSTANCES[0] ?? '');
   fleet.addDeploymentGroup('web-app', 'web-prod', [
     { id: 'd-OLD000000', revision: revision('1.3.0'), ageMinutes: 14 * 24 * 60 },
     { id: 'd-GOOD00001', revision: revision('1.4.1'), ageMinutes: 3 * 24 * 60 },
@@ -166,11 +171,7 @@ SCENARIOS.budget = {
     fleet.setDemand('web-asg', 450);
     fleet.failSystemCheck(STATUS_INSTANCE);
     fleet.fillDisk(WORKER_INSTANCES[1] ?? '');
-    fleet.addAlarm({
-      name: `worker-${WORKER_INSTANCES[1] ?? ''}-service-health`, namespace: 'SelfHealing/Services', metricName: 'HealthCheckFailed', evaluationMinutes: 4,
-      dimensions: { InstanceId: WORKER_INSTANCES[1] ?? '' }, tags: { 'selfhealing:service': 'worker' },
-      delivery: 'sns', condition: { kind: 'service', instanceId: WORKER_INSTANCES[1] ?? '' },
-    });
+    addServiceHealthAlarm(fleet, WORKER_INSTANCES[1] ?? '', 4);
   },
 };
 

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { type Incident, IncidentSchema } from '../shared/incident';
 import type { Release } from '../shared/guard';
-import { EscalationHistorySchema, type StepOutcome, type StepResult, currentStepOutcome } from '../shared/escalation';
+import { EscalationHistorySchema, type StepOutcome, type StepResult, currentStepOutcome, secondsBetween } from '../shared/escalation';
 import { describeAction } from '../shared/policy/engine';
 import {
   AppliedSchema,
@@ -97,10 +97,6 @@ export function stepMetrics(step: StepOutcome): MetricRecord[] {
   ];
 }
 
-function secondsBetween(from: string, to: string | undefined): number | undefined {
-  if (!to) return undefined;
-  return Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 100) / 10);
-}
 
 /** The incident the failure happened to: from the planned state, or the raw execution input when Plan itself failed. */
 export function incidentOf(state: RecordInput['state']): Incident | undefined {

@@ -41,7 +41,8 @@ export type ClimbInput = z.infer<typeof ClimbInputSchema>;
 
 export type ClimbedState = PlannedState & { escalation: EscalationHistory };
 
-const seconds = (from: string | undefined, to: string | undefined) =>
+/** Seconds from one ISO time to another, to a tenth; undefined when either is missing. */
+export const secondsBetween = (from: string | undefined, to: string | undefined) =>
   from && to ? Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 100) / 10) : undefined;
 
 /** The outcome of the rung the plan is on, given how the execution left it. */
@@ -54,7 +55,7 @@ export function currentStepOutcome(
   const { plan } = state;
   if (!plan.action) return undefined;
   const startedAt = state.applied?.appliedAt;
-  const timeToOkSeconds = result === 'recovered' ? seconds(startedAt, state.verification?.recoveredAt) : undefined;
+  const timeToOkSeconds = result === 'recovered' ? secondsBetween(startedAt, state.verification?.recoveredAt) : undefined;
   const detail = state.verification?.detail ?? state.prepared?.description ?? state.applied?.description ?? describeAction(plan.action);
   return {
     step: plan.escalation.step,
