@@ -14,7 +14,7 @@ import { InvalidInputError, TargetNotFoundError } from '../shared/errors';
 import { workflowTask } from '../shared/middleware';
 import { logger } from '../shared/powertools';
 import { type Applied, type Plan, PlannedStateSchema, SkipReasonSchema } from '../shared/workflow';
-import { assertStillActionable } from '../shared/alarms';
+import { assertStillActionable, stillActionableAnd } from '../shared/alarms';
 import { computeDesiredCapacity } from './capacity';
 
 const stackDryRun = booleanEnv('DRY_RUN');
@@ -150,14 +150,14 @@ export async function apply(task: Extract<AutoScalingTask, { operation: 'apply' 
     : { operation: 'AutoScaling.SetDesiredCapacity', input: { AutoScalingGroupName: prepared.autoScalingGroupName, DesiredCapacity: prepared.desiredCapacity, HonorCooldown: false } };
 
   // The stale-incident check, also in a dry run: it is part of the decision being rehearsed.
-  const fresh = await assertStillActionable(task, clock.now());
   if (dryRun) {
+    const fresh = await assertStillActionable(task, clock.now());
     logger.info('Dry run: not calling Auto Scaling', { call, fresh });
     return { applied: false, dryRun, description: `Dry run: would ${prepared.description}`, call, watch: { kind: 'none' }, appliedAt };
   }
   // Retry-safe by a state check: an earlier attempt whose call went through (then timed out or
   // crashed before returning) left the group already where we want it; do not call again.
-  const already = await alreadyApplied(prepared);
+  const { found: already } = await stillActionableAnd(task, clock.now(), () => alreadyApplied(prepared));
   if (already) {
     logger.info('Action already applied by an earlier attempt', { call, already });
     return { applied: true, dryRun, description: `${prepared.description} (already applied: ${already})`, call, watch, appliedAt };

@@ -8,7 +8,7 @@ import { AutomationConcurrencyLimit, InvalidInputError, TargetNotFoundError } fr
 import { workflowTask } from '../shared/middleware';
 import { logger } from '../shared/powertools';
 import { type Applied, PlannedStateSchema, type PlannedState } from '../shared/workflow';
-import { assertStillActionable } from '../shared/alarms';
+import { assertStillActionable, stillActionableAnd } from '../shared/alarms';
 
 const stackDryRun = booleanEnv('DRY_RUN');
 const automationRoleArn = process.env.AUTOMATION_ROLE_ARN;
@@ -57,10 +57,11 @@ export async function startAutomation(state: PlannedState): Promise<Applied> {
   const call = { operation: 'SSM.StartAutomationExecution', input };
   const appliedAt = clock.now().toISOString();
   const description = `run ${action.documentName} with ${JSON.stringify(action.parameters)}`;
-  await assertStillActionable(state, clock.now());
-  if (dryRun) return { applied: false, dryRun, description: `Dry run: would ${description}`, call, watch: { kind: 'none' }, appliedAt };
-
-  const running = await runningAutomations();
+  if (dryRun) {
+    await assertStillActionable(state, clock.now());
+    return { applied: false, dryRun, description: `Dry run: would ${description}`, call, watch: { kind: 'none' }, appliedAt };
+  }
+  const { found: running } = await stillActionableAnd(state, clock.now(), runningAutomations);
   if (running.length >= maxConcurrentAutomations) {
     throw new AutomationConcurrencyLimit(`${running.length} platform automations are running (ceiling ${maxConcurrentAutomations}); retrying later`);
   }

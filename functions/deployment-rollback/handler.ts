@@ -17,7 +17,7 @@ import { InvalidInputError, NoRollbackTargetError, TargetNotFoundError } from '.
 import { workflowTask } from '../shared/middleware';
 import { logger } from '../shared/powertools';
 import { type Applied, PlannedStateSchema } from '../shared/workflow';
-import { assertStillActionable } from '../shared/alarms';
+import { assertStillActionable, stillActionableAnd } from '../shared/alarms';
 
 const stackDryRun = booleanEnv('DRY_RUN');
 const IN_PROGRESS = new Set(['Created', 'Queued', 'InProgress', 'Baking', 'Ready']);
@@ -127,8 +127,8 @@ export async function apply(task: Extract<RollbackTask, { operation: 'apply' }>)
   const { prepared, plan, incident } = task;
   const dryRun = plan.dryRun || stackDryRun;
   const appliedAt = clock.now().toISOString();
-  await assertStillActionable(task, clock.now());
   if (prepared.mode === 'stop') {
+    await assertStillActionable(task, clock.now());
     const call = { operation: 'CodeDeploy.StopDeployment', input: { deploymentId: prepared.deploymentId, autoRollbackEnabled: true } };
     if (dryRun) return { applied: false, dryRun, description: `Dry run: would ${prepared.description}`, call, watch: { kind: 'none' }, appliedAt };
     await callAws(call.operation, () =>
@@ -150,10 +150,15 @@ export async function apply(task: Extract<RollbackTask, { operation: 'apply' }>)
     description,
   };
   const call = { operation: 'CodeDeploy.CreateDeployment', input };
-  if (dryRun) return { applied: false, dryRun, description: `Dry run: would ${prepared.description}`, call, watch: { kind: 'none' }, appliedAt };
+  if (dryRun) {
+    await assertStillActionable(task, clock.now());
+    return { applied: false, dryRun, description: `Dry run: would ${prepared.description}`, call, watch: { kind: 'none' }, appliedAt };
+  }
 
-  const group = await callAws('CodeDeploy.GetDeploymentGroup', () =>
-    codeDeploy.send(new GetDeploymentGroupCommand({ applicationName: prepared.application, deploymentGroupName: prepared.deploymentGroup })),
+  const { found: group } = await stillActionableAnd(task, clock.now(), () =>
+    callAws('CodeDeploy.GetDeploymentGroup', () =>
+      codeDeploy.send(new GetDeploymentGroupCommand({ applicationName: prepared.application, deploymentGroupName: prepared.deploymentGroup })),
+    ),
   );
   const latestId = group.deploymentGroupInfo?.lastAttemptedDeployment?.deploymentId;
   if (latestId && latestId !== prepared.badDeploymentId) {

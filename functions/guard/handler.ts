@@ -28,12 +28,13 @@ export async function checkGuardrails(state: PlannedState): Promise<Guard> {
   if (!action || !isMutating(action.type)) {
     return { decision: 'proceed', lockAcquired: false, detail: 'nothing to guard: the action changes no resource' };
   }
-  if (await isPaused()) {
+  const killSwitch = async (): Promise<Guard | undefined> => {
+    if (!(await isPaused())) return undefined;
     metrics.addMetric('KillSwitchSkips', MetricUnit.Count, 1);
     return { decision: 'skip', reason: 'Paused', lockAcquired: false, detail: `kill switch ${pauseParameterName} is on: nothing mutates` };
-  }
+  };
   const now = clock.now();
-  const guard = await acquire(settings, state.incident.id, state.plan, now);
+  const guard = await acquire(settings, state.incident.id, state.plan, now, killSwitch);
   if (guard.decision === 'skip') {
     logger.info('Guardrails', { guard });
     return guard;

@@ -71,16 +71,25 @@ function describeBlock(reason: GuardSkipReason, item: GuardItem | undefined, tar
   return reason === 'Cooldown' ? `${target} is cooling down after ${item?.lockedBy ?? '?'} until ${until}` : `${target} is being remediated by ${item?.lockedBy ?? '?'} (lock until ${until})`;
 }
 
+/** A check that may hold the action back before any lock is taken (the kill switch). */
+export type Precheck = () => Promise<Guard | undefined>;
+
 /**
  * Takes the target's lock for this incident, or says why not. Retry-safe: the same incident
  * re-acquiring its own lock succeeds. A dry run only reads: it reports what would block it.
+ * `precheck` runs alongside the read of the target's item (one round trip instead of two before
+ * the first write); when it holds the action back, its answer wins and nothing is written.
  */
-export async function acquire(settings: GuardSettings, incidentId: string, plan: Plan, now: Date): Promise<Guard> {
+export async function acquire(settings: GuardSettings, incidentId: string, plan: Plan, now: Date, precheck: Precheck = () => Promise.resolve(undefined)): Promise<Guard> {
   const action = plan.action;
   const target = action ? targetKeyOf(action) : undefined;
-  if (!target) return { decision: 'proceed', lockAcquired: false, detail: 'nothing to lock: the action changes no resource' };
+  if (!target) return (await precheck()) ?? { decision: 'proceed', lockAcquired: false, detail: 'nothing to lock: the action changes no resource' };
   const nowSeconds = seconds(now);
-  const item = await readItem(settings, target);
+  const [held, read] = await Promise.allSettled([precheck(), readItem(settings, target)]);
+  if (held.status === 'rejected') throw held.reason as Error;
+  if (held.value) return held.value;
+  if (read.status === 'rejected') throw read.reason as Error;
+  const item = read.value;
   const failures = recentFailures(item, nowSeconds, settings);
   if (failures.length >= settings.circuitThreshold) {
     return { decision: 'skip', reason: 'CircuitOpen', targetKey: target, lockAcquired: false, detail: describeBlock('CircuitOpen', item, target, settings) };

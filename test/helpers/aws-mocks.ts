@@ -51,3 +51,17 @@ export function guardAllowsEverything(): void {
   aws.dynamoDb.on(UpdateCommand).resolves({ Attributes: {} });
   aws.ssm.on(DescribeAutomationExecutionsCommand).resolves({ AutomationExecutionMetadataList: [] });
 }
+
+/**
+ * The triggering alarm, answered only once `alsoSent()` says the step's other read is in flight:
+ * a step that makes the two reads one after the other gets an error here instead of an answer.
+ */
+export function alarmAnsweredAlongside(alsoSent: () => boolean, state: 'ALARM' | 'OK' = 'ALARM'): void {
+  aws.cloudWatch.on(DescribeAlarmsCommand).callsFake(async () => {
+    for (let waited = 0; !alsoSent(); waited += 5) {
+      if (waited > 2_000) throw new Error('DescribeAlarms was not made together with the step’s other read');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    return { MetricAlarms: [{ AlarmName: 'x', StateValue: state, StateUpdatedTimestamp: new Date('2026-11-23T10:15:30Z') }] };
+  });
+}

@@ -8,7 +8,7 @@ import {
 import { computeDesiredCapacity } from '../../functions/auto-scaling-action/capacity';
 import { handler } from '../../functions/auto-scaling-action/handler';
 import { lambdaContext } from '../../local/lambda-context';
-import { alarmStillFiring, aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
+import { alarmAnsweredAlongside, alarmStillFiring, aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
 
 const invoke = (event: unknown) => handler(event as never, lambdaContext('AutoScalingActionFunction')) as Promise<Record<string, unknown>>;
@@ -96,6 +96,24 @@ describe('AutoScalingActionFunction', () => {
 
     expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
     expect(applied).toMatchObject({ applied: true, description: 'set web-asg desired capacity 4 → 6 (already applied: web-asg desired capacity is already 6)' });
+  });
+
+  it('re-reads the alarm and the group together, one round trip before the write', async () => {
+    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup(4));
+    aws.autoScaling.on(SetDesiredCapacityCommand).resolves({});
+    alarmAnsweredAlongside(() => aws.autoScaling.commandCalls(DescribeAutoScalingGroupsCommand).length > 0);
+
+    await invoke(loadEvent('auto-scaling-apply'));
+
+    expect(aws.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
+  });
+
+  it('skips as AlreadyRecovered when the alarm is OK again, even if the group read failed', async () => {
+    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).rejects(awsError('Throttling'));
+    alarmAnsweredAlongside(() => aws.autoScaling.commandCalls(DescribeAutoScalingGroupsCommand).length > 0, 'OK');
+
+    await expect(invoke(loadEvent('auto-scaling-apply'))).rejects.toMatchObject({ name: 'AlreadyRecovered' });
+    expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
   });
 
   it.each([

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from '@jest/globals';
 import { DescribeAutomationExecutionsCommand, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
 import { clientTokenFor, handler } from '../../functions/automation/handler';
 import { lambdaContext } from '../../local/lambda-context';
-import { alarmStillFiring, aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
+import { alarmAnsweredAlongside, alarmStillFiring, aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
 
 const invoke = (event: unknown) => handler(event as never, lambdaContext('AutomationFunction')) as Promise<Record<string, unknown>>;
@@ -30,6 +30,20 @@ describe('AutomationFunction', () => {
     });
     expect(calls[1]?.ClientToken).toBe(calls[0]?.ClientToken);
     expect(applied).toMatchObject({ applied: true, watch: { kind: 'automation', executionId: 'exec-1' } });
+  });
+
+  it('re-reads the alarm and counts running automations together, one round trip before the start', async () => {
+    aws.ssm.on(StartAutomationExecutionCommand).resolves({ AutomationExecutionId: 'exec-1' });
+    alarmAnsweredAlongside(() => aws.ssm.commandCalls(DescribeAutomationExecutionsCommand).length > 0);
+
+    await expect(invoke(loadEvent('automation-start'))).resolves.toMatchObject({ applied: true });
+  });
+
+  it('skips as AlreadyRecovered when the alarm is OK again, and starts nothing', async () => {
+    alarmAnsweredAlongside(() => aws.ssm.commandCalls(DescribeAutomationExecutionsCommand).length > 0, 'OK');
+
+    await expect(invoke(loadEvent('automation-start'))).rejects.toMatchObject({ name: 'AlreadyRecovered' });
+    expect(aws.ssm).not.toHaveReceivedCommand(StartAutomationExecutionCommand);
   });
 
   it('derives distinct UUID-shaped tokens per incident', () => {

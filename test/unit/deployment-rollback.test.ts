@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import { handler } from '../../functions/deployment-rollback/handler';
 import { lambdaContext } from '../../local/lambda-context';
-import { alarmStillFiring, aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
+import { alarmAnsweredAlongside, alarmStillFiring, aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
 
 const invoke = (event: unknown) => handler(event as never, lambdaContext('DeploymentRollbackFunction')) as Promise<Record<string, unknown>>;
@@ -108,6 +108,22 @@ describe('DeploymentRollbackFunction', () => {
     expect(description).toContain(task.incident.id);
     expect(first).toMatchObject({ watch: { deploymentId: 'd-NEW000003' } });
     expect(retry).toMatchObject({ watch: { deploymentId: 'd-NEW000003' } });
+  });
+
+  it('re-reads the alarm and the deployment group together, one round trip before the redeploy', async () => {
+    groupWithLatest('d-BAD000002');
+    aws.codeDeploy.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-NEW000003' });
+    alarmAnsweredAlongside(() => aws.codeDeploy.commandCalls(GetDeploymentGroupCommand).length > 0);
+
+    await expect(invoke(loadEvent('deployment-rollback-apply'))).resolves.toMatchObject({ watch: { deploymentId: 'd-NEW000003' } });
+  });
+
+  it('skips as AlreadyRecovered when the alarm is OK again, and deploys nothing', async () => {
+    groupWithLatest('d-BAD000002');
+    alarmAnsweredAlongside(() => aws.codeDeploy.commandCalls(GetDeploymentGroupCommand).length > 0, 'OK');
+
+    await expect(invoke(loadEvent('deployment-rollback-apply'))).rejects.toMatchObject({ name: 'AlreadyRecovered' });
+    expect(aws.codeDeploy).not.toHaveReceivedCommand(CreateDeploymentCommand);
   });
 
   it('makes no call in a dry run', async () => {

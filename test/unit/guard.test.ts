@@ -1,0 +1,52 @@
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import { clearCaches } from '@aws-lambda-powertools/parameters';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { handler } from '../../functions/guard/handler';
+import { lambdaContext } from '../../local/lambda-context';
+import { aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
+import { loadEvent } from '../helpers/fixtures';
+
+const invoke = (event: unknown) => handler(event as never, lambdaContext('GuardFunction')) as Promise<Record<string, unknown>>;
+const killSwitch = (value: 'true' | 'false') => aws.ssm.on(GetParameterCommand).resolves({ Parameter: { Name: process.env.PAUSE_PARAMETER_NAME, Value: value } });
+
+beforeEach(() => {
+  resetAwsMocks();
+  // The guard caches the kill switch for 60 s, as on Lambda: each test reads it afresh.
+  clearCaches();
+});
+
+describe('GuardFunction', () => {
+  it('holds every change back while the kill switch is on, even when the guard table cannot be read, and writes nothing', async () => {
+    killSwitch('true');
+    aws.dynamoDb.on(GetCommand).rejects(awsError('InternalServerError', 500));
+
+    await expect(invoke(loadEvent('guard-acquire'))).resolves.toMatchObject({ decision: 'skip', reason: 'Paused' });
+    expect(aws.dynamoDb).not.toHaveReceivedCommand(UpdateCommand);
+  });
+
+  it('reads the kill switch and the target together, then takes the lock and counts the budget', async () => {
+    aws.ssm.on(GetParameterCommand).callsFake(async () => {
+      for (let waited = 0; aws.dynamoDb.commandCalls(GetCommand).length === 0; waited += 5) {
+        if (waited > 2_000) throw new Error('the kill switch was not read together with the target');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      return { Parameter: { Name: process.env.PAUSE_PARAMETER_NAME, Value: 'false' } };
+    });
+    aws.dynamoDb.on(GetCommand).resolves({});
+    aws.dynamoDb.on(UpdateCommand).resolves({ Attributes: {} });
+
+    await expect(invoke(loadEvent('guard-acquire'))).resolves.toMatchObject({ decision: 'proceed', lockAcquired: true, targetKey: 'asg:web-asg' });
+    const writes = aws.dynamoDb.commandCalls(UpdateCommand).map((c) => String(c.args[0].input.Key?.target));
+    expect(writes[0]).toBe('asg:web-asg');
+    expect(writes.slice(1).every((key) => key.startsWith('budget:'))).toBe(true);
+  });
+
+  it('fails with a named, retryable error when the guard table cannot be read and the kill switch is off', async () => {
+    killSwitch('false');
+    aws.dynamoDb.on(GetCommand).rejects(awsError('InternalServerError', 500));
+
+    await expect(invoke(loadEvent('guard-acquire'))).rejects.toMatchObject({ name: 'AwsTransientError' });
+    expect(aws.dynamoDb).not.toHaveReceivedCommand(UpdateCommand);
+  });
+});
