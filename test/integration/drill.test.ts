@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { runDrill } from '../../local/drill';
 import { CORE_FAULTS } from '../../local/scenarios';
+import { runScript } from '../helpers/cli';
 
 // Its own file: the drill starts its own sandbox, and handler modules bind their SDK clients to
 // the first endpoint they see (jest gives each file a fresh module registry).
@@ -26,5 +27,16 @@ describe('the self-healing drill', () => {
       'SSM.StartAutomationExecution "AWS-RestartEC2Instance"',
       'SSM.StartAutomationExecution "self-healing-local-RestartService"',
     ]);
+  }, 120_000);
+
+  it('with --warm-up, runs the drill once unreported, then reports a second full run on the same sandbox endpoint', async () => {
+    const { code, stdout } = await runScript('local/drill.ts', ['--scenario', 'cpu-spike', '--warm-up', '--json']);
+    const report = JSON.parse(stdout) as { passed: boolean; incidents: { kind: string; reactionMs: number | null }[]; mutatingCalls: { operation: string }[] };
+
+    expect(code).toBe(0);
+    expect(report.passed).toBe(true);
+    // Only the reported run's calls: one scale-out, not one per run.
+    expect(report.mutatingCalls.map((c) => c.operation)).toEqual(['AutoScaling.SetDesiredCapacity']);
+    expect(report.incidents).toEqual([expect.objectContaining({ kind: 'remediated', reactionMs: expect.any(Number) })]);
   }, 120_000);
 });
