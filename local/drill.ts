@@ -131,7 +131,9 @@ export async function runDrill(options: Options, print: (text: string) => void):
   const start = clock.now();
   const { FUNCTION_HANDLERS } = await import('./functions');
   // Created after the sandbox set AWS_ENDPOINT_URL: manual executions and approvals go through its API.
-  const stepFunctions = new SFNClient({});
+  // The on-call keeps trying as a person would: with 30 % of calls throttled, the SDK's default
+  // 3 attempts all fail about once in 37 answers.
+  const stepFunctions = new SFNClient({ maxAttempts: 8 });
   const template = loadTemplate();
   const routes = routesOf(template);
   const memoryMb = Number(template.Globals.Function.MemorySize ?? 128);
@@ -249,42 +251,47 @@ export async function runDrill(options: Options, print: (text: string) => void):
 
   // Let time pass: deliver what the fleet raises until every incident is through (or the deadline).
   let deadlineHit = false;
-  for (;;) {
-    fleet.tick();
-    // Recorded events whose time has come: deployments change the estate, alarms and payloads arrive.
-    while (replayQueue[0] && replayQueue[0].event.at * 1000 <= clock.now() - start) {
-      const { event, index } = replayQueue.shift() as (typeof replayQueue)[number];
-      if ('deploy' in event) timeline.push({ at: clock.now(), kind: 'FAULT', text: `${event.deploy.application} ${event.deploy.version} deployed to ${event.deploy.deploymentGroup} (replayed)` });
-      for (const delivery of play(fleet, event)) inbound.push({ ...delivery, replayIndex: index });
+  // Stopped also when the drill itself fails (e.g. an approval answer that cannot get through),
+  // so a failed drill never leaves its servers running.
+  try {
+    for (;;) {
+      fleet.tick();
+      // Recorded events whose time has come: deployments change the estate, alarms and payloads arrive.
+      while (replayQueue[0] && replayQueue[0].event.at * 1000 <= clock.now() - start) {
+        const { event, index } = replayQueue.shift() as (typeof replayQueue)[number];
+        if ('deploy' in event) timeline.push({ at: clock.now(), kind: 'FAULT', text: `${event.deploy.application} ${event.deploy.version} deployed to ${event.deploy.deploymentGroup} (replayed)` });
+        for (const delivery of play(fleet, event)) inbound.push({ ...delivery, replayIndex: index });
+      }
+      await answerApprovals();
+      while (inbound.length > 0) {
+        const next = inbound.shift();
+        if (next) await deliver(next);
+      }
+      const executions = [...sandbox.executions.values()];
+      const started = executions.length;
+      const running = executions.some((e) => e.status === 'RUNNING');
+      if (running) lastActivity = clock.now();
+      const idle = !running && inbound.length === 0 && replayQueue.length === 0;
+      if (idle && started >= expectedIncidents && (expectedIncidents > 0 || deliveries.length > 0)) break;
+      // Nothing running, nothing arriving, for a long simulated while: what is missing will not come.
+      if (idle && clock.now() - lastActivity > QUIET_MS) break;
+      if (clock.now() - start > SIM_DEADLINE_MS) {
+        deadlineHit = true;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, TICK_MS));
     }
-    await answerApprovals();
+    await sandbox.settle();
+    // Deliver what arrived while the last executions finished (e.g. alarms returning to OK).
+    fleet.tick();
     while (inbound.length > 0) {
       const next = inbound.shift();
       if (next) await deliver(next);
     }
-    const executions = [...sandbox.executions.values()];
-    const started = executions.length;
-    const running = executions.some((e) => e.status === 'RUNNING');
-    if (running) lastActivity = clock.now();
-    const idle = !running && inbound.length === 0 && replayQueue.length === 0;
-    if (idle && started >= expectedIncidents && (expectedIncidents > 0 || deliveries.length > 0)) break;
-    // Nothing running, nothing arriving, for a long simulated while: what is missing will not come.
-    if (idle && clock.now() - lastActivity > QUIET_MS) break;
-    if (clock.now() - start > SIM_DEADLINE_MS) {
-      deadlineHit = true;
-      break;
-    }
-    await new Promise((resolve) => setTimeout(resolve, TICK_MS));
+    await sandbox.settle();
+  } finally {
+    await sandbox.stop();
   }
-  await sandbox.settle();
-  // Deliver what arrived while the last executions finished (e.g. alarms returning to OK).
-  fleet.tick();
-  while (inbound.length > 0) {
-    const next = inbound.shift();
-    if (next) await deliver(next);
-  }
-  await sandbox.settle();
-  await sandbox.stop();
 
   const executions = [...sandbox.executions.values()];
   for (const execution of executions) timeline.push(...executionTimeline(execution, (real) => clock.at(real)));

@@ -329,7 +329,8 @@ describe('remediation.asl.json', () => {
 
     expect(run.output).toMatchObject({ guard: { reason: 'Paused' }, record: { outcome: 'skipped', reason: 'Paused' } });
     expect(aws.autoScaling.calls()).toHaveLength(0);
-    expect(aws.dynamoDb.calls()).toHaveLength(0);
+    // The target's item is read alongside the kill switch (one round trip); nothing is written.
+    expect(aws.dynamoDb).not.toHaveReceivedCommand(UpdateCommand);
   });
 
   it('takes the lock before acting and turns it into the cooldown after, on success and on failure', async () => {
