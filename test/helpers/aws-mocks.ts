@@ -52,16 +52,21 @@ export function guardAllowsEverything(): void {
   aws.ssm.on(DescribeAutomationExecutionsCommand).resolves({ AutomationExecutionMetadataList: [] });
 }
 
+/** Resolves once `alsoSent()` holds; fails (naming `what`) when the step never makes that other call while this one waits. */
+export async function untilAlsoSent(alsoSent: () => boolean, what: string): Promise<void> {
+  for (let waited = 0; !alsoSent(); waited += 5) {
+    if (waited > 2_000) throw new Error(`${what} was not made together with the step’s other read`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /**
  * The triggering alarm, answered only once `alsoSent()` says the step's other read is in flight:
  * a step that makes the two reads one after the other gets an error here instead of an answer.
  */
 export function alarmAnsweredAlongside(alsoSent: () => boolean, state: 'ALARM' | 'OK' = 'ALARM'): void {
   aws.cloudWatch.on(DescribeAlarmsCommand).callsFake(async () => {
-    for (let waited = 0; !alsoSent(); waited += 5) {
-      if (waited > 2_000) throw new Error('DescribeAlarms was not made together with the step’s other read');
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await untilAlsoSent(alsoSent, 'DescribeAlarms');
     return { MetricAlarms: [{ AlarmName: 'x', StateValue: state, StateUpdatedTimestamp: new Date('2026-11-23T10:15:30Z') }] };
   });
 }

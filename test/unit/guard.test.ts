@@ -4,7 +4,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { handler } from '../../functions/guard/handler';
 import { lambdaContext } from '../../local/lambda-context';
-import { aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
+import { aws, awsError, resetAwsMocks, untilAlsoSent } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
 
 const invoke = (event: unknown) => handler(event as never, lambdaContext('GuardFunction')) as Promise<Record<string, unknown>>;
@@ -27,10 +27,7 @@ describe('GuardFunction', () => {
 
   it('reads the kill switch and the target together, then takes the lock and counts the budget', async () => {
     aws.ssm.on(GetParameterCommand).callsFake(async () => {
-      for (let waited = 0; aws.dynamoDb.commandCalls(GetCommand).length === 0; waited += 5) {
-        if (waited > 2_000) throw new Error('the kill switch was not read together with the target');
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      await untilAlsoSent(() => aws.dynamoDb.commandCalls(GetCommand).length > 0, 'The kill switch read');
       return { Parameter: { Name: process.env.PAUSE_PARAMETER_NAME, Value: 'false' } };
     });
     aws.dynamoDb.on(GetCommand).resolves({});
