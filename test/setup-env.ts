@@ -6,6 +6,8 @@ process.env.ENVIRONMENT = 'test';
 process.env.POWERTOOLS_SERVICE_NAME = 'self-healing';
 process.env.POWERTOOLS_METRICS_NAMESPACE = 'SelfHealing';
 process.env.POWERTOOLS_TRACE_ENABLED = 'false';
+// No X-Ray in tests, so no automatic mode: its async hooks would slow every promise in the worker.
+process.env.AWS_XRAY_MANUAL_MODE = '1';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:remediation';
 process.env.DEAD_LETTER_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/ingest-dlq';

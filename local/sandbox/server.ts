@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { clock as handlerClock } from '../../functions/shared/clock';
 import { type LocalWorkflow, type WorkflowRun } from '../workflow';
 import { CreateTableCommand, DynamoDBClient, type KeySchemaElement, type AttributeDefinition } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
+import { Worker } from 'node:worker_threads';
 import { type Template, functionEnvironment, functionsOf, loadTemplate, resolveIntrinsics, stateMachineArn } from '../template';
 import { FaultInjector, parseFaults } from './faults';
 import { type Clock, Fleet, ScaledClock } from './fleet';
@@ -84,7 +84,7 @@ export class Sandbox {
   readonly faults: FaultInjector;
   private workflow?: LocalWorkflow;
   private server?: Server;
-  private dynamo?: Server;
+  private dynamo?: Worker;
   private dynamoUrl = '';
   url = '';
 
@@ -121,14 +121,19 @@ export class Sandbox {
   }
 
   /**
-   * DynamoDB is a real implementation (dynalite, in memory) behind the sandbox: requests are
-   * proxied to it, so they are logged and can be faulted like the rest. Tables come from the template.
+   * DynamoDB is a real implementation (dynalite, in memory, on a worker thread) behind the
+   * sandbox: requests are proxied to it, so they are logged and can be faulted like the rest.
+   * Tables come from the template.
    */
   private async startDynamoDb(template: Template): Promise<void> {
-    const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    this.dynamo = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    this.dynamoUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const worker = new Worker(new URL('./dynamodb-worker.mjs', import.meta.url));
+    this.dynamo = worker;
+    const port = await new Promise<number>((resolve, reject) => {
+      worker.once('message', (message: { port: number }) => resolve(message.port));
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the DynamoDB worker exited (${code}) before listening`)));
+    });
+    this.dynamoUrl = `http://127.0.0.1:${port}`;
     const client = new DynamoDBClient({ endpoint: this.dynamoUrl, region: 'us-east-1', credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } });
     for (const [logicalId, resource] of Object.entries(template.Resources)) {
       if (resource.Type !== 'AWS::DynamoDB::Table') continue;
@@ -167,6 +172,10 @@ export class Sandbox {
       AWS_ACCESS_KEY_ID: 'sandbox',
       AWS_SECRET_ACCESS_KEY: 'sandbox',
       POWERTOOLS_TRACE_ENABLED: 'false',
+      // No X-Ray here, so no automatic mode either: its async hooks (cls-hooked) would run on
+      // every promise in this one process, the engine's and the simulated AWS services' too.
+      // Set before the handlers import the X-Ray SDK (it reads this once, at import).
+      AWS_XRAY_MANUAL_MODE: '1',
     });
     handlerClock.now = () => new Date(this.clock.now());
   }
@@ -177,11 +186,7 @@ export class Sandbox {
     if (!server) return;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    const dynamo = this.dynamo;
-    if (dynamo) {
-      dynamo.closeAllConnections();
-      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
-    }
+    await this.dynamo?.terminate();
     handlerClock.now = () => new Date();
   }
 
