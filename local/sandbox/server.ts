@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { clock as handlerClock } from '../../functions/shared/clock';
 import { type LocalWorkflow, type WorkflowRun } from '../workflow';
@@ -86,6 +86,7 @@ export class Sandbox {
   private server?: Server;
   private dynamo?: Worker;
   private dynamoUrl = '';
+  private readonly dynamoAgent = new Agent({ keepAlive: true });
   url = '';
 
   private constructor(readonly fleet: Fleet, readonly clock: Clock, readonly speed: number, options: SandboxOptions) {
@@ -274,19 +275,26 @@ export class Sandbox {
   }
 
   private async proxyToDynamoDb(req: IncomingMessage, body: string, log: (status: number, outcome: string, injected: boolean) => void): Promise<HttpReply> {
-    const response = await fetch(this.dynamoUrl, {
-      method: 'POST',
-      headers: { 'content-type': String(req.headers['content-type'] ?? 'application/x-amz-json-1.0'), 'x-amz-target': String(req.headers['x-amz-target']), authorization: String(req.headers.authorization ?? ''), 'x-amz-date': String(req.headers['x-amz-date'] ?? '') },
-      body,
+    // node:http with a keep-alive agent: about half of what fetch (undici) costs per proxied call.
+    const response = await new Promise<{ status: number; headers: IncomingMessage['headers']; text: string }>((resolve, reject) => {
+      const forward = httpRequest(this.dynamoUrl, {
+        method: 'POST',
+        agent: this.dynamoAgent,
+        headers: { 'content-type': String(req.headers['content-type'] ?? 'application/x-amz-json-1.0'), 'x-amz-target': String(req.headers['x-amz-target']), authorization: String(req.headers.authorization ?? ''), 'x-amz-date': String(req.headers['x-amz-date'] ?? ''), 'content-length': Buffer.byteLength(body) },
+      }, (res) => {
+        readBody(res).then((text) => resolve({ status: res.statusCode ?? 500, headers: res.headers, text }), reject);
+      });
+      forward.on('error', reject);
+      forward.end(body);
     });
-    const text = await response.text();
-    const errorType = response.ok ? 'ok' : ((JSON.parse(text) as { __type?: string }).__type ?? 'error').split('#').pop() ?? 'error';
-    log(response.status, errorType, false);
+    const { status, text } = response;
+    const errorType = status < 300 ? 'ok' : ((JSON.parse(text) as { __type?: string }).__type ?? 'error').split('#').pop() ?? 'error';
+    log(status, errorType, false);
     const headers: Record<string, string> = {};
-    response.headers.forEach((value, key) => {
-      if (key === 'content-type' || key.startsWith('x-amz')) headers[key] = value;
-    });
-    return { status: response.status, headers, body: text };
+    for (const [key, value] of Object.entries(response.headers)) {
+      if (typeof value === 'string' && (key === 'content-type' || key.startsWith('x-amz'))) headers[key] = value;
+    }
+    return { status, headers, body: text };
   }
 
   private dispatch(operation: string, params: Params): Params | Promise<Params> {
