@@ -69,6 +69,12 @@ describe('template.yaml', () => {
     });
   });
 
+  it('leaves source-map stack traces off unless the stack asks (Node parses each map at cold start), and ships the maps for when it does', () => {
+    expect(template.Globals.Function.Environment).toMatchObject({ Variables: { NODE_OPTIONS: { Ref: 'NodeOptions' } } });
+    expect(template.Parameters.NodeOptions).toMatchObject({ Default: '', AllowedValues: ['', '--enable-source-maps'] });
+    for (const [id, fn] of functions) expect([id, fn.Metadata?.BuildProperties]).toEqual([id, expect.objectContaining({ Sourcemap: true })]);
+  });
+
   it("keeps the README's workflow diagram generated from the ASL (npm run generate)", () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     expect(withDiagram(readme)).toBe(readme);
