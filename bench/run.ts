@@ -36,6 +36,16 @@ const memoryMb = Number(template.Globals.Function.MemorySize ?? 128);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 // 1. Bundles, exactly as sam build makes them, plus an empty handler with the same settings.
+// The machine's own speed, before and after: on a shared machine a whole run can be slower than
+// the next one, and this says so (a fixed JSON workload; lower is faster).
+const calibrate = (): number => {
+  const text = readFileSync(join(ROOT, 'events', 'sns-alarm-metric-math.json'), 'utf8');
+  const started = performance.now();
+  for (let i = 0; i < 20_000; i += 1) JSON.stringify(JSON.parse(text));
+  return round(performance.now() - started, 1);
+};
+const calibrationBefore = calibrate();
+
 log('building bundles…');
 const outDir = mkdtempSync(join(tmpdir(), 'bench-dist-'));
 const built: BuiltFunction[] = await buildFunctions(outDir);
@@ -147,7 +157,7 @@ const warmReactions = reactionsOf(warmDrills);
 
 const results = {
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform}-${process.arch}` },
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform}-${process.arch}`, calibrationMs: { before: calibrationBefore, after: calibrate() } },
   targets: TARGETS,
   pricing: { ...PRICES, memoryMb, architecture: 'arm64', note: 'us-east-1 list prices; Step Functions Standard; free tiers ignored' },
   functions: bundles.map((b) => {
@@ -197,7 +207,7 @@ for (const c of costs) {
   const happy = c.outcome === 'remediated' ? ` ${ok(c.transitions <= TARGETS.happyPathTransitions && c.usd <= TARGETS.happyPathUsd)}` : '';
   costRows.push([c.rule, c.outcome, `${c.transitions}${happy}`, String(c.lambdaInvocations), String(c.lambdaBilledMs), `$${c.usd.toFixed(6)}`]);
 }
-console.log(`Benchmarks ${results.date} · ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memoryGiB} GiB · Node ${results.machine.node}`);
+console.log(`Benchmarks ${results.date} · ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memoryGiB} GiB · Node ${results.machine.node} · machine speed: a fixed JSON workload took ${results.machine.calibrationMs.before} ms before the run, ${results.machine.calibrationMs.after} ms after (compare runs by it)`);
 console.log(`Targets: bundle ≤ ${TARGETS.bundleKb} KB · cold init ≤ ${TARGETS.coldInitRatio}× empty (median of ${RUNS}) · warm p50 < ${TARGETS.warmP50Ms} ms, p99 < ${TARGETS.warmP99Ms} ms (${CALLS} calls)\n`);
 console.log(table(rows));
 console.log(`\nFloors: the required stack alone, bundled and loaded the same way (no code of this project):`);
