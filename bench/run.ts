@@ -35,7 +35,6 @@ const template = loadTemplate();
 const memoryMb = Number(template.Globals.Function.MemorySize ?? 128);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-// 1. Bundles, exactly as sam build makes them, plus an empty handler with the same settings.
 // The machine's own speed, before and after: on a shared machine a whole run can be slower than
 // the next one, and this says so (a fixed JSON workload; lower is faster).
 const calibrate = (): number => {
@@ -46,6 +45,7 @@ const calibrate = (): number => {
 };
 const calibrationBefore = calibrate();
 
+// 1. Bundles, exactly as sam build makes them, plus an empty handler with the same settings.
 log('building bundles…');
 const outDir = mkdtempSync(join(tmpdir(), 'bench-dist-'));
 const built: BuiltFunction[] = await buildFunctions(outDir);

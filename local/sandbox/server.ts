@@ -134,6 +134,8 @@ export class Sandbox {
       worker.once('error', reject);
       worker.once('exit', (code) => reject(new Error(`the DynamoDB worker exited (${code}) before listening`)));
     });
+    // From here a failure of the worker is nobody's promise: left unhandled, it stops the process loudly.
+    worker.removeAllListeners('error').removeAllListeners('exit');
     this.dynamoUrl = `http://127.0.0.1:${port}`;
     const client = new DynamoDBClient({ endpoint: this.dynamoUrl, region: 'us-east-1', credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } });
     for (const [logicalId, resource] of Object.entries(template.Resources)) {
@@ -187,6 +189,7 @@ export class Sandbox {
     if (!server) return;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.dynamoAgent.destroy();
     await this.dynamo?.terminate();
     handlerClock.now = () => new Date();
   }
