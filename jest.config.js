@@ -17,6 +17,8 @@ export default {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'], setupFilesAfterEnv: [...common.setupFilesAfterEnv, '<rootDir>/test/setup-fixture-clock.ts'] },
     { ...common, displayName: 'statemachine', testMatch: ['<rootDir>/test/statemachine/**/*.test.ts'], setupFilesAfterEnv: [...common.setupFilesAfterEnv, '<rootDir>/test/setup-fixture-clock.ts'] },
     { ...common, displayName: 'template', testMatch: ['<rootDir>/test/template/**/*.test.ts'] },
+    // The bundles npm run build made with the real builder (what sam build ships), not the source.
+    { ...common, displayName: 'artifact', testMatch: ['<rootDir>/test/artifact/**/*.test.ts'], setupFilesAfterEnv: ['<rootDir>/test/setup-quiet-metrics.ts'] },
     // Real SDK clients over HTTP to the local sandbox: no aws-sdk-client-mock here.
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], setupFilesAfterEnv: ['<rootDir>/test/setup-quiet-metrics.ts'] },
     // botocore and moto (Python, from the machine image) against the sandbox; skipped where absent.

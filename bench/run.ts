@@ -8,7 +8,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { type BuiltFunction, buildFunctions, buildOne, buildPropertiesOf } from '../scripts/build';
+import { type BuiltFunction, buildFunctions, buildPropertiesOf, bundleLikeFunction } from '../scripts/build';
 import { ROOT, functionEnvironment, functionsOf, loadTemplate } from '../local/template';
 import type { ingestThroughput } from './ingest';
 import { median, percentile } from './stats';
@@ -45,13 +45,14 @@ const calibrate = (): number => {
 };
 const calibrationBefore = calibrate();
 
-// 1. Bundles, exactly as sam build makes them, plus an empty handler with the same settings.
+// 1. Bundles made by the real builder (as sam build makes them), plus an empty handler and the
+// floors bundled with the same properties through esbuild's API.
 log('building bundles…');
 const outDir = mkdtempSync(join(tmpdir(), 'bench-dist-'));
-const built: BuiltFunction[] = await buildFunctions(outDir);
+const built: BuiltFunction[] = await buildFunctions({ outDir });
 const [, firstFunction] = functionsOf(template)[0] ?? [];
 if (!firstFunction) throw new Error('template.yaml has no function');
-const empty = await buildOne('EmptyHandler', { ...buildPropertiesOf(firstFunction), EntryPoints: ['bench/empty-handler.ts'] }, outDir);
+const empty = await bundleLikeFunction('EmptyHandler', { ...buildPropertiesOf(firstFunction), EntryPoints: ['bench/empty-handler.ts'] }, outDir);
 // Floors: what the required stack weighs before any code of ours, bundled the same way. They show
 // how far tuning this project's code can go towards the bundle and cold-init targets.
 const FLOORS = [
@@ -59,7 +60,7 @@ const FLOORS = [
   { id: 'FloorTracer', entry: 'bench/floors/tracer.ts', what: 'Powertools tracer (with the X-Ray SDK), nothing else' },
   { id: 'FloorRequiredStack', entry: 'bench/floors/required-stack.ts', what: 'logger + metrics + tracer + one SDK client + middy + one zod schema' },
 ];
-const floors = await Promise.all(FLOORS.map(async (f) => ({ ...f, built: await buildOne(f.id, { ...buildPropertiesOf(firstFunction), EntryPoints: [f.entry] }, outDir) })));
+const floors = await Promise.all(FLOORS.map(async (f) => ({ ...f, built: await bundleLikeFunction(f.id, { ...buildPropertiesOf(firstFunction), EntryPoints: [f.entry] }, outDir) })));
 const bundles = built.map((b) => {
   const code = readFileSync(b.outfile);
   return { function: b.logicalId, minifiedKb: round(b.bytes / 1024, 1), gzipKb: round(gzipSync(code).length / 1024, 1) };

@@ -30,7 +30,8 @@ const USAGE = `Usage: npm start -- [--scenario <name>]… [--faults <spec>] [--e
   --dry-run    deploy-time dry run (stack parameter DryRun=true): every incident reports, nothing changes
   --replay     replay a recorded event sequence (replays/*.json) and check the decisions it expects
   --warm-up    run the same drill once first, unreported, in this process: the figures are then
-               for warm functions (npm run bench reports reaction time both ways)`;
+               for warm functions (npm run bench reports reaction time both ways)
+  --bundles    run the bundles npm run build made (.aws-sam/build), as they would ship, not the source`;
 
 const SIM_DEADLINE_MS = 4 * 60 * 60 * 1000;
 const QUIET_MS = 20 * 60 * 1000;
@@ -55,6 +56,8 @@ interface Options {
   warmUp?: boolean;
   /** The sandbox's port (0: any free one). */
   port?: number;
+  /** Run the built bundles in this folder (npm run build writes .aws-sam/build) instead of the source. */
+  bundles?: string;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -71,6 +74,7 @@ function parseOptions(argv: string[]): Options {
       'dry-run': { type: 'boolean', default: false },
       replay: { type: 'string' },
       'warm-up': { type: 'boolean', default: false },
+      bundles: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -93,6 +97,7 @@ function parseOptions(argv: string[]): Options {
     approvals: values.approvals === 'reject' ? 'reject' : 'approve',
     dryRun: values['dry-run'] ?? false,
     warmUp: values['warm-up'] ?? false,
+    ...(values.bundles !== undefined ? { bundles: values.bundles || '.aws-sam/build' } : {}),
   };
 }
 
@@ -127,9 +132,8 @@ export async function runDrill(options: Options, print: (text: string) => void):
   const resultsByEvent: IngestResult[][] = (replay?.events ?? []).map(() => []);
   const approvalAnswer = replay?.approvals.answer ?? options.approvals;
   const approvalDelayMs = (replay?.approvals.afterSeconds ?? 60) * 1000;
-  const sandbox = await Sandbox.start({ fleet, speed, ...(options.faults ? { faults: options.faults } : {}), seed: options.seed, parameters, ...(options.port ? { port: options.port } : {}) });
+  const sandbox = await Sandbox.start({ fleet, speed, ...(options.faults ? { faults: options.faults } : {}), seed: options.seed, parameters, ...(options.port ? { port: options.port } : {}), ...(options.bundles ? { bundles: options.bundles } : {}) });
   const start = clock.now();
-  const { FUNCTION_HANDLERS } = await import('./functions');
   // Created after the sandbox set AWS_ENDPOINT_URL: manual executions and approvals go through its API.
   // The on-call keeps trying as a person would: with 30 % of calls throttled, the SDK's default
   // 3 attempts all fail about once in 37 answers.
@@ -143,7 +147,7 @@ export async function runDrill(options: Options, print: (text: string) => void):
   let lastActivity = clock.now();
 
   const invoke = async (functionId: string, event: unknown): Promise<IngestResponse> => {
-    const handler = FUNCTION_HANDLERS[functionId] as LambdaHandler;
+    const handler = sandbox.handlers[functionId] as LambdaHandler;
     return (await handler(JSON.parse(JSON.stringify(event)) as never, lambdaContext(functionId))) as IngestResponse;
   };
 

@@ -11,7 +11,7 @@ export interface EventLog {
   type: string;
   timestamp: number;
   state?: { name: string };
-  retry?: { attempt: number };
+  retry?: { attempt: number; retrier?: { ErrorEquals: string[] } };
   Error?: string;
   Cause?: unknown;
 }

@@ -1,15 +1,119 @@
-// npm run build: bundles every function the way `sam build` does, from the esbuild Metadata
-// of template.yaml, into dist/<LogicalId>/ (no SAM CLI or Docker needed).
-import { fileURLToPath } from 'node:url';
+// npm run build: builds every function with the real `sam build` machinery into .aws-sam/build/.
+// What ships is what `sam build` makes, so this does not bundle anything itself: it runs the SAM
+// CLI's own builder (aws-lambda-builders, via ../shared/tools/sam-build) or `sam build` where the
+// SAM CLI is installed. A BuildProperties value that `sam build` rejects fails here too.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { build } from 'esbuild';
-import { mkdirSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
-import { type Resource, functionsOf, loadTemplate } from '../local/template';
+import { ROOT, type Resource, functionsOf, loadTemplate } from '../local/template';
+
+export const BUILD_DIR = join(ROOT, '.aws-sam', 'build');
+const STAMP = 'self-healing-build.json';
+/** The shared copy of the SAM CLI's builder that this workplace provides (see README "Verified how"). */
+const SAM_BUILD_TOOL = join(ROOT, '..', 'shared', 'tools', 'sam-build');
+// Everything a bundle is made from: a change to any of it makes the built bundles stale.
+const BUILD_INPUTS = ['template.yaml', 'package.json', 'package-lock.json', 'tsconfig.json', 'functions', 'policies'];
 
 export interface BuiltFunction {
   logicalId: string;
   outfile: string;
   bytes: number;
+}
+
+interface Stamp {
+  inputs: string;
+  builder: string;
+  functions: BuiltFunction[];
+}
+
+/** A digest of every file the bundles are built from. */
+export function buildInputsDigest(root = ROOT): string {
+  const hash = createHash('sha256');
+  const visit = (path: string): void => {
+    if (statSync(path).isDirectory()) {
+      for (const entry of readdirSync(path).sort()) visit(join(path, entry));
+      return;
+    }
+    hash.update(relative(root, path)).update('\0').update(readFileSync(path)).update('\0');
+  };
+  for (const input of BUILD_INPUTS) if (existsSync(join(root, input))) visit(join(root, input));
+  return hash.digest('hex');
+}
+
+/** The handler file `sam build` writes for a function: Handler's module + OutExtension. */
+function outfileOf(outDir: string, logicalId: string, fn: Resource): string {
+  const props = fn.Metadata?.BuildProperties as { OutExtension?: string[] } | undefined;
+  const extension = (props?.OutExtension ?? []).find((e) => e.startsWith('.js='))?.slice(4) ?? '.js';
+  const handler = String((fn.Properties?.Handler as string | undefined) ?? 'index.handler');
+  return join(outDir, logicalId, `${handler.slice(0, handler.lastIndexOf('.'))}${extension}`);
+}
+
+/**
+ * The command that builds like `sam build`: the workplace's sam-build tool, or the SAM CLI itself.
+ * SAM_BUILD=<path> chooses another copy of the tool.
+ */
+export function samBuilder(): { command: string; args: (ids: string[], outDir: string) => string[] } {
+  const tool = process.env.SAM_BUILD ?? SAM_BUILD_TOOL;
+  if (existsSync(tool)) return { command: tool, args: (ids, outDir) => ['--out', outDir, ...ids] };
+  if (spawnSync('sam', ['--version'], { stdio: 'ignore' }).status === 0) {
+    return { command: 'sam', args: (ids, outDir) => ['build', '--build-dir', outDir, ...ids] };
+  }
+  throw new Error(`No builder: neither ${tool} nor the SAM CLI (sam) is available. Install the AWS SAM CLI, or set SAM_BUILD.`);
+}
+
+function run(command: string, args: string[]): Promise<{ status: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    // The builder looks for esbuild on PATH (as in the CodeBuild image): the project's own, from the lock file.
+    const env = { ...process.env, PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}` };
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status: status ?? 1, output }));
+  });
+}
+
+/**
+ * Builds the functions (all by default) into outDir with the real builder, `parallel` builder
+ * processes at a time (each function's build is mostly its `npm install`). Throws with the
+ * builder's own output when any function fails.
+ */
+export async function buildFunctions(options: { outDir?: string; ids?: string[]; parallel?: number } = {}): Promise<BuiltFunction[]> {
+  const outDir = options.outDir ?? BUILD_DIR;
+  const template = loadTemplate();
+  const functions = functionsOf(template).filter(([id]) => !options.ids || options.ids.includes(id));
+  const builder = samBuilder();
+  const parallel = Math.max(1, options.parallel ?? 3);
+  const inputs = buildInputsDigest();
+  rmSync(join(outDir, STAMP), { force: true });
+  mkdirSync(outDir, { recursive: true });
+  const batches: string[][] = Array.from({ length: Math.min(parallel, functions.length) }, () => []);
+  functions.forEach(([id], i) => batches[i % batches.length]?.push(id));
+  const results = await Promise.all(batches.map((ids) => run(builder.command, builder.args(ids, outDir))));
+  const failed = results.filter((r) => r.status !== 0);
+  if (failed.length > 0) throw new Error(`sam build failed:\n${failed.map((r) => r.output).join('\n')}`);
+  const built = functions.map(([logicalId, fn]) => {
+    const outfile = outfileOf(outDir, logicalId, fn);
+    if (!existsSync(outfile)) throw new Error(`${logicalId}: the builder reported success but wrote no ${relative(ROOT, outfile)}`);
+    return { logicalId, outfile, bytes: statSync(outfile).size };
+  });
+  if (!options.ids) writeFileSync(join(outDir, STAMP), `${JSON.stringify({ inputs, builder: builder.command, functions: built } satisfies Stamp, null, 2)}\n`);
+  return built;
+}
+
+/**
+ * The bundles `npm run build` made, refused when any input changed since (tests must run what
+ * would ship, not an older build).
+ */
+export function builtFunctions(outDir = BUILD_DIR): BuiltFunction[] {
+  const path = join(outDir, STAMP);
+  if (!existsSync(path)) throw new Error(`No built bundles in ${relative(ROOT, outDir)}: run npm run build`);
+  const stamp = JSON.parse(readFileSync(path, 'utf8')) as Stamp;
+  if (stamp.inputs !== buildInputsDigest()) throw new Error(`The bundles in ${relative(ROOT, outDir)} are older than the source: run npm run build`);
+  return stamp.functions;
 }
 
 /** The BuildProperties SAM's esbuild builder understands (and this project uses). */
@@ -22,18 +126,20 @@ export interface EsbuildProperties {
   OutExtension?: string[];
   Banner?: string[];
   External?: string[];
-  MainFields?: string[];
+  MainFields?: string;
 }
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export function buildPropertiesOf(fn: Resource): EsbuildProperties {
   return (fn.Metadata?.BuildProperties ?? {}) as EsbuildProperties;
 }
 
-/** SAM passes each BuildProperties entry to esbuild as a flag; this mirrors that mapping. */
-export async function buildOne(logicalId: string, props: EsbuildProperties, outDir: string): Promise<BuiltFunction> {
-  const dir = join(outDir, logicalId);
+/**
+ * Bundles an entry that is not a function of the template (the bench's empty handler and floors)
+ * with a function's BuildProperties, through esbuild's API. Not for anything that ships: the
+ * functions themselves are built by buildFunctions.
+ */
+export async function bundleLikeFunction(id: string, props: EsbuildProperties, outDir: string): Promise<BuiltFunction> {
+  const dir = join(outDir, id);
   mkdirSync(dir, { recursive: true });
   const outExtension = Object.fromEntries((props.OutExtension ?? []).map((e) => e.split('=') as [string, string]));
   const banner = Object.fromEntries((props.Banner ?? []).map((b) => [b.slice(0, b.indexOf('=')), b.slice(b.indexOf('=') + 1)]));
@@ -42,30 +148,25 @@ export async function buildOne(logicalId: string, props: EsbuildProperties, outD
     bundle: true,
     platform: 'node',
     format: props.Format ?? 'cjs',
-    target: props.Target ?? 'es2023',
-    minify: props.Minify ?? false,
+    target: props.Target ?? 'es2020',
+    minify: props.Minify ?? true,
     sourcemap: props.Sourcemap ?? false,
     outdir: dir,
     outExtension,
     banner,
     external: props.External ?? [],
-    ...(props.MainFields ? { mainFields: props.MainFields } : {}),
+    ...(props.MainFields ? { mainFields: props.MainFields.split(',') } : {}),
     logLevel: 'warning',
   });
   const entry = props.EntryPoints?.[0] ?? 'handler.ts';
-  const outfile = join(dir, `${basename(entry, extname(entry))}${outExtension['.js'] ?? '.js'}`);
-  return { logicalId, outfile, bytes: statSync(outfile).size };
-}
-
-export async function buildFunctions(outDir = join(ROOT, 'dist')): Promise<BuiltFunction[]> {
-  rmSync(outDir, { recursive: true, force: true });
-  const built: BuiltFunction[] = [];
-  for (const [logicalId, fn] of functionsOf(loadTemplate())) built.push(await buildOne(logicalId, buildPropertiesOf(fn), outDir));
-  return built;
+  const base = entry.slice(entry.lastIndexOf('/') + 1).replace(/\.[^.]+$/, '');
+  const outfile = join(dir, `${base}${outExtension['.js'] ?? '.js'}`);
+  return { logicalId: id, outfile, bytes: statSync(outfile).size };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const fn of await buildFunctions()) {
-    console.log(`${fn.logicalId.padEnd(28)} ${(fn.bytes / 1024).toFixed(0).padStart(6)} KB  ${fn.outfile}`);
-  }
+  const started = performance.now();
+  const built = await buildFunctions({ ids: process.argv.length > 2 ? process.argv.slice(2) : undefined });
+  for (const fn of built) console.log(`${fn.logicalId.padEnd(28)} ${(fn.bytes / 1024).toFixed(0).padStart(6)} KB  ${relative(ROOT, fn.outfile)}`);
+  console.log(`${built.length} functions built with ${samBuilder().command} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -1,33 +1,72 @@
 // Named errors: the state machine's Retry/Catch match on `name`, so never rename one
 // without updating statemachines/remediation.asl.json.
+// Each class states its name as a string literal on its prototype: the bundles are minified,
+// which renames classes, so `new.target.name` would ship as e.g. "Wd" and no Retry/Catch would
+// match (test/artifact checks the built bundles). On the prototype, V8 already uses it for the
+// stack header at construction.
 
-abstract class NamedError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+abstract class NamedError extends Error {}
 
 /** The inbound event as a whole cannot be used (not an SNS / EventBridge event). Lambda retries, then dead-letters it. */
-export class InvalidEventError extends NamedError {}
+export class InvalidEventError extends NamedError {
+  static {
+    this.prototype.name = 'InvalidEventError';
+  }
+}
 /** Workflow input or configuration that cannot be acted on. Not retried. */
-export class InvalidInputError extends NamedError {}
+export class InvalidInputError extends NamedError {
+  static {
+    this.prototype.name = 'InvalidInputError';
+  }
+}
 /** The remediation policy failed validation at load. Not retried. */
-export class InvalidPolicyError extends NamedError {}
+export class InvalidPolicyError extends NamedError {
+  static {
+    this.prototype.name = 'InvalidPolicyError';
+  }
+}
 /** AWS throttled the call after the SDK's own retries. Retried by the state machine with backoff. */
-export class AwsThrottledError extends NamedError {}
+export class AwsThrottledError extends NamedError {
+  static {
+    this.prototype.name = 'AwsThrottledError';
+  }
+}
 /** AWS answered 5xx or the connection failed. Retried by the state machine with backoff. */
-export class AwsTransientError extends NamedError {}
+export class AwsTransientError extends NamedError {
+  static {
+    this.prototype.name = 'AwsTransientError';
+  }
+}
 /** Auto Scaling refused because a scaling activity is in progress. Retried. */
-export class ScalingActivityInProgress extends NamedError {}
+export class ScalingActivityInProgress extends NamedError {
+  static {
+    this.prototype.name = 'ScalingActivityInProgress';
+  }
+}
 /** The platform already runs its ceiling of SSM automations. Retried with a long backoff. */
-export class AutomationConcurrencyLimit extends NamedError {}
+export class AutomationConcurrencyLimit extends NamedError {
+  static {
+    this.prototype.name = 'AutomationConcurrencyLimit';
+  }
+}
 /** The resource the action targets does not exist (ASG, instance, deployment group). Not retried. */
-export class TargetNotFoundError extends NamedError {}
+export class TargetNotFoundError extends NamedError {
+  static {
+    this.prototype.name = 'TargetNotFoundError';
+  }
+}
 /** CodeDeploy has no earlier successful revision to roll back to. Not retried. */
-export class NoRollbackTargetError extends NamedError {}
+export class NoRollbackTargetError extends NamedError {
+  static {
+    this.prototype.name = 'NoRollbackTargetError';
+  }
+}
 /** The remediation action ran and ended badly (deployment failed, automation failed). Not retried. */
-export class ActionFailedError extends NamedError {}
+export class ActionFailedError extends NamedError {
+  static {
+    this.prototype.name = 'ActionFailedError';
+  }
+}
 
 export function assertIsError(value: unknown): asserts value is Error {
   if (!(value instanceof Error)) {
@@ -37,6 +76,14 @@ export function assertIsError(value: unknown): asserts value is Error {
 
 // Skips decided right before a mutating call; the state machine catches both into "Record Skip".
 /** The triggering alarm is back to OK: the incident recovered while it waited (lock, approval, retry). Reason AlreadyRecovered. */
-export class AlreadyRecovered extends NamedError {}
+export class AlreadyRecovered extends NamedError {
+  static {
+    this.prototype.name = 'AlreadyRecovered';
+  }
+}
 /** The incident is older than its maximum age: acting now would act on stale information. Reason Stale. */
-export class Stale extends NamedError {}
+export class Stale extends NamedError {
+  static {
+    this.prototype.name = 'Stale';
+  }
+}

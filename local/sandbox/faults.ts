@@ -2,7 +2,8 @@
 // where target is "*", "Service.*" or "Service.Operation", and settings are
 //   throttle=0.3   throttle 30 % of calls          5xx=0.1      answer 10 % with a 500
 //   latency=50     add 50 ms to every call         first=2      fail the first 2 calls…
-//   fail=throttle|5xx   …with this (default throttle)
+//   fail=throttle|5xx|busy   …with this (default throttle; busy: Auto Scaling's
+//                            ScalingActivityInProgress, as AWS answers while an activity runs)
 // e.g. "AutoScaling.SetDesiredCapacity:first=2;*:throttle=0.3,latency=5"
 
 export interface FaultRule {
@@ -11,11 +12,11 @@ export interface FaultRule {
   serverError: number;
   latencyMs: number;
   failFirst: number;
-  failWith: 'throttle' | '5xx';
+  failWith: 'throttle' | '5xx' | 'busy';
 }
 
 export interface Fault {
-  kind: 'throttle' | '5xx';
+  kind: 'throttle' | '5xx' | 'busy';
   scripted: boolean;
 }
 
@@ -40,7 +41,7 @@ export function parseFaults(spec: string | undefined): FaultRule[] {
       else if (key === '5xx') rule.serverError = rate();
       else if (key === 'latency') rule.latencyMs = count();
       else if (key === 'first') rule.failFirst = count();
-      else if (key === 'fail' && (raw === 'throttle' || raw === '5xx')) rule.failWith = raw;
+      else if (key === 'fail' && (raw === 'throttle' || raw === '5xx' || raw === 'busy')) rule.failWith = raw;
       else throw new Error(`Fault "${entry}": unknown setting "${setting.trim()}"`);
     }
     return rule;

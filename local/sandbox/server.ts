@@ -1,11 +1,11 @@
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { clock as handlerClock } from '../../functions/shared/clock';
-import { type LocalWorkflow, type WorkflowRun } from '../workflow';
+import { useSimulatedClock } from '../../functions/shared/clock';
+import { type LambdaHandler, type LocalWorkflow, type WorkflowRun } from '../workflow';
 import { CreateTableCommand, DynamoDBClient, type KeySchemaElement, type AttributeDefinition } from '@aws-sdk/client-dynamodb';
 import { Worker } from 'node:worker_threads';
 import { type Template, functionEnvironment, functionsOf, loadTemplate, resolveIntrinsics, stateMachineArn } from '../template';
-import { FaultInjector, parseFaults } from './faults';
+import { type Fault, FaultInjector, parseFaults } from './faults';
 import { type Clock, Fleet, ScaledClock } from './fleet';
 import { type HttpReply, type Params, type ParsedRequest, ProtocolError, errorReply, parseRequest, successReply } from './protocols';
 import { OPERATIONS, type Published, type QueuedMessage, type ServiceContext } from './services';
@@ -54,6 +54,8 @@ export interface SandboxOptions {
   /** Where to listen: 127.0.0.1 and a free port unless told otherwise. */
   host?: string;
   port?: number;
+  /** Run the built bundles in this folder (.aws-sam/build) instead of the TypeScript source. */
+  bundles?: string;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -66,6 +68,13 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 const stringParam = (params: Params, name: string): string => (typeof params[name] === 'string' ? params[name] : '');
+
+/** What AWS answers for each injected fault. */
+const FAULT_REPLIES: Record<Fault['kind'], (protocol: string) => { code: string; status: number; message: string }> = {
+  throttle: (protocol) => ({ code: protocol === 'query' ? 'Throttling' : 'ThrottlingException', status: 400, message: 'Rate exceeded' }),
+  '5xx': () => ({ code: 'InternalFailure', status: 500, message: 'An internal error occurred (injected)' }),
+  busy: () => ({ code: 'ScalingActivityInProgress', status: 400, message: 'Scaling activity is in progress and blocks this action (injected)' }),
+};
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -83,6 +92,8 @@ export class Sandbox {
   readonly pendingTasks = new Map<string, { payload: unknown; since: number; resolve: (output: unknown) => void; reject: (error: Error) => void }>();
   readonly faults: FaultInjector;
   private workflow?: LocalWorkflow;
+  /** The functions' handlers this sandbox runs (the source, or the built bundles). */
+  handlers: Record<string, LambdaHandler> = {};
   private server?: Server;
   private dynamo?: Worker;
   private dynamoUrl = '';
@@ -103,9 +114,10 @@ export class Sandbox {
     sandbox.seedParameters(template, options.parameters ?? {});
     sandbox.configureProcess(options.parameters ?? {});
     // Imported only now, so every handler module builds its clients against this endpoint.
-    const [{ LocalWorkflow }, { FUNCTION_HANDLERS }] = await Promise.all([import('../workflow'), import('../functions')]);
+    const [{ LocalWorkflow }, { loadHandlers }] = await Promise.all([import('../workflow'), import('../handlers')]);
+    sandbox.handlers = await loadHandlers(options.bundles);
     // Wait states last their seconds of simulated time.
-    sandbox.workflow = new LocalWorkflow(FUNCTION_HANDLERS, (token, payload) => sandbox.waitForTask(token, payload), (seconds) => (seconds * 1000) / speed);
+    sandbox.workflow = new LocalWorkflow(sandbox.handlers, (token, payload) => sandbox.waitForTask(token, payload), (seconds) => (seconds * 1000) / speed);
     return sandbox;
   }
 
@@ -180,7 +192,7 @@ export class Sandbox {
       // Set before the handlers import the X-Ray SDK (it reads this once, at import).
       AWS_XRAY_MANUAL_MODE: '1',
     });
-    handlerClock.now = () => new Date(this.clock.now());
+    useSimulatedClock(() => new Date(this.clock.now()));
   }
 
   async stop(): Promise<void> {
@@ -191,7 +203,7 @@ export class Sandbox {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     this.dynamoAgent.destroy();
     await this.dynamo?.terminate();
-    handlerClock.now = () => new Date();
+    useSimulatedClock(undefined);
   }
 
   /** A task token waits for its answer through the Step Functions API, or times out on the simulated clock. */
@@ -260,10 +272,9 @@ export class Sandbox {
     if (latency > 0) await sleep(latency);
     const fault = this.faults.decide(operation);
     if (fault) {
-      const code = fault.kind === 'throttle' ? (request.protocol === 'query' ? 'Throttling' : 'ThrottlingException') : 'InternalFailure';
-      const status = fault.kind === 'throttle' ? 400 : 500;
+      const { code, status, message } = FAULT_REPLIES[fault.kind](request.protocol);
       log(status, code, true);
-      return errorReply(request, code, fault.kind === 'throttle' ? 'Rate exceeded' : 'An internal error occurred (injected)', status);
+      return errorReply(request, code, message, status);
     }
     if (request.service === 'DynamoDB') return this.proxyToDynamoDb(req, body, log);
     try {

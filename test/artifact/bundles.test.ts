@@ -1,19 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { beforeAll, describe, expect, it } from '@jest/globals';
-import { type BuiltFunction, buildFunctions } from '../../scripts/build';
+import { describe, expect, it } from '@jest/globals';
+import { builtFunctions } from '../../scripts/build';
 import { EVENTS_DIR } from '../helpers/fixtures';
 import { ALLOWED_GROWTH, bundleBaseline } from '../../bench/baseline';
 
-// Builds every function with the template's esbuild Metadata (what `sam build` does) and loads
-// each bundle in a fresh Node process, the way the Lambda runtime imports handler.mjs.
-let built: BuiltFunction[] = [];
-beforeAll(async () => {
-  built = await buildFunctions(mkdtempSync(join(tmpdir(), 'bundles-')));
-}, 60_000);
+// The bundles the real builder made (npm run build: aws-lambda-builders, as `sam build`), each
+// loaded in a fresh Node process the way the Lambda runtime imports handler.mjs.
+const built = builtFunctions();
 
 function runInFreshNode(script: string) {
   return spawnSync(process.execPath, ['--input-type=module', '-e', script], {
@@ -23,7 +18,7 @@ function runInFreshNode(script: string) {
   });
 }
 
-describe('esbuild bundles (sam build)', () => {
+describe('the bundles sam build makes', () => {
   it('grows no bundle more than 10 % over the committed baseline (npm run bench -- --baseline accepts new sizes)', () => {
     const baseline = bundleBaseline();
     const oversized = built
