@@ -39,6 +39,7 @@ function localIdentity(logicalId: string, type: string, endpoint?: string, name?
       // The SQS client sends to the queue URL's host, so a local queue lives on the local endpoint.
       return { ref: `${endpoint ?? `https://sqs.${LOCAL_REGION}.amazonaws.com`}/${LOCAL_ACCOUNT}/${logicalId}`, arn: arn('sqs', logicalId) };
     case 'AWS::Serverless::StateMachine':
+    case 'AWS::StepFunctions::StateMachine':
       return { ref: arn('states', `stateMachine:${logicalId}`), arn: arn('states', `stateMachine:${logicalId}`) };
     case 'AWS::SSM::Parameter':
       return { ref: name ?? logicalId, arn: arn('ssm', `parameter${name ?? `/${logicalId}`}`) };
@@ -49,7 +50,14 @@ function localIdentity(logicalId: string, type: string, endpoint?: string, name?
     case 'AWS::IAM::Role':
       return { ref: logicalId, arn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${logicalId}` };
     case 'AWS::Serverless::Function':
+    case 'AWS::Lambda::Function':
       return { ref: logicalId, arn: arn('lambda', `function:${logicalId}`) };
+    case 'AWS::KMS::Key':
+      return { ref: logicalId, arn: arn('kms', `key/${logicalId}`) };
+    case 'AWS::Logs::LogGroup':
+      return { ref: name ?? logicalId, arn: arn('logs', `log-group:${name ?? logicalId}:*`) };
+    case 'AWS::CloudWatch::Alarm':
+      return { ref: logicalId, arn: arn('cloudwatch', `alarm:${logicalId}`) };
     default:
       return { ref: logicalId, arn: arn('local', logicalId) };
   }
@@ -57,7 +65,7 @@ function localIdentity(logicalId: string, type: string, endpoint?: string, name?
 
 /** A resource's explicit name (e.g. an SSM parameter's Name), resolved. */
 function resourceName(resource: Resource, template: Template, parameters: Record<string, string>): string | undefined {
-  const name = resource.Properties?.Name;
+  const name = resource.Properties?.Name ?? resource.Properties?.LogGroupName;
   return name === undefined ? undefined : String(resolveIntrinsics(name, template, parameters));
 }
 
@@ -84,16 +92,27 @@ export function resolveIntrinsics(value: unknown, template: Template, parameters
     if (resource) return localIdentity(name, resource.Type, endpoint, resourceName(resource, template, parameters)).ref;
     throw new Error(`Cannot resolve Ref ${name}`);
   }
-  if ('Fn::Sub' in obj && typeof obj['Fn::Sub'] === 'string') {
-    return obj['Fn::Sub'].replace(/\$\{([\w:]+)(?:\.(\w+))?\}/g, (_m, ref: string, attribute?: string) =>
-      String(resolveIntrinsics(attribute ? { 'Fn::GetAtt': [ref, attribute] } : { Ref: ref }, template, parameters, endpoint)),
+  if ('Fn::Sub' in obj) {
+    const [text, variables = {}] = (typeof obj['Fn::Sub'] === 'string' ? [obj['Fn::Sub']] : obj['Fn::Sub']) as [string, Record<string, unknown>?];
+    return text.replace(/\$\{([\w:]+)(?:\.(\w+))?\}/g, (_m, ref: string, attribute?: string) =>
+      String(
+        !attribute && ref in variables
+          ? resolveIntrinsics(variables[ref], template, parameters, endpoint)
+          : resolveIntrinsics(attribute ? { 'Fn::GetAtt': [ref, attribute] } : { Ref: ref }, template, parameters, endpoint),
+      ),
     );
+  }
+  // Conditions are judged as if true: what a stack with every optional part could do.
+  if ('Fn::If' in obj) return resolveIntrinsics((obj['Fn::If'] as unknown[])[1], template, parameters, endpoint);
+  if ('Fn::Join' in obj) {
+    const [separator, parts] = obj['Fn::Join'] as [string, unknown[]];
+    return parts.map((part) => String(resolveIntrinsics(part, template, parameters, endpoint))).join(separator);
   }
   if ('Fn::GetAtt' in obj) {
     const [logicalId = '', attribute = ''] = obj['Fn::GetAtt'] as string[];
     const resource = template.Resources[logicalId];
     if (!resource) throw new Error(`Cannot resolve GetAtt ${logicalId}.${attribute}`);
-    const identity = localIdentity(logicalId, resource.Type, endpoint);
+    const identity = localIdentity(logicalId, resource.Type, endpoint, resourceName(resource, template, parameters));
     if (attribute === 'Arn') return identity.arn;
     return logicalId;
   }

@@ -28,6 +28,12 @@ interface Stamp {
   functions: BuiltFunction[];
 }
 
+/** What of package.json reaches a bundle: the builder installs the dependencies (scripts do not matter). */
+function manifestInputs(path: string): string {
+  const { type, dependencies, overrides } = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  return JSON.stringify({ type, dependencies, overrides });
+}
+
 /** A digest of every file the bundles are built from. */
 export function buildInputsDigest(root = ROOT): string {
   const hash = createHash('sha256');
@@ -36,7 +42,8 @@ export function buildInputsDigest(root = ROOT): string {
       for (const entry of readdirSync(path).sort()) visit(join(path, entry));
       return;
     }
-    hash.update(relative(root, path)).update('\0').update(readFileSync(path)).update('\0');
+    const name = relative(root, path);
+    hash.update(name).update('\0').update(name === 'package.json' ? manifestInputs(path) : readFileSync(path)).update('\0');
   };
   for (const input of BUILD_INPUTS) if (existsSync(join(root, input))) visit(join(root, input));
   return hash.digest('hex');

@@ -5,15 +5,17 @@ import {
   GetDeploymentCommand,
   GetDeploymentGroupCommand,
   ListDeploymentsCommand,
+  ListTagsForResourceCommand,
   type RevisionLocation,
   StopDeploymentCommand,
 } from '@aws-sdk/client-codedeploy';
+import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { callAws } from '../shared/aws-errors';
 import { codeDeploy } from '../shared/clients/codedeploy';
 import { clock } from '../shared/clock';
 import { booleanEnv } from '../shared/env';
-import { InvalidInputError, NoRollbackTargetError, TargetNotFoundError } from '../shared/errors';
+import { InvalidInputError, NoRollbackTargetError, TargetNotFoundError, TargetNotManagedError } from '../shared/errors';
 import { workflowTask } from '../shared/middleware';
 import { logger } from '../shared/powertools';
 import { type Applied, PlannedStateSchema } from '../shared/workflow';
@@ -122,13 +124,42 @@ function rollbackDescription(incidentId: string, prepared: Extract<PreparedRollb
   return `SelfHealing rollback for incident ${incidentId}: revision of ${prepared.goodDeploymentId} replaces ${prepared.badDeploymentId}`;
 }
 
+/** The ARN of a deployment group in this function's own account and Region. */
+function deploymentGroupArn(functionArn: string, application: string, deploymentGroup: string): string {
+  const [, partition = 'aws', , region = '', account = ''] = functionArn.split(':');
+  return `arn:${partition}:codedeploy:${region}:${account}:deploymentgroup:${application}/${deploymentGroup}`;
+}
+
+/**
+ * StopDeployment has no resource type, so IAM can only grant it on "*": the role cannot limit it to
+ * managed groups as it does CreateDeployment. These are the same checks, made right before the stop:
+ * the deployment still belongs to the group this execution locked, and that group is managed.
+ */
+async function assertStoppable(prepared: Extract<PreparedRollback, { mode: 'stop' }>, functionArn: string): Promise<void> {
+  const resourceArn = deploymentGroupArn(functionArn, prepared.application, prepared.deploymentGroup);
+  const [deployment, tagged] = await Promise.all([
+    getDeployment(prepared.deploymentId),
+    callAws('CodeDeploy.ListTagsForResource', () => codeDeploy.send(new ListTagsForResourceCommand({ ResourceArn: resourceArn }))),
+  ]);
+  if (deployment.applicationName !== prepared.application || deployment.deploymentGroupName !== prepared.deploymentGroup) {
+    throw new InvalidInputError(
+      `Deployment ${prepared.deploymentId} belongs to ${deployment.applicationName}/${deployment.deploymentGroupName}, not to ${prepared.application}/${prepared.deploymentGroup}`,
+    );
+  }
+  if (!tagged.Tags?.some((tag) => tag.Key === MANAGED_TAG && tag.Value === 'true')) {
+    throw new TargetNotManagedError(`${prepared.application}/${prepared.deploymentGroup} is not tagged ${MANAGED_TAG}=true: not stopping its deployment`);
+  }
+}
+
+const MANAGED_TAG = 'selfhealing:managed';
+
 /** The mutating call. Retry-safe: a stop of a finished deployment is accepted, and a redeploy this incident already created is found by its description. */
-export async function apply(task: Extract<RollbackTask, { operation: 'apply' }>): Promise<Applied> {
+export async function apply(task: Extract<RollbackTask, { operation: 'apply' }>, functionArn: string): Promise<Applied> {
   const { prepared, plan, incident } = task;
   const dryRun = plan.dryRun || stackDryRun;
   const appliedAt = clock.now().toISOString();
   if (prepared.mode === 'stop') {
-    await assertStillActionable(task, clock.now());
+    await stillActionableAnd(task, clock.now(), () => assertStoppable(prepared, functionArn));
     const call = { operation: 'CodeDeploy.StopDeployment', input: { deploymentId: prepared.deploymentId, autoRollbackEnabled: true } };
     if (dryRun) return { applied: false, dryRun, description: `Dry run: would ${prepared.description}`, call, watch: { kind: 'none' }, appliedAt };
     await callAws(call.operation, () =>
@@ -174,9 +205,9 @@ export async function apply(task: Extract<RollbackTask, { operation: 'apply' }>)
   return { applied: true, dryRun, description: prepared.description, call, watch: { kind: 'deployment', deploymentId: created.deploymentId }, appliedAt };
 }
 
-export async function rollbackTask(task: RollbackTask): Promise<PreparedRollback | Applied> {
+export async function rollbackTask(task: RollbackTask, context: Pick<Context, 'invokedFunctionArn'>): Promise<PreparedRollback | Applied> {
   logger.appendKeys({ incidentId: task.incident.id });
-  return task.operation === 'prepare' ? prepare(task) : apply(task);
+  return task.operation === 'prepare' ? prepare(task) : apply(task, context.invokedFunctionArn);
 }
 
 export const handler = workflowTask(RollbackTaskSchema, rollbackTask);

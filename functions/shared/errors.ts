@@ -55,6 +55,12 @@ export class TargetNotFoundError extends NamedError {
     this.prototype.name = 'TargetNotFoundError';
   }
 }
+/** The target does not carry selfhealing:managed=true, checked in code where IAM cannot (StopDeployment). Not retried. */
+export class TargetNotManagedError extends NamedError {
+  static {
+    this.prototype.name = 'TargetNotManagedError';
+  }
+}
 /** CodeDeploy has no earlier successful revision to roll back to. Not retried. */
 export class NoRollbackTargetError extends NamedError {
   static {

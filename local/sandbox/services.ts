@@ -172,6 +172,13 @@ export const OPERATIONS: Record<string, Operation> = {
     const description = typeof params.description === 'string' ? params.description : undefined;
     return { deploymentId: fleet.startDeployment(group, revision, 'user', description) };
   },
+  'CodeDeploy.ListTagsForResource': (params, { fleet }) => {
+    const arn = str(params, 'ResourceArn');
+    const match = /^arn:[^:]+:codedeploy:[^:]*:\d{12}:deploymentgroup:([^/]+)\/(.+)$/.exec(arn);
+    if (!match) throw new ProtocolError('InvalidArnException', `The specified ARN is not in a valid format: ${arn}`);
+    const group = fleet.requireDeploymentGroup(match[1] ?? '', match[2] ?? '');
+    return { Tags: Object.entries(group.tags).map(([Key, Value]) => ({ Key, Value })) };
+  },
   'CodeDeploy.StopDeployment': (params, { fleet }) => {
     fleet.stopDeployment(str(params, 'deploymentId'), params.autoRollbackEnabled === true);
     return { status: 'Pending', statusMessage: 'Stopping deployment' };

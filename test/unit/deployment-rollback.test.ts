@@ -5,6 +5,7 @@ import {
   GetDeploymentCommand,
   GetDeploymentGroupCommand,
   ListDeploymentsCommand,
+  ListTagsForResourceCommand,
   StopDeploymentCommand,
 } from '@aws-sdk/client-codedeploy';
 import { handler } from '../../functions/deployment-rollback/handler';
@@ -25,7 +26,13 @@ function groupWithLatest(deploymentId: string, lastSuccessful?: string) {
   });
 }
 const deployment = (deploymentId: string, status: string, created: string, revision: object = bad, extra: object = {}) =>
-  aws.codeDeploy.on(GetDeploymentCommand, { deploymentId }).resolves({ deploymentInfo: { deploymentId, status, createTime: new Date(created), revision, ...extra } } as never);
+  aws.codeDeploy.on(GetDeploymentCommand, { deploymentId }).resolves({
+    deploymentInfo: { deploymentId, status, createTime: new Date(created), revision, applicationName: 'web-app', deploymentGroupName: 'web-prod', ...extra },
+  } as never);
+const WEB_PROD_ARN = 'arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:web-app/web-prod';
+const groupTags = (tags: Record<string, string>) =>
+  aws.codeDeploy.on(ListTagsForResourceCommand, { ResourceArn: WEB_PROD_ARN }).resolves({ Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) });
+const stopPrepared = { mode: 'stop', application: 'web-app', deploymentGroup: 'web-prod', deploymentId: 'd-RUNNING01', description: 'stop' };
 
 beforeEach(() => {
   resetAwsMocks();
@@ -36,22 +43,42 @@ describe('DeploymentRollbackFunction', () => {
   it('stops a deployment still in progress and lets CodeDeploy roll back', async () => {
     groupWithLatest('d-RUNNING01');
     deployment('d-RUNNING01', 'InProgress', '2026-11-23T10:00:00Z');
+    groupTags({ 'selfhealing:managed': 'true' });
 
     const prepared = await invoke(loadEvent('deployment-rollback-prepare'));
     const applied = await invoke({ ...loadEvent<object>('deployment-rollback-apply'), prepared });
 
     expect(prepared).toMatchObject({ mode: 'stop', deploymentId: 'd-RUNNING01' });
+    expect(aws.codeDeploy).toHaveReceivedCommandWith(ListTagsForResourceCommand, { ResourceArn: WEB_PROD_ARN });
     expect(aws.codeDeploy).toHaveReceivedCommandWith(StopDeploymentCommand, { deploymentId: 'd-RUNNING01', autoRollbackEnabled: true });
     expect(applied).toMatchObject({ applied: true, watch: { kind: 'deployment', deploymentId: 'd-RUNNING01' } });
   });
 
   it('accepts a stop retried after it went through', async () => {
+    deployment('d-RUNNING01', 'Succeeded', '2026-11-23T10:00:00Z');
+    groupTags({ 'selfhealing:managed': 'true' });
     aws.codeDeploy.on(StopDeploymentCommand).rejects(awsError('DeploymentAlreadyCompletedException'));
-    const prepared = { mode: 'stop', application: 'web-app', deploymentGroup: 'web-prod', deploymentId: 'd-RUNNING01', description: 'stop' };
 
-    const applied = await invoke({ ...loadEvent<object>('deployment-rollback-apply'), prepared });
+    const applied = await invoke({ ...loadEvent<object>('deployment-rollback-apply'), prepared: stopPrepared });
 
     expect(applied).toMatchObject({ applied: true, watch: { kind: 'deployment', deploymentId: 'd-RUNNING01' } });
+  });
+
+  // StopDeployment can only be granted on "*" (it has no IAM resource type): the code makes the checks the role cannot.
+  it('does not stop a deployment of a group that is not tagged selfhealing:managed=true', async () => {
+    deployment('d-RUNNING01', 'InProgress', '2026-11-23T10:00:00Z');
+    groupTags({ team: 'payments' });
+
+    await expect(invoke({ ...loadEvent<object>('deployment-rollback-apply'), prepared: stopPrepared })).rejects.toMatchObject({ name: 'TargetNotManagedError' });
+    expect(aws.codeDeploy).not.toHaveReceivedCommand(StopDeploymentCommand);
+  });
+
+  it('does not stop a deployment that belongs to another group than the one it locked', async () => {
+    deployment('d-RUNNING01', 'InProgress', '2026-11-23T10:00:00Z', bad, { applicationName: 'billing', deploymentGroupName: 'billing-prod' });
+    groupTags({ 'selfhealing:managed': 'true' });
+
+    await expect(invoke({ ...loadEvent<object>('deployment-rollback-apply'), prepared: stopPrepared })).rejects.toMatchObject({ name: 'InvalidInputError' });
+    expect(aws.codeDeploy).not.toHaveReceivedCommand(StopDeploymentCommand);
   });
 
   it('redeploys the newest earlier successful revision when the bad one already succeeded', async () => {
