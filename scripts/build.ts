@@ -171,9 +171,34 @@ export async function bundleLikeFunction(id: string, props: EsbuildProperties, o
   return { logicalId: id, outfile, bytes: statSync(outfile).size };
 }
 
+/** Why this machine cannot build like sam build (undefined: it can). */
+export function builderMissing(): string | undefined {
+  try {
+    samBuilder();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  const tool = process.env.SAM_BUILD ?? SAM_BUILD_TOOL;
+  if (existsSync(tool) && spawnSync('python3', ['-c', 'import cfnlint, samtranslator'], { stdio: 'ignore' }).status !== 0) {
+    return `${tool} needs python3 with cfn-lint and aws-sam-translator`;
+  }
+  return undefined;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  // npm test: where no builder exists (a laptop without the SAM CLI), say so and leave the artifact
+  // tests to skip; in CI a missing builder fails.
+  if (args[0] === '--if-available') {
+    args.shift();
+    const missing = builderMissing();
+    if (missing && process.env.CI !== 'true') {
+      console.warn(`npm run build skipped: ${missing}. The tests of the built bundles (test/artifact) will be skipped.`);
+      process.exit(0);
+    }
+  }
   const started = performance.now();
-  const built = await buildFunctions({ ids: process.argv.length > 2 ? process.argv.slice(2) : undefined });
+  const built = await buildFunctions({ ids: args.length > 0 ? args : undefined });
   for (const fn of built) console.log(`${fn.logicalId.padEnd(28)} ${(fn.bytes / 1024).toFixed(0).padStart(6)} KB  ${relative(ROOT, fn.outfile)}`);
   console.log(`${built.length} functions built with ${samBuilder().command} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { DescribeAutomationExecutionsCommand, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
-import { callAws } from '../shared/aws-errors';
+import { StartAutomationExecutionCommand, paginateDescribeAutomationExecutions } from '@aws-sdk/client-ssm';
+import { callAws, toNamedAwsError } from '../shared/aws-errors';
 import { ssm } from '../shared/clients/ssm';
 import { clock } from '../shared/clock';
 import { booleanEnv } from '../shared/env';
@@ -16,20 +16,30 @@ const automationRoleArn = process.env.AUTOMATION_ROLE_ARN;
 const maxConcurrentAutomations = Number(process.env.MAX_CONCURRENT_AUTOMATIONS ?? 10);
 const INCIDENT_TAG = 'selfhealing:incident';
 
-/** The platform's automations still running (tagged with an incident), up to the ceiling. */
+/**
+ * The platform's automations still running (tagged with an incident), read page by page (SSM
+ * returns at most 50 a page) until the ceiling is reached: enough to enforce any ceiling up to 100.
+ */
 async function runningAutomations(): Promise<string[]> {
-  const out = await callAws('SSM.DescribeAutomationExecutions', () =>
-    ssm.send(
-      new DescribeAutomationExecutionsCommand({
-        Filters: [
-          { Key: 'ExecutionStatus', Values: ['Pending', 'InProgress', 'Waiting'] },
-          { Key: 'TagKey', Values: [INCIDENT_TAG] },
-        ],
-        MaxResults: 50,
-      }),
-    ),
+  const running: string[] = [];
+  const pages = paginateDescribeAutomationExecutions(
+    { client: ssm, pageSize: 50 },
+    {
+      Filters: [
+        { Key: 'ExecutionStatus', Values: ['Pending', 'InProgress', 'Waiting'] },
+        { Key: 'TagKey', Values: [INCIDENT_TAG] },
+      ],
+    },
   );
-  return (out.AutomationExecutionMetadataList ?? []).map((m) => m.AutomationExecutionId ?? '');
+  try {
+    for await (const page of pages) {
+      running.push(...(page.AutomationExecutionMetadataList ?? []).map((m) => m.AutomationExecutionId ?? ''));
+      if (running.length >= maxConcurrentAutomations) break;
+    }
+  } catch (error) {
+    throw toNamedAwsError(error, 'SSM.DescribeAutomationExecutions');
+  }
+  return running;
 }
 
 /** SSM wants a UUID-shaped ClientToken: derive one from the incident, so a retried start returns the same execution. */

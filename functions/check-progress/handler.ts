@@ -53,14 +53,17 @@ async function observeDeployment(watch: Extract<Watch, { kind: 'deployment' }>):
   return { done: false, detail: `deployment ${watch.deploymentId} ${status}`, watch };
 }
 
-const AUTOMATION_FAILED = new Set(['Failed', 'TimedOut', 'Cancelled', 'CompletedWithFailure', 'Rejected']);
+// Terminal statuses of an automation execution (SSM AutomationExecutionStatus). Exited: a step
+// chose to end the runbook early (onFailure: Abort/exit paths), which is not a recovery.
+const AUTOMATION_SUCCEEDED = new Set(['Success', 'CompletedWithSuccess']);
+const AUTOMATION_FAILED = new Set(['Failed', 'TimedOut', 'Cancelled', 'CompletedWithFailure', 'Rejected', 'Exited', 'ChangeCalendarOverrideRejected']);
 
 async function observeAutomation(watch: Extract<Watch, { kind: 'automation' }>): Promise<Observation> {
   const out = await callAws('SSM.GetAutomationExecution', () =>
     ssm.send(new GetAutomationExecutionCommand({ AutomationExecutionId: watch.executionId })),
   );
   const status = out.AutomationExecution?.AutomationExecutionStatus ?? 'Unknown';
-  if (status === 'Success') return { done: true, detail: `automation ${watch.executionId} Success`, watch };
+  if (AUTOMATION_SUCCEEDED.has(status)) return { done: true, detail: `automation ${watch.executionId} ${status}`, watch };
   if (AUTOMATION_FAILED.has(status)) {
     throw new ActionFailedError(`Automation ${watch.executionId} ended ${status}: ${out.AutomationExecution?.FailureMessage ?? 'no message'}`);
   }

@@ -37,8 +37,12 @@ export function targetKeyOf(action: Action): string | undefined {
       return `instance:${action.instanceId}`;
     case 'rollback-deployment':
       return `deployment-group:${action.application}/${action.deploymentGroup}`;
-    case 'run-automation':
-      return `automation:${action.documentName}:${action.parameters.InstanceId?.join(',') ?? 'any'}`;
+    case 'run-automation': {
+      // A runbook on one instance locks the instance itself: a restart stops it, and the "stopped"
+      // event that causes must not replace the instance the runbook is restarting.
+      const instances = action.parameters.InstanceId ?? [];
+      return instances.length === 1 ? `instance:${instances[0] ?? ''}` : `automation:${action.documentName}:${instances.join(',') || 'any'}`;
+    }
     case 'notify':
       return undefined;
   }

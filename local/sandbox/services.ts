@@ -201,10 +201,17 @@ export const OPERATIONS: Record<string, Operation> = {
         : true,
       ),
     );
+    // As SSM pages it: at most MaxResults (1-50, default 50) a page, NextToken to go on.
+    const pageSize = params.MaxResults === undefined ? 50 : Number(params.MaxResults);
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 50) throw new ProtocolError('ValidationException', `1 validation error detected: Value '${String(params.MaxResults)}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 50`);
+    const from = typeof params.NextToken === 'string' ? Number(params.NextToken) : 0;
+    if (!Number.isInteger(from) || from < 0) throw new ProtocolError('InvalidNextToken', 'The specified token is not valid.');
+    const page = matches.slice(from, from + pageSize);
     return {
-      AutomationExecutionMetadataList: matches.map((a) => ({
+      AutomationExecutionMetadataList: page.map((a) => ({
         AutomationExecutionId: a.executionId, DocumentName: a.documentName, AutomationExecutionStatus: a.status, ExecutionStartTime: date(a.startTime),
       })),
+      ...(from + pageSize < matches.length ? { NextToken: String(from + pageSize) } : {}),
     };
   },
   'SSM.GetAutomationExecution': (params, { fleet }) => {

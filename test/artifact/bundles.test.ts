@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describe, expect, it } from '@jest/globals';
-import { builtFunctions } from '../../scripts/build';
+import { expect, it } from '@jest/globals';
+import { bundlesUnderTest, describeBuilt } from '../helpers/artifact';
 import { EVENTS_DIR } from '../helpers/fixtures';
 import { ALLOWED_GROWTH, bundleBaseline } from '../../bench/baseline';
 
 // The bundles the real builder made (npm run build: aws-lambda-builders, as `sam build`), each
 // loaded in a fresh Node process the way the Lambda runtime imports handler.mjs.
-const built = builtFunctions();
+const built = bundlesUnderTest();
 
 function runInFreshNode(script: string) {
   return spawnSync(process.execPath, ['--input-type=module', '-e', script], {
@@ -18,7 +18,7 @@ function runInFreshNode(script: string) {
   });
 }
 
-describe('the bundles sam build makes', () => {
+describeBuilt('the bundles sam build makes', () => {
   it('grows no bundle more than 10 % over the committed baseline (npm run bench -- --baseline accepts new sizes)', () => {
     const baseline = bundleBaseline();
     const oversized = built

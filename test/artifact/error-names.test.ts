@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from '@jest/globals';
-import { builtFunctions } from '../../scripts/build';
+import { expect, it } from '@jest/globals';
+import { bundlesUnderTest, describeBuilt } from '../helpers/artifact';
 import { ROOT, functionEnvironment, loadTemplate } from '../../local/template';
 
 // Step Functions' Retry/Catch match a Lambda error by the name the *shipped* code gives it. The
@@ -31,14 +31,14 @@ function errorClassesOf(logicalId: string, bundle: string): ErrorClass[] {
   return JSON.parse(result.stdout) as ErrorClass[];
 }
 
-describe('error names in the built bundles', () => {
+describeBuilt('error names in the built bundles', () => {
   it('declares a named error for every name the state machine retries or catches that our code throws', () => {
     expect([...DECLARED].sort()).toEqual(
       expect.arrayContaining(['AlreadyRecovered', 'AutomationConcurrencyLimit', 'AwsThrottledError', 'AwsTransientError', 'ScalingActivityInProgress', 'Stale']),
     );
   });
 
-  it.each(builtFunctions().map((fn) => [fn.logicalId, fn.outfile]))('%s: every named error class keeps its declared name at run time', (logicalId, outfile) => {
+  it.each(bundlesUnderTest().map((fn) => [fn.logicalId, fn.outfile]))('%s: every named error class keeps its declared name at run time', (logicalId, outfile) => {
     const classes = errorClassesOf(logicalId, outfile);
     // Our classes: those whose instances carry a declared name; their base is NamedError.
     const ours = classes.filter((c) => c.instanceName !== null && DECLARED.has(c.instanceName));

@@ -1,18 +1,15 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from '@jest/globals';
-import { builtFunctions } from '../../scripts/build';
+import { beforeAll, expect, it } from '@jest/globals';
+import { bundlesUnderTest, describeBuilt } from '../helpers/artifact';
 import { BUNDLED_NOT_CALLED, type Call, type Grant, type IamReport, bundledActions, checkCall, checkStack, loadReference } from '../../scripts/iam-check';
 import { ROOT } from '../../local/template';
 
 // IAM proven from the code: every call the built bundles can make, the state machine's
 // integrations and the runbooks' steps, checked against the AWS Service Authorization Reference and
 // the roles as the SAM transform writes them (scripts/iam-check.ts; npm run iam prints the report).
-const reference = loadReference();
+let reference: ReturnType<typeof loadReference>;
 let report: IamReport;
-beforeAll(() => {
-  report = checkStack(builtFunctions(), reference);
-}, 60_000);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {
@@ -21,7 +18,12 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-describe('IAM of the stack, from the built bundles and the translated template', () => {
+describeBuilt('IAM of the stack, from the built bundles and the translated template', () => {
+  beforeAll(() => {
+    reference = loadReference();
+    report = checkStack(bundlesUnderTest(), reference);
+  }, 60_000);
+
   it('finds the calls each function makes in its bundle (none forgotten in a hand list)', () => {
     const actions = (role: string) => report.calls.filter((c) => c.role === role).map((c) => c.action);
     expect(actions('AutoScalingActionFunctionRole')).toEqual(
@@ -45,12 +47,15 @@ describe('IAM of the stack, from the built bundles and the translated template',
     const source = sourceFiles(join(ROOT, 'functions')).map((f) => readFileSync(f, 'utf8')).join('\n');
     for (const [action, { calledBy }] of Object.entries(BUNDLED_NOT_CALLED)) expect([action, calledBy.test(source)]).toEqual([action, false]);
     // No stale entries: each is still in some bundle.
-    const bundled = new Set(builtFunctions().flatMap((b) => bundledActions(readFileSync(b.outfile, 'utf8')).map((a) => a.action)));
+    const bundled = new Set(bundlesUnderTest().flatMap((b) => bundledActions(readFileSync(b.outfile, 'utf8')).map((a) => a.action)));
     expect(Object.keys(BUNDLED_NOT_CALLED).filter((a) => !bundled.has(a))).toEqual([]);
   });
 });
 
-describe('the IAM check itself, on the defects it exists for', () => {
+describeBuilt('the IAM check itself, on the defects it exists for', () => {
+  beforeAll(() => {
+    reference = loadReference();
+  });
   const role = 'R';
   const grant = (actions: string[], resources: string[], conditionKeys: string[] = []): Grant => ({ role, policy: 'p', sid: 's', actions, resources, conditionKeys });
   const call = (action: string, on: string[] = []): Call => ({ role, action, on, why: 'test' });

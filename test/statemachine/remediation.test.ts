@@ -18,6 +18,7 @@ import { GetAutomationExecutionCommand, GetParameterCommand, StartAutomationExec
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { clearCaches } from '@aws-lambda-powertools/parameters';
 import validateAsl from 'asl-validator';
+import { StateMachine } from 'aws-local-stepfunctions';
 import { FUNCTION_HANDLERS } from '../../local/functions';
 import { LocalWorkflow, type LambdaHandler, substitutedDefinition } from '../../local/workflow';
 import { aws, awsError, guardAllowsEverything, resetAwsMocks } from '../helpers/aws-mocks';
@@ -196,7 +197,7 @@ describe('remediation.asl.json', () => {
 
     expect(run.status).toBe('FAILED');
     expect(run.error?.Error).toBe('ActionFailedError');
-    expect(run.states.slice(-2)).toEqual(['Record Failure', 'Remediation Failed']);
+    expect(run.states.slice(-3)).toEqual(['Record Failure', 'Describe Remediation Failed', 'Remediation Failed']);
     expect(publishedSubjects()[0]).toMatch(/^\[SelfHealing\] FAILED run AWS-RestartEC2Instance/);
     const message = aws.sns.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '';
     expect(message).toContain('Step stopInstances failed');
@@ -350,8 +351,8 @@ describe('remediation.asl.json', () => {
     expect(updates.map((u) => [u.Key?.target, u.UpdateExpression?.split(',')[0]])).toEqual([
       ['asg:web-asg', 'SET lockedBy = :me'],
       ['asg:web-asg', 'SET lockState = :cooldown'],
-      ['automation:AWS-RestartEC2Instance:i-0abc123def4567890', 'SET lockedBy = :me'],
-      ['automation:AWS-RestartEC2Instance:i-0abc123def4567890', 'SET lockState = :cooldown'],
+      ['instance:i-0abc123def4567890', 'SET lockedBy = :me'],
+      ['instance:i-0abc123def4567890', 'SET lockState = :cooldown'],
     ]);
     expect(updates[3]?.UpdateExpression).toContain('failures = list_append(if_not_exists(failures, :none), :failure)');
     expect(updates[1]?.ConditionExpression).toBe('lockedBy = :me');
@@ -383,6 +384,23 @@ describe('remediation.asl.json', () => {
     expect(run.retries).toEqual([{ state: 'Apply Auto Scaling Action', attempt: 1 }]);
     expect(aws.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
     expect(run.output).toMatchObject({ applied: { description: 'set web-asg desired capacity 4 → 6 (already applied: web-asg desired capacity is already 6)' } });
+  });
+
+  it.each(['Remediation Failed', 'Recording Failed'])('"%s" fails with the caught error even when it has no Cause (CausePath must point to a value)', async (failState) => {
+    const { States } = substitutedDefinition();
+    const describeState = `Describe ${failState}`;
+    const machine = new StateMachine({ StartAt: describeState, States: { [describeState]: States[describeState], [failState]: States[failState] } } as never);
+
+    const execution = machine.run({ error: { Error: 'NoRollbackTargetError' } });
+    const failed = await execution.result.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const events: { type: string; Error?: string; Cause?: unknown }[] = [];
+    for await (const event of execution.eventLogs) events.push(event as never);
+
+    expect(failed).toBeDefined();
+    expect(events.find((e) => e.type === 'ExecutionFailed')).toMatchObject({ Error: 'NoRollbackTargetError', Cause: '{"Error":"NoRollbackTargetError"}' });
   });
 
   describe('approval', () => {
@@ -433,6 +451,22 @@ describe('remediation.asl.json', () => {
       expect(run.output).toMatchObject({ record: { outcome: 'skipped', reason: 'NotApproved' } });
       expect(aws.codeDeploy).not.toHaveReceivedCommand(CreateDeploymentCommand);
       expect(aws.dynamoDb.commandCalls(UpdateCommand).at(-1)?.args[0].input.UpdateExpression).toBe('REMOVE lockedBy, lockState, lockExpiresAt');
+    });
+
+    it.each([
+      ['an answer without "approved"', { by: 'jane' }],
+      ['a non-boolean "approved"', { approved: 'yes', by: 'jane' }],
+      ['an answer that is not an object', 'ok'],
+    ])('takes %s as not approved (never a States.Runtime failure) and changes nothing', async (_how, answer) => {
+      rollbackMocks();
+      const vague = new LocalWorkflow(FUNCTION_HANDLERS, () => Promise.resolve(answer));
+      const incident = incidentFrom('sns-alarm-error-rate');
+
+      const run = await vague.run(incident, { executionName: incident.id });
+
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.states.slice(-4)).toEqual(['Approved?', 'Not Approved', 'Record Skip', 'Skipped']);
+      expect(aws.codeDeploy).not.toHaveReceivedCommand(CreateDeploymentCommand);
     });
 
     it('never asks in a dry run', async () => {

@@ -87,8 +87,8 @@ describe('escalation ladder', () => {
     // Each rung took the lock of its own target and let it go before the next.
     const locks = aws.dynamoDb.commandCalls(UpdateCommand).map((c) => c.args[0].input).filter((u) => !String(u.Key?.target).startsWith('budget:'));
     expect(locks.map((u) => [u.Key?.target, u.UpdateExpression?.split(',')[0]])).toEqual([
-      ['automation:self-healing-RestartService:i-0abc123def4567890', 'SET lockedBy = :me'],
-      ['automation:self-healing-RestartService:i-0abc123def4567890', 'SET lockState = :cooldown'],
+      ['instance:i-0abc123def4567890', 'SET lockedBy = :me'],
+      ['instance:i-0abc123def4567890', 'SET lockState = :cooldown'],
       ['instance:i-0abc123def4567890', 'SET lockedBy = :me'],
       ['instance:i-0abc123def4567890', 'SET lockState = :cooldown'],
     ]);

@@ -79,4 +79,15 @@ describe('AutomationFunction', () => {
     });
     expect(aws.ssm).not.toHaveReceivedCommand(StartAutomationExecutionCommand);
   });
+
+  it('counts running automations across pages (SSM returns at most 50 a page), so a ceiling above one page holds', async () => {
+    aws.ssm
+      .on(DescribeAutomationExecutionsCommand)
+      .resolvesOnce({ AutomationExecutionMetadataList: [{ AutomationExecutionId: 'a' }, { AutomationExecutionId: 'b' }], NextToken: 'page-2' })
+      .resolvesOnce({ AutomationExecutionMetadataList: [{ AutomationExecutionId: 'c' }] });
+
+    await expect(invoke(loadEvent('automation-start'))).rejects.toMatchObject({ name: 'AutomationConcurrencyLimit', message: expect.stringContaining('3 platform automations') });
+    expect(aws.ssm).toHaveReceivedCommandWith(DescribeAutomationExecutionsCommand, { NextToken: 'page-2' });
+    expect(aws.ssm).not.toHaveReceivedCommand(StartAutomationExecutionCommand);
+  });
 });

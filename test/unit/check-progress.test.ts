@@ -62,13 +62,15 @@ describe('CheckProgressFunction', () => {
     ['InProgress', 'pending'],
     ['Waiting', 'pending'],
     ['Success', 'done'],
+    ['CompletedWithSuccess', 'done'],
   ])('reports an automation that is %s as %s', async (status, expected) => {
     aws.ssm.on(GetAutomationExecutionCommand).resolves({ AutomationExecution: { AutomationExecutionStatus: status as never } });
 
     expect(await invoke(stateWatching({ kind: 'automation', executionId: 'exec-1' }))).toMatchObject({ status: expected });
   });
 
-  it.each(['Failed', 'TimedOut', 'Cancelled'])('fails with ActionFailedError when the automation ends %s', async (status) => {
+  // Exited is terminal: a runbook that exits early did not finish its recovery, and polling on would wait for ever.
+  it.each(['Failed', 'TimedOut', 'Cancelled', 'Exited', 'CompletedWithFailure'])('fails with ActionFailedError when the automation ends %s', async (status) => {
     aws.ssm.on(GetAutomationExecutionCommand).resolves({ AutomationExecution: { AutomationExecutionStatus: status as never } });
 
     await expect(invoke(stateWatching({ kind: 'automation', executionId: 'exec-1' }))).rejects.toMatchObject({ name: 'ActionFailedError' });

@@ -3,6 +3,7 @@ import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { handler } from '../../functions/guard/handler';
+import { targetKeyOf } from '../../functions/shared/guard';
 import { lambdaContext } from '../../local/lambda-context';
 import { aws, awsError, resetAwsMocks, untilAlsoSent } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
@@ -45,5 +46,22 @@ describe('GuardFunction', () => {
 
     await expect(invoke(loadEvent('guard-acquire'))).rejects.toMatchObject({ name: 'AwsTransientError' });
     expect(aws.dynamoDb).not.toHaveReceivedCommand(UpdateCommand);
+  });
+});
+
+describe('one lock per physical instance', () => {
+  // The platform's own AWS-RestartEC2Instance stops the instance; the "stopped" event that raises must
+  // find the instance locked by the restart, not replace it (Guard skips InProgress, then Cooldown).
+  it('gives a runbook on one instance and a replacement of that instance the same lock', () => {
+    const restart = targetKeyOf({ type: 'run-automation', documentName: 'AWS-RestartEC2Instance', parameters: { InstanceId: ['i-0abc123def4567890'] } } as never);
+    const replace = targetKeyOf({ type: 'replace-instance', instanceId: 'i-0abc123def4567890' } as never);
+
+    expect(restart).toBe('instance:i-0abc123def4567890');
+    expect(replace).toBe(restart);
+  });
+
+  it('keeps a runbook over several instances (or none) on a lock of its own', () => {
+    expect(targetKeyOf({ type: 'run-automation', documentName: 'Patch', parameters: { InstanceId: ['i-1', 'i-2'] } } as never)).toBe('automation:Patch:i-1,i-2');
+    expect(targetKeyOf({ type: 'run-automation', documentName: 'Rotate', parameters: {} } as never)).toBe('automation:Rotate:any');
   });
 });
