@@ -397,7 +397,7 @@ describe('remediation.asl.json', () => {
       (error: unknown) => error,
     );
     const events: { type: string; Error?: string; Cause?: unknown }[] = [];
-    for await (const event of execution.eventLogs) events.push(event as never);
+    for await (const event of execution.eventLogs) events.push(event);
 
     expect(failed).toBeDefined();
     expect(events.find((e) => e.type === 'ExecutionFailed')).toMatchObject({ Error: 'NoRollbackTargetError', Cause: '{"Error":"NoRollbackTargetError"}' });
