@@ -52,6 +52,8 @@ function localIdentity(logicalId: string, type: string, endpoint?: string, name?
     case 'AWS::Serverless::Function':
     case 'AWS::Lambda::Function':
       return { ref: logicalId, arn: arn('lambda', `function:${logicalId}`) };
+    case 'AWS::S3::Bucket':
+      return { ref: logicalId, arn: `arn:aws:s3:::${logicalId}` };
     case 'AWS::KMS::Key':
       return { ref: logicalId, arn: arn('kms', `key/${logicalId}`) };
     case 'AWS::Logs::LogGroup':
@@ -69,13 +71,16 @@ function resourceName(resource: Resource, template: Template, parameters: Record
   return name === undefined ? undefined : String(resolveIntrinsics(name, template, parameters));
 }
 
+/** Ref AWS::NoValue: the property (or list item) is left out. */
+const NO_VALUE = Symbol('AWS::NoValue');
+
 /**
  * Resolves the intrinsic functions that appear in environment variables, as CloudFormation
  * would with the given parameter values and local resource names.
  */
 export function resolveIntrinsics(value: unknown, template: Template, parameters: Record<string, string>, endpoint?: string): unknown {
   if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return value.map((v) => resolveIntrinsics(v, template, parameters, endpoint));
+  if (Array.isArray(value)) return value.map((v) => resolveIntrinsics(v, template, parameters, endpoint)).filter((v) => v !== NO_VALUE);
   const obj = value as Record<string, unknown>;
   if ('Ref' in obj) {
     const name = String(obj.Ref);
@@ -83,6 +88,7 @@ export function resolveIntrinsics(value: unknown, template: Template, parameters
     if (name === 'AWS::AccountId') return LOCAL_ACCOUNT;
     if (name === 'AWS::Partition') return 'aws';
     if (name === 'AWS::StackName') return 'self-healing-local';
+    if (name === 'AWS::NoValue') return NO_VALUE;
     if (name in parameters) return parameters[name];
     if (name in template.Parameters) {
       const fallback = template.Parameters[name]?.Default;
@@ -102,8 +108,10 @@ export function resolveIntrinsics(value: unknown, template: Template, parameters
       ),
     );
   }
-  // Conditions are judged as if true: what a stack with every optional part could do.
-  if ('Fn::If' in obj) return resolveIntrinsics((obj['Fn::If'] as unknown[])[1], template, parameters, endpoint);
+  if ('Fn::If' in obj) {
+    const [condition, whenTrue, whenFalse] = obj['Fn::If'] as [string, unknown, unknown];
+    return resolveIntrinsics(conditionHolds(condition, template, parameters) ? whenTrue : whenFalse, template, parameters, endpoint);
+  }
   if ('Fn::Join' in obj) {
     const [separator, parts] = obj['Fn::Join'] as [string, unknown[]];
     return parts.map((part) => String(resolveIntrinsics(part, template, parameters, endpoint))).join(separator);
@@ -116,7 +124,26 @@ export function resolveIntrinsics(value: unknown, template: Template, parameters
     if (attribute === 'Arn') return identity.arn;
     return logicalId;
   }
-  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, resolveIntrinsics(v, template, parameters, endpoint)]));
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, resolveIntrinsics(v, template, parameters, endpoint)]).filter(([, v]) => v !== NO_VALUE));
+}
+
+/** A template condition with these parameter values (Fn::Equals, Fn::Not, Fn::And, Fn::Or, Condition). */
+export function conditionHolds(name: string, template: Template, parameters: Record<string, string>): boolean {
+  const evaluate = (expression: unknown): boolean => {
+    const e = expression as Record<string, unknown[]> & { Condition?: string };
+    if (typeof e.Condition === 'string') return conditionHolds(e.Condition, template, parameters);
+    if (e['Fn::Equals']) {
+      const [a, b] = e['Fn::Equals'].map((v) => JSON.stringify(resolveIntrinsics(v, template, parameters)));
+      return a === b;
+    }
+    if (e['Fn::Not']) return !evaluate(e['Fn::Not'][0]);
+    if (e['Fn::And']) return e['Fn::And'].every(evaluate);
+    if (e['Fn::Or']) return e['Fn::Or'].some(evaluate);
+    throw new Error(`Cannot evaluate condition ${JSON.stringify(expression)}`);
+  };
+  const definition = (template as Template & { Conditions?: Record<string, unknown> }).Conditions?.[name];
+  if (definition === undefined) throw new Error(`No condition ${name}`);
+  return evaluate(definition);
 }
 
 /** A function's environment as Lambda would see it: Globals, then the function's own variables. */

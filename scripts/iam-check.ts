@@ -146,6 +146,12 @@ const arnFormat = (format: string) =>
 /** Does a policy resource (with * wildcards) cover ARNs of this format? Its wildcards stand for any non-empty text. */
 const resourceHasFormat = (resource: string, format: string) => resource !== '*' && arnFormat(format).test(resource.replace(/\*/g, 'x'));
 
+/**
+ * Resource types the reference marks required for an action but that are alternatives: one request
+ * is about one of them (a Step Functions execution is standard or express, never both).
+ */
+const ALTERNATIVE_TYPES: string[][] = [['execution', 'express']];
+
 /** Keys any request carries, whatever the service (aws:ResourceTag and aws:RequestTag are not among them). */
 const GLOBAL_KEYS = [/^aws:(Principal|Source|Requested|Secure|CalledVia|ViaAWSService|CurrentTime|EpochTime|MultiFactor|userid|username|TokenIssueTime)/i];
 
@@ -169,7 +175,11 @@ export function checkCall(call: Call, grants: Grant[], reference: Record<string,
   const service = reference[prefix];
   const action = service?.actions[name];
   if (!service || !action) return { ok: [], problems: [`${call.action} is not an action of the reference`] };
-  const required = action.resources.filter((r) => r.required).map((r) => ({ type: r.type, format: service.resourceTypes[r.type]?.arn ?? '' }));
+  const requiredTypes = action.resources.filter((r) => r.required).map((r) => r.type);
+  // Of alternative types, the first one the action lists stands for the group.
+  const required = requiredTypes
+    .filter((type) => !ALTERNATIVE_TYPES.some((group) => group.includes(type) && group.some((other) => other !== type && requiredTypes.indexOf(other) !== -1 && requiredTypes.indexOf(other) < requiredTypes.indexOf(type))))
+    .map((type) => ({ type, format: service.resourceTypes[type]?.arn ?? '' }));
   const supportedKeys = [...action.conditionKeys, ...action.resources.flatMap((r) => service.resourceTypes[r.type]?.conditionKeys ?? [])];
   const problems: string[] = [];
   const valid: Grant[] = [];
