@@ -436,15 +436,18 @@ describe('remediation.asl.json', () => {
       expect(aws.codeDeploy).toHaveReceivedCommandTimes(CreateDeploymentCommand, 1);
     });
 
+    /** A rollback incident run with the on-call's answer (resolved, or rejected as send-task-failure / timeout). */
+    async function rollbackAnswered(answer: () => Promise<unknown>) {
+      rollbackMocks();
+      const incident = incidentFrom('sns-alarm-error-rate');
+      return new LocalWorkflow(FUNCTION_HANDLERS, answer).run(incident, { executionName: incident.id });
+    }
+
     it.each([
       ['rejected', Object.assign(new Error('not during the sale'), { name: 'NotApproved' })],
       ['not answered in time', Object.assign(new Error('No answer within 3600 s'), { name: 'States.Timeout' })],
     ])('records a rollback that is %s as skipped, NotApproved, changes nothing and releases the lock', async (_how, answer) => {
-      rollbackMocks();
-      const refusing = new LocalWorkflow(FUNCTION_HANDLERS, () => Promise.reject(answer));
-      const incident = incidentFrom('sns-alarm-error-rate');
-
-      const run = await refusing.run(incident, { executionName: incident.id });
+      const run = await rollbackAnswered(() => Promise.reject(answer));
 
       expect(run.status).toBe('SUCCEEDED');
       expect(run.states.slice(-3)).toEqual(['Not Approved', 'Record Skip', 'Skipped']);
@@ -458,11 +461,7 @@ describe('remediation.asl.json', () => {
       ['a non-boolean "approved"', { approved: 'yes', by: 'jane' }],
       ['an answer that is not an object', 'ok'],
     ])('takes %s as not approved (never a States.Runtime failure) and changes nothing', async (_how, answer) => {
-      rollbackMocks();
-      const vague = new LocalWorkflow(FUNCTION_HANDLERS, () => Promise.resolve(answer));
-      const incident = incidentFrom('sns-alarm-error-rate');
-
-      const run = await vague.run(incident, { executionName: incident.id });
+      const run = await rollbackAnswered(() => Promise.resolve(answer));
 
       expect(run.status).toBe('SUCCEEDED');
       expect(run.states.slice(-4)).toEqual(['Approved?', 'Not Approved', 'Record Skip', 'Skipped']);
