@@ -13,8 +13,10 @@ import { lambdaContext } from './lambda-context';
 import { type Delivery, type TimelineEntry, callsFor, clockLabel, duration, executionTimeline, summarise, table } from './report';
 import { matchingRules, routesOf } from './eventbridge/routes';
 import { GAME_DAY, SCENARIOS, eventBridgeAlarmStateChange, eventBridgeInstanceState, gameDayFleet, snsAlarmNotification } from './scenarios';
-import { type FleetEvent, ScaledClock } from './sandbox/fleet';
-import { Sandbox } from './sandbox/server';
+import type { FleetEvent } from './sandbox/fleet';
+import { SIMULATION_START, VirtualClock, installVirtualTime, realNow } from './sim/virtual-clock';
+import { reseed } from './sim/random';
+import { type CallRecord, Sandbox, stableJson } from './sandbox/server';
 import { incidentCost, reactionMs } from './cost';
 import { loadTemplate } from './template';
 import type { LambdaHandler } from './workflow';
@@ -24,8 +26,7 @@ const USAGE = `Usage: npm start -- [--scenario <name>]… [--faults <spec>] [--e
   --faults     e.g. "AutoScaling.SetDesiredCapacity:first=2;*:throttle=0.3" (see local/sandbox/faults.ts)
   --event      push one inbound event (SNS, EventBridge or a manual request) through the pipeline
   --json       machine-readable report on stdout
-  --speed      simulated seconds per real second (default 200)
-  --seed       seed of the fault injector's random choices (default 42)
+  --seed       seed of every random choice (faults, ids): the same seed replays the same run (default 42)
   --approvals  approve | reject: how the drill's on-call answers approval requests (default approve)
   --dry-run    deploy-time dry run (stack parameter DryRun=true): every incident reports, nothing changes
   --replay     replay a recorded event sequence (replays/*.json) and check the decisions it expects
@@ -36,7 +37,9 @@ const USAGE = `Usage: npm start -- [--scenario <name>]… [--faults <spec>] [--e
 const SIM_DEADLINE_MS = 4 * 60 * 60 * 1000;
 const QUIET_MS = 20 * 60 * 1000;
 const ASYNC_RETRIES = 2;
-const TICK_MS = 5;
+/** How often the harness looks at the fleet, in simulated time. */
+const TICK_MS = 1000;
+
 
 interface Options {
   scenarios: string[];
@@ -44,8 +47,6 @@ interface Options {
   eventFile?: string;
   json: boolean;
   seed: number;
-  /** Simulated milliseconds per real millisecond. */
-  speed: number;
   /** How the drill answers approval requests, a simulated minute after they arrive. */
   approvals: 'approve' | 'reject';
   /** The stack parameter DryRun: every incident is planned and reported, nothing changes. */
@@ -69,7 +70,6 @@ function parseOptions(argv: string[]): Options {
       event: { type: 'string' },
       json: { type: 'boolean', default: false },
       seed: { type: 'string', default: '42' },
-      speed: { type: 'string', default: '200' },
       approvals: { type: 'string', default: 'approve' },
       'dry-run': { type: 'boolean', default: false },
       replay: { type: 'string' },
@@ -93,7 +93,6 @@ function parseOptions(argv: string[]): Options {
     ...(values.event ? { eventFile: values.event } : {}),
     json: values.json ?? false,
     seed: Number(values.seed),
-    speed: Number(values.speed),
     approvals: values.approvals === 'reject' ? 'reject' : 'approve',
     dryRun: values['dry-run'] ?? false,
     warmUp: values['warm-up'] ?? false,
@@ -121,8 +120,12 @@ function captureHandlerOutput(): (text: string) => void {
 }
 
 export async function runDrill(options: Options, print: (text: string) => void): Promise<{ exitCode: number; report: object }> {
-  const speed = options.speed;
-  const clock = new ScaledClock(Date.now(), speed);
+  const wallStart = realNow();
+  const clock = new VirtualClock(SIMULATION_START);
+  const restoreTime = installVirtualTime(clock);
+  reseed(options.seed);
+  // The harness is a process of the simulation: time passes only while it (and all else) waits.
+  clock.enter();
   const fleet = gameDayFleet(clock);
   const scenarioParameters = Object.assign({}, ...options.scenarios.map((name) => SCENARIOS[name]?.parameters ?? {})) as Record<string, string>;
   const parameters = { ...scenarioParameters, DryRun: options.dryRun ? 'true' : 'false' };
@@ -132,7 +135,7 @@ export async function runDrill(options: Options, print: (text: string) => void):
   const resultsByEvent: IngestResult[][] = (replay?.events ?? []).map(() => []);
   const approvalAnswer = replay?.approvals.answer ?? options.approvals;
   const approvalDelayMs = (replay?.approvals.afterSeconds ?? 60) * 1000;
-  const sandbox = await Sandbox.start({ fleet, speed, ...(options.faults ? { faults: options.faults } : {}), seed: options.seed, parameters, ...(options.port ? { port: options.port } : {}), ...(options.bundles ? { bundles: options.bundles } : {}) });
+  const sandbox = await Sandbox.start({ fleet, ...(options.faults ? { faults: options.faults } : {}), seed: options.seed, parameters, ...(options.port ? { port: options.port } : {}), ...(options.bundles ? { bundles: options.bundles } : {}) });
   const start = clock.now();
   // Created after the sandbox set AWS_ENDPOINT_URL: manual executions and approvals go through its API.
   // The on-call keeps trying as a person would: with 30 % of calls throttled, the SDK's default
@@ -153,7 +156,7 @@ export async function runDrill(options: Options, print: (text: string) => void):
 
   const deliver = async (item: (typeof inbound)[number]) => {
     const at = clock.now();
-    const delivery: Delivery = { at, wallMs: Date.now(), channel: item.channel, description: item.description, routedTo: [], results: [] };
+    const delivery: Delivery = { at, wallMs: realNow(), channel: item.channel, description: item.description, routedTo: [], results: [] };
     // Lambda retries a failed asynchronous invocation (template: EventInvokeConfig MaximumRetryAttempts 2).
     for (let attempt = 1; attempt <= 1 + ASYNC_RETRIES; attempt++) {
       delivery.routedTo = [];
@@ -283,7 +286,7 @@ export async function runDrill(options: Options, print: (text: string) => void):
         deadlineHit = true;
         break;
       }
-      await new Promise((resolve) => setTimeout(resolve, TICK_MS));
+      await clock.sleep(TICK_MS, '~drill');
     }
     await sandbox.settle();
     // Deliver what arrived while the last executions finished (e.g. alarms returning to OK).
@@ -294,7 +297,9 @@ export async function runDrill(options: Options, print: (text: string) => void):
     }
     await sandbox.settle();
   } finally {
+    clock.stop();
     await sandbox.stop();
+    restoreTime();
   }
 
   const executions = [...sandbox.executions.values()];
@@ -335,6 +340,7 @@ export async function runDrill(options: Options, print: (text: string) => void):
     scenarios: options.scenarios,
     ...(replay ? { replay: { name: replay.name, file: options.replay, checks } } : {}),
     faults: options.faults ?? null,
+    seed: options.seed,
     sandbox: sandbox.url,
     passed: ok,
     simulatedSeconds: Math.round((clock.now() - start) / 1000),
@@ -361,12 +367,14 @@ export async function runDrill(options: Options, print: (text: string) => void):
     callCount: sandbox.calls.length,
     injectedFaults: sandbox.calls.filter((c) => c.injected).length,
     notifications: sandbox.published.map((p) => ({ subject: p.subject, severity: p.attributes.severity })),
+    /** Every call to the sandbox at its simulated time: the same seed gives the same log. */
+    callLog: canonicalCallLog(sandbox.calls),
+    wallMs: Math.round(realNow() - wallStart),
   };
 
   if (!options.json) {
-    const sim = `1 simulated second = ${1000 / speed} ms`;
     print(`Self-healing drill: ${options.eventFile ? `event ${options.eventFile}` : options.replay ? `replay ${options.replay}` : options.scenarios.join(', ')}\n`);
-    print(`Local AWS sandbox ${sandbox.url} (${sim}); faults: ${options.faults ?? 'none'}\n\n`);
+    print(`Local AWS sandbox ${sandbox.url} on virtual time; seed ${options.seed}; faults: ${options.faults ?? 'none'}\n\n`);
     for (const entry of timeline) print(`${clockLabel(entry.at, start)}  ${entry.kind.padEnd(8)}  ${entry.text}\n`);
     print('\n');
     print(`${table([
@@ -387,16 +395,44 @@ export async function runDrill(options: Options, print: (text: string) => void):
       ...(s.shadow ? [`${s.incident}: shadow — would ${s.shadow.wouldDo}; ${s.shadow.selfRecovered ? `recovered by itself${s.shadow.timeToSelfRecoverSeconds !== undefined ? ` after ${duration(s.shadow.timeToSelfRecoverSeconds)}` : ''}` : 'did not recover by itself'}`] : []),
     ]);
     if (details.length > 0) print(`${details.join('\n')}\n\n`);
-    print(`${executions.length} incidents: ${remediated} remediated and verified (${escalated} after climbing an escalation ladder), ${counted('guard-skip')} skipped by the guard, ${counted('budget-exhausted')} held back by the budget, ${counted('shadow')} shadow decisions, ${counted('dry-run')} dry run, ${counted('not-approved')} not approved, ${failed.length} failed; ${mutating.length} mutating AWS calls, ${sandbox.calls.length} calls in all (${report.injectedFaults} faults injected); ${sandbox.published.length} notifications; ${report.simulatedSeconds} simulated seconds.\n`);
+    print(`${executions.length} incidents: ${remediated} remediated and verified (${escalated} after climbing an escalation ladder), ${counted('guard-skip')} skipped by the guard, ${counted('budget-exhausted')} held back by the budget, ${counted('shadow')} shadow decisions, ${counted('dry-run')} dry run, ${counted('not-approved')} not approved, ${failed.length} failed; ${mutating.length} mutating AWS calls, ${sandbox.calls.length} calls in all (${report.injectedFaults} faults injected); ${sandbox.published.length} notifications; ${report.simulatedSeconds} simulated seconds in ${(report.wallMs / 1000).toFixed(1)} s.\n`);
     if (replay) {
       print(`Replay ${replay.name}: ${replay.description}\n${table([
         ['#', 'At', 'Event', 'Expected', 'Got', ''],
         ...checks.map((c) => [String(c.event), clockLabel(start + c.at * 1000, start), c.description, expectationText(c.expected), expectationText(c.actual), c.ok ? '✓' : `✗ ${c.problems.join('; ')}`]),
       ])}\n\n`);
     }
+    if (!ok) print(`Reproduce: ${reproduceCommand(options)}\n`);
     print(ok ? 'PASS\n' : `FAIL${deadlineHit ? ' (simulated deadline reached)' : ''}${failed.length ? ` (${failed.length} failed: ${failed.map((f) => f.incident).join(', ')})` : ''}${shortfalls.length ? ` (${shortfalls.join('; ')})` : ''}\n`);
   }
   return { exitCode: ok ? 0 : 1, report };
+}
+
+/**
+ * The sandbox's calls in a stable order: by turn of the simulation (one handler invocation, or one
+ * step of the harness), and within a turn by their text. A turn's calls share one simulated
+ * instant, and the order in which a handler's parallel calls reach the sandbox is the network's.
+ */
+export function canonicalCallLog(calls: CallRecord[]): { at: string; operation: string; params: unknown; outcome: string }[] {
+  const key = (c: CallRecord) => `${c.operation}|${stableJson(c.params)}|${c.outcome}`;
+  return [...calls]
+    .sort((a, b) => a.epoch - b.epoch || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
+    .map((c) => ({ at: c.at, operation: c.operation, params: c.params, outcome: c.outcome }));
+}
+
+/** The command that replays this run exactly (same seed, same options). */
+export function reproduceCommand(options: Options): string {
+  const args = [
+    ...options.scenarios.map((s) => `--scenario ${s}`),
+    ...(options.faults ? [`--faults '${options.faults}'`] : []),
+    ...(options.eventFile ? [`--event ${options.eventFile}`] : []),
+    ...(options.replay ? [`--replay ${options.replay}`] : []),
+    ...(options.approvals !== 'approve' ? [`--approvals ${options.approvals}`] : []),
+    ...(options.dryRun ? ['--dry-run'] : []),
+    ...(options.bundles ? [`--bundles ${options.bundles}`] : []),
+    `--seed ${options.seed}`,
+  ];
+  return `npm start -- ${args.join(' ')}`;
 }
 
 function expectationText(e: Partial<Expectation>): string {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { simulationRandom } from './sim/random';
 import { ACCOUNT, type Alarm, type Clock, Fleet, REGION, type Revision } from './sandbox/fleet';
 
 // The default game-day estate and the faults a drill injects into it, modelled on a classic
@@ -222,9 +222,9 @@ export function snsAlarmNotification(fleet: Fleet, alarm: Alarm, previousState: 
   const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:AlarmTopic`;
   return {
     Records: [{
-      EventSource: 'aws:sns', EventVersion: '1.0', EventSubscriptionArn: `${topicArn}:${randomUUID()}`,
+      EventSource: 'aws:sns', EventVersion: '1.0', EventSubscriptionArn: `${topicArn}:${simulationRandom().uuid()}`,
       Sns: {
-        Type: 'Notification', MessageId: randomUUID(), TopicArn: topicArn, Subject: `${alarm.state}: "${alarm.name}" in US East (N. Virginia)`.slice(0, 100),
+        Type: 'Notification', MessageId: simulationRandom().uuid(), TopicArn: topicArn, Subject: `${alarm.state}: "${alarm.name}" in US East (N. Virginia)`.slice(0, 100),
         Message: JSON.stringify(message), Timestamp: new Date(fleet.clock.now()).toISOString(), SignatureVersion: '1', Signature: 'sandbox',
         SigningCertUrl: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-sandbox.pem',
         UnsubscribeUrl: `https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${topicArn}`, MessageAttributes: {},
@@ -234,7 +234,7 @@ export function snsAlarmNotification(fleet: Fleet, alarm: Alarm, previousState: 
 }
 
 function eventBridgeEnvelope(fleet: Fleet, detailType: string, source: string, resources: string[], detail: unknown) {
-  return { version: '0', id: randomUUID(), 'detail-type': detailType, source, account: ACCOUNT, time: new Date(fleet.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'), region: REGION, resources, detail };
+  return { version: '0', id: simulationRandom().uuid(), 'detail-type': detailType, source, account: ACCOUNT, time: new Date(fleet.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'), region: REGION, resources, detail };
 }
 
 export function eventBridgeAlarmStateChange(fleet: Fleet, alarm: Alarm, previousState: string): unknown {

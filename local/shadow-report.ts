@@ -141,7 +141,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
     process.stderr.write('No files given: recording shadow decisions with `npm start -- --scenario shadow`…\n');
     const { runDrill } = await import('./drill');
-    const { report } = await runDrill({ scenarios: ['shadow'], json: true, seed: 42, speed: 200, approvals: 'approve' }, () => undefined);
+    const { report } = await runDrill({ scenarios: ['shadow'], json: true, seed: 42, approvals: 'approve' }, () => undefined);
     entries = shadowEntries(JSON.stringify(report));
   }
   const options = { minDecisions: Number(values['min-decisions']), maxSelfRecoveryPercent: Number(values['max-self-recovery']) };

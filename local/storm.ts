@@ -5,8 +5,10 @@ import { parseArgs } from 'node:util';
 import type { IngestResponse } from '../functions/shared/ingest';
 import { lambdaContext } from './lambda-context';
 import { snsAlarmNotification } from './scenarios';
-import { type Alarm, Fleet, ScaledClock } from './sandbox/fleet';
+import { type Alarm, Fleet } from './sandbox/fleet';
 import { Sandbox } from './sandbox/server';
+import { reseed } from './sim/random';
+import { SIMULATION_START, VirtualClock, installVirtualTime } from './sim/virtual-clock';
 import type { LambdaHandler } from './workflow';
 
 export interface StormReport {
@@ -21,16 +23,12 @@ export interface StormReport {
   notificationsPerSecond: number;
 }
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 4294967296;
-  };
-}
-
 export async function runStorm(options: { groups: number; notifications: number; seed: number }): Promise<StormReport> {
-  const clock = new ScaledClock(Date.now(), 1000);
+  // Virtual time: the same seed gives the same storm and the same decisions at any machine load.
+  const clock = new VirtualClock(SIMULATION_START);
+  const restoreTime = installVirtualTime(clock);
+  const random = reseed(options.seed);
+  clock.enter();
   const fleet = new Fleet(clock);
   const names = Array.from({ length: options.groups }, (_, i) => `storm-asg-${String(i + 1).padStart(2, '0')}`);
   for (const name of names) {
@@ -41,9 +39,8 @@ export async function runStorm(options: { groups: number; notifications: number;
     fleet.addAlarm({ name: `${name}-cpu-high`, namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensions: { AutoScalingGroupName: name }, delivery: 'sns', condition: { kind: 'cpu', groupName: name, demand: 400, threshold: 80 } });
     fleet.setAlarmState(`${name}-cpu-high`, 'ALARM', 'storm');
   }
-  const sandbox = await Sandbox.start({ fleet, speed: 1000 });
-  const { FUNCTION_HANDLERS } = await import('./functions');
-  const ingest = FUNCTION_HANDLERS.AlarmIngestFunction as LambdaHandler;
+  const sandbox = await Sandbox.start({ fleet, seed: options.seed });
+  const ingest = sandbox.handlers.AlarmIngestFunction as LambdaHandler;
 
   // Each alarm flaps ALARM → OK → ALARM one minute apart: three distinct transitions.
   const start = clock.now();
@@ -54,10 +51,9 @@ export async function runStorm(options: { groups: number; notifications: number;
       return snsAlarmNotification(fleet, snapshot, step === 1 ? 'ALARM' : 'OK');
     }),
   );
-  const random = seeded(options.seed);
-  const deliveries = Array.from({ length: options.notifications }, (_, i) => transitions[i < transitions.length ? i : Math.floor(random() * transitions.length)]);
+  const deliveries = Array.from({ length: options.notifications }, (_, i) => transitions[i < transitions.length ? i : Math.floor(random.float() * transitions.length)]);
   for (let i = deliveries.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
+    const j = Math.floor(random.float() * (i + 1));
     [deliveries[i], deliveries[j]] = [deliveries[j], deliveries[i]];
   }
 
@@ -71,7 +67,9 @@ export async function runStorm(options: { groups: number; notifications: number;
   }
   await sandbox.settle();
   const wallSeconds = (performance.now() - began) / 1000;
+  clock.stop();
   await sandbox.stop();
+  restoreTime();
 
   const outcomes: Record<string, number> = {};
   for (const execution of sandbox.executions.values()) {

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { lambdaContext } from './lambda-context';
+import type { VirtualClock } from './sim/virtual-clock';
 
 export type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
 // The library does not export its event type; this is the part we read.
@@ -122,14 +123,17 @@ export class LocalWorkflow {
     handlers: Record<string, LambdaHandler>,
     private readonly answerTaskToken?: TaskTokenResponder,
     simulatedWaitMs?: (seconds: number) => number,
+    /** Virtual time: each Task invocation takes its turn, Wait states sleep virtual seconds. */
+    private readonly scheduler?: VirtualClock,
   ) {
-    if (simulatedWaitMs) {
+    if (simulatedWaitMs || scheduler) {
       for (const [stateName, state] of Object.entries(this.definition.States)) {
         if (state.Type !== 'Wait') continue;
         const seconds = (input: unknown) => Number(state.Seconds ?? atPath(input, state.SecondsPath ?? '')) || 0;
         this.definition.States[stateName] = { Type: 'Task', Resource: LOCAL_WAIT_RESOURCE, ResultPath: null, ...(state.Next ? { Next: state.Next } : {}) };
         this.bindings[stateName] = async (input) => {
-          await new Promise((resolve) => setTimeout(resolve, simulatedWaitMs(seconds(input))));
+          if (scheduler) await scheduler.sleep(seconds(input) * 1000, `${executionNameOf(input)}|${stateName}`);
+          else await new Promise((resolve) => setTimeout(resolve, simulatedWaitMs?.(seconds(input)) ?? 0));
           return null;
         };
       }
@@ -142,6 +146,8 @@ export class LocalWorkflow {
       const handler = functionName ? handlers[functionName] : undefined;
       if (!functionName || !handler) throw new Error(`No local handler for Task "${stateName}" (${state.Resource})`);
       const timed = async (execution: string, input: unknown): Promise<JSONValue> => {
+        // Under virtual time one invocation runs at a time, in a stable order.
+        if (scheduler) await scheduler.turn(`${execution}|${stateName}`);
         const started = performance.now();
         try {
           return await invokeLikeLambda(handler, functionName, input);
@@ -155,7 +161,8 @@ export class LocalWorkflow {
             const payload = (input as { Payload?: { taskToken?: string } }).Payload ?? {};
             await timed(executionNameOf(payload), payload);
             if (!this.answerTaskToken) throw Object.assign(new Error(`Nobody answers task tokens in this run (${stateName})`), { name: 'States.TaskFailed' });
-            return JSON.parse(JSON.stringify((await this.answerTaskToken(payload.taskToken ?? '', payload)) ?? null)) as JSONValue;
+            const answer = this.answerTaskToken(payload.taskToken ?? '', payload);
+            return JSON.parse(JSON.stringify((await (scheduler ? scheduler.waitFor(answer) : answer)) ?? null)) as JSONValue;
           }
         : (input) => timed(executionNameOf(input), input);
     }
@@ -186,6 +193,8 @@ export class LocalWorkflow {
         Task: { Token: `${options.executionName}:task-token` },
       },
     });
+    // Under virtual time the execution is a process: running, except while it sleeps or waits.
+    this.scheduler?.enter();
     const events: EventLog[] = [];
     const invocations: WorkflowRun['invocations'] = [];
     this.invocations.set(options.executionName, invocations);
@@ -204,6 +213,7 @@ export class LocalWorkflow {
       result = { status: 'FAILED', error: { Error: name, Cause: failed?.Cause ?? String(error) }, states: [], retries: [], events, invocations };
     }
     this.invocations.delete(options.executionName);
+    this.scheduler?.leave();
     for (const event of events) {
       if (event.type === 'StateEntered' && event.state) result.states.push(event.state.name);
       if (event.type === 'StateRetried' && event.state) result.retries.push({ state: event.state.name, attempt: event.retry?.attempt ?? 0 });

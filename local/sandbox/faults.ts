@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { seeded } from '../sim/random';
 // Fault injection per operation. Spec: rules separated by ";", each "<target>:<setting>,<setting>…"
 // where target is "*", "Service.*" or "Service.Operation", and settings are
 //   throttle=0.3   throttle 30 % of calls          5xx=0.1      answer 10 % with a 500
@@ -48,23 +50,14 @@ export function parseFaults(spec: string | undefined): FaultRule[] {
   });
 }
 
-/** Mulberry32: a small seeded generator, so a fault run can be replayed exactly. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export class FaultInjector {
   private readonly random: () => number;
   private readonly seen = new Map<FaultRule, number>();
 
-  constructor(private rules: FaultRule[] = [], seed = 42) {
+  constructor(
+    private rules: FaultRule[] = [],
+    private readonly seed = 42,
+  ) {
     this.random = seeded(seed);
   }
 
@@ -82,14 +75,20 @@ export class FaultInjector {
     return this.matching(operation).reduce((sum, r) => sum + r.latencyMs, 0);
   }
 
-  /** The fault to answer this call with, if any. */
-  decide(operation: string): Fault | undefined {
-    for (const rule of this.matching(operation)) {
+  /**
+   * The fault to answer this call with, if any. With a `request` key (its turn, operation,
+   * parameters and occurrence), the random draws are a function of the seed and that key, so they
+   * do not depend on the order in which concurrent calls arrive; without, they follow arrival order.
+   */
+  decide(operation: string, request?: string): Fault | undefined {
+    const draw = (rule: number, what: string) =>
+      request === undefined ? this.random() : createHash('sha256').update(`${this.seed}|${request}|${rule}|${what}`).digest().readUInt32BE(0) / 4294967296;
+    for (const [index, rule] of this.matching(operation).entries()) {
       const count = (this.seen.get(rule) ?? 0) + 1;
       this.seen.set(rule, count);
       if (count <= rule.failFirst) return { kind: rule.failWith, scripted: true };
-      if (rule.throttle > 0 && this.random() < rule.throttle) return { kind: 'throttle', scripted: false };
-      if (rule.serverError > 0 && this.random() < rule.serverError) return { kind: '5xx', scripted: false };
+      if (rule.throttle > 0 && draw(index, 'throttle') < rule.throttle) return { kind: 'throttle', scripted: false };
+      if (rule.serverError > 0 && draw(index, '5xx') < rule.serverError) return { kind: '5xx', scripted: false };
     }
     return undefined;
   }

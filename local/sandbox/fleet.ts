@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ProtocolError } from './protocols';
+import { realNow } from '../sim/virtual-clock';
 
 // An in-memory AWS estate that reacts the way AWS would, on a simulated clock: Auto Scaling
 // groups launch and replace instances, alarms evaluate their metric every minute, CodeDeploy
@@ -16,10 +17,10 @@ export interface Clock {
 
 /** Simulated time running `speed` times faster than real time (1000: a simulated minute per 60 ms). */
 export class ScaledClock implements Clock {
-  private readonly realStart = Date.now();
+  private readonly realStart = realNow();
   constructor(private readonly simStart: number, private readonly speed: number) {}
   now(): number {
-    return this.at(Date.now());
+    return this.at(realNow());
   }
   at(realMs: number): number {
     return this.simStart + (realMs - this.realStart) * this.speed;

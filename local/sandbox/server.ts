@@ -1,6 +1,7 @@
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { useSimulatedClock } from '../../functions/shared/clock';
+import { VirtualClock, realNow } from '../sim/virtual-clock';
 import { type LambdaHandler, type LocalWorkflow, type WorkflowRun } from '../workflow';
 import { CreateTableCommand, DynamoDBClient, type KeySchemaElement, type AttributeDefinition } from '@aws-sdk/client-dynamodb';
 import { Worker } from 'node:worker_threads';
@@ -30,6 +31,8 @@ export interface CallRecord {
   outcome: string;
   injected: boolean;
   mutating: boolean;
+  /** Under virtual time: which turn of the simulation made the call. */
+  epoch: number;
 }
 
 export interface ExecutionRecord {
@@ -76,6 +79,15 @@ const FAULT_REPLIES: Record<Fault['kind'], (protocol: string) => { code: string;
   busy: () => ({ code: 'ScalingActivityInProgress', status: 400, message: 'Scaling activity is in progress and blocks this action (injected)' }),
 };
 
+/** JSON with object keys in order: one text per value. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -91,6 +103,8 @@ export class Sandbox {
   /** Tasks waiting for send-task-success / send-task-failure (approvals). */
   readonly pendingTasks = new Map<string, { payload: unknown; since: number; resolve: (output: unknown) => void; reject: (error: Error) => void }>();
   readonly faults: FaultInjector;
+  /** The fleet's clock when it is virtual: executions then run as its processes. */
+  readonly scheduler: VirtualClock | undefined;
   private workflow?: LocalWorkflow;
   /** The functions' handlers this sandbox runs (the source, or the built bundles). */
   handlers: Record<string, LambdaHandler> = {};
@@ -102,6 +116,7 @@ export class Sandbox {
 
   private constructor(readonly fleet: Fleet, readonly clock: Clock, readonly speed: number, options: SandboxOptions) {
     this.faults = new FaultInjector(parseFaults(options.faults), options.seed);
+    this.scheduler = clock instanceof VirtualClock ? clock : undefined;
   }
 
   static async start(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -117,7 +132,7 @@ export class Sandbox {
     const [{ LocalWorkflow }, { loadHandlers }] = await Promise.all([import('../workflow'), import('../handlers')]);
     sandbox.handlers = await loadHandlers(options.bundles);
     // Wait states last their seconds of simulated time.
-    sandbox.workflow = new LocalWorkflow(sandbox.handlers, (token, payload) => sandbox.waitForTask(token, payload), (seconds) => (seconds * 1000) / speed);
+    sandbox.workflow = new LocalWorkflow(sandbox.handlers, (token, payload) => sandbox.waitForTask(token, payload), (seconds) => (seconds * 1000) / speed, sandbox.scheduler);
     return sandbox;
   }
 
@@ -196,7 +211,8 @@ export class Sandbox {
   }
 
   async stop(): Promise<void> {
-    await Promise.allSettled([...this.executions.values()].map((e) => e.done));
+    // Under virtual time, executions still waiting when the simulation stops never wake: not awaited.
+    if (!this.scheduler) await Promise.allSettled([...this.executions.values()].map((e) => e.done));
     const server = this.server;
     if (!server) return;
     server.closeAllConnections();
@@ -210,12 +226,19 @@ export class Sandbox {
   private waitForTask(token: string, payload: unknown): Promise<unknown> {
     const timeoutSeconds = (payload as { state?: { plan?: { approval?: { timeoutSeconds?: number } } } }).state?.plan?.approval?.timeoutSeconds ?? 3600;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timeout = () => {
         this.pendingTasks.delete(token);
         reject(Object.assign(new Error(`No answer within ${timeoutSeconds} s`), { name: 'States.Timeout' }));
-      }, (timeoutSeconds * 1000) / this.speed);
+      };
+      const scheduler = this.scheduler;
+      let cancel: () => void;
+      if (scheduler) cancel = scheduler.timer(timeoutSeconds * 1000, `task-timeout|${token}`, timeout);
+      else {
+        const timer = setTimeout(timeout, (timeoutSeconds * 1000) / this.speed);
+        cancel = () => clearTimeout(timer);
+      }
       const settle = <T>(fn: (value: T) => void) => (value: T) => {
-        clearTimeout(timer);
+        cancel();
         this.pendingTasks.delete(token);
         fn(value);
       };
@@ -227,7 +250,9 @@ export class Sandbox {
   async settle(): Promise<void> {
     let pending = [...this.executions.values()].filter((e) => e.status === 'RUNNING');
     while (pending.length > 0) {
-      await Promise.allSettled(pending.map((e) => e.done));
+      const done = Promise.allSettled(pending.map((e) => e.done));
+      // Under virtual time the caller is a process: it waits without running, so time can pass.
+      await (this.scheduler ? this.scheduler.waitFor(done) : done);
       pending = [...this.executions.values()].filter((e) => e.status === 'RUNNING');
     }
   }
@@ -235,6 +260,9 @@ export class Sandbox {
   mutatingCalls(): CallRecord[] {
     return this.calls.filter((c) => c.mutating && c.outcome === 'ok');
   }
+
+  /** How often each request (turn, operation, parameters) has been seen: retries of one request are told apart. */
+  private readonly occurrences = new Map<string, number>();
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
@@ -253,9 +281,11 @@ export class Sandbox {
       return errorReply({ protocol, queryCompatible: false }, e.code, e.message, e.status);
     }
     const operation = `${request.service}.${request.operation}`;
-    const arrivedAt = Date.now();
+    const arrivedAt = realNow();
+    const epoch = this.scheduler?.epoch ?? 0;
     const log = (status: number, outcome: string, injected: boolean) =>
       this.calls.push({
+        epoch,
         seq: this.calls.length + 1,
         at: new Date(this.clock.now()).toISOString(),
         wallMs: arrivedAt,
@@ -270,7 +300,12 @@ export class Sandbox {
     this.fleet.tick();
     const latency = this.faults.latency(operation);
     if (latency > 0) await sleep(latency);
-    const fault = this.faults.decide(operation);
+    // Under virtual time a fault is a function of the request, not of the order concurrent requests
+    // arrive in: the same seed faults the same calls however the network interleaves them.
+    const request_ = `${epoch}|${operation}|${stableJson(request.params)}`;
+    const occurrence = (this.occurrences.get(request_) ?? 0) + 1;
+    this.occurrences.set(request_, occurrence);
+    const fault = this.faults.decide(operation, this.scheduler ? `${request_}|${occurrence}` : undefined);
     if (fault) {
       const { code, status, message } = FAULT_REPLIES[fault.kind](request.protocol);
       log(status, code, true);

@@ -1,4 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { simulationRandom } from '../sim/random';
 import { ACCOUNT, type Deployment, type Fleet, type Instance, REGION, type Revision } from './fleet';
 import { type Params, ProtocolError } from './protocols';
 
@@ -72,7 +73,7 @@ export const OPERATIONS: Record<string, Operation> = {
     return {
       AutoScalingGroups: groups.map((g) => ({
         AutoScalingGroupName: g.name,
-        AutoScalingGroupARN: `arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:${randomUUID()}:autoScalingGroupName/${g.name}`,
+        AutoScalingGroupARN: `arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:${simulationRandom().uuid()}:autoScalingGroupName/${g.name}`,
         MinSize: g.minSize,
         MaxSize: g.maxSize,
         DesiredCapacity: g.desired,
@@ -138,7 +139,7 @@ export const OPERATIONS: Record<string, Operation> = {
       deploymentGroupInfo: {
         applicationName: application,
         deploymentGroupName: name,
-        deploymentGroupId: randomUUID(),
+        deploymentGroupId: simulationRandom().uuid(),
         computePlatform: 'Server',
         targetRevision: group.liveRevision,
         ...(attempted ? { lastAttemptedDeployment: info(attempted) } : {}),
@@ -289,7 +290,7 @@ export const OPERATIONS: Record<string, Operation> = {
       attributes,
       at: ctx.fleet.clock.now(),
     });
-    return { MessageId: randomUUID() };
+    return { MessageId: simulationRandom().uuid() };
   },
 
   // ---------------------------------------------------------------- SQS (JSON 1.0, query-compatible)
@@ -297,6 +298,6 @@ export const OPERATIONS: Record<string, Operation> = {
     const body = str(params, 'MessageBody');
     ctx.queued.push({ queueUrl: str(params, 'QueueUrl'), body, at: ctx.fleet.clock.now() });
     // The SDK checks this digest of the body it sent.
-    return { MessageId: randomUUID(), MD5OfMessageBody: createHash('md5').update(body, 'utf8').digest('hex') };
+    return { MessageId: simulationRandom().uuid(), MD5OfMessageBody: createHash('md5').update(body, 'utf8').digest('hex') };
   },
 };

@@ -7,7 +7,7 @@ import { runScript } from '../helpers/cli';
 // the first endpoint they see (jest gives each file a fresh module registry).
 describe('the self-healing drill', () => {
   it('remediates and verifies the whole game day with 30 % of all calls throttled, never applying an action twice', async () => {
-    const { exitCode, report } = await runDrill({ scenarios: CORE_FAULTS, faults: '*:throttle=0.3', json: true, seed: 7, speed: 500, approvals: 'approve' }, () => undefined);
+    const { exitCode, report } = await runDrill({ scenarios: CORE_FAULTS, faults: '*:throttle=0.3', json: true, seed: 7, approvals: 'approve' }, () => undefined);
     const r = report as { passed: boolean; injectedFaults: number; incidents: { kind: string; reason?: string }[]; mutatingCalls: { operation: string; params: Record<string, unknown> }[] };
 
     expect(exitCode).toBe(0);

@@ -23,7 +23,7 @@ function replay(file: string): Promise<ReplayReport> {
 }
 
 async function runReplay(file: string): Promise<ReplayReport> {
-  const { code, stdout, stderr } = await runScript('local/drill.ts', ['--replay', join('replays', file), '--json', '--speed', '150'], { POWERTOOLS_LOG_LEVEL: 'ERROR' });
+  const { code, stdout, stderr } = await runScript('local/drill.ts', ['--replay', join('replays', file), '--json'], { POWERTOOLS_LOG_LEVEL: 'ERROR' });
   if (!stdout.startsWith('{')) throw new Error(`${file}: exit ${String(code)}\n${stderr.slice(-1000)}`);
   return JSON.parse(stdout) as ReplayReport;
 }

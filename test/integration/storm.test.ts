@@ -10,12 +10,9 @@ describe('alarm storm through the local runtime', () => {
     expect((report.ingest.started ?? 0) + (report.ingest.duplicate ?? 0) + (report.ingest.ignored ?? 0)).toBe(1000);
     expect(report.ingest.rejected).toBeUndefined();
     expect(report.executions).toBe(40);
-    // One remediation per group; its flap is held back by the guard (in progress or cooling down) or,
-    // when a loaded machine delays it past the cooldown (300 simulated s = 0.3 s here), by the
-    // stale-incident check: the alarm is OK again by then (AlreadyRecovered).
-    expect(report.outcomes.succeeded).toBe(20);
-    const heldBack = ['skipped (InProgress)', 'skipped (Cooldown)', 'skipped (AlreadyRecovered)'].reduce((sum, key) => sum + (report.outcomes[key] ?? 0), 0);
-    expect([heldBack, report.outcomes]).toEqual([20, report.outcomes]);
+    // One remediation per group; its flap, started in the same simulated instant, finds the target
+    // locked. On virtual time this is the outcome at any machine load.
+    expect(report.outcomes).toEqual({ succeeded: 20, 'skipped (InProgress)': 20 });
     expect(Object.keys(report.scaleOuts)).toHaveLength(20);
     expect(Object.values(report.scaleOuts).every((n) => n === 1)).toBe(true);
   }, 120_000);
