@@ -15,7 +15,11 @@ import { matchingRules, routesOf } from './eventbridge/routes';
 import { GAME_DAY, SCENARIOS, eventBridgeAlarmStateChange, eventBridgeInstanceState, gameDayFleet, snsAlarmNotification } from './scenarios';
 import type { FleetEvent } from './sandbox/fleet';
 import { SIMULATION_START, VirtualClock, installVirtualTime, realNow } from './sim/virtual-clock';
-import { reseed } from './sim/random';
+import { Random, reseed } from './sim/random';
+import { type ChaosPlan, chaosPlan } from './sim/chaos';
+import { checkInvariants } from './sim/invariants';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type CallRecord, Sandbox, stableJson } from './sandbox/server';
 import { incidentCost, reactionMs } from './cost';
 import { loadTemplate } from './template';
@@ -32,7 +36,11 @@ const USAGE = `Usage: npm start -- [--scenario <name>]… [--faults <spec>] [--e
   --replay     replay a recorded event sequence (replays/*.json) and check the decisions it expects
   --warm-up    run the same drill once first, unreported, in this process: the figures are then
                for warm functions (npm run bench reports reaction time both ways)
-  --bundles    run the bundles npm run build made (.aws-sam/build), as they would ship, not the source`;
+  --bundles    run the bundles npm run build made (.aws-sam/build), as they would ship, not the source
+  --chaos      a game day generated from --seed: a mix of the scenarios, AWS faults (throttling, 5xx,
+               changes whose answer is lost), duplicate, late and shuffled deliveries, the kill switch
+               flipped, approvals late, never or rejected, incidents re-run by hand; passes when no
+               safety invariant is broken (npm run simulate sweeps many seeds)`;
 
 const SIM_DEADLINE_MS = 4 * 60 * 60 * 1000;
 const QUIET_MS = 20 * 60 * 1000;
@@ -59,6 +67,8 @@ interface Options {
   port?: number;
   /** Run the built bundles in this folder (npm run build writes .aws-sam/build) instead of the source. */
   bundles?: string;
+  /** A generated game day from the seed (scenarios, faults, messy deliveries, operator actions). */
+  chaos?: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -75,6 +85,7 @@ function parseOptions(argv: string[]): Options {
       replay: { type: 'string' },
       'warm-up': { type: 'boolean', default: false },
       bundles: { type: 'string' },
+      chaos: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -97,6 +108,7 @@ function parseOptions(argv: string[]): Options {
     dryRun: values['dry-run'] ?? false,
     warmUp: values['warm-up'] ?? false,
     ...(values.bundles !== undefined ? { bundles: values.bundles || '.aws-sam/build' } : {}),
+    ...(values.chaos ? { chaos: true } : {}),
   };
 }
 
@@ -119,7 +131,10 @@ function captureHandlerOutput(): (text: string) => void {
   return (text: string) => void write(text);
 }
 
-export async function runDrill(options: Options, print: (text: string) => void): Promise<{ exitCode: number; report: object }> {
+export async function runDrill(given: Options, print: (text: string) => void): Promise<{ exitCode: number; report: object }> {
+  const chaos = given.chaos ? chaosPlan(given.seed) : undefined;
+  const options: Options = chaos ? { ...given, scenarios: chaos.scenarios, faults: chaos.faults } : given;
+  const chaosRandom = new Random(given.seed * 104729 + 3);
   const wallStart = realNow();
   const clock = new VirtualClock(SIMULATION_START);
   const restoreTime = installVirtualTime(clock);
@@ -133,8 +148,8 @@ export async function runDrill(options: Options, print: (text: string) => void):
   if (replay) prepareFleet(fleet, replay);
   const replayQueue = (replay?.events ?? []).map((event, index) => ({ event, index })).sort((a, b) => a.event.at - b.event.at || a.index - b.index);
   const resultsByEvent: IngestResult[][] = (replay?.events ?? []).map(() => []);
-  const approvalAnswer = replay?.approvals.answer ?? options.approvals;
-  const approvalDelayMs = (replay?.approvals.afterSeconds ?? 60) * 1000;
+  const approvalAnswer = chaos?.approvals.answer ?? replay?.approvals.answer ?? options.approvals;
+  const approvalDelayMs = chaos?.approvals.afterMs ?? (replay?.approvals.afterSeconds ?? 60) * 1000;
   const sandbox = await Sandbox.start({ fleet, ...(options.faults ? { faults: options.faults } : {}), seed: options.seed, parameters, ...(options.port ? { port: options.port } : {}), ...(options.bundles ? { bundles: options.bundles } : {}) });
   const start = clock.now();
   // Created after the sandbox set AWS_ENDPOINT_URL: manual executions and approvals go through its API.
@@ -146,7 +161,7 @@ export async function runDrill(options: Options, print: (text: string) => void):
   const memoryMb = Number(template.Globals.Function.MemorySize ?? 128);
   const timeline: TimelineEntry[] = [];
   const deliveries: Delivery[] = [];
-  const inbound: { event: unknown; channel: Delivery['channel']; description: string; replayIndex?: number }[] = [];
+  const inbound: { event: unknown; channel: Delivery['channel']; description: string; replayIndex?: number; late?: boolean }[] = [];
   let lastActivity = clock.now();
 
   const invoke = async (functionId: string, event: unknown): Promise<IngestResponse> => {
@@ -246,7 +261,7 @@ export async function runDrill(options: Options, print: (text: string) => void):
   const answered = new Set<string>();
   const answerApprovals = async () => {
     for (const [token, task] of sandbox.pendingTasks) {
-      if (answered.has(token) || clock.now() - task.since < approvalDelayMs) continue;
+      if (answered.has(token) || clock.now() - task.since < approvalDelayMs || approvalAnswer === 'never') continue;
       answered.add(token);
       const incidentId = (task.payload as { state?: { incident?: { id?: string } } }).state?.incident?.id ?? token;
       const approve = approvalAnswer === 'approve';
@@ -256,8 +271,38 @@ export async function runDrill(options: Options, print: (text: string) => void):
     }
   };
 
+  // Chaos: deliveries that come again much later; the operator's kill switch and re-runs.
+  const later: { at: number; item: (typeof inbound)[number] }[] = [];
+  const killSwitchOn: { from: number; to?: number }[] = [];
+  const rerun = new Set<string>();
+  const operate = async (plan: ChaosPlan) => {
+    for (const due of later.filter((l) => l.at <= clock.now())) {
+      later.splice(later.indexOf(due), 1);
+      inbound.push({ ...due.item, description: `${due.item.description} (delivered again, late)` });
+    }
+    const elapsed = clock.now() - start;
+    const kill = plan.killSwitch;
+    const switchOn = kill !== undefined && elapsed >= kill.onAtMs && (kill.offAtMs === undefined || elapsed < kill.offAtMs);
+    const isOn = killSwitchOn.length > 0 && killSwitchOn.at(-1)?.to === undefined;
+    if (switchOn !== isOn) {
+      setKillSwitch(sandbox, switchOn === true);
+      if (switchOn) killSwitchOn.push({ from: clock.now() });
+      else (killSwitchOn.at(-1) as { to?: number }).to = clock.now();
+      timeline.push({ at: clock.now(), kind: 'OPERATOR', text: `kill switch ${switchOn ? 'ON' : 'off'}` });
+    }
+    for (const execution of sandbox.executions.values()) {
+      if (execution.status === 'RUNNING' || rerun.has(execution.name) || execution.name.startsWith('rerun-')) continue;
+      rerun.add(execution.name);
+      if (chaosRandom.float() >= plan.rerun) continue;
+      const name = `rerun-${execution.name}`.slice(0, 80);
+      await stepFunctions.send(new StartExecutionCommand({ stateMachineArn: process.env.STATE_MACHINE_ARN, name, input: JSON.stringify(execution.input) }));
+      timeline.push({ at: clock.now(), kind: 'OPERATOR', text: `re-ran ${execution.name} by hand as ${name}` });
+    }
+  };
+
   // Let time pass: deliver what the fleet raises until every incident is through (or the deadline).
   let deadlineHit = false;
+  let guardItems: Record<string, unknown>[] = [];
   // Stopped also when the drill itself fails (e.g. an approval answer that cannot get through),
   // so a failed drill never leaves its servers running.
   try {
@@ -270,16 +315,22 @@ export async function runDrill(options: Options, print: (text: string) => void):
         for (const delivery of play(fleet, event)) inbound.push({ ...delivery, replayIndex: index });
       }
       await answerApprovals();
+      if (chaos) await operate(chaos);
+      if (chaos?.shuffle) shuffle(inbound, chaosRandom);
       while (inbound.length > 0) {
         const next = inbound.shift();
-        if (next) await deliver(next);
+        if (!next) continue;
+        await deliver(next);
+        if (chaos && chaosRandom.float() < chaos.duplicate) await deliver(next);
+        // An original delivery may come again much later (once: a late copy is not delayed again).
+        if (chaos && !next.late && chaosRandom.float() < chaos.redeliver.chance) later.push({ at: clock.now() + chaos.redeliver.afterMs, item: { ...next, late: true } });
       }
       const executions = [...sandbox.executions.values()];
       const started = executions.length;
       const running = executions.some((e) => e.status === 'RUNNING');
       if (running) lastActivity = clock.now();
-      const idle = !running && inbound.length === 0 && replayQueue.length === 0;
-      if (idle && started >= expectedIncidents && (expectedIncidents > 0 || deliveries.length > 0)) break;
+      const idle = !running && inbound.length === 0 && replayQueue.length === 0 && later.length === 0;
+      if (!chaos && idle && started >= expectedIncidents && (expectedIncidents > 0 || deliveries.length > 0)) break;
       // Nothing running, nothing arriving, for a long simulated while: what is missing will not come.
       if (idle && clock.now() - lastActivity > QUIET_MS) break;
       if (clock.now() - start > SIM_DEADLINE_MS) {
@@ -296,6 +347,7 @@ export async function runDrill(options: Options, print: (text: string) => void):
       if (next) await deliver(next);
     }
     await sandbox.settle();
+    guardItems = await scanGuardTable();
   } finally {
     clock.stop();
     await sandbox.stop();
@@ -333,7 +385,22 @@ export async function runDrill(options: Options, print: (text: string) => void):
       })
     : [];
   // A replay passes when every recorded event led to the decision it expects (a failure may be one).
-  const ok = !deadlineHit && (replay ? checks.every((c) => c.ok) : failed.length === 0 && shortfalls.length === 0);
+  const violations = checkInvariants({
+    calls: sandbox.calls,
+    executions,
+    guardItems,
+    killSwitchOn,
+    killSwitchCacheMs: KILL_SWITCH_CACHE_SECONDS * 1000,
+    defaultCooldownSeconds: 300,
+    deploymentGroupOf: (id) => {
+      const deployment = fleet.deployments.get(id);
+      return deployment ? `${deployment.applicationName}/${deployment.deploymentGroupName}` : undefined;
+    },
+  });
+  const known = violations.filter((v) => KNOWN_VIOLATIONS[v.invariant]);
+  const unexpected = violations.filter((v) => !KNOWN_VIOLATIONS[v.invariant]);
+  // A chaos run passes when no safety invariant breaks; a scenario run must also heal what it expects.
+  const ok = !deadlineHit && unexpected.length === 0 && (chaos ? true : replay ? checks.every((c) => c.ok) : failed.length === 0 && shortfalls.length === 0);
   const mutating = sandbox.mutatingCalls();
 
   const report = {
@@ -341,6 +408,8 @@ export async function runDrill(options: Options, print: (text: string) => void):
     ...(replay ? { replay: { name: replay.name, file: options.replay, checks } } : {}),
     faults: options.faults ?? null,
     seed: options.seed,
+    ...(chaos ? { chaos } : {}),
+    invariants: { violations: unexpected, known },
     sandbox: sandbox.url,
     passed: ok,
     simulatedSeconds: Math.round((clock.now() - start) / 1000),
@@ -402,10 +471,49 @@ export async function runDrill(options: Options, print: (text: string) => void):
         ...checks.map((c) => [String(c.event), clockLabel(start + c.at * 1000, start), c.description, expectationText(c.expected), expectationText(c.actual), c.ok ? '✓' : `✗ ${c.problems.join('; ')}`]),
       ])}\n\n`);
     }
-    if (!ok) print(`Reproduce: ${reproduceCommand(options)}\n`);
+    for (const v of unexpected) print(`INVARIANT ${v.invariant}: ${v.detail}\n`);
+    for (const v of known) print(`known (${KNOWN_VIOLATIONS[v.invariant] ?? ''}) ${v.invariant}: ${v.detail}\n`);
+    if (!ok) print(`Reproduce: ${reproduceCommand(given)}\n`);
     print(ok ? 'PASS\n' : `FAIL${deadlineHit ? ' (simulated deadline reached)' : ''}${failed.length ? ` (${failed.length} failed: ${failed.map((f) => f.incident).join(', ')})` : ''}${shortfalls.length ? ` (${shortfalls.join('; ')})` : ''}\n`);
   }
   return { exitCode: ok ? 0 : 1, report };
+}
+
+/** How long the guard may act on a cached kill switch (functions/guard: getParameter maxAge). */
+export const KILL_SWITCH_CACHE_SECONDS = 60;
+
+/**
+ * Invariants that break today, each with the issue that fixes it: reported by every run, but do
+ * not fail it until that issue lands (a new kind of violation always fails).
+ */
+export const KNOWN_VIOLATIONS: Record<string, string> = {};
+
+function shuffle<T>(items: T[], random: Random): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = random.int(0, i);
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+}
+
+/** The operator flips the kill switch (the SSM parameter the guard reads). */
+function setKillSwitch(sandbox: Sandbox, on: boolean): void {
+  const name = process.env.PAUSE_PARAMETER_NAME ?? '';
+  const current = sandbox.fleet.parameters.get(name);
+  sandbox.fleet.parameters.set(name, { value: on ? 'true' : 'false', version: (current?.version ?? 0) + 1, updatedAt: sandbox.clock.now() });
+}
+
+/** The guard table's items, read through the sandbox when the run ends. */
+async function scanGuardTable(): Promise<Record<string, unknown>[]> {
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: process.env.GUARD_TABLE_NAME, ...(start ? { ExclusiveStartKey: start } : {}) }));
+    items.push(...((page.Items ?? []) as Record<string, unknown>[]));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  client.destroy();
+  return items;
 }
 
 /**
@@ -422,6 +530,7 @@ export function canonicalCallLog(calls: CallRecord[]): { at: string; operation: 
 
 /** The command that replays this run exactly (same seed, same options). */
 export function reproduceCommand(options: Options): string {
+  if (options.chaos) return `npm start -- --chaos --seed ${options.seed}${options.bundles ? ` --bundles ${options.bundles}` : ''}`;
   const args = [
     ...options.scenarios.map((s) => `--scenario ${s}`),
     ...(options.faults ? [`--faults '${options.faults}'`] : []),

@@ -17,7 +17,7 @@ export interface Delivery {
 
 export interface TimelineEntry {
   at: number;
-  kind: 'FAULT' | 'EVENT' | 'INCIDENT' | 'PLAN' | 'GUARD' | 'APPROVAL' | 'ACTION' | 'PROGRESS' | 'VERIFY' | 'OUTCOME';
+  kind: 'FAULT' | 'OPERATOR' | 'EVENT' | 'INCIDENT' | 'PLAN' | 'GUARD' | 'APPROVAL' | 'ACTION' | 'PROGRESS' | 'VERIFY' | 'OUTCOME';
   text: string;
 }
 

@@ -12,7 +12,7 @@ import {
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { callAws } from '../shared/aws-errors';
-import { codeDeploy } from '../shared/clients/codedeploy';
+import { codeDeploy, codeDeployOneAttempt } from '../shared/clients/codedeploy';
 import { clock } from '../shared/clock';
 import { booleanEnv } from '../shared/env';
 import { InvalidInputError, NoRollbackTargetError, TargetNotFoundError, TargetNotManagedError } from '../shared/errors';
@@ -199,7 +199,7 @@ export async function apply(task: Extract<RollbackTask, { operation: 'apply' }>,
       return { applied: true, dryRun, description: prepared.description, call, watch: { kind: 'deployment', deploymentId: latestId }, appliedAt };
     }
   }
-  const created = await callAws(call.operation, () => codeDeploy.send(new CreateDeploymentCommand(input)));
+  const created = await callAws(call.operation, () => codeDeployOneAttempt.send(new CreateDeploymentCommand(input)));
   if (!created.deploymentId) throw new TargetNotFoundError('CreateDeployment returned no deployment id');
   logger.info('Created rollback deployment', { deploymentId: created.deploymentId });
   return { applied: true, dryRun, description: prepared.description, call, watch: { kind: 'deployment', deploymentId: created.deploymentId }, appliedAt };

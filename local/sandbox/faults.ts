@@ -4,8 +4,10 @@ import { seeded } from '../sim/random';
 // where target is "*", "Service.*" or "Service.Operation", and settings are
 //   throttle=0.3   throttle 30 % of calls          5xx=0.1      answer 10 % with a 500
 //   latency=50     add 50 ms to every call         first=2      fail the first 2 calls…
-//   fail=throttle|5xx|busy   …with this (default throttle; busy: Auto Scaling's
-//                            ScalingActivityInProgress, as AWS answers while an activity runs)
+//   fail=throttle|5xx|busy|after   …with this (default throttle; busy: Auto Scaling's
+//                            ScalingActivityInProgress, as AWS answers while an activity runs;
+//                            after: the call is made, then answered 500, as when a reply is lost)
+//   after=0.2    answer 20 % of calls 500 after making them
 // e.g. "AutoScaling.SetDesiredCapacity:first=2;*:throttle=0.3,latency=5"
 
 export interface FaultRule {
@@ -14,11 +16,12 @@ export interface FaultRule {
   serverError: number;
   latencyMs: number;
   failFirst: number;
-  failWith: 'throttle' | '5xx' | 'busy';
+  failWith: 'throttle' | '5xx' | 'busy' | 'after';
+  lostReply: number;
 }
 
 export interface Fault {
-  kind: 'throttle' | '5xx' | 'busy';
+  kind: 'throttle' | '5xx' | 'busy' | 'after';
   scripted: boolean;
 }
 
@@ -27,7 +30,7 @@ export function parseFaults(spec: string | undefined): FaultRule[] {
   return spec.split(';').filter((s) => s.trim()).map((entry) => {
     const colon = entry.indexOf(':');
     if (colon < 1) throw new Error(`Fault "${entry}": expected <target>:<settings>`);
-    const rule: FaultRule = { target: entry.slice(0, colon).trim(), throttle: 0, serverError: 0, latencyMs: 0, failFirst: 0, failWith: 'throttle' };
+    const rule: FaultRule = { target: entry.slice(0, colon).trim(), throttle: 0, serverError: 0, latencyMs: 0, failFirst: 0, failWith: 'throttle', lostReply: 0 };
     for (const setting of entry.slice(colon + 1).split(',')) {
       const [key = '', raw = ''] = setting.split('=').map((s) => s.trim());
       const number = Number(raw);
@@ -43,7 +46,8 @@ export function parseFaults(spec: string | undefined): FaultRule[] {
       else if (key === '5xx') rule.serverError = rate();
       else if (key === 'latency') rule.latencyMs = count();
       else if (key === 'first') rule.failFirst = count();
-      else if (key === 'fail' && (raw === 'throttle' || raw === '5xx' || raw === 'busy')) rule.failWith = raw;
+      else if (key === 'fail' && (raw === 'throttle' || raw === '5xx' || raw === 'busy' || raw === 'after')) rule.failWith = raw;
+      else if (key === 'after') rule.lostReply = rate();
       else throw new Error(`Fault "${entry}": unknown setting "${setting.trim()}"`);
     }
     return rule;
@@ -89,6 +93,7 @@ export class FaultInjector {
       if (count <= rule.failFirst) return { kind: rule.failWith, scripted: true };
       if (rule.throttle > 0 && draw(index, 'throttle') < rule.throttle) return { kind: 'throttle', scripted: false };
       if (rule.serverError > 0 && draw(index, '5xx') < rule.serverError) return { kind: '5xx', scripted: false };
+      if (rule.lostReply > 0 && draw(index, 'after') < rule.lostReply) return { kind: 'after', scripted: false };
     }
     return undefined;
   }

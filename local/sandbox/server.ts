@@ -33,6 +33,12 @@ export interface CallRecord {
   mutating: boolean;
   /** Under virtual time: which turn of the simulation made the call. */
   epoch: number;
+  /** Under virtual time: whose turn it was (`<execution>|<state>`, or the harness). */
+  actor: string;
+  /** For a capacity change: the group as it was just before. */
+  before?: { desired: number; minSize: number; maxSize: number };
+  /** The call changed something: a mutating call answered ok, or made and then answered 5xx. */
+  applied: boolean;
 }
 
 export interface ExecutionRecord {
@@ -77,6 +83,7 @@ const FAULT_REPLIES: Record<Fault['kind'], (protocol: string) => { code: string;
   throttle: (protocol) => ({ code: protocol === 'query' ? 'Throttling' : 'ThrottlingException', status: 400, message: 'Rate exceeded' }),
   '5xx': () => ({ code: 'InternalFailure', status: 500, message: 'An internal error occurred (injected)' }),
   busy: () => ({ code: 'ScalingActivityInProgress', status: 400, message: 'Scaling activity is in progress and blocks this action (injected)' }),
+  after: () => ({ code: 'InternalFailure', status: 500, message: 'The change was made, but its answer was lost (injected)' }),
 };
 
 /** JSON with object keys in order: one text per value. */
@@ -283,9 +290,16 @@ export class Sandbox {
     const operation = `${request.service}.${request.operation}`;
     const arrivedAt = realNow();
     const epoch = this.scheduler?.epoch ?? 0;
-    const log = (status: number, outcome: string, injected: boolean) =>
+    const actor = this.scheduler?.actor ?? '';
+    const group = operation === 'AutoScaling.SetDesiredCapacity' ? this.fleet.groups.get(stringParam(request.params, 'AutoScalingGroupName')) : undefined;
+    const before = group ? { desired: group.desired, minSize: group.minSize, maxSize: group.maxSize } : undefined;
+    const mutating = MUTATING_OPERATIONS.has(operation);
+    const log = (status: number, outcome: string, injected: boolean, madeAnyway = false) =>
       this.calls.push({
+        applied: mutating && (status < 300 || madeAnyway),
         epoch,
+        actor,
+        ...(before ? { before } : {}),
         seq: this.calls.length + 1,
         at: new Date(this.clock.now()).toISOString(),
         wallMs: arrivedAt,
@@ -294,7 +308,7 @@ export class Sandbox {
         status,
         outcome,
         injected,
-        mutating: MUTATING_OPERATIONS.has(operation),
+        mutating,
       });
 
     this.fleet.tick();
@@ -306,9 +320,20 @@ export class Sandbox {
     const occurrence = (this.occurrences.get(request_) ?? 0) + 1;
     this.occurrences.set(request_, occurrence);
     const fault = this.faults.decide(operation, this.scheduler ? `${request_}|${occurrence}` : undefined);
+    let made = false;
+    if (fault?.kind === 'after') {
+      // AWS made the change, but the answer was lost (a timeout, a reset connection): the caller
+      // sees a 5xx for a call that went through.
+      try {
+        await this.dispatch(operation, request.params);
+        made = true;
+      } catch {
+        // It failed on its own: the caller still sees the injected 5xx.
+      }
+    }
     if (fault) {
       const { code, status, message } = FAULT_REPLIES[fault.kind](request.protocol);
-      log(status, code, true);
+      log(status, code, true, made);
       return errorReply(request, code, message, status);
     }
     if (request.service === 'DynamoDB') return this.proxyToDynamoDb(req, body, log);

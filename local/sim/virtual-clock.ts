@@ -38,6 +38,7 @@ export class VirtualClock implements Clock {
   /** A handler invocation holds its turn: nothing else can happen in simulated time meanwhile. */
   private turnHeld = false;
   private grants = 0;
+  private currentKey = '';
 
   constructor(start: number) {
     this.current = start;
@@ -153,6 +154,7 @@ export class VirtualClock implements Clock {
     this.running += 1;
     this.turnHeld = granting;
     this.grants += 1;
+    this.currentKey = next.key;
     next.start();
   }
 
@@ -163,6 +165,11 @@ export class VirtualClock implements Clock {
   /** How many pieces of work have started: names the current one (stable for a seed). */
   get epoch(): number {
     return this.grants;
+  }
+
+  /** The key of the work that started last (`<execution>|<state>` for a handler's turn). */
+  get actor(): string {
+    return this.currentKey;
   }
 
   get compressesRealWaits(): boolean {

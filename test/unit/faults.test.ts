@@ -4,9 +4,9 @@ import { FaultInjector, parseFaults } from '../../local/sandbox/faults';
 describe('sandbox fault spec', () => {
   it('parses per-operation, per-service and global rules', () => {
     expect(parseFaults('AutoScaling.SetDesiredCapacity:first=2;CodeDeploy.*:5xx=0.2,latency=20;*:throttle=0.3')).toEqual([
-      { target: 'AutoScaling.SetDesiredCapacity', throttle: 0, serverError: 0, latencyMs: 0, failFirst: 2, failWith: 'throttle' },
-      { target: 'CodeDeploy.*', throttle: 0, serverError: 0.2, latencyMs: 20, failFirst: 0, failWith: 'throttle' },
-      { target: '*', throttle: 0.3, serverError: 0, latencyMs: 0, failFirst: 0, failWith: 'throttle' },
+      { target: 'AutoScaling.SetDesiredCapacity', throttle: 0, serverError: 0, latencyMs: 0, failFirst: 2, failWith: 'throttle', lostReply: 0 },
+      { target: 'CodeDeploy.*', throttle: 0, serverError: 0.2, latencyMs: 20, failFirst: 0, failWith: 'throttle', lostReply: 0 },
+      { target: '*', throttle: 0.3, serverError: 0, latencyMs: 0, failFirst: 0, failWith: 'throttle', lostReply: 0 },
     ]);
   });
 

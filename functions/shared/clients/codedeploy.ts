@@ -4,3 +4,10 @@ import { tracer } from '../powertools';
 // One client per service per function, created at module load and reused across invocations.
 // Endpoint and region come from the SDK's standard configuration (AWS_REGION, AWS_ENDPOINT_URL...).
 export const codeDeploy = tracer.captureAWSv3Client(new CodeDeployClient({}));
+
+/**
+ * For CreateDeployment only: it is not idempotent, and the SDK retries a 5xx on its own, so a reply
+ * lost after the deployment was created would deploy twice. One attempt here; the state machine
+ * retries the task, whose pre-write read finds a deployment this incident already created.
+ */
+export const codeDeployOneAttempt = tracer.captureAWSv3Client(new CodeDeployClient({ maxAttempts: 1 }));

@@ -1,0 +1,143 @@
+// Safety invariants over what a simulated run did: the sandbox's call log (who called what, when,
+// on what), the executions, the guard table at the end, and when the kill switch was on. Each
+// returns violations that name the seed-independent facts, so a failing seed can be read.
+import type { CallRecord, ExecutionRecord } from '../sandbox/server';
+
+export interface Violation {
+  invariant: string;
+  detail: string;
+}
+
+export interface RunFacts {
+  calls: CallRecord[];
+  executions: ExecutionRecord[];
+  /** The guard table's items when the run ended. */
+  guardItems: Record<string, unknown>[];
+  /** When the kill switch was on (virtual ms, to: undefined = until the end). */
+  killSwitchOn: { from: number; to?: number }[];
+  /** How long the guard may act on a cached kill switch (documented cache time). */
+  killSwitchCacheMs: number;
+  /** The cooldown a target gets after a change, unless the execution's plan says otherwise. */
+  defaultCooldownSeconds: number;
+  /** Which deployment group a deployment id belongs to (StopDeployment names only the deployment). */
+  deploymentGroupOf: (deploymentId: string) => string | undefined;
+}
+
+/** The states that record an incident's outcome (one per execution). */
+const OUTCOME_STATES = new Set(['Record Success', 'Record Skip', 'Record Failure', 'Record Not Recovered', 'Notify Operator']);
+
+/**
+ * The incident a call was made for. A Task's input carries the incident, not the execution's name,
+ * so a hand re-run of an incident is attributed to the incident (as its lock and budget entries are).
+ */
+const executionOf = (call: CallRecord) => call.actor.split('|')[0] ?? '';
+export const incidentOf = (execution: ExecutionRecord): string =>
+  (execution.run?.output as { incident?: { id?: string } } | undefined)?.incident?.id ?? (execution.input as { id?: string } | undefined)?.id ?? execution.name;
+
+/** The physical thing a mutating call changes. */
+export function physicalTarget(call: CallRecord, facts: Pick<RunFacts, 'deploymentGroupOf'>): string {
+  const p = call.params as Record<string, unknown>;
+  switch (call.operation) {
+    case 'AutoScaling.SetDesiredCapacity':
+      return `asg:${String(p.AutoScalingGroupName)}`;
+    case 'AutoScaling.SetInstanceHealth':
+      return `instance:${String(p.InstanceId)}`;
+    case 'CodeDeploy.CreateDeployment':
+      return `deployment-group:${String(p.applicationName)}/${String(p.deploymentGroupName)}`;
+    case 'CodeDeploy.StopDeployment':
+      return `deployment-group:${facts.deploymentGroupOf(String(p.deploymentId)) ?? String(p.deploymentId)}`;
+    case 'SSM.StartAutomationExecution': {
+      const instances = ((p.Parameters as Record<string, string[]> | undefined)?.InstanceId ?? []).join(',');
+      return instances ? `instance:${instances}` : `automation:${String(p.DocumentName)}`;
+    }
+    default:
+      return `${call.operation}:${JSON.stringify(p)}`;
+  }
+}
+
+/**
+ * Calls whose repetition is a second effect. The others are idempotent by construction: an absolute
+ * capacity, a health status, an automation started with the incident's ClientToken (SSM returns the
+ * same execution), a stop of a deployment that is stopped already.
+ */
+const NOT_IDEMPOTENT = new Set(['CodeDeploy.CreateDeployment']);
+
+/** Calls that changed something (answered ok, or made and then answered 5xx). */
+const changes = (calls: CallRecord[]) => calls.filter((c) => c.mutating && c.applied);
+
+function cooldownOf(execution: ExecutionRecord | undefined, fallback: number): number {
+  const plan = (execution?.run?.output as { plan?: { cooldownSeconds?: number } } | undefined)?.plan;
+  return plan?.cooldownSeconds ?? fallback;
+}
+
+export function checkInvariants(facts: RunFacts): Violation[] {
+  const violations: Violation[] = [];
+  const byName = new Map(facts.executions.map((e) => [incidentOf(e), e]));
+  const applied = changes(facts.calls);
+
+  // 1. Never two changes to one physical target inside the first one's cooldown (a repeat of the
+  //    same idempotent call is one change); never a non-idempotent change twice.
+  for (const [i, first] of applied.entries()) {
+    for (const second of applied.slice(i + 1)) {
+      if (physicalTarget(first, facts) !== physicalTarget(second, facts)) continue;
+      const gapSeconds = (Date.parse(second.at) - Date.parse(first.at)) / 1000;
+      const [a, b] = [executionOf(first), executionOf(second)];
+      const sameCall = first.operation === second.operation && JSON.stringify(first.params) === JSON.stringify(second.params);
+      if (!(sameCall && !NOT_IDEMPOTENT.has(first.operation)) && gapSeconds < cooldownOf(byName.get(a), facts.defaultCooldownSeconds)) {
+        violations.push({ invariant: 'one-change-per-target', detail: `${physicalTarget(first, facts)} changed by ${a} (${first.operation} at ${first.at}) and by ${b} ${gapSeconds} s later (${second.operation})` });
+      }
+      if (a === b && NOT_IDEMPOTENT.has(first.operation) && sameCall) {
+        violations.push({ invariant: 'acts-once', detail: `${a} made ${first.operation} ${JSON.stringify(first.params)} twice (${first.at}, ${second.at})` });
+      }
+    }
+  }
+
+  // 2. Never a change while the kill switch is on (after the documented cache time).
+  for (const call of applied) {
+    const t = Date.parse(call.at);
+    const window = facts.killSwitchOn.find((w) => t >= w.from + facts.killSwitchCacheMs && (w.to === undefined || t < w.to));
+    if (window) violations.push({ invariant: 'kill-switch', detail: `${executionOf(call)} made ${call.operation} at ${call.at}, the kill switch on since ${new Date(window.from).toISOString()}` });
+  }
+
+  // 3. Capacity: within the group's bounds, and a scale-out never lowers it.
+  for (const call of applied.filter((c) => c.operation === 'AutoScaling.SetDesiredCapacity' && c.before)) {
+    const desired = Number((call.params as Record<string, unknown>).DesiredCapacity);
+    const before = call.before as NonNullable<CallRecord['before']>;
+    if (desired < before.minSize || desired > before.maxSize) violations.push({ invariant: 'capacity-bounds', detail: `${executionOf(call)} set ${desired} outside ${before.minSize}..${before.maxSize}` });
+    const action = (byName.get(executionOf(call))?.run?.output as { plan?: { action?: { type?: string } } } | undefined)?.plan?.action?.type;
+    if (action === 'scale-out' && desired < before.desired) violations.push({ invariant: 'scale-out-lowers', detail: `${executionOf(call)} scaled out from ${before.desired} to ${desired}` });
+  }
+
+  // 4. Every incident ends, with exactly one recorded outcome.
+  for (const execution of facts.executions) {
+    if (execution.status === 'RUNNING') {
+      violations.push({ invariant: 'one-outcome', detail: `${execution.name} never ended` });
+      continue;
+    }
+    const recorded = (execution.run?.states ?? []).filter((s) => OUTCOME_STATES.has(s));
+    const failedRecording = (execution.run?.states ?? []).includes('Recording Failed');
+    if (recorded.length !== 1 || failedRecording) violations.push({ invariant: 'one-outcome', detail: `${execution.name} recorded ${recorded.length} outcomes (${recorded.join(', ') || 'none'})${failedRecording ? ', and its recording failed' : ''}` });
+  }
+
+  // 5. No lock left held by an execution that has ended.
+  for (const item of facts.guardItems) {
+    const holder = typeof item.lockedBy === 'string' ? item.lockedBy : undefined;
+    if (item.lockState !== 'in-progress' || !holder) continue;
+    const execution = byName.get(holder) ?? facts.executions.find((e) => holder.startsWith(e.name));
+    if (execution && execution.status !== 'RUNNING') violations.push({ invariant: 'lock-released', detail: `${String(item.target)} still locked by ${holder}, which ended ${execution.status}` });
+  }
+
+  // 6. Notifications agree with the records: per incident and recording state, one publish per
+  //    record that says it notified.
+  const expected = new Map<string, number>();
+  for (const execution of facts.executions.filter((e) => e.status === 'SUCCEEDED')) {
+    const output = execution.run?.output as { record?: { notification?: unknown } } | undefined;
+    const last = [...(execution.run?.states ?? [])].reverse().find((s) => OUTCOME_STATES.has(s));
+    if (last) expected.set(`${incidentOf(execution)}|${last}`, (expected.get(`${incidentOf(execution)}|${last}`) ?? 0) + (output?.record?.notification ? 1 : 0));
+  }
+  for (const [actor, count] of expected) {
+    const published = facts.calls.filter((c) => c.operation === 'SNS.Publish' && c.outcome === 'ok' && c.actor === actor).length;
+    if (published !== count) violations.push({ invariant: 'notifications', detail: `${actor.replace('|', ': ')} published ${published} notifications, its records say ${count}` });
+  }
+  return violations;
+}
