@@ -5,7 +5,7 @@ import type { CallRecord, ExecutionRecord } from '../../local/sandbox/server';
 // Each invariant of the fault sweep, on hand-made facts: it must catch the breach it names.
 const at = (minute: number) => new Date(Date.parse('2026-03-02T09:00:00Z') + minute * 60_000).toISOString();
 const call = (actor: string, minute: number, operation: string, params: Record<string, unknown>, extra: Partial<CallRecord> = {}): CallRecord => ({
-  seq: 0, epoch: 0, actor: `${actor}|Apply`, at: at(minute), wallMs: 0, operation, params: params as never, status: 200, outcome: 'ok', injected: false, mutating: true, applied: true, ...extra,
+  seq: 0, epoch: 0, actor: `${actor}|Apply`, at: at(minute), wallMs: 0, operation, params: params, status: 200, outcome: 'ok', injected: false, mutating: true, applied: true, ...extra,
 });
 const execution = (name: string, states: string[], output: object = {}): ExecutionRecord => ({
   name, executionArn: name, input: { id: name }, startedAt: 0, status: 'SUCCEEDED', run: { status: 'SUCCEEDED', output, states, retries: [], events: [], invocations: [] }, done: Promise.resolve(),
