@@ -1,7 +1,7 @@
 // npm run simulate -- --seeds 1..50 — the fault sweep: one generated game day per seed (npm start --
 // --chaos --seed N, each in a process of its own), with the safety invariants checked after each.
 // Prints every violation with the command that reproduces it; exit 1 if any run broke an invariant
-// that is not known (see KNOWN_VIOLATIONS in local/drill.ts) or did not finish.
+// in a way not known (see KNOWN in local/sim/invariants.ts) or did not finish.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

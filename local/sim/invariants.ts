@@ -6,7 +6,14 @@ import type { CallRecord, ExecutionRecord } from '../sandbox/server';
 export interface Violation {
   invariant: string;
   detail: string;
+  /** A breach of a known shape that an open issue fixes: reported, not failing, until it lands. */
+  knownAs?: string;
 }
+
+/** The known shapes (each names the issue that fixes it). */
+export const KNOWN = {
+  killSwitchAfterGuard: 'issue 17, item 2: the kill switch is read only at the guard; one set later (during an approval wait) does not stop the change',
+};
 
 export interface RunFacts {
   calls: CallRecord[];
@@ -96,7 +103,18 @@ export function checkInvariants(facts: RunFacts): Violation[] {
   for (const call of applied) {
     const t = Date.parse(call.at);
     const window = facts.killSwitchOn.find((w) => t >= w.from + facts.killSwitchCacheMs && (w.to === undefined || t < w.to));
-    if (window) violations.push({ invariant: 'kill-switch', detail: `${executionOf(call)} made ${call.operation} at ${call.at}, the kill switch on since ${new Date(window.from).toISOString()}` });
+    if (!window) continue;
+    // When this incident's guard last read the switch, before this change.
+    const guardAt = facts.calls
+      .filter((c) => c.actor === `${executionOf(call)}|Check Guardrails` && c.operation === 'SSM.GetParameter' && Date.parse(c.at) <= t)
+      .map((c) => Date.parse(c.at))
+      .pop();
+    const afterGuard = guardAt !== undefined && guardAt < window.from;
+    violations.push({
+      invariant: 'kill-switch',
+      detail: `${executionOf(call)} made ${call.operation} at ${call.at}, the kill switch on since ${new Date(window.from).toISOString()}${guardAt !== undefined ? ` (its guard read it at ${new Date(guardAt).toISOString()})` : ''}`,
+      ...(afterGuard ? { knownAs: KNOWN.killSwitchAfterGuard } : {}),
+    });
   }
 
   // 3. Capacity: within the group's bounds, and a scale-out never lowers it.

@@ -37,6 +37,18 @@ describe('safety invariants', () => {
     expect(names(facts({ calls: [scale(12)], executions: [execution('a', done)], killSwitchOn: on }))).toEqual(['kill-switch']);
   });
 
+  it('marks as known only a change whose guard read the switch before it was set (issue 17 fixes it)', () => {
+    const on = [{ from: Date.parse(at(10)) }];
+    const guardRead = (minute: number) => call('a', minute, 'SSM.GetParameter', { Name: '/stack/paused' }, { actor: 'a|Check Guardrails', mutating: false, applied: false });
+    const change = call('a', 50, 'CodeDeploy.CreateDeployment', { applicationName: 'web', deploymentGroupName: 'prod' });
+    const [afterGuard] = checkInvariants(facts({ calls: [guardRead(5), change], executions: [execution('a', done)], killSwitchOn: on }));
+    const [switchIgnored] = checkInvariants(facts({ calls: [guardRead(20), change], executions: [execution('a', done)], killSwitchOn: on }));
+
+    expect(afterGuard?.knownAs).toMatch(/issue 17/);
+    expect(switchIgnored).toMatchObject({ invariant: 'kill-switch' });
+    expect(switchIgnored?.knownAs).toBeUndefined();
+  });
+
   it('a scale-out never lowers capacity', () => {
     const lower = call('a', 0, 'AutoScaling.SetDesiredCapacity', { AutoScalingGroupName: 'web-asg', DesiredCapacity: 4 }, { before: { desired: 8, minSize: 2, maxSize: 10 } });
     expect(names(facts({ calls: [lower], executions: [execution('a', done, { plan: { action: { type: 'scale-out' } } })] }))).toEqual(['scale-out-lowers']);
