@@ -12,6 +12,7 @@ import { SIMULATION_START, VirtualClock, installVirtualTime } from './sim/virtua
 import type { LambdaHandler } from './workflow';
 
 export interface StormReport {
+  seed: number;
   groups: number;
   notifications: number;
   uniqueTransitions: number;
@@ -83,6 +84,7 @@ export async function runStorm(options: { groups: number; notifications: number;
     scaleOuts[group] = (scaleOuts[group] ?? 0) + 1;
   }
   return {
+    seed: options.seed,
     groups: options.groups,
     notifications: deliveries.length,
     uniqueTransitions: transitions.length,
@@ -103,6 +105,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const report = await runStorm({ groups: Number(values.groups), notifications: Number(values.notifications), seed: Number(values.seed) });
   write(`${JSON.stringify(report, null, 2)}\n`);
   const exact = Object.keys(report.scaleOuts).length === report.groups && Object.values(report.scaleOuts).every((n) => n === 1);
-  write(exact ? `PASS: exactly one scale-out for each of ${report.groups} groups\n` : 'FAIL: scale-outs are not exactly one per group\n');
+  write(
+    exact
+      ? `PASS: exactly one scale-out for each of ${report.groups} groups (seed ${report.seed})\n`
+      : `FAIL: scale-outs are not exactly one per group\nReproduce: npm run storm -- --groups ${report.groups} --notifications ${report.notifications} --seed ${report.seed}\n`,
+  );
   process.exitCode = exact ? 0 : 1;
 }
