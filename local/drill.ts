@@ -25,7 +25,7 @@ import { incidentCost, reactionMs } from './cost';
 import { loadTemplate } from './template';
 import type { LambdaHandler } from './workflow';
 
-const USAGE = `Usage: npm start -- [--scenario <name>]… [--faults <spec>] [--event <file>] [--json] [--seed <n>]
+const USAGE = `Usage: npm start -- [--scenario <name>]… [--faults <spec>] [--event <file>] [--json] [--seed <n>] [--chaos] [--bundles <dir>]
   --scenario   ${[...Object.keys(SCENARIOS), 'game-day'].join(' | ')} (default: game-day, all four)
   --faults     e.g. "AutoScaling.SetDesiredCapacity:first=2;*:throttle=0.3" (see local/sandbox/faults.ts)
   --event      push one inbound event (SNS, EventBridge or a manual request) through the pipeline
