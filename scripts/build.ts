@@ -61,11 +61,12 @@ function outfileOf(outDir: string, logicalId: string, fn: Resource): string {
  * The command that builds like `sam build`: the workplace's sam-build tool, or the SAM CLI itself.
  * SAM_BUILD=<path> chooses another copy of the tool.
  */
-export function samBuilder(): { command: string; args: (ids: string[], outDir: string) => string[] } {
+export function samBuilder(): { command: string; args: (ids: string[], outDir: string) => string[]; oneProcess: boolean } {
   const tool = process.env.SAM_BUILD ?? SAM_BUILD_TOOL;
-  if (existsSync(tool)) return { command: tool, args: (ids, outDir) => ['--out', outDir, ...ids] };
+  if (existsSync(tool)) return { command: tool, args: (ids, outDir) => ['--out', outDir, ...ids], oneProcess: false };
   if (spawnSync('sam', ['--version'], { stdio: 'ignore' }).status === 0) {
-    return { command: 'sam', args: (ids, outDir) => ['build', '--build-dir', outDir, ...ids] };
+    // The SAM CLI builds one resource or all of them: all, in parallel, in one process.
+    return { command: 'sam', args: (_ids, outDir) => ['build', '--parallel', '--build-dir', outDir], oneProcess: true };
   }
   throw new Error(`No builder: neither ${tool} nor the SAM CLI (sam) is available. Install the AWS SAM CLI, or set SAM_BUILD.`);
 }
@@ -97,7 +98,7 @@ export async function buildFunctions(options: { outDir?: string; ids?: string[];
   const inputs = buildInputsDigest();
   rmSync(join(outDir, STAMP), { force: true });
   mkdirSync(outDir, { recursive: true });
-  const batches: string[][] = Array.from({ length: Math.min(parallel, functions.length) }, () => []);
+  const batches: string[][] = Array.from({ length: builder.oneProcess ? 1 : Math.min(parallel, functions.length) }, () => []);
   functions.forEach(([id], i) => batches[i % batches.length]?.push(id));
   const results = await Promise.all(batches.map((ids) => run(builder.command, builder.args(ids, outDir))));
   const failed = results.filter((r) => r.status !== 0);
