@@ -316,10 +316,10 @@ export class Sandbox {
     if (latency > 0) await sleep(latency);
     // Under virtual time a fault is a function of the request, not of the order concurrent requests
     // arrive in: the same seed faults the same calls however the network interleaves them.
-    const request_ = `${epoch}|${operation}|${stableJson(request.params)}`;
-    const occurrence = (this.occurrences.get(request_) ?? 0) + 1;
-    this.occurrences.set(request_, occurrence);
-    const fault = this.faults.decide(operation, this.scheduler ? `${request_}|${occurrence}` : undefined);
+    const requestKey = `${epoch}|${operation}|${stableJson(request.params)}`;
+    const occurrence = (this.occurrences.get(requestKey) ?? 0) + 1;
+    this.occurrences.set(requestKey, occurrence);
+    const fault = this.faults.decide(operation, this.scheduler ? `${requestKey}|${occurrence}` : undefined);
     let made = false;
     if (fault?.kind === 'after') {
       // AWS made the change, but the answer was lost (a timeout, a reset connection): the caller
