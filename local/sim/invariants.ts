@@ -13,6 +13,7 @@ export interface Violation {
 /** The known shapes (each names the issue that fixes it). */
 export const KNOWN = {
   killSwitchAfterGuard: 'issue 17, item 2: the kill switch is read only at the guard; one set later (during an approval wait) does not stop the change',
+  uncountedFailedChange: 'issue 17, item 5: a call that went through but whose task failed releases the lock with no cooldown and no failure counted',
 };
 
 export interface RunFacts {
@@ -145,7 +146,29 @@ export function checkInvariants(facts: RunFacts): Violation[] {
     if (execution && execution.status !== 'RUNNING') violations.push({ invariant: 'lock-released', detail: `${String(item.target)} still locked by ${holder}, which ended ${execution.status}` });
   }
 
-  // 6. Notifications agree with the records: per incident and recording state, one publish per
+  // 6. Every change that went through is counted: its incident's release puts the target in cooldown.
+  const byIncident = new Map<string, CallRecord[]>();
+  for (const c of applied) byIncident.set(executionOf(c), [...(byIncident.get(executionOf(c)) ?? []), c]);
+  for (const [incident, calls] of byIncident) {
+    for (const target of new Set(calls.map((c) => physicalTarget(c, facts)))) {
+      const last = Math.max(...calls.filter((c) => physicalTarget(c, facts) === target).map((c) => Date.parse(c.at)));
+      const cooled = facts.calls.some(
+        (c) =>
+          c.operation === 'DynamoDB.UpdateItem' && c.outcome === 'ok' && executionOf(c) === incident && Date.parse(c.at) >= last &&
+          (c.params as { Key?: { target?: { S?: string } } }).Key?.target?.S === target &&
+          String((c.params as { UpdateExpression?: string }).UpdateExpression).startsWith('SET lockState = :cooldown'),
+      );
+      if (cooled) continue;
+      const failed = (byName.get(incident)?.run?.states ?? []).includes('Record Failure');
+      violations.push({
+        invariant: 'counted',
+        detail: `${incident} changed ${target} (last at ${new Date(last).toISOString()}) but never put it in cooldown`,
+        ...(failed ? { knownAs: KNOWN.uncountedFailedChange } : {}),
+      });
+    }
+  }
+
+  // 7. Notifications agree with the records: per incident and recording state, one publish per
   //    record that says it notified.
   const expected = new Map<string, number>();
   for (const execution of facts.executions.filter((e) => e.status === 'SUCCEEDED')) {
