@@ -18,6 +18,7 @@ import { SIMULATION_START, VirtualClock, installVirtualTime, realNow } from './s
 import { Random, reseed } from './sim/random';
 import { type ChaosPlan, chaosPlan } from './sim/chaos';
 import { checkInvariants } from './sim/invariants';
+import { KILL_SWITCH_MAX_AGE_SECONDS } from '../functions/shared/kill-switch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type CallRecord, Sandbox, stableJson } from './sandbox/server';
@@ -390,7 +391,7 @@ export async function runDrill(given: Options, print: (text: string) => void): P
     executions,
     guardItems,
     killSwitchOn,
-    killSwitchCacheMs: KILL_SWITCH_CACHE_SECONDS * 1000,
+    killSwitchCacheMs: KILL_SWITCH_MAX_AGE_SECONDS * 1000,
     defaultCooldownSeconds: 300,
     deploymentGroupOf: (id) => {
       const deployment = fleet.deployments.get(id);
@@ -479,9 +480,6 @@ export async function runDrill(given: Options, print: (text: string) => void): P
   }
   return { exitCode: ok ? 0 : 1, report };
 }
-
-/** How long the guard may act on a cached kill switch (functions/guard: getParameter maxAge). */
-export const KILL_SWITCH_CACHE_SECONDS = 60;
 
 
 function shuffle<T>(items: T[], random: Random): void {

@@ -8,12 +8,11 @@ import { workflowTask } from '../shared/middleware';
 import { isMutating } from '../shared/policy/actions';
 import { logger, metrics } from '../shared/powertools';
 import { PlannedStateSchema, type PlannedState } from '../shared/workflow';
+import { KILL_SWITCH_MAX_AGE_SECONDS } from '../shared/kill-switch';
 
 const pauseParameterName = requiredEnv('PAUSE_PARAMETER_NAME');
 const settings = guardSettingsFromEnv();
 const budgetSettings = budgetSettingsFromEnv(settings.tableName);
-// The kill switch is read at most once a minute per container: flipping it takes effect within 60 s.
-const KILL_SWITCH_MAX_AGE_SECONDS = 60;
 
 export async function isPaused(): Promise<boolean> {
   const value = await getParameter(pauseParameterName, { maxAge: KILL_SWITCH_MAX_AGE_SECONDS });

@@ -34,7 +34,6 @@ export class VirtualClock implements Clock {
   private stopped = false;
   private readonly turns: Pending[] = [];
   private readonly timers: Pending[] = [];
-  private readonly idleWaiters: (() => void)[] = [];
   /** A handler invocation holds its turn: nothing else can happen in simulated time meanwhile. */
   private turnHeld = false;
   private grants = 0;
@@ -114,20 +113,11 @@ export class VirtualClock implements Clock {
     };
   }
 
-  /** Resolves when nothing runs and nothing is due, ever again (or the clock is stopped). */
-  idle(): Promise<void> {
-    return new Promise((resolve) => {
-      this.idleWaiters.push(resolve);
-      this.schedule();
-    });
-  }
-
   /** Ends the simulation: nothing further starts (pending sleepers never wake). */
   stop(): void {
     this.stopped = true;
     this.turns.length = 0;
     this.timers.length = 0;
-    for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private schedule(): void {
@@ -143,10 +133,7 @@ export class VirtualClock implements Clock {
   private step(): void {
     if (this.running > 0 || this.stopped) return;
     const queue = this.turns.length > 0 ? this.turns : this.timers;
-    if (queue.length === 0) {
-      for (const resolve of this.idleWaiters.splice(0)) resolve();
-      return;
-    }
+    if (queue.length === 0) return;
     const granting = queue === this.turns;
     queue.sort(compare);
     const next = queue.shift() as Pending;

@@ -1,0 +1,6 @@
+/**
+ * The kill switch is read at most once a minute per container: flipping it takes effect within
+ * 60 s. The guard reads it with this cache time; the fault sweep allows it before a change counts
+ * as made under the switch.
+ */
+export const KILL_SWITCH_MAX_AGE_SECONDS = 60;
