@@ -6,8 +6,7 @@ import { parseArgs } from 'node:util';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { stdoutForResultOnly } from './cli-output';
 import { gameDayFleet } from './scenarios';
-import { ScaledClock } from './sandbox/fleet';
-import { Sandbox } from './sandbox/server';
+import { startSimulation } from './sim/simulation';
 
 async function main(): Promise<number> {
   const print = stdoutForResultOnly();
@@ -17,14 +16,16 @@ async function main(): Promise<number> {
     return 2;
   }
   const input = readFileSync(values.input, 'utf8');
-  const sandbox = await Sandbox.start({ fleet: gameDayFleet(new ScaledClock(Date.now(), 200)), speed: 200, ...(values.faults ? { faults: values.faults } : {}) });
+  // Virtual time: Wait states, retries and an approval's timeout pass at once, the same at any load.
+  const simulation = await startSimulation({ fleet: gameDayFleet, ...(values.faults ? { faults: values.faults } : {}) });
+  const { sandbox } = simulation;
   const sfn = new SFNClient({});
   const name = values.name ?? `manual-${new Date().toISOString().replace(/[^0-9]/g, '').slice(0, 14)}`;
   const started = await sfn.send(new StartExecutionCommand({ stateMachineArn: process.env.STATE_MACHINE_ARN, name, input }));
   await sandbox.settle();
   const described = await sfn.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
   const run = sandbox.executions.get(name)?.run;
-  await sandbox.stop();
+  await simulation.finish();
   print(`${JSON.stringify({
     name,
     status: described.status,

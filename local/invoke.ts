@@ -8,8 +8,7 @@ import { parseArgs } from 'node:util';
 import { stdoutForResultOnly } from './cli-output';
 import { lambdaContext } from './lambda-context';
 import { gameDayFleet } from './scenarios';
-import { ScaledClock } from './sandbox/fleet';
-import { Sandbox } from './sandbox/server';
+import { startSimulation } from './sim/simulation';
 import { functionEnvironment, functionsOf, loadTemplate } from './template';
 import type { LambdaHandler } from './workflow';
 
@@ -42,22 +41,27 @@ async function main(): Promise<number> {
     return 2;
   }
   const event = JSON.parse(readFileSync(values.event, 'utf8')) as unknown;
-  const sandbox = values.aws ? undefined : await Sandbox.start({ fleet: gameDayFleet(new ScaledClock(Date.now(), 200)), speed: 200 });
+  // A dated fixture is judged at its own time (30 s after detection) unless --now says otherwise; with --aws, real time.
+  const detectedAt = detectedAtOf(event);
+  const now = values.now ?? (!values.aws && detectedAt ? new Date(Date.parse(detectedAt) + 30_000).toISOString() : undefined);
+  if (now !== undefined && Number.isNaN(Date.parse(now))) {
+    process.stderr.write(`--now: "${now}" is not an ISO 8601 time\n`);
+    return 2;
+  }
+  // The sandbox runs on virtual time from that moment: the handler, the fleet and the sandbox agree on "now".
+  const simulation = values.aws ? undefined : await startSimulation({ fleet: gameDayFleet, start: now ? Date.parse(now) : Date.now() });
+  const sandbox = simulation?.sandbox;
   const envVars = envVarsFor(values['env-vars'], logicalId);
   Object.assign(process.env, functionEnvironment(template, logicalId, { DryRun: 'false', Environment: 'local' }, sandbox?.url), envVars);
   // The template declares AWS_ENDPOINT_URL empty (for SAM); the sandbox's endpoint wins unless --env-vars names one.
   if (sandbox && !envVars.AWS_ENDPOINT_URL) process.env.AWS_ENDPOINT_URL = sandbox.url;
   if (sandbox) process.stderr.write(`Local AWS sandbox at ${sandbox.url} (game-day fleet); --aws for real AWS\n`);
-
-  // A dated fixture is judged at its own time (30 s after detection) unless --now says otherwise; with --aws, real time.
-  const detectedAt = detectedAtOf(event);
-  const now = values.now ?? (!values.aws && detectedAt ? new Date(Date.parse(detectedAt) + 30_000).toISOString() : undefined);
-  if (now) {
+  if (now && values.aws) {
     const offset = Date.parse(now) - Date.now();
     const { clock } = await import('../functions/shared/clock');
     clock.now = () => new Date(Date.now() + offset);
-    process.stderr.write(`Handlers' clock: ${now}${values.now ? '' : " (the fixture's own time; --now to change it)"}\n`);
   }
+  if (now) process.stderr.write(`Handlers' clock: ${now}${values.now ? '' : " (the fixture's own time; --now to change it)"}\n`);
 
   const { FUNCTION_HANDLERS } = await import('./functions');
   const handler = FUNCTION_HANDLERS[logicalId] as LambdaHandler;
@@ -70,7 +74,7 @@ async function main(): Promise<number> {
     print(`${JSON.stringify({ errorType: e.name, errorMessage: e.message }, null, 2)}\n`);
     exitCode = 1;
   }
-  await sandbox?.stop();
+  await simulation?.finish();
   return exitCode;
 }
 

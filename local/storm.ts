@@ -6,9 +6,9 @@ import type { IngestResponse } from '../functions/shared/ingest';
 import { lambdaContext } from './lambda-context';
 import { snsAlarmNotification } from './scenarios';
 import { type Alarm, Fleet } from './sandbox/fleet';
-import { Sandbox } from './sandbox/server';
-import { reseed } from './sim/random';
-import { SIMULATION_START, VirtualClock, installVirtualTime } from './sim/virtual-clock';
+import { simulationRandom } from './sim/random';
+import { startSimulation } from './sim/simulation';
+import type { Clock } from './sandbox/fleet';
 import type { LambdaHandler } from './workflow';
 
 export interface StormReport {
@@ -24,14 +24,8 @@ export interface StormReport {
   notificationsPerSecond: number;
 }
 
-export async function runStorm(options: { groups: number; notifications: number; seed: number }): Promise<StormReport> {
-  // Virtual time: the same seed gives the same storm and the same decisions at any machine load.
-  const clock = new VirtualClock(SIMULATION_START);
-  const restoreTime = installVirtualTime(clock);
-  const random = reseed(options.seed);
-  clock.enter();
+function stormFleet(clock: Clock, names: string[]): Fleet {
   const fleet = new Fleet(clock);
-  const names = Array.from({ length: options.groups }, (_, i) => `storm-asg-${String(i + 1).padStart(2, '0')}`);
   for (const name of names) {
     fleet.addGroup({ name, minSize: 1, maxSize: 10, desired: 4, launchSeconds: 30, tags: { 'selfhealing:managed': 'true' } });
     // Load four instances cannot carry (the alarm is in ALARM when an action re-reads it) and six can
@@ -40,7 +34,16 @@ export async function runStorm(options: { groups: number; notifications: number;
     fleet.addAlarm({ name: `${name}-cpu-high`, namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensions: { AutoScalingGroupName: name }, delivery: 'sns', condition: { kind: 'cpu', groupName: name, demand: 400, threshold: 80 } });
     fleet.setAlarmState(`${name}-cpu-high`, 'ALARM', 'storm');
   }
-  const sandbox = await Sandbox.start({ fleet, seed: options.seed });
+  return fleet;
+}
+
+export async function runStorm(options: { groups: number; notifications: number; seed: number }): Promise<StormReport> {
+  // Virtual time: the same seed gives the same storm and the same decisions at any machine load.
+  const names = Array.from({ length: options.groups }, (_, i) => `storm-asg-${String(i + 1).padStart(2, '0')}`);
+  const simulation = await startSimulation({ seed: options.seed, fleet: (clock) => stormFleet(clock, names) });
+  const { clock, sandbox } = simulation;
+  const fleet = sandbox.fleet;
+  const random = simulationRandom();
   const ingest = sandbox.handlers.AlarmIngestFunction as LambdaHandler;
 
   // Each alarm flaps ALARM → OK → ALARM one minute apart: three distinct transitions.
@@ -68,9 +71,7 @@ export async function runStorm(options: { groups: number; notifications: number;
   }
   await sandbox.settle();
   const wallSeconds = (performance.now() - began) / 1000;
-  clock.stop();
-  await sandbox.stop();
-  restoreTime();
+  await simulation.finish();
 
   const outcomes: Record<string, number> = {};
   for (const execution of sandbox.executions.values()) {

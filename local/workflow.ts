@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { lambdaContext } from './lambda-context';
+import { simulationRandom } from './sim/random';
 import type { VirtualClock } from './sim/virtual-clock';
 
 export type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
@@ -29,6 +30,38 @@ interface AslState {
   Next?: string;
   Comment?: string;
   ResultPath?: null;
+  Retry?: Retrier[];
+  TimeoutSeconds?: number;
+}
+
+interface Retrier {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  MaxAttempts?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: 'FULL' | 'NONE';
+}
+
+/**
+ * How long Step Functions waits before retrying a Task that failed with `error`, or undefined when
+ * no retrier takes it (or the one that does has no attempts left). Counts the attempt in `attempts`
+ * (one counter per retrier, for one entry into the state). As the States Language specifies and
+ * aws-local-stepfunctions implements (its own wait is set to 0 under virtual time, where this
+ * wait is slept on the virtual clock instead); `random` draws the FULL jitter.
+ */
+export function retryWaitMs(retriers: Retrier[], attempts: number[], error: { name?: string }, random: () => number): number | undefined {
+  for (const [index, retrier] of retriers.entries()) {
+    const matches = retrier.ErrorEquals.some((name) => name === error.name || name === 'States.ALL' || (name === 'States.TaskFailed' && error.name !== 'States.Timeout'));
+    if (!matches) continue;
+    const made = attempts[index] ?? 0;
+    if (made >= (retrier.MaxAttempts ?? 3)) return undefined;
+    attempts[index] = made + 1;
+    const interval = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** made;
+    const capped = Math.min(interval, retrier.MaxDelaySeconds ?? Number.POSITIVE_INFINITY) * 1000;
+    return retrier.JitterStrategy === 'FULL' ? random() * capped : capped;
+  }
+  return undefined;
 }
 
 /** A `$.a.b` reference path's value (what Wait states' SecondsPath use). */
@@ -53,6 +86,7 @@ export type TaskTokenResponder = (token: string, payload: unknown) => Promise<un
 const WAIT_FOR_TASK_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 interface AslDefinition {
   StartAt: string;
+  TimeoutSeconds?: number;
   States: Record<string, AslState>;
 }
 
@@ -93,6 +127,11 @@ export interface WorkflowRun {
   invocations: { state: string; ms: number }[];
 }
 
+export interface WorkflowOptions {
+  /** Lambda timeouts to inject: the function's timeout in seconds when this invocation times out. */
+  timesOut?: (functionLogicalId: string, invocationKey: string) => number | undefined;
+}
+
 export interface RunOptions {
   executionName: string;
   /** Real milliseconds each Wait state lasts (by state name; others: 0). */
@@ -112,6 +151,8 @@ export class LocalWorkflow {
   private readonly bindings: Record<string, (input: JSONValue) => Promise<JSONValue>> = {};
   // Per execution name; invocations of concurrent executions interleave on the event loop.
   private readonly invocations = new Map<string, { state: string; ms: number }[]>();
+  /** Under virtual time: the state machine's TimeoutSeconds, enforced on the virtual clock. */
+  private executionTimeoutSeconds: number | undefined;
 
   /**
    * @param simulatedWaitMs when given, each Wait state lasts this many real ms for its seconds
@@ -123,8 +164,9 @@ export class LocalWorkflow {
     handlers: Record<string, LambdaHandler>,
     private readonly answerTaskToken?: TaskTokenResponder,
     simulatedWaitMs?: (seconds: number) => number,
-    /** Virtual time: each Task invocation takes its turn, Wait states sleep virtual seconds. */
+    /** Virtual time: each Task invocation takes its turn, Wait states and retries sleep virtual seconds. */
     private readonly scheduler?: VirtualClock,
+    private readonly options: WorkflowOptions = {},
   ) {
     if (simulatedWaitMs || scheduler) {
       for (const [stateName, state] of Object.entries(this.definition.States)) {
@@ -138,6 +180,15 @@ export class LocalWorkflow {
         };
       }
     }
+    if (scheduler) {
+      // The library times executions and Tasks out with real timers, which under virtual time never
+      // fire in time (and keep the process alive for hours): the execution's timeout is kept on the
+      // virtual clock instead (run); a Lambda Task ends by its function's timeout (a fault), and an
+      // approval's hour is the sandbox's virtual timer.
+      this.executionTimeoutSeconds = this.definition.TimeoutSeconds;
+      delete this.definition.TimeoutSeconds;
+      for (const state of Object.values(this.definition.States)) delete state.TimeoutSeconds;
+    }
     this.machine = new StateMachine(this.definition as never, { validationOptions: { checkPaths: true } });
     for (const [stateName, state] of Object.entries(this.definition.States)) {
       if (state.Type !== 'Task' || state.Resource === LOCAL_WAIT_RESOURCE) continue;
@@ -145,16 +196,43 @@ export class LocalWorkflow {
       const functionName = (waits ? state.Parameters?.FunctionName : state.Resource)?.split(':function:')[1];
       const handler = functionName ? handlers[functionName] : undefined;
       if (!functionName || !handler) throw new Error(`No local handler for Task "${stateName}" (${state.Resource})`);
-      const timed = async (execution: string, input: unknown): Promise<JSONValue> => {
+      const invoke = async (execution: string, input: unknown): Promise<JSONValue> => {
         // Under virtual time one invocation runs at a time, in a stable order.
         if (scheduler) await scheduler.turn(`${execution}|${stateName}`);
+        const made = this.invocations.get(execution) ?? [];
+        const occurrence = made.filter((i) => i.state === stateName).length;
         const started = performance.now();
         try {
-          return await invokeLikeLambda(handler, functionName, input);
+          const output = await invokeLikeLambda(handler, functionName, input);
+          const timeoutSeconds = options.timesOut?.(functionName, `${execution}|${stateName}|${occurrence}`);
+          if (timeoutSeconds !== undefined) {
+            // Killed at its deadline: what it did went through, its answer is lost.
+            if (scheduler) await scheduler.sleep(timeoutSeconds * 1000, `${execution}|${stateName}`);
+            throw Object.assign(new Error(`Task timed out after ${timeoutSeconds.toFixed(2)} seconds`), { name: 'Sandbox.Timedout' });
+          }
+          return output;
         } finally {
-          this.invocations.get(execution)?.push({ state: stateName, ms: performance.now() - started });
+          made.push({ state: stateName, ms: performance.now() - started });
         }
       };
+      // Under virtual time a Retry's interval passes on the virtual clock (the library's is 0).
+      const attemptsByExecution = new Map<string, number[]>();
+      const timed = !scheduler
+        ? invoke
+        : async (execution: string, input: unknown): Promise<JSONValue> => {
+            try {
+              const output = await invoke(execution, input);
+              attemptsByExecution.delete(execution);
+              return output;
+            } catch (error) {
+              const attempts = attemptsByExecution.get(execution) ?? [];
+              attemptsByExecution.set(execution, attempts);
+              const wait = retryWaitMs(state.Retry ?? [], attempts, error as Error, () => simulationRandom().float());
+              if (wait === undefined) attemptsByExecution.delete(execution);
+              else await scheduler.sleep(wait, `${execution}|${stateName}`);
+              throw error;
+            }
+          };
       this.bindings[stateName] = waits
         ? // As Step Functions does: invoke with the Payload, then wait for the token's answer.
           async (input) => {
@@ -195,6 +273,14 @@ export class LocalWorkflow {
     });
     // Under virtual time the execution is a process: running, except while it sleeps or waits.
     this.scheduler?.enter();
+    let timedOut = false;
+    const cancelTimeout =
+      this.scheduler && this.executionTimeoutSeconds
+        ? this.scheduler.timer(this.executionTimeoutSeconds * 1000, `${options.executionName}|timeout`, () => {
+            timedOut = true;
+            execution.abort();
+          })
+        : undefined;
     const events: EventLog[] = [];
     const invocations: WorkflowRun['invocations'] = [];
     this.invocations.set(options.executionName, invocations);
@@ -209,11 +295,14 @@ export class LocalWorkflow {
     } catch (error) {
       await collecting;
       const failed = events.find((e) => e.type === 'ExecutionFailed');
-      const name = failed?.Error ?? (error instanceof Error ? error.name : 'Unknown');
-      result = { status: 'FAILED', error: { Error: name, Cause: failed?.Cause ?? String(error) }, states: [], retries: [], events, invocations };
+      const name = timedOut ? 'States.Timeout' : (failed?.Error ?? (error instanceof Error ? error.name : 'Unknown'));
+      const cause = timedOut ? `The execution ran longer than ${this.executionTimeoutSeconds} s` : (failed?.Cause ?? String(error));
+      result = { status: 'FAILED', error: { Error: name, Cause: cause }, states: [], retries: [], events, invocations };
     }
+    cancelTimeout?.();
     this.invocations.delete(options.executionName);
-    this.scheduler?.leave();
+    // Timed out, the execution was not running (it slept or waited); the timer's process ends it.
+    if (!timedOut) this.scheduler?.leave();
     for (const event of events) {
       if (event.type === 'StateEntered' && event.state) result.states.push(event.state.name);
       if (event.type === 'StateRetried' && event.state) result.retries.push({ state: event.state.name, attempt: event.retry?.attempt ?? 0 });

@@ -8,6 +8,9 @@ import { seeded } from '../sim/random';
 //                            ScalingActivityInProgress, as AWS answers while an activity runs;
 //                            after: the call is made, then answered 500, as when a reply is lost)
 //   after=0.2    answer 20 % of calls 500 after making them
+//   timeout=0.1  (targets "Lambda.<FunctionLogicalId>", "Lambda.*" or "*") 10 % of the function's
+//                invocations run to their end and then time out, as a function killed at its
+//                deadline after its calls went through; Step Functions sees Sandbox.Timedout
 // e.g. "AutoScaling.SetDesiredCapacity:first=2;*:throttle=0.3,latency=5"
 
 export interface FaultRule {
@@ -16,8 +19,9 @@ export interface FaultRule {
   serverError: number;
   latencyMs: number;
   failFirst: number;
-  failWith: 'throttle' | '5xx' | 'busy' | 'after';
+  failWith: 'throttle' | '5xx' | 'busy' | 'after' | 'timeout';
   lostReply: number;
+  timeout: number;
 }
 
 export interface Fault {
@@ -30,7 +34,7 @@ export function parseFaults(spec: string | undefined): FaultRule[] {
   return spec.split(';').filter((s) => s.trim()).map((entry) => {
     const colon = entry.indexOf(':');
     if (colon < 1) throw new Error(`Fault "${entry}": expected <target>:<settings>`);
-    const rule: FaultRule = { target: entry.slice(0, colon).trim(), throttle: 0, serverError: 0, latencyMs: 0, failFirst: 0, failWith: 'throttle', lostReply: 0 };
+    const rule: FaultRule = { target: entry.slice(0, colon).trim(), throttle: 0, serverError: 0, latencyMs: 0, failFirst: 0, failWith: 'throttle', lostReply: 0, timeout: 0 };
     for (const setting of entry.slice(colon + 1).split(',')) {
       const [key = '', raw = ''] = setting.split('=').map((s) => s.trim());
       const number = Number(raw);
@@ -46,8 +50,9 @@ export function parseFaults(spec: string | undefined): FaultRule[] {
       else if (key === '5xx') rule.serverError = rate();
       else if (key === 'latency') rule.latencyMs = count();
       else if (key === 'first') rule.failFirst = count();
-      else if (key === 'fail' && (raw === 'throttle' || raw === '5xx' || raw === 'busy' || raw === 'after')) rule.failWith = raw;
+      else if (key === 'fail' && (raw === 'throttle' || raw === '5xx' || raw === 'busy' || raw === 'after' || raw === 'timeout')) rule.failWith = raw;
       else if (key === 'after') rule.lostReply = rate();
+      else if (key === 'timeout') rule.timeout = rate();
       else throw new Error(`Fault "${entry}": unknown setting "${setting.trim()}"`);
     }
     return rule;
@@ -85,9 +90,9 @@ export class FaultInjector {
    * do not depend on the order in which concurrent calls arrive; without, they follow arrival order.
    */
   decide(operation: string, request?: string): Fault | undefined {
-    const draw = (rule: number, what: string) =>
-      request === undefined ? this.random() : createHash('sha256').update(`${this.seed}|${request}|${rule}|${what}`).digest().readUInt32BE(0) / 4294967296;
+    const draw = this.drawFor(request);
     for (const [index, rule] of this.matching(operation).entries()) {
+      if (rule.failWith === 'timeout') continue; // a Lambda rule: see timesOut
       const count = (this.seen.get(rule) ?? 0) + 1;
       this.seen.set(rule, count);
       if (count <= rule.failFirst) return { kind: rule.failWith, scripted: true };
@@ -96,5 +101,24 @@ export class FaultInjector {
       if (rule.lostReply > 0 && draw(index, 'after') < rule.lostReply) return { kind: 'after', scripted: false };
     }
     return undefined;
+  }
+
+  /** Whether this invocation of a function times out (after it ran: its calls went through). */
+  timesOut(functionLogicalId: string, request?: string): boolean {
+    const draw = this.drawFor(request);
+    for (const [index, rule] of this.matching(`Lambda.${functionLogicalId}`).entries()) {
+      if (rule.failWith === 'timeout' && rule.failFirst > 0) {
+        const count = (this.seen.get(rule) ?? 0) + 1;
+        this.seen.set(rule, count);
+        if (count <= rule.failFirst) return true;
+      }
+      if (rule.timeout > 0 && draw(index, 'timeout') < rule.timeout) return true;
+    }
+    return false;
+  }
+
+  private drawFor(request: string | undefined): (rule: number, what: string) => number {
+    return (rule, what) =>
+      request === undefined ? this.random() : createHash('sha256').update(`${this.seed}|${request}|${rule}|${what}`).digest().readUInt32BE(0) / 4294967296;
   }
 }

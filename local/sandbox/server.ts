@@ -139,7 +139,10 @@ export class Sandbox {
     const [{ LocalWorkflow }, { loadHandlers }] = await Promise.all([import('../workflow'), import('../handlers')]);
     sandbox.handlers = await loadHandlers(options.bundles);
     // Wait states last their seconds of simulated time.
-    sandbox.workflow = new LocalWorkflow(sandbox.handlers, (token, payload) => sandbox.waitForTask(token, payload), (seconds) => (seconds * 1000) / speed, sandbox.scheduler);
+    const timeouts = Object.fromEntries(functionsOf(template).map(([id, r]) => [id, Number(r.Properties?.Timeout ?? template.Globals.Function.Timeout ?? 3)]));
+    sandbox.workflow = new LocalWorkflow(sandbox.handlers, (token, payload) => sandbox.waitForTask(token, payload), (seconds) => (seconds * 1000) / speed, sandbox.scheduler, {
+      timesOut: (functionId, key) => (sandbox.faults.timesOut(functionId, sandbox.scheduler ? key : undefined) ? timeouts[functionId] : undefined),
+    });
     return sandbox;
   }
 

@@ -23,6 +23,7 @@ export interface ChaosPlan {
 
 const MUTATING = ['AutoScaling.SetDesiredCapacity', 'AutoScaling.SetInstanceHealth', 'CodeDeploy.CreateDeployment', 'SSM.StartAutomationExecution'];
 const MINUTE = 60_000;
+const LAMBDA_TIMEOUT_TARGETS = ['Lambda.AutoScalingActionFunction', 'Lambda.DeploymentRollbackFunction', 'Lambda.AutomationFunction', 'Lambda.CheckProgressFunction', 'Lambda.GuardFunction', 'Lambda.RecordOutcomeFunction'];
 
 export function chaosPlan(seed: number): ChaosPlan {
   // A generator of its own: the plan does not shift the ids and faults the run draws afterwards.
@@ -36,7 +37,7 @@ export function chaosPlan(seed: number): ChaosPlan {
     ...MUTATING.filter(() => random.float() < 0.3).map((operation) => `${operation}:after=${pick([0.3, 0.6])}`),
   ];
   const killOn = random.float() < 0.4 ? random.int(1, 12) * MINUTE : undefined;
-  return {
+  const plan = {
     scenarios,
     faults: rules.join(';'),
     approvals: { answer: pick(['approve', 'approve', 'reject', 'never'] as const), afterMs: pick([1, 5, 45]) * MINUTE },
@@ -46,4 +47,8 @@ export function chaosPlan(seed: number): ChaosPlan {
     ...(killOn !== undefined ? { killSwitch: { onAtMs: killOn, ...(random.float() < 0.7 ? { offAtMs: killOn + random.int(3, 20) * MINUTE } : {}) } } : {}),
     rerun: pick([0, 0, 0.3]),
   };
+  // Drawn last, so the draws above (and the seeds pinned on them) keep their meaning.
+  // A function killed at its timeout after its calls went through (Step Functions: Sandbox.Timedout).
+  const timeouts = LAMBDA_TIMEOUT_TARGETS.filter(() => random.float() < 0.25).map((target) => `${target}:timeout=${pick([0.2, 0.5])}`);
+  return { ...plan, faults: [plan.faults, ...timeouts].join(';') };
 }

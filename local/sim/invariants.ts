@@ -14,6 +14,36 @@ export interface Violation {
 export const KNOWN = {
   killSwitchAfterGuard: 'issue 17, item 2: the kill switch is read only at the guard; one set later (during an approval wait) does not stop the change',
   uncountedFailedChange: 'issue 17, item 5: a call that went through but whose task failed releases the lock with no cooldown and no failure counted',
+  recordingTimedOut: 'issue 17, items 9 and 10: Record Outcome timed out on every retry (Sandbox.Timedout, 2 retries): the outcome is not recorded and the lock is left to expire',
+  guardFailedAfterLock: 'issue 17, item 9: the guard failed (here: timed out) after it took the lock, and the failure path does not release it',
+  notificationRepeated: 'issue 17 ("nothing acts twice"): Record Outcome timed out after publishing and was retried, so the notification went out again',
+};
+
+/** Whether a state of this execution failed with a Lambda timeout at least once. */
+const timedOutIn = (execution: ExecutionRecord | undefined, state: (name: string) => boolean): boolean =>
+  (execution?.run?.events ?? []).some((e) => e.type === 'StateFailed' && e.Error === 'Sandbox.Timedout' && state(e.state?.name ?? ''));
+
+interface OutcomeRecord {
+  outcome?: string;
+  metrics?: { name: string; value?: number }[];
+  notification?: unknown;
+}
+
+/** What the execution's recording state wrote (the output of a FAILED execution's last Record state). */
+function recordOf(execution: ExecutionRecord): OutcomeRecord | undefined {
+  const fromOutput = (execution.run?.output as { record?: OutcomeRecord } | undefined)?.record;
+  if (fromOutput) return fromOutput;
+  const exited = (execution.run?.events ?? []).filter((e) => e.type === 'StateExited' && OUTCOME_STATES.has(e.state?.name ?? '')).pop();
+  return ((exited?.state as { output?: { record?: OutcomeRecord } } | undefined)?.output)?.record;
+}
+
+/** The metric each recorded outcome counts. */
+const OUTCOME_METRIC: Record<string, string[]> = {
+  succeeded: ['RemediationSucceeded', 'RemediationDryRun'],
+  failed: ['RemediationFailed'],
+  'not-recovered': ['RemediationFailed'],
+  skipped: ['RemediationSkipped'],
+  notified: [],
 };
 
 export interface RunFacts {
@@ -135,7 +165,13 @@ export function checkInvariants(facts: RunFacts): Violation[] {
     }
     const recorded = (execution.run?.states ?? []).filter((s) => OUTCOME_STATES.has(s));
     const failedRecording = (execution.run?.states ?? []).includes('Recording Failed');
-    if (recorded.length !== 1 || failedRecording) violations.push({ invariant: 'one-outcome', detail: `${execution.name} recorded ${recorded.length} outcomes (${recorded.join(', ') || 'none'})${failedRecording ? ', and its recording failed' : ''}` });
+    if (recorded.length !== 1 || failedRecording) {
+      violations.push({
+        invariant: 'one-outcome',
+        detail: `${execution.name} recorded ${recorded.length} outcomes (${recorded.join(', ') || 'none'})${failedRecording ? ', and its recording failed' : ''}`,
+        ...(failedRecording && timedOutIn(execution, (s) => OUTCOME_STATES.has(s)) ? { knownAs: KNOWN.recordingTimedOut } : {}),
+      });
+    }
   }
 
   // 5. No lock left held by an execution that has ended.
@@ -143,7 +179,17 @@ export function checkInvariants(facts: RunFacts): Violation[] {
     const holder = typeof item.lockedBy === 'string' ? item.lockedBy : undefined;
     if (item.lockState !== 'in-progress' || !holder) continue;
     const execution = byName.get(holder) ?? facts.executions.find((e) => holder.startsWith(e.name));
-    if (execution && execution.status !== 'RUNNING') violations.push({ invariant: 'lock-released', detail: `${String(item.target)} still locked by ${holder}, which ended ${execution.status}` });
+    if (execution && execution.status !== 'RUNNING') {
+      violations.push({
+        invariant: 'lock-released',
+        detail: `${String(item.target)} still locked by ${holder}, which ended ${execution.status}`,
+        ...((execution.run?.states ?? []).includes('Recording Failed') && timedOutIn(execution, (s) => OUTCOME_STATES.has(s))
+          ? { knownAs: KNOWN.recordingTimedOut }
+          : timedOutIn(execution, (s) => s === 'Check Guardrails')
+            ? { knownAs: KNOWN.guardFailedAfterLock }
+            : {}),
+      });
+    }
   }
 
   // 6. Every change that went through is counted: its incident's release puts the target in cooldown.
@@ -168,6 +214,46 @@ export function checkInvariants(facts: RunFacts): Violation[] {
     }
   }
 
+  // 6b. ...and a change followed by a failure is counted by the circuit breaker.
+  for (const [incident, calls] of byIncident) {
+    const record = byName.get(incident) ? recordOf(byName.get(incident) as ExecutionRecord) : undefined;
+    if (record?.outcome !== 'failed' && record?.outcome !== 'not-recovered') continue;
+    for (const target of new Set(calls.map((c) => physicalTarget(c, facts)))) {
+      const counted = facts.calls.some(
+        (c) =>
+          c.operation === 'DynamoDB.UpdateItem' && c.outcome === 'ok' && executionOf(c) === incident &&
+          (c.params as { Key?: { target?: { S?: string } } }).Key?.target?.S === target &&
+          String((c.params as { UpdateExpression?: string }).UpdateExpression).includes('failures = list_append'),
+      );
+      if (counted) continue;
+      violations.push({ invariant: 'breaker-counted', detail: `${incident} changed ${target} and ended ${record.outcome}, but no failure was counted for the circuit breaker`, knownAs: KNOWN.uncountedFailedChange });
+    }
+  }
+
+  // 8. Metrics agree with the call log and the outcome: one outcome metric per record, matching it;
+  //    RemediationStarted exactly when the incident changed something.
+  for (const execution of facts.executions) {
+    const record = recordOf(execution);
+    if (!record?.outcome) continue;
+    const names = (record.metrics ?? []).map((m) => m.name);
+    const outcomeMetrics = names.filter((n) => Object.values(OUTCOME_METRIC).flat().includes(n));
+    const expectedMetrics = OUTCOME_METRIC[record.outcome] ?? [];
+    if (outcomeMetrics.length !== (expectedMetrics.length ? 1 : 0) || !outcomeMetrics.every((n) => expectedMetrics.includes(n))) {
+      violations.push({ invariant: 'metrics', detail: `${execution.name} recorded ${record.outcome} with outcome metrics [${outcomeMetrics.join(', ')}]` });
+    }
+    const changed = (byIncident.get(incidentOf(execution)) ?? []).length > 0;
+    const started = names.includes('RemediationStarted');
+    if (started && !changed && !names.includes('RemediationDryRun')) violations.push({ invariant: 'metrics', detail: `${execution.name} counted RemediationStarted but the call log shows no change` });
+    // A hand re-run of the incident that was held back did not change anything itself.
+    if (changed && !started && record.outcome !== 'skipped' && record.outcome !== 'notified') {
+      violations.push({
+        invariant: 'metrics',
+        detail: `${execution.name} changed ${[...new Set((byIncident.get(incidentOf(execution)) ?? []).map((c) => c.operation))].join(', ')} but did not count RemediationStarted`,
+        ...(record.outcome === 'failed' ? { knownAs: KNOWN.uncountedFailedChange } : {}),
+      });
+    }
+  }
+
   // 7. Notifications agree with the records: per incident and recording state, one publish per
   //    record that says it notified.
   const expected = new Map<string, number>();
@@ -178,7 +264,10 @@ export function checkInvariants(facts: RunFacts): Violation[] {
   }
   for (const [actor, count] of expected) {
     const published = facts.calls.filter((c) => c.operation === 'SNS.Publish' && c.outcome === 'ok' && c.actor === actor).length;
-    if (published !== count) violations.push({ invariant: 'notifications', detail: `${actor.replace('|', ': ')} published ${published} notifications, its records say ${count}` });
+    if (published === count) continue;
+    const [incident = '', state = ''] = actor.split('|');
+    const repeated = published > count && timedOutIn(byName.get(incident), (s) => s === state);
+    violations.push({ invariant: 'notifications', detail: `${actor.replace('|', ': ')} published ${published} notifications, its records say ${count}`, ...(repeated ? { knownAs: KNOWN.notificationRepeated } : {}) });
   }
   return violations;
 }

@@ -61,7 +61,8 @@ export class VirtualClock implements Clock {
   leave(): void {
     this.turnHeld = false;
     this.running -= 1;
-    if (this.running < 0) throw new Error('VirtualClock: leave() without enter()');
+    // After stop() the processes still unwinding (an execution cut off mid-wait) may leave freely.
+    if (this.running < 0 && !this.stopped) throw new Error('VirtualClock: leave() without enter()');
     this.schedule();
   }
 
@@ -176,12 +177,26 @@ const realSetTimeout = globalThis.setTimeout;
  * Returns the function that puts the real Date and setTimeout back.
  */
 export function installVirtualTime(clock: VirtualClock): () => void {
-  const compressed = ((handler: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) =>
-    realSetTimeout(handler, clock.compressesRealWaits ? Math.min(ms ?? 0, 1) : ms, ...args)) as typeof setTimeout;
+  // Real timers set during the simulation, cleared when it ends: an execution cut off mid-wait would
+  // otherwise keep its engine's real task-timeout timer, and the process, alive.
+  const started = new Set<ReturnType<typeof setTimeout>>();
+  const compressed = ((handler: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    const timer = realSetTimeout(
+      (...given: unknown[]) => {
+        started.delete(timer);
+        handler(...given);
+      },
+      clock.compressesRealWaits ? Math.min(ms ?? 0, 1) : ms,
+      ...args,
+    );
+    started.add(timer);
+    return timer;
+  }) as typeof setTimeout;
   globalThis.setTimeout = Object.assign(compressed, realSetTimeout);
   const restoreDate = installVirtualDate(clock);
   return () => {
     globalThis.setTimeout = realSetTimeout;
+    for (const timer of started) clearTimeout(timer);
     restoreDate();
   };
 }

@@ -3,9 +3,9 @@ import { useSimulatedClock } from '../../functions/shared/clock';
 import { BUILD_DIR } from '../../scripts/build';
 import { bundlesUnderTest, describeBuilt } from '../helpers/artifact';
 import { gameDayFleet } from '../../local/scenarios';
-import { ScaledClock } from '../../local/sandbox/fleet';
 import { parseFaults } from '../../local/sandbox/faults';
-import { Sandbox } from '../../local/sandbox/server';
+import type { Sandbox } from '../../local/sandbox/server';
+import { type Simulation, startSimulation } from '../../local/sim/simulation';
 import { LocalWorkflow, type LambdaHandler, type WorkflowRun } from '../../local/workflow';
 import { loadEvent } from '../helpers/fixtures';
 
@@ -14,10 +14,10 @@ import { loadEvent } from '../helpers/fixtures';
 // pass whatever the minifier does to class names; here they pass only if the shipped code keeps them.
 const built = bundlesUnderTest(); // refuses stale bundles before anything starts
 
-const SPEED = 1000;
+let simulation: Simulation;
 let sandbox: Sandbox;
 let workflow: LocalWorkflow;
-// Each test starts two simulated hours after the last, so no cooldown or hourly budget carries over.
+/** Time the handlers see beyond the virtual clock's (a test that jumps while a task runs). */
 let offsetMs = 0;
 /** Set by a test: what happens right after the plan is made (e.g. time passing). */
 let afterPlan: (() => void) | undefined;
@@ -26,7 +26,8 @@ const now = () => new Date(sandbox.clock.now() + offsetMs);
 
 beforeAll(async () => {
   if (built.length === 0) return;
-  sandbox = await Sandbox.start({ fleet: gameDayFleet(new ScaledClock(Date.now(), SPEED)), speed: SPEED, bundles: BUILD_DIR });
+  simulation = await startSimulation({ fleet: gameDayFleet, bundles: BUILD_DIR });
+  sandbox = simulation.sandbox;
   useSimulatedClock(now);
   const plan = sandbox.handlers.PlanFunction as LambdaHandler;
   workflow = new LocalWorkflow(
@@ -39,17 +40,19 @@ beforeAll(async () => {
       },
     },
     () => Promise.resolve({ approved: true, by: 'artifact-test' }),
-    (seconds) => (seconds * 1000) / SPEED,
+    undefined,
+    simulation.clock,
   );
 }, 60_000);
 
 afterAll(async () => {
-  await sandbox?.stop();
+  await simulation?.finish();
 });
 
-beforeEach(() => {
+beforeEach(async () => {
   if (built.length === 0) return;
-  offsetMs += 2 * 3600_000;
+  // Each test starts two simulated hours after the last, so no cooldown or hourly budget carries over.
+  await simulation.advance(2 * 3600);
   afterPlan = undefined;
   sandbox.faults.set([]);
 });
@@ -69,7 +72,7 @@ function alarmFiring(firing: boolean): void {
 /** Per retry of Apply: the error the bundle threw, and the retrier of the ASL that matched it. */
 async function run(name: string): Promise<{ run: WorkflowRun; scaled: number; retriedWith: string[]; matched: string[][] }> {
   const before = sandbox.mutatingCalls().length;
-  const result = await workflow.run(cpuIncident(), { executionName: name });
+  const result = await simulation.await(workflow.run(cpuIncident(), { executionName: name }));
   return {
     run: result,
     scaled: sandbox.mutatingCalls().slice(before).filter((c) => c.operation === 'AutoScaling.SetDesiredCapacity').length,

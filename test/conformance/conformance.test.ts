@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { matchesPattern } from '../../local/eventbridge/pattern';
 import { gameDayFleet } from '../../local/scenarios';
-import { ScaledClock } from '../../local/sandbox/fleet';
-import { Sandbox } from '../../local/sandbox/server';
+import type { Sandbox } from '../../local/sandbox/server';
+import { type Simulation, startSimulation } from '../../local/sim/simulation';
+import { realNow } from '../../local/sim/virtual-clock';
 
 // Independent implementations check the sandbox: botocore (Python's AWS client) calls every
 // operation it serves; moto_server answers the same calls for comparison; moto's EventBridge
@@ -49,25 +50,28 @@ function freePort(): Promise<number> {
 }
 
 async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = realNow() + timeoutMs; // Date is on virtual time here
   for (;;) {
     try {
       await fetch(url);
       return;
     } catch {
-      if (Date.now() > deadline) throw new Error(`${url} did not come up`);
+      if (realNow() > deadline) throw new Error(`${url} did not come up`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }
 }
 
 (available ? describe : describe.skip)('conformance with independent implementations', () => {
+  let simulation: Simulation;
   let sandbox: Sandbox;
   let moto: ReturnType<typeof spawn> | undefined;
   let motoUrl = '';
 
   beforeAll(async () => {
-    sandbox = await Sandbox.start({ fleet: gameDayFleet(new ScaledClock(Date.now(), 1000)), speed: 1000 });
+    // Virtual time, held still while botocore calls: what it reads does not depend on machine load.
+    simulation = await startSimulation({ fleet: gameDayFleet });
+    sandbox = simulation.sandbox;
     const port = await freePort();
     motoUrl = `http://127.0.0.1:${port}`;
     moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
@@ -76,7 +80,7 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
 
   afterAll(async () => {
     moto?.kill('SIGTERM');
-    await sandbox.stop();
+    await simulation.finish();
   });
 
   it('botocore can call every operation the sandbox serves, with AWS errors where AWS would give them', async () => {

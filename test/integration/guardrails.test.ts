@@ -17,13 +17,14 @@ async function output(name: string): Promise<{ guard?: { reason?: string; decisi
   const record = execution.run?.events.filter((e) => e.type === 'StateExited' && e.state?.name.startsWith('Record')).pop();
   return ((record?.state as { output?: unknown } | undefined)?.output ?? {});
 }
-const simulatedWait = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds + 50)); // 1000×: 1 simulated s per ms
-/** Waits until the sandbox has served the conditional write that took this target's lock. */
-async function lockWritten(target: string): Promise<void> {
-  const taken = () => current().calls.some((c) => c.operation === 'DynamoDB.UpdateItem' && c.outcome === 'ok' && JSON.stringify(c.params).includes(target) && JSON.stringify(c.params).includes(':inProgress'));
-  for (let i = 0; i < 200 && !taken(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  if (!taken()) throw new Error(`no lock on ${target}`);
-}
+/** Lets simulated time pass: the cooldown is 300 s, so 301 s later it is over. */
+const simulatedWait = (seconds: number) => current.simulation().advance(seconds);
+/** Lets simulated time run until the sandbox has served the conditional write that took this target's lock. */
+const lockWritten = (target: string) =>
+  current.simulation().until(
+    () => current().calls.some((c) => c.operation === 'DynamoDB.UpdateItem' && c.outcome === 'ok' && JSON.stringify(c.params).includes(target) && JSON.stringify(c.params).includes(':inProgress')),
+    `the lock on ${target}`,
+  );
 const mutating = (operation: string) => current().mutatingCalls().filter((c) => c.operation === operation);
 
 describe('guardrails through the sandbox', () => {
@@ -42,7 +43,7 @@ describe('guardrails through the sandbox', () => {
     await start('guard-cooldown', { type: 'scale-out', autoScalingGroupName: 'api-asg', step: 1 });
     await current().settle();
     const during = await output('guard-cooldown');
-    await simulatedWait(300);
+    await simulatedWait(301);
     await start('guard-after-cooldown', { type: 'scale-out', autoScalingGroupName: 'api-asg', step: 1 });
     await current().settle();
 
@@ -67,7 +68,7 @@ describe('guardrails through the sandbox', () => {
     for (const attempt of [1, 2, 3]) {
       await start(`guard-breaker-${attempt}`, broken);
       await current().settle();
-      await simulatedWait(300);
+      await simulatedWait(301);
     }
     await start('guard-breaker-4', broken);
     await current().settle();

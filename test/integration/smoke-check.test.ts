@@ -11,8 +11,9 @@ const current = useGameDaySandbox();
 const hasAwsCli = spawnSync('aws', ['--version'], { stdio: 'ignore' }).status === 0;
 if (!hasAwsCli) console.warn('The AWS CLI is not installed: skipping the smoke-check script test.');
 
+/** Runs the script; meanwhile simulated time passes (this test waits as a process of the simulation). */
 function smokeCheck(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
+  return current.simulation().await(new Promise((resolve, reject) => {
     const child = spawn('bash', [join(ROOT, 'scripts', 'smoke-check.sh'), 'self-healing-local'], {
       env: {
         PATH: process.env.PATH,
@@ -32,7 +33,7 @@ function smokeCheck(): Promise<{ code: number | null; stdout: string; stderr: st
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  }));
 }
 
 (hasAwsCli ? describe : describe.skip)('the pipeline smoke check (scripts/smoke-check.sh)', () => {

@@ -44,6 +44,18 @@ describe('the fault sweep', () => {
     ]);
   }, 60_000);
 
+  // Seed 16 found another (issue 17, item 9): the guard took the lock and then timed out (a Lambda
+  // timeout the sweep injects) on every retry; the failure path leaves the lock to expire.
+  it('replays seed 16: a lock left behind by a guard that timed out after taking it (known)', async () => {
+    const { code, stdout } = await runScript('local/drill.ts', ['--chaos', '--seed', '16', '--json'], { POWERTOOLS_LOG_LEVEL: 'ERROR' });
+    const report = JSON.parse(stdout) as { faults: string; invariants: { violations: unknown[]; known: { invariant: string; knownAs: string }[] } };
+
+    expect(code).toBe(0);
+    expect(report.faults).toContain('Lambda.GuardFunction:timeout=');
+    expect(report.invariants.violations).toEqual([]);
+    expect(report.invariants.known).toContainEqual(expect.objectContaining({ invariant: 'lock-released', knownAs: expect.stringContaining('issue 17, item 9') }));
+  }, 60_000);
+
   it('reads seed lists and ranges, and refuses what is neither', () => {
     expect(parseSeeds('1..3,7,2')).toEqual([1, 2, 3, 7]);
     expect(() => parseSeeds('5..1')).toThrow('empty range');
