@@ -16,6 +16,8 @@ const { values } = parseArgs({
   },
 });
 const speed = Number(values.speed);
+// Real time (scaled), not virtual: outside clients cannot take turns, and time must pass while a
+// person types. Everything else runs on virtual time (docs/simulation.md).
 const fleet = gameDayFleet(new ScaledClock(Date.now(), speed));
 const sandbox = await Sandbox.start({ fleet, speed, host: values.host, port: Number(values.port), ...(values.faults ? { faults: values.faults } : {}) });
 for (const name of values.scenario ?? []) SCENARIOS[name]?.inject(fleet);
