@@ -259,6 +259,9 @@ export class LocalWorkflow {
       retryIntervalOverrides: Object.fromEntries(Object.keys(this.bindings).map((n) => [n, options.retryMs ?? 0])),
     };
     const startTime = (options.startTime ?? new Date()).toISOString();
+    // Under virtual time the execution is a process: running, except while it sleeps or waits.
+    // Counted before the engine starts it, which runs the first state up to its first wait at once.
+    this.scheduler?.enter();
     const execution = this.machine.run(input as JSONValue, {
       overrides,
       context: {
@@ -271,8 +274,6 @@ export class LocalWorkflow {
         Task: { Token: `${options.executionName}:task-token` },
       },
     });
-    // Under virtual time the execution is a process: running, except while it sleeps or waits.
-    this.scheduler?.enter();
     let timedOut = false;
     const cancelTimeout =
       this.scheduler && this.executionTimeoutSeconds

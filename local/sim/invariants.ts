@@ -44,6 +44,9 @@ const OUTCOME_METRIC: Record<string, string[]> = {
   'not-recovered': ['RemediationFailed'],
   skipped: ['RemediationSkipped'],
   notified: [],
+  escalated: [],
+  // A shadow record counts what the decision would have been.
+  shadow: ['RemediationDryRun', 'RemediationSkipped', 'RemediationFailed'],
 };
 
 export interface RunFacts {
