@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { normaliseEventBridge, normaliseSnsRecord } from '../functions/shared/inbound/normalise';
+import { normaliseEventBridge, normaliseSnsRecord } from '../functions/domain/inbound/normalise';
 import { ROOT } from '../local/template';
 import { median } from './stats';
 

@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { parseArgs } from 'node:util';
-import type { IngestResponse, IngestResult } from '../functions/shared/ingest';
+import type { IngestResponse, IngestResult } from '../functions/aws/ingest';
 import { type Expectation, checkReplay, loadReplay, play, prepareFleet } from './replay';
-import { ManualRequestSchema } from '../functions/shared/manual';
+import { ManualRequestSchema } from '../functions/domain/manual';
 import { lambdaContext } from './lambda-context';
 import { type Delivery, type TimelineEntry, callsFor, clockLabel, duration, executionTimeline, summarise, table } from './report';
 import { matchingRules, routesOf } from './eventbridge/routes';
@@ -18,7 +18,7 @@ import { SIMULATION_START, VirtualClock, installVirtualTime, realNow } from './s
 import { Random, reseed } from './sim/random';
 import { type ChaosPlan, chaosPlan } from './sim/chaos';
 import { checkInvariants } from './sim/invariants';
-import { KILL_SWITCH_MAX_AGE_SECONDS } from '../functions/shared/kill-switch';
+import { KILL_SWITCH_MAX_AGE_SECONDS } from '../functions/domain/kill-switch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type CallRecord, Sandbox, stableJson } from './sandbox/server';

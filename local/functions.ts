@@ -1,9 +1,9 @@
 import { handler as alarmIngest } from '../functions/alarm-ingest/handler';
 import { handler as autoScalingAction } from '../functions/auto-scaling-action/handler';
-import { handler as automation } from '../functions/automation/handler';
+import { handler as automation } from '../functions/run-automation/handler';
 import { handler as checkProgress } from '../functions/check-progress/handler';
 import { handler as correlateChange } from '../functions/correlate-change/handler';
-import { handler as deploymentRollback } from '../functions/deployment-rollback/handler';
+import { handler as deploymentRollback } from '../functions/rollback-deployment/handler';
 import { handler as eventIngest } from '../functions/event-ingest/handler';
 import { handler as guard } from '../functions/guard/handler';
 import { handler as plan } from '../functions/plan/handler';

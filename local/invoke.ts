@@ -58,7 +58,7 @@ async function main(): Promise<number> {
   if (sandbox) process.stderr.write(`Local AWS sandbox at ${sandbox.url} (game-day fleet); --aws for real AWS\n`);
   if (now && values.aws) {
     const offset = Date.parse(now) - Date.now();
-    const { clock } = await import('../functions/shared/clock');
+    const { clock } = await import('../functions/platform/clock');
     clock.now = () => new Date(Date.now() + offset);
   }
   if (now) process.stderr.write(`Handlers' clock: ${now}${values.now ? '' : " (the fixture's own time; --now to change it)"}\n`);

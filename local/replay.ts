@@ -4,8 +4,8 @@
 // `npm start -- --replay replays/<file>.json`; test/integration/replay.test.ts runs every file.
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
-import { describeIssues } from '../functions/shared/inbound/format';
-import type { IngestResult } from '../functions/shared/ingest';
+import { describeIssues } from '../functions/domain/inbound/format';
+import type { IngestResult } from '../functions/aws/ingest';
 import type { IncidentSummary } from './report';
 import { eventBridgeAlarmStateChange, snsAlarmNotification } from './scenarios';
 import type { Fleet, Revision } from './sandbox/fleet';

@@ -1,4 +1,4 @@
-import type { IngestResult } from '../functions/shared/ingest';
+import type { IngestResult } from '../functions/aws/ingest';
 import type { ExecutionRecord } from './sandbox/server';
 import type { CallRecord } from './sandbox/server';
 

@@ -2,7 +2,7 @@
 // groups, each alarm flapping ALARM → OK → ALARM and every notification redelivered many times,
 // in a shuffled order. Expected: exactly one scale-out per group, nothing lost, nothing doubled.
 import { parseArgs } from 'node:util';
-import type { IngestResponse } from '../functions/shared/ingest';
+import type { IngestResponse } from '../functions/aws/ingest';
 import { lambdaContext } from './lambda-context';
 import { snsAlarmNotification } from './scenarios';
 import { type Alarm, Fleet } from './sandbox/fleet';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ManualRequestSchema } from '../functions/shared/manual';
-import { PolicySchema } from '../functions/shared/policy/schema';
+import { ManualRequestSchema } from '../functions/domain/manual';
+import { PolicySchema } from '../functions/domain/policy/schema';
 
 /** JSON Schemas generated from the zod schemas, with the path each is committed at. */
 export function jsonSchemas(): Record<string, object> {

@@ -1,4 +1,4 @@
-import { clock } from '../functions/shared/clock';
+import { clock } from '../functions/platform/clock';
 
 // The fixtures in events/ describe incidents detected at 2026-11-23T10:15:30Z. Handlers that judge
 // an incident's age (the stale-incident check) see a clock that starts 30 s after that and runs at

@@ -1,9 +1,9 @@
 import type { Context } from 'aws-lambda';
-import { InvalidEventError } from '../shared/errors';
-import { describeIssues } from '../shared/inbound/format';
-import { SnsEventSchema, normaliseSnsRecord } from '../shared/inbound/normalise';
-import { type IngestResponse, type IngestResult, dispatch, ingestContext, reportInvalidEvent } from '../shared/ingest';
-import { powertoolsHandler } from '../shared/middleware';
+import { InvalidEventError } from '../domain/errors';
+import { describeIssues } from '../domain/inbound/format';
+import { SnsEventSchema, normaliseSnsRecord } from '../domain/inbound/normalise';
+import { type IngestResponse, type IngestResult, dispatch, ingestContext, reportInvalidEvent } from '../aws/ingest';
+import { powertoolsHandler } from '../platform/middleware';
 
 // Not the Powertools parser middleware: one bad record must not fail its batch, so the
 // envelope is checked here and each record is validated on its own.

@@ -1,4 +1,4 @@
-import type { Action } from '../shared/policy/actions';
+import type { Action } from '../domain/policy/actions';
 
 type ScaleAction = Extract<Action, { type: 'scale-out' | 'scale-in' }>;
 

@@ -6,15 +6,15 @@ import {
   SetInstanceHealthCommand,
 } from '@aws-sdk/client-auto-scaling';
 import * as z from 'zod';
-import { callAws } from '../shared/aws-errors';
-import { autoScaling } from '../shared/clients/auto-scaling';
-import { clock } from '../shared/clock';
-import { booleanEnv } from '../shared/env';
-import { InvalidInputError, TargetNotFoundError } from '../shared/errors';
-import { workflowTask } from '../shared/middleware';
-import { logger } from '../shared/powertools';
-import { type Applied, type Plan, PlannedStateSchema, SkipReasonSchema } from '../shared/workflow';
-import { assertStillActionable, stillActionableAnd } from '../shared/alarms';
+import { callAws } from '../aws/aws-errors';
+import { autoScaling } from '../aws/clients/auto-scaling';
+import { clock } from '../platform/clock';
+import { booleanEnv } from '../platform/env';
+import { InvalidInputError, TargetNotFoundError } from '../domain/errors';
+import { workflowTask } from '../platform/middleware';
+import { logger } from '../platform/powertools';
+import { type Applied, type Plan, PlannedStateSchema, SkipReasonSchema } from '../domain/execution-state';
+import { assertStillActionable, stillActionableAnd } from '../aws/alarms';
 import { computeDesiredCapacity } from './capacity';
 
 const stackDryRun = booleanEnv('DRY_RUN');

@@ -2,15 +2,15 @@ import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { GetAutomationExecutionCommand } from '@aws-sdk/client-ssm';
 import * as z from 'zod';
-import { callAws } from '../shared/aws-errors';
-import { autoScaling } from '../shared/clients/auto-scaling';
-import { codeDeploy } from '../shared/clients/codedeploy';
-import { ssm } from '../shared/clients/ssm';
-import { clock } from '../shared/clock';
-import { ActionFailedError, TargetNotFoundError } from '../shared/errors';
-import { workflowTask } from '../shared/middleware';
-import { logger } from '../shared/powertools';
-import { AppliedSchema, PlannedStateSchema, type Progress, ProgressSchema, type Watch, nextPoll } from '../shared/workflow';
+import { callAws } from '../aws/aws-errors';
+import { autoScaling } from '../aws/clients/auto-scaling';
+import { codeDeploy } from '../aws/clients/codedeploy';
+import { ssm } from '../aws/clients/ssm';
+import { clock } from '../platform/clock';
+import { ActionFailedError, TargetNotFoundError } from '../domain/errors';
+import { workflowTask } from '../platform/middleware';
+import { logger } from '../platform/powertools';
+import { AppliedSchema, PlannedStateSchema, type Progress, ProgressSchema, type Watch, nextPoll } from '../domain/execution-state';
 
 export const CheckProgressInputSchema = PlannedStateSchema.extend({
   applied: AppliedSchema,

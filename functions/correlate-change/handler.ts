@@ -1,14 +1,14 @@
 import { DescribeInstanceRefreshesCommand } from '@aws-sdk/client-auto-scaling';
 import { BatchGetDeploymentsCommand, type DeploymentInfo, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { callAws } from '../shared/aws-errors';
-import { autoScaling } from '../shared/clients/auto-scaling';
-import { codeDeploy } from '../shared/clients/codedeploy';
-import { workflowTask } from '../shared/middleware';
-import type { Action } from '../shared/policy/actions';
-import { describeAction } from '../shared/policy/engine';
-import { logger, metrics } from '../shared/powertools';
-import { type ChangeCheck, type CorrelatedChange, type Plan, type PlannedState, PlannedStateSchema } from '../shared/workflow';
+import { callAws } from '../aws/aws-errors';
+import { autoScaling } from '../aws/clients/auto-scaling';
+import { codeDeploy } from '../aws/clients/codedeploy';
+import { workflowTask } from '../platform/middleware';
+import type { Action } from '../domain/policy/actions';
+import { describeAction } from '../domain/policy/engine';
+import { logger, metrics } from '../platform/powertools';
+import { type ChangeCheck, type CorrelatedChange, type Plan, type PlannedState, PlannedStateSchema } from '../domain/execution-state';
 
 // Change-aware action choice: a deployment (or an instance refresh) that finished shortly before
 // the alarm is the likeliest cause, and scaling out would only feed it more capacity. Read-only.

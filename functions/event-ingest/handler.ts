@@ -1,8 +1,8 @@
 import type { Context } from 'aws-lambda';
-import { assertIsError, InvalidEventError } from '../shared/errors';
-import { normaliseEventBridge } from '../shared/inbound/normalise';
-import { type IngestResponse, dispatch, ingestContext, reportInvalidEvent } from '../shared/ingest';
-import { powertoolsHandler } from '../shared/middleware';
+import { assertIsError, InvalidEventError } from '../domain/errors';
+import { normaliseEventBridge } from '../domain/inbound/normalise';
+import { type IngestResponse, dispatch, ingestContext, reportInvalidEvent } from '../aws/ingest';
+import { powertoolsHandler } from '../platform/middleware';
 
 // One EventBridge event per invocation: a bad detail is `rejected` (dead-lettered, metric);
 // a payload that is not an EventBridge event at all throws InvalidEventError.

@@ -1,14 +1,14 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
-import { clock } from '../shared/clock';
-import { requiredEnv } from '../shared/env';
-import { consumeBudget, budgetSettingsFromEnv, peekBudget } from '../shared/budget';
-import { type Guard, acquire, guardSettingsFromEnv, release } from '../shared/guard';
-import { workflowTask } from '../shared/middleware';
-import { isMutating } from '../shared/policy/actions';
-import { logger, metrics } from '../shared/powertools';
-import { PlannedStateSchema, type PlannedState } from '../shared/workflow';
-import { KILL_SWITCH_MAX_AGE_SECONDS } from '../shared/kill-switch';
+import { clock } from '../platform/clock';
+import { requiredEnv } from '../platform/env';
+import { consumeBudget, budgetSettingsFromEnv, peekBudget } from '../aws/budget-table';
+import { type Guard, acquire, guardSettingsFromEnv, release } from '../aws/guard-table';
+import { workflowTask } from '../platform/middleware';
+import { isMutating } from '../domain/policy/actions';
+import { logger, metrics } from '../platform/powertools';
+import { PlannedStateSchema, type PlannedState } from '../domain/execution-state';
+import { KILL_SWITCH_MAX_AGE_SECONDS } from '../domain/kill-switch';
 
 const pauseParameterName = requiredEnv('PAUSE_PARAMETER_NAME');
 const settings = guardSettingsFromEnv();

@@ -1,15 +1,15 @@
 import * as z from 'zod';
-import { clock } from '../shared/clock';
-import { booleanEnv, stringEnv } from '../shared/env';
-import { InvalidInputError } from '../shared/errors';
-import { describeIssues } from '../shared/inbound/format';
-import { type Incident, IncidentSchema } from '../shared/incident';
-import { type ManualRequest, ManualRequestSchema } from '../shared/manual';
-import { workflowTask } from '../shared/middleware';
-import { DEFAULT_MAX_INCIDENT_AGE_SECONDS, planRemediation } from '../shared/policy/engine';
-import { loadDefaultPolicy } from '../shared/policy/load';
-import { logger, metrics } from '../shared/powertools';
-import type { PlannedState } from '../shared/workflow';
+import { clock } from '../platform/clock';
+import { booleanEnv, stringEnv } from '../platform/env';
+import { InvalidInputError } from '../domain/errors';
+import { describeIssues } from '../domain/inbound/format';
+import { type Incident, IncidentSchema } from '../domain/incident';
+import { type ManualRequest, ManualRequestSchema } from '../domain/manual';
+import { workflowTask } from '../platform/middleware';
+import { DEFAULT_MAX_INCIDENT_AGE_SECONDS, planRemediation } from '../domain/policy/engine';
+import { loadDefaultPolicy } from '../domain/policy/load';
+import { logger, metrics } from '../platform/powertools';
+import type { PlannedState } from '../domain/execution-state';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
 // Loaded and validated once per container: a bad policy fails the deployment's first call loudly.

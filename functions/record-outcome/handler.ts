@@ -1,14 +1,14 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { callAws } from '../shared/aws-errors';
-import { sns } from '../shared/clients/sns';
-import { clock } from '../shared/clock';
-import { booleanEnv, requiredEnv } from '../shared/env';
-import { guardSettingsFromEnv, release } from '../shared/guard';
-import { workflowTask } from '../shared/middleware';
-import { logger, metrics } from '../shared/powertools';
-import { type ClimbedState, ClimbInputSchema, climb } from '../shared/escalation';
-import { type MetricRecord, type OutcomeRecord, type RecordInput, RecordInputSchema, describeOutcome, stepMetrics } from './outcome';
+import { callAws } from '../aws/aws-errors';
+import { sns } from '../aws/clients/sns';
+import { clock } from '../platform/clock';
+import { booleanEnv, requiredEnv } from '../platform/env';
+import { guardSettingsFromEnv, release } from '../aws/guard-table';
+import { workflowTask } from '../platform/middleware';
+import { logger, metrics } from '../platform/powertools';
+import { type ClimbedState, ClimbInputSchema, climb } from '../domain/escalation';
+import { type MetricRecord, type OutcomeRecord, type RecordInput, RecordInputSchema, describeOutcome, stepMetrics } from '../domain/outcome';
 
 const notificationTopicArn = requiredEnv('NOTIFICATION_TOPIC_ARN');
 const notifyOnSuccess = booleanEnv('NOTIFY_ON_SUCCESS', true);

@@ -1,14 +1,14 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
-import { callAws } from '../shared/aws-errors';
-import { sns } from '../shared/clients/sns';
-import { requiredEnv } from '../shared/env';
-import { GuardSchema } from '../shared/guard-schema';
-import { workflowTask } from '../shared/middleware';
-import { describeAction } from '../shared/policy/engine';
-import { logger, metrics } from '../shared/powertools';
-import { PlannedStateSchema } from '../shared/workflow';
+import { callAws } from '../aws/aws-errors';
+import { sns } from '../aws/clients/sns';
+import { requiredEnv } from '../platform/env';
+import { GuardSchema } from '../domain/guard-schema';
+import { workflowTask } from '../platform/middleware';
+import { describeAction } from '../domain/policy/engine';
+import { logger, metrics } from '../platform/powertools';
+import { PlannedStateSchema } from '../domain/execution-state';
 
 const notificationTopicArn = requiredEnv('NOTIFICATION_TOPIC_ARN');
 

@@ -1,8 +1,8 @@
 import type * as z from 'zod';
-import { readAlarm } from '../shared/alarms';
-import { workflowTask } from '../shared/middleware';
-import { logger } from '../shared/powertools';
-import { PlannedStateSchema, type Verification, VerificationSchema, nextPoll } from '../shared/workflow';
+import { readAlarm } from '../aws/alarms';
+import { workflowTask } from '../platform/middleware';
+import { logger } from '../platform/powertools';
+import { PlannedStateSchema, type Verification, VerificationSchema, nextPoll } from '../domain/execution-state';
 
 export const VerifyInputSchema = PlannedStateSchema.extend({ verification: VerificationSchema.optional() });
 export type VerifyInput = z.infer<typeof VerifyInputSchema>;

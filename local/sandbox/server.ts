@@ -1,6 +1,6 @@
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { useSimulatedClock } from '../../functions/shared/clock';
+import { useSimulatedClock } from '../../functions/platform/clock';
 import { VirtualClock, realNow } from '../sim/virtual-clock';
 import { type LambdaHandler, type LocalWorkflow, type WorkflowRun } from '../workflow';
 import { CreateTableCommand, DynamoDBClient, type KeySchemaElement, type AttributeDefinition } from '@aws-sdk/client-dynamodb';

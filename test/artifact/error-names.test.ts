@@ -10,7 +10,7 @@ import { ROOT, functionEnvironment, loadTemplate } from '../../local/template';
 // as e.g. "Wd" and no Retry/Catch ever matches. This loads each built bundle and reads, from the
 // heap, the runtime name of every Error subclass it defines.
 
-/** The named errors functions/shared/errors.ts declares (the names the ASL matches on). */
+/** The named errors functions/domain/errors.ts declares (the names the ASL matches on). */
 const DECLARED = new Set([...readFileSync(join(ROOT, 'functions', 'shared', 'errors.ts'), 'utf8').matchAll(/export class (\w+) extends NamedError/g)].map((m) => m[1] as string));
 
 interface ErrorClass {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from '@jest/globals';
-import { useSimulatedClock } from '../../functions/shared/clock';
+import { useSimulatedClock } from '../../functions/platform/clock';
 import { BUILD_DIR } from '../../scripts/build';
 import { bundlesUnderTest, describeBuilt } from '../helpers/artifact';
 import { gameDayFleet } from '../../local/scenarios';

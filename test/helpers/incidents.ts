@@ -1,5 +1,5 @@
-import { normaliseEventBridge, normaliseSnsRecord } from '../../functions/shared/inbound/normalise';
-import type { Incident } from '../../functions/shared/incident';
+import { normaliseEventBridge, normaliseSnsRecord } from '../../functions/domain/inbound/normalise';
+import type { Incident } from '../../functions/domain/incident';
 import { loadEvent } from './fixtures';
 
 const ctx = { receivedAt: '2026-11-23T10:15:32.000Z', dryRun: false };

@@ -18,7 +18,7 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetAutomationExecutionCommand, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { clearCaches } from '@aws-lambda-powertools/parameters';
-import type { Incident } from '../../functions/shared/incident';
+import type { Incident } from '../../functions/domain/incident';
 import { FUNCTION_HANDLERS } from '../../local/functions';
 import { LocalWorkflow } from '../../local/workflow';
 import { aws, awsError, guardAllowsEverything, resetAwsMocks } from '../helpers/aws-mocks';

@@ -6,15 +6,15 @@ import { describe, expect, it } from '@jest/globals';
 import type { z } from 'zod';
 import { AutoScalingTaskSchema } from '../../functions/auto-scaling-action/handler';
 import { CheckProgressInputSchema } from '../../functions/check-progress/handler';
-import { RollbackTaskSchema } from '../../functions/deployment-rollback/handler';
+import { RollbackTaskSchema } from '../../functions/rollback-deployment/handler';
 import { PlanTaskInputSchema } from '../../functions/plan/handler';
 import { ApprovalRequestSchema } from '../../functions/request-approval/handler';
-import { APPROVAL_TIMEOUT_SECONDS } from '../../functions/shared/policy/engine';
+import { APPROVAL_TIMEOUT_SECONDS } from '../../functions/domain/policy/engine';
 import { ASL_PATH } from '../../local/workflow';
 import { withDiagram } from '../../scripts/workflow-diagram';
-import { RecordInputSchema } from '../../functions/record-outcome/outcome';
-import { ManualRequestSchema } from '../../functions/shared/manual';
-import { PlannedStateSchema } from '../../functions/shared/workflow';
+import { RecordInputSchema } from '../../functions/domain/outcome';
+import { ManualRequestSchema } from '../../functions/domain/manual';
+import { PlannedStateSchema } from '../../functions/domain/execution-state';
 import { VerifyInputSchema } from '../../functions/verify-recovery/handler';
 import { FUNCTION_HANDLERS } from '../../local/functions';
 import { aslPlaceholders } from '../../local/workflow';
@@ -175,7 +175,7 @@ describe('events/ fixtures', () => {
 describe('the platform watching itself', () => {
   const body = (template.Resources.Dashboard?.Properties?.DashboardBody as { 'Fn::Sub': string })['Fn::Sub'];
   const dashboard = JSON.parse(body.replace(/\$\{[\w:.]+\}/g, 'x')) as { widgets: { properties: { title: string; metrics: unknown[][] } }[] };
-  const source = ['functions/shared/ingest.ts', 'functions/record-outcome/outcome.ts', 'functions/guard/handler.ts', 'functions/request-approval/handler.ts', 'functions/plan/handler.ts', 'functions/correlate-change/handler.ts']
+  const source = ['functions/aws/ingest.ts', 'functions/domain/outcome.ts', 'functions/guard/handler.ts', 'functions/request-approval/handler.ts', 'functions/plan/handler.ts', 'functions/correlate-change/handler.ts']
     .map((f) => readFileSync(join(ROOT, f), 'utf8'))
     .join('\n');
 

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from '@jest/globals';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { handler } from '../../functions/alarm-ingest/handler';
-import { IncidentSchema, alarmIncidentId } from '../../functions/shared/incident';
+import { IncidentSchema, alarmIncidentId } from '../../functions/domain/incident';
 import { lambdaContext } from '../../local/lambda-context';
 import { aws, awsError, resetIngestMocks } from '../helpers/aws-mocks';
 import { captureMetrics } from '../helpers/emf';

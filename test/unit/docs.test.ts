@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
-import { RuleSchema } from '../../functions/shared/policy/schema';
+import { RuleSchema } from '../../functions/domain/policy/schema';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DOCS = ['README.md', 'docs/policy.md', 'docs/operations.md'];

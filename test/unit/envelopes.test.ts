@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { JSONStringified as PowertoolsJSONStringified } from '@aws-lambda-powertools/parser/helpers';
 import { EventBridgeSchema as PowertoolsEventBridge, SnsRecordSchema as PowertoolsSnsRecord } from '@aws-lambda-powertools/parser/schemas';
 import * as z from 'zod';
-import { EventBridgeSchema, JSONStringified, SnsRecordSchema } from '../../functions/shared/inbound/envelopes';
+import { EventBridgeSchema, JSONStringified, SnsRecordSchema } from '../../functions/domain/inbound/envelopes';
 import { loadEvent } from '../helpers/fixtures';
 
 // The hand-copied envelopes (copied to keep zod tree-shakable) must judge exactly as Powertools' do.

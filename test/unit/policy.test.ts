@@ -2,10 +2,10 @@ import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import type { Incident } from '../../functions/shared/incident';
-import { actionFromAlarmTags, planRemediation } from '../../functions/shared/policy/engine';
-import { loadDefaultPolicy, loadPolicy } from '../../functions/shared/policy/load';
-import { renderTemplate } from '../../functions/shared/policy/template';
+import type { Incident } from '../../functions/domain/incident';
+import { actionFromAlarmTags, planRemediation } from '../../functions/domain/policy/engine';
+import { loadDefaultPolicy, loadPolicy } from '../../functions/domain/policy/load';
+import { renderTemplate } from '../../functions/domain/policy/template';
 import { jsonSchemas, serialise } from '../../scripts/json-schemas';
 import { incidentFrom } from '../helpers/incidents';
 

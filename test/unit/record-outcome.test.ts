@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { handler } from '../../functions/record-outcome/handler';
-import { describeOutcome } from '../../functions/record-outcome/outcome';
+import { describeOutcome } from '../../functions/domain/outcome';
 import { lambdaContext } from '../../local/lambda-context';
 import { aws, resetAwsMocks } from '../helpers/aws-mocks';
 import { captureMetrics } from '../helpers/emf';

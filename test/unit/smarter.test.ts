@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { budgetWindow, parsePerActionType } from '../../functions/shared/budget';
+import { budgetWindow, parsePerActionType } from '../../functions/aws/budget-table';
 import { preferRollback } from '../../functions/correlate-change/handler';
-import { climb } from '../../functions/shared/escalation';
-import { planRemediation } from '../../functions/shared/policy/engine';
-import { loadPolicy } from '../../functions/shared/policy/load';
+import { climb } from '../../functions/domain/escalation';
+import { planRemediation } from '../../functions/domain/policy/engine';
+import { loadPolicy } from '../../functions/domain/policy/load';
 import { shadowEntries, shadowVerdicts } from '../../local/shadow-report';
 import { incidentFrom } from '../helpers/incidents';
 

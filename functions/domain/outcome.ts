@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import { type Incident, IncidentSchema } from '../shared/incident';
-import type { Release } from '../shared/guard';
-import { EscalationHistorySchema, type StepOutcome, type StepResult, currentStepOutcome, secondsBetween } from '../shared/escalation';
-import { describeAction } from '../shared/policy/engine';
+import { type Incident, IncidentSchema } from './incident';
+import type { Release } from '../aws/guard-table';
+import { EscalationHistorySchema, type StepOutcome, type StepResult, currentStepOutcome, secondsBetween } from './escalation';
+import { describeAction } from './policy/engine';
 import {
   AppliedSchema,
   ErrorInfoSchema,
@@ -11,7 +11,7 @@ import {
   ProgressSchema,
   SkipReasonSchema,
   VerificationSchema,
-} from '../shared/workflow';
+} from './execution-state';
 
 /** How the state machine ended (or, for `escalated`, left a rung of the ladder). */
 export const OutcomeSchema = z.enum(['succeeded', 'failed', 'skipped', 'notified', 'not-recovered', 'escalated']);

@@ -1,4 +1,4 @@
-import { AwsThrottledError, AwsTransientError, ScalingActivityInProgress, assertIsError } from './errors';
+import { AwsThrottledError, AwsTransientError, ScalingActivityInProgress, assertIsError } from '../domain/errors';
 
 const THROTTLING_NAMES = new Set([
   'Throttling',

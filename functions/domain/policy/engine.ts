@@ -1,5 +1,5 @@
 import type { AlarmInfo, Incident } from '../incident';
-import { NO_ESCALATION, type Plan, type SkipReason } from '../workflow';
+import { NO_ESCALATION, type Plan, type SkipReason } from '../execution-state';
 import { type Action, ActionSchema, ActionTypeSchema, isMutating } from './actions';
 import type { KeyMatcher, Match, Policy, Rule, StringMatcher } from './schema';
 import { UnresolvedTemplateError, renderDeep } from './template';

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { StartAutomationExecutionCommand, paginateDescribeAutomationExecutions } from '@aws-sdk/client-ssm';
-import { callAws, toNamedAwsError } from '../shared/aws-errors';
-import { ssm } from '../shared/clients/ssm';
-import { clock } from '../shared/clock';
-import { booleanEnv } from '../shared/env';
-import { AutomationConcurrencyLimit, InvalidInputError, TargetNotFoundError } from '../shared/errors';
-import { workflowTask } from '../shared/middleware';
-import { logger } from '../shared/powertools';
-import { type Applied, PlannedStateSchema, type PlannedState } from '../shared/workflow';
-import { assertStillActionable, stillActionableAnd } from '../shared/alarms';
+import { callAws, toNamedAwsError } from '../aws/aws-errors';
+import { ssm } from '../aws/clients/ssm';
+import { clock } from '../platform/clock';
+import { booleanEnv } from '../platform/env';
+import { AutomationConcurrencyLimit, InvalidInputError, TargetNotFoundError } from '../domain/errors';
+import { workflowTask } from '../platform/middleware';
+import { logger } from '../platform/powertools';
+import { type Applied, PlannedStateSchema, type PlannedState } from '../domain/execution-state';
+import { assertStillActionable, stillActionableAnd } from '../aws/alarms';
 
 const stackDryRun = booleanEnv('DRY_RUN');
 const automationRoleArn = process.env.AUTOMATION_ROLE_ARN;

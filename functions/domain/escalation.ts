@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { IncidentSchema } from './incident';
 import { ActionTypeSchema, isMutating } from './policy/actions';
 import { describeAction } from './policy/engine';
-import { AppliedSchema, PlanSchema, type PlannedState, VerificationSchema } from './workflow';
+import { AppliedSchema, PlanSchema, type PlannedState, VerificationSchema } from './execution-state';
 
 // The escalation ladder between two rungs: what the rung just left achieved, and the plan for
 // the next one. Pure, so the record-outcome function (which releases the rung's lock and emits

@@ -1,6 +1,6 @@
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { tracer } from '../powertools';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { tracer } from '../../platform/powertools';
 
 // One client per service per function, created at module load and reused across invocations.
 // Endpoint and region come from the SDK's standard configuration (AWS_REGION, AWS_ENDPOINT_URL...).
-export const ssm = tracer.captureAWSv3Client(new SSMClient({}));
+export const sfn = tracer.captureAWSv3Client(new SFNClient({}));

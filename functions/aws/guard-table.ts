@@ -1,16 +1,16 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { callAws, toNamedAwsError } from './aws-errors';
 import { dynamoDb } from './clients/dynamodb';
-import type { Action } from './policy/actions';
-import type { Plan } from './workflow';
+import type { Action } from '../domain/policy/actions';
+import type { Plan } from '../domain/execution-state';
 
 // The guard step in one place: one in-flight remediation per target, a cooldown after it, and a
 // circuit breaker on repeated failures, all in one DynamoDB item per target with conditional
 // writes (a second writer loses the condition, never the race). The kill switch is read by the
 // guard function itself (SSM parameter).
 
-export { type Guard, GuardSchema, type GuardSkipReason, GuardSkipReasonSchema } from './guard-schema';
-import type { Guard, GuardSkipReason } from './guard-schema';
+export { type Guard, GuardSchema, type GuardSkipReason, GuardSkipReasonSchema } from '../domain/guard-schema';
+import type { Guard, GuardSkipReason } from '../domain/guard-schema';
 
 export interface GuardSettings {
   tableName: string;

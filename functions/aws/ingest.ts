@@ -3,13 +3,13 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { callAws, toNamedAwsError } from './aws-errors';
-import { clock } from './clock';
+import { clock } from '../platform/clock';
 import { sfn } from './clients/sfn';
 import { sqs } from './clients/sqs';
-import { booleanEnv, requiredEnv } from './env';
-import { IncidentSchema } from './incident';
-import type { IngestContext, Normalised } from './inbound/normalise';
-import { logger, metrics } from './powertools';
+import { booleanEnv, requiredEnv } from '../platform/env';
+import { IncidentSchema } from '../domain/incident';
+import type { IngestContext, Normalised } from '../domain/inbound/normalise';
+import { logger, metrics } from '../platform/powertools';
 
 export const IngestResultSchema = z.object({
   status: z.enum(['started', 'duplicate', 'ignored', 'rejected']),

@@ -1,9 +1,9 @@
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { callAws } from './aws-errors';
 import { cloudWatch } from './clients/cloudwatch';
-import { clock } from './clock';
-import { AlreadyRecovered, Stale, TargetNotFoundError } from './errors';
-import type { PlannedState } from './workflow';
+import { clock } from '../platform/clock';
+import { AlreadyRecovered, Stale, TargetNotFoundError } from '../domain/errors';
+import type { PlannedState } from '../domain/execution-state';
 
 export interface AlarmReading {
   state: string;

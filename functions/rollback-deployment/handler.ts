@@ -11,15 +11,15 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
-import { callAws } from '../shared/aws-errors';
-import { codeDeploy, codeDeployOneAttempt } from '../shared/clients/codedeploy';
-import { clock } from '../shared/clock';
-import { booleanEnv } from '../shared/env';
-import { InvalidInputError, NoRollbackTargetError, TargetNotFoundError, TargetNotManagedError } from '../shared/errors';
-import { workflowTask } from '../shared/middleware';
-import { logger } from '../shared/powertools';
-import { type Applied, PlannedStateSchema } from '../shared/workflow';
-import { assertStillActionable, stillActionableAnd } from '../shared/alarms';
+import { callAws } from '../aws/aws-errors';
+import { codeDeploy, codeDeployOneAttempt } from '../aws/clients/codedeploy';
+import { clock } from '../platform/clock';
+import { booleanEnv } from '../platform/env';
+import { InvalidInputError, NoRollbackTargetError, TargetNotFoundError, TargetNotManagedError } from '../domain/errors';
+import { workflowTask } from '../platform/middleware';
+import { logger } from '../platform/powertools';
+import { type Applied, PlannedStateSchema } from '../domain/execution-state';
+import { assertStillActionable, stillActionableAnd } from '../aws/alarms';
 
 const stackDryRun = booleanEnv('DRY_RUN');
 const IN_PROGRESS = new Set(['Created', 'Queued', 'InProgress', 'Baking', 'Ready']);

@@ -8,7 +8,7 @@ import {
   ListTagsForResourceCommand,
   StopDeploymentCommand,
 } from '@aws-sdk/client-codedeploy';
-import { handler } from '../../functions/deployment-rollback/handler';
+import { handler } from '../../functions/rollback-deployment/handler';
 import { lambdaContext } from '../../local/lambda-context';
 import { alarmAnsweredAlongside, alarmStillFiring, aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';

@@ -1,5 +1,5 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { tracer } from '../powertools';
+import { tracer } from '../../platform/powertools';
 
 // One client per service per function, created at module load and reused across invocations.
 // Endpoint and region come from the SDK's standard configuration (AWS_REGION, AWS_ENDPOINT_URL...).

@@ -1,7 +1,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { callAws, toNamedAwsError } from './aws-errors';
 import { dynamoDb } from './clients/dynamodb';
-import { ACTION_TYPES, type ActionType } from './policy/actions';
+import { ACTION_TYPES, type ActionType } from '../domain/policy/actions';
 
 // The fleet-wide remediation budget: at most N mutating actions per clock hour for the account,
 // and per action type, counted in the guard table. Each counter is one item holding the set of

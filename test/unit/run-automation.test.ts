@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { DescribeAutomationExecutionsCommand, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
-import { clientTokenFor, handler } from '../../functions/automation/handler';
+import { clientTokenFor, handler } from '../../functions/run-automation/handler';
 import { lambdaContext } from '../../local/lambda-context';
 import { alarmAnsweredAlongside, alarmStillFiring, aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
