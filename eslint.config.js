@@ -26,6 +26,22 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
+  {
+    // The domain is pure: it decides, and the handlers do the I/O (no AWS SDK, no Powertools, no tables).
+    files: ['functions/domain/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@aws-sdk/*', '@smithy/*', 'aws-xray-sdk*'], message: 'The domain does not call AWS: put I/O in functions/aws/.' },
+            { group: ['@aws-lambda-powertools/*', '@middy/*'], message: 'The domain does not log or emit: return what happened, the handler reports it.' },
+            { group: ['**/aws/*', '**/platform/*', '**/aws', '**/platform'], message: 'The domain imports only the domain.' },
+          ],
+        },
+      ],
+    },
+  },
   { files: ['*.js', 'test/*.js'], ...tseslint.configs.disableTypeChecked },
   // Plain JavaScript run in a child process, walking untyped heap objects through the inspector.
   { files: ['test/**/*.mjs'], ...tseslint.configs.disableTypeChecked },

@@ -10,7 +10,7 @@ import type { Plan } from '../domain/execution-state';
 // guard function itself (SSM parameter).
 
 export { type Guard, GuardSchema, type GuardSkipReason, GuardSkipReasonSchema } from '../domain/guard-schema';
-import type { Guard, GuardSkipReason } from '../domain/guard-schema';
+import type { Guard, GuardSkipReason, Release } from '../domain/guard-schema';
 
 export interface GuardSettings {
   tableName: string;
@@ -127,12 +127,6 @@ export async function acquire(settings: GuardSettings, incidentId: string, plan:
     return { decision: 'skip', reason, targetKey: target, lockAcquired: false, detail: describeBlock(reason, winner, target, settings) };
   }
   return { decision: 'proceed', targetKey: target, lockAcquired: true, detail: `locked ${target} until ${new Date(lockUntil * 1000).toISOString()}` };
-}
-
-export interface Release {
-  released: boolean;
-  circuitOpened: boolean;
-  detail: string;
 }
 
 /**

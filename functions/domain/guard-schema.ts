@@ -1,6 +1,7 @@
 import * as z from 'zod';
 
-// The guard step's result, apart from guard.ts so that reading it does not bundle the DynamoDB client.
+// The guard step's result and a lock's release, apart from the guard table (aws/guard-table.ts) so
+// that reading them does not bundle the DynamoDB client.
 export const GuardSkipReasonSchema = z.enum(['Paused', 'InProgress', 'Cooldown', 'CircuitOpen', 'BudgetExhausted']);
 export type GuardSkipReason = z.infer<typeof GuardSkipReasonSchema>;
 
@@ -14,3 +15,10 @@ export const GuardSchema = z.object({
   budget: z.object({ scope: z.string(), used: z.int(), limit: z.int(), resetsAt: z.iso.datetime() }).optional(),
 });
 export type Guard = z.infer<typeof GuardSchema>;
+
+/** What releasing a target's lock did. */
+export interface Release {
+  released: boolean;
+  circuitOpened: boolean;
+  detail: string;
+}

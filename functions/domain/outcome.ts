@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { type Incident, IncidentSchema } from './incident';
-import type { Release } from '../aws/guard-table';
+import type { Release } from './guard-schema';
 import { EscalationHistorySchema, type StepOutcome, type StepResult, currentStepOutcome, secondsBetween } from './escalation';
 import { describeAction } from './policy/engine';
 import {

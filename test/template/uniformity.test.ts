@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { ROOT, functionsOf, loadTemplate } from '../helpers/template';
+
+// What is written out many times by hand must stay the same everywhere: the retry policy of every
+// Task in the ASL, and the esbuild Metadata of every function (JSON and SAM cannot share a block).
+interface AslState {
+  Type: string;
+  Retry?: { ErrorEquals: string[] }[];
+  Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[];
+}
+const asl = JSON.parse(readFileSync(join(ROOT, 'statemachines', 'remediation.asl.json'), 'utf8')) as { States: Record<string, AslState> };
+const tasks = Object.entries(asl.States).filter(([, s]) => s.Type === 'Task');
+/** The standard policy: Lambda's own transient errors, AWS throttling and 5xx, a Lambda timeout. */
+const STANDARD_RETRY = asl.States['Plan Remediation']?.Retry ?? [];
+/** Retriers a Task may put before the standard ones, for an error only it throws. */
+const OWN_RETRIERS: Record<string, string[]> = { 'Start Automation': ['AutomationConcurrencyLimit'] };
+
+describe('one retry and catch policy for every Task', () => {
+  it('names the standard retriers', () => {
+    expect(STANDARD_RETRY.map((r) => r.ErrorEquals[0])).toEqual(['Lambda.ServiceException', 'AwsThrottledError', 'Sandbox.Timedout']);
+  });
+
+  it.each(tasks)('%s retries with the standard policy', (name, state) => {
+    const own = OWN_RETRIERS[name] ?? [];
+    const retry = state.Retry ?? [];
+
+    expect(retry.slice(0, own.length).map((r) => r.ErrorEquals[0])).toEqual(own);
+    expect(retry.slice(own.length)).toEqual(STANDARD_RETRY);
+  });
+
+  it.each(tasks)('%s catches every other error last, keeping it at $.error', (_name, state) => {
+    expect(state.Catch?.at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'], ResultPath: '$.error' });
+  });
+});
+
+describe('one esbuild Metadata for every function', () => {
+  const functions = functionsOf(loadTemplate());
+  const metadata = functions.map(([id, resource]) => {
+    const { EntryPoints, ...rest } = ((resource.Metadata)?.BuildProperties ?? {});
+    return { id, entry: EntryPoints, build: { BuildMethod: (resource.Metadata)?.BuildMethod, ...rest } };
+  });
+
+  it.each(metadata.slice(1))('$id builds as the first function does', ({ build }) => {
+    expect(build).toEqual(metadata[0]?.build);
+  });
+
+  it('builds each function from its own folder, named as its handler', () => {
+    for (const { entry } of metadata) expect(entry).toEqual([expect.stringMatching(/^functions\/[a-z-]+\/handler\.ts$/)]);
+    expect(new Set(metadata.map((m) => JSON.stringify(m.entry))).size).toBe(metadata.length);
+  });
+});
