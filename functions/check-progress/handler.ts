@@ -10,11 +10,11 @@ import { clock } from '../platform/clock';
 import { ActionFailedError, TargetNotFoundError } from '../domain/errors';
 import { workflowTask } from '../platform/middleware';
 import { logger } from '../platform/powertools';
-import { AppliedSchema, PlannedStateSchema, type Progress, ProgressSchema, type Watch, nextPoll } from '../domain/execution-state';
+import { AppliedSchema, ExecutionStateSchema, PlannedStateSchema, type Progress, type Watch, nextPoll } from '../domain/execution-state';
 
 export const CheckProgressInputSchema = PlannedStateSchema.extend({
   applied: AppliedSchema,
-  progress: ProgressSchema.optional(),
+  progress: ExecutionStateSchema.shape.progress,
 });
 export type CheckProgressInput = z.infer<typeof CheckProgressInputSchema>;
 

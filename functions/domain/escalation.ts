@@ -1,42 +1,17 @@
 import * as z from 'zod';
-import { IncidentSchema } from './incident';
-import { ActionTypeSchema, isMutating } from './policy/actions';
+import { isMutating } from './policy/actions';
 import { describeAction } from './policy/engine';
-import { AppliedSchema, PlanSchema, type PlannedState, VerificationSchema } from './execution-state';
+import { EscalationHistorySchema, type EscalationHistory, ExecutionStateSchema, type PlannedState, StepOutcomeSchema, type StepOutcome, StepResultSchema, type StepResult } from './execution-state';
+
+export { EscalationHistorySchema, type EscalationHistory, StepOutcomeSchema, type StepOutcome, StepResultSchema, type StepResult };
 
 // The escalation ladder between two rungs: what the rung just left achieved, and the plan for
 // the next one. Pure, so the record-outcome function (which releases the rung's lock and emits
 // its metrics) and the tests share it.
 
-export const StepResultSchema = z.enum(['recovered', 'not-recovered', 'skipped', 'failed', 'notified', 'dry-run']);
-export type StepResult = z.infer<typeof StepResultSchema>;
-
-export const StepOutcomeSchema = z.object({
-  step: z.int().min(1),
-  actionType: ActionTypeSchema,
-  action: z.string(),
-  result: StepResultSchema,
-  reason: z.string().optional(),
-  startedAt: z.iso.datetime().optional(),
-  endedAt: z.iso.datetime(),
-  /** From the action being applied to the alarm's return to OK. */
-  timeToOkSeconds: z.number().optional(),
-  detail: z.string(),
-});
-export type StepOutcome = z.infer<typeof StepOutcomeSchema>;
-
-/** The rungs already left behind, carried in the execution state as `escalation`. */
-export const EscalationHistorySchema = z.object({ steps: z.array(StepOutcomeSchema) });
-export type EscalationHistory = z.infer<typeof EscalationHistorySchema>;
-
-export const ClimbInputSchema = z.object({
-  incident: IncidentSchema,
-  plan: PlanSchema,
-  escalation: EscalationHistorySchema.optional(),
-  applied: AppliedSchema.optional(),
-  prepared: z.object({ status: z.string().optional(), reason: z.string().optional(), description: z.string().optional() }).loose().optional(),
-  verification: VerificationSchema.optional(),
-});
+export const ClimbInputSchema = ExecutionStateSchema.pick({ incident: true, plan: true }).extend(
+  ExecutionStateSchema.pick({ escalation: true, applied: true, prepared: true, verification: true }).partial().shape,
+);
 export type ClimbInput = z.infer<typeof ClimbInputSchema>;
 
 export type ClimbedState = PlannedState & { escalation: EscalationHistory };

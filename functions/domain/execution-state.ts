@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { IncidentSchema } from './incident';
-import { ActionSchema } from './policy/actions';
+import { ActionSchema, ActionTypeSchema } from './policy/actions';
+import { GuardSchema } from './guard-schema';
 
 // The state the remediation workflow carries from task to task. Each task validates the part
 // it reads, so a hand-edited manual execution fails at the first task with a named field.
@@ -96,8 +97,8 @@ export const PlanSchema = z.object({
 });
 export type Plan = z.infer<typeof PlanSchema>;
 
-export const PlannedStateSchema = z.object({ incident: IncidentSchema, plan: PlanSchema });
-export type PlannedState = z.infer<typeof PlannedStateSchema>;
+
+
 
 /** What an action's apply step started, so the progress check knows what to watch. */
 export const WatchSchema = z.discriminatedUnion('kind', [
@@ -165,6 +166,82 @@ export const VerificationSchema = NextPollSchema.extend({
 });
 export type Verification = z.infer<typeof VerificationSchema>;
 
-export { GuardSchema } from './guard-schema';
+export { GuardSchema };
 
 export const ErrorInfoSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
+
+export const StepResultSchema = z.enum(['recovered', 'not-recovered', 'skipped', 'failed', 'notified', 'dry-run']);
+export type StepResult = z.infer<typeof StepResultSchema>;
+
+export const StepOutcomeSchema = z.object({
+  step: z.int().min(1),
+  actionType: ActionTypeSchema,
+  action: z.string(),
+  result: StepResultSchema,
+  reason: z.string().optional(),
+  startedAt: z.iso.datetime().optional(),
+  endedAt: z.iso.datetime(),
+  /** From the action being applied to the alarm's return to OK. */
+  timeToOkSeconds: z.number().optional(),
+  detail: z.string(),
+});
+export type StepOutcome = z.infer<typeof StepOutcomeSchema>;
+
+/** The rungs already left behind, carried in the execution state as `escalation`. */
+export const EscalationHistorySchema = z.object({ steps: z.array(StepOutcomeSchema) });
+export type EscalationHistory = z.infer<typeof EscalationHistorySchema>;
+
+
+/**
+ * What an action's prepare step decided, as every later reader sees it (the Choice states, the
+ * approval request, escalation, the record). Each action's own prepared schema extends this one
+ * and is checked in full by that action's apply step; here the rest passes through unread.
+ */
+export const PreparedSchema = z
+  .object({
+    status: z.enum(['ready', 'noop']).optional(),
+    reason: SkipReasonSchema.optional(),
+    description: z.string().optional(),
+    approvalRequired: z.boolean().optional(),
+    approvalReason: z.string().optional(),
+  })
+  .loose();
+export type Prepared = z.infer<typeof PreparedSchema>;
+
+/** A human's answer to an approval request (send-task-success); the Choice state checks `approved` is a boolean. */
+export const ApprovalAnswerSchema = z.object({ approved: z.boolean(), by: z.string().optional(), comment: z.string().optional() }).loose();
+
+/** What the recording step wrote last (the record itself: functions/domain/outcome.ts). */
+export const RecordedSchema = z.object({ outcome: z.string(), reason: z.string().optional() }).loose();
+
+/**
+ * Everything the remediation workflow carries from state to state: one key per `ResultPath` the
+ * ASL writes (test/unit/execution-state.test.ts keeps them in step), plus what Plan Remediation
+ * returns. Each task reads a `.pick()` of it.
+ */
+export const ExecutionStateSchema = z.object({
+  incident: IncidentSchema,
+  plan: PlanSchema,
+  guard: GuardSchema.optional(),
+  /** Request Approval's answer, or why there was none (timeout, rejection), or the Pass that says NotApproved. */
+  approval: ApprovalAnswerSchema.optional(),
+  approvalError: ErrorInfoSchema.optional(),
+  approvalDecision: z.object({ reason: z.literal('NotApproved') }).optional(),
+  prepared: PreparedSchema.optional(),
+  applied: AppliedSchema.optional(),
+  /** AlreadyRecovered / Stale, caught from the apply step's re-check. */
+  stale: ErrorInfoSchema.optional(),
+  progress: ProgressSchema.optional(),
+  verification: VerificationSchema.optional(),
+  /** The rungs of an escalation ladder left behind. */
+  escalation: EscalationHistorySchema.optional(),
+  record: RecordedSchema.optional(),
+  /** Any error a Task's catch-all caught. */
+  error: ErrorInfoSchema.optional(),
+  /** The error as the Fail state shows it (Describe … Pass states). */
+  failure: z.object({ Error: z.string(), Cause: z.string() }).optional(),
+});
+export type ExecutionState = z.infer<typeof ExecutionStateSchema>;
+
+export const PlannedStateSchema = ExecutionStateSchema.pick({ incident: true, plan: true });
+export type PlannedState = z.infer<typeof PlannedStateSchema>;

@@ -1,17 +1,9 @@
 import * as z from 'zod';
 import { type Incident, IncidentSchema } from './incident';
 import type { Release } from './guard-schema';
-import { EscalationHistorySchema, type StepOutcome, type StepResult, currentStepOutcome, secondsBetween } from './escalation';
+import { type StepOutcome, type StepResult, currentStepOutcome, secondsBetween } from './escalation';
 import { describeAction } from './policy/engine';
-import {
-  AppliedSchema,
-  ErrorInfoSchema,
-  GuardSchema,
-  PlanSchema,
-  ProgressSchema,
-  SkipReasonSchema,
-  VerificationSchema,
-} from './execution-state';
+import { ExecutionStateSchema } from './execution-state';
 
 /** How the state machine ended (or, for `escalated`, left a rung of the ladder). */
 export const OutcomeSchema = z.enum(['succeeded', 'failed', 'skipped', 'notified', 'not-recovered', 'escalated']);
@@ -21,22 +13,21 @@ export type Outcome = z.infer<typeof OutcomeSchema>;
 // must still be written. Each field is validated when present.
 export const RecordInputSchema = z.object({
   outcome: OutcomeSchema,
-  state: z
-    .object({
-      incident: IncidentSchema.optional(),
-      plan: PlanSchema.optional(),
-      guard: GuardSchema.optional(),
-      approvalDecision: z.object({ reason: z.literal('NotApproved') }).optional(),
-      approvalError: ErrorInfoSchema.optional(),
-      prepared: z.object({ reason: SkipReasonSchema.optional(), description: z.string().optional() }).loose().optional(),
-      applied: AppliedSchema.optional(),
-      progress: ProgressSchema.optional(),
-      verification: VerificationSchema.optional(),
-      error: ErrorInfoSchema.optional(),
-      /** AlreadyRecovered / Stale, caught from the apply step's stale-incident check. */
-      stale: ErrorInfoSchema.optional(),
-      escalation: EscalationHistorySchema.optional(),
-    })
+  state: ExecutionStateSchema.pick({
+    incident: true,
+    plan: true,
+    guard: true,
+    approvalDecision: true,
+    approvalError: true,
+    prepared: true,
+    applied: true,
+    progress: true,
+    verification: true,
+    error: true,
+    stale: true,
+    escalation: true,
+  })
+    .partial()
     .loose(),
 });
 export type RecordInput = z.infer<typeof RecordInputSchema>;

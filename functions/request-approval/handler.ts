@@ -4,21 +4,17 @@ import * as z from 'zod';
 import { callAws } from '../aws/aws-errors';
 import { sns } from '../aws/clients/sns';
 import { requiredEnv } from '../platform/env';
-import { GuardSchema } from '../domain/guard-schema';
 import { workflowTask } from '../platform/middleware';
 import { describeAction } from '../domain/policy/engine';
 import { logger, metrics } from '../platform/powertools';
-import { PlannedStateSchema } from '../domain/execution-state';
+import { ExecutionStateSchema, PlannedStateSchema } from '../domain/execution-state';
 
 const notificationTopicArn = requiredEnv('NOTIFICATION_TOPIC_ARN');
 
 export const ApprovalRequestSchema = z.object({
   taskToken: z.string().min(1),
   /** The execution state: for Auto Scaling actions it holds the computed change (`prepared`). */
-  state: PlannedStateSchema.extend({
-    guard: GuardSchema.optional(),
-    prepared: z.object({ description: z.string().optional(), approvalReason: z.string().optional() }).loose().optional(),
-  }),
+  state: PlannedStateSchema.extend(ExecutionStateSchema.pick({ guard: true, prepared: true }).partial().shape),
 });
 export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
 

@@ -2,9 +2,9 @@ import type * as z from 'zod';
 import { readAlarm } from '../aws/alarms';
 import { workflowTask } from '../platform/middleware';
 import { logger } from '../platform/powertools';
-import { PlannedStateSchema, type Verification, VerificationSchema, nextPoll } from '../domain/execution-state';
+import { ExecutionStateSchema, PlannedStateSchema, type Verification, nextPoll } from '../domain/execution-state';
 
-export const VerifyInputSchema = PlannedStateSchema.extend({ verification: VerificationSchema.optional() });
+export const VerifyInputSchema = PlannedStateSchema.extend(ExecutionStateSchema.pick({ verification: true }).shape);
 export type VerifyInput = z.infer<typeof VerifyInputSchema>;
 
 /** Read-only. One look at the triggering alarm, and when to look again (backoff within the rule's verify timeout). */
