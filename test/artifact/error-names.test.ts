@@ -11,7 +11,7 @@ import { ROOT, functionEnvironment, loadTemplate } from '../../local/template';
 // heap, the runtime name of every Error subclass it defines.
 
 /** The named errors functions/domain/errors.ts declares (the names the ASL matches on). */
-const DECLARED = new Set([...readFileSync(join(ROOT, 'functions', 'shared', 'errors.ts'), 'utf8').matchAll(/export class (\w+) extends NamedError/g)].map((m) => m[1] as string));
+const DECLARED = new Set([...readFileSync(join(ROOT, 'functions', 'domain', 'errors.ts'), 'utf8').matchAll(/export class (\w+) extends NamedError/g)].map((m) => m[1] as string));
 
 interface ErrorClass {
   id: number;
