@@ -19,6 +19,7 @@ import { Random, reseed } from './sim/random';
 import { type ChaosPlan, chaosPlan } from './sim/chaos';
 import { checkInvariants } from './sim/invariants';
 import { KILL_SWITCH_MAX_AGE_SECONDS } from '../functions/domain/kill-switch';
+import { DEFAULT_COOLDOWN_SECONDS } from '../functions/domain/policy/schema';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type CallRecord, Sandbox, stableJson } from './sandbox/server';
@@ -392,7 +393,7 @@ export async function runDrill(given: Options, print: (text: string) => void): P
     guardItems,
     killSwitchOn,
     killSwitchCacheMs: KILL_SWITCH_MAX_AGE_SECONDS * 1000,
-    defaultCooldownSeconds: 300,
+    defaultCooldownSeconds: DEFAULT_COOLDOWN_SECONDS,
     deploymentGroupOf: (id) => {
       const deployment = fleet.deployments.get(id);
       return deployment ? `${deployment.applicationName}/${deployment.deploymentGroupName}` : undefined;

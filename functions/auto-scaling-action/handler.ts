@@ -9,7 +9,7 @@ import * as z from 'zod';
 import { callAws } from '../aws/aws-errors';
 import { autoScaling } from '../aws/clients/auto-scaling';
 import { clock } from '../platform/clock';
-import { booleanEnv } from '../platform/env';
+import { stackDryRun } from '../platform/env';
 import { InvalidInputError, TargetNotFoundError } from '../domain/errors';
 import { workflowTask } from '../platform/middleware';
 import { logger } from '../platform/powertools';
@@ -17,7 +17,6 @@ import { type Applied, type Plan, PlannedStateSchema, SkipReasonSchema } from '.
 import { assertStillActionable, stillActionableAnd } from '../aws/alarms';
 import { computeDesiredCapacity } from './capacity';
 
-const stackDryRun = booleanEnv('DRY_RUN');
 
 export const PreparedAutoScalingSchema = z.object({
   status: z.enum(['ready', 'noop']),
@@ -137,7 +136,7 @@ async function alreadyApplied(prepared: PreparedAutoScaling): Promise<string | u
 /** The one mutating call, with the target computed by prepare; a dry run describes it instead. */
 export async function apply(task: Extract<AutoScalingTask, { operation: 'apply' }>): Promise<Applied> {
   const { prepared, plan } = task;
-  const dryRun = plan.dryRun || stackDryRun;
+  const dryRun = plan.dryRun || stackDryRun();
   const appliedAt = clock.now().toISOString();
   const watch = {
     kind: 'auto-scaling-group' as const,

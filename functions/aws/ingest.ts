@@ -6,7 +6,7 @@ import { callAws, toNamedAwsError } from './aws-errors';
 import { clock } from '../platform/clock';
 import { sfn } from './clients/sfn';
 import { sqs } from './clients/sqs';
-import { booleanEnv, requiredEnv } from '../platform/env';
+import { requiredEnv, stackDryRun } from '../platform/env';
 import { IncidentSchema } from '../domain/incident';
 import type { IngestContext, Normalised } from '../domain/inbound/normalise';
 import { logger, metrics } from '../platform/powertools';
@@ -25,13 +25,12 @@ export interface IngestResponse {
 
 const stateMachineArn = requiredEnv('STATE_MACHINE_ARN');
 const deadLetterQueueUrl = requiredEnv('DEAD_LETTER_QUEUE_URL');
-const globalDryRun = booleanEnv('DRY_RUN');
 
 // SQS accepts up to 1 MiB; keep well inside it and say when the copy is cut.
 const MAX_DEAD_LETTER_RECORD_CHARS = 200_000;
 
 export function ingestContext(now = clock.now()): IngestContext {
-  return { receivedAt: now.toISOString(), dryRun: globalDryRun };
+  return { receivedAt: now.toISOString(), dryRun: stackDryRun() };
 }
 
 async function deadLetter(record: unknown, reason: string, origin: string): Promise<void> {

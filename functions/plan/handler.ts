@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { clock } from '../platform/clock';
-import { booleanEnv, stringEnv } from '../platform/env';
+import { booleanEnv, stackDryRun, stringEnv } from '../platform/env';
 import { InvalidInputError } from '../domain/errors';
 import { describeIssues } from '../domain/inbound/format';
 import { type Incident, IncidentSchema } from '../domain/incident';
@@ -14,7 +14,6 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
 // Loaded and validated once per container: a bad policy fails the deployment's first call loudly.
 const policy = loadDefaultPolicy();
-const stackDryRun = booleanEnv('DRY_RUN');
 const shadow = booleanEnv('SHADOW_MODE');
 const environment = stringEnv('ENVIRONMENT', '');
 const maxIncidentAgeSeconds = Number(stringEnv('MAX_INCIDENT_AGE_SECONDS', String(DEFAULT_MAX_INCIDENT_AGE_SECONDS)));
@@ -64,7 +63,7 @@ export function planTask(task: PlanTaskInput): PlannedState {
   const incident = toIncident(task);
   logger.appendKeys({ incidentId: incident.id });
   const plan = planRemediation(incident, policy, {
-    stackDryRun,
+    stackDryRun: stackDryRun(),
     now: clock.now(),
     platform,
     shadow,

@@ -9,6 +9,7 @@ import { workflowTask } from '../platform/middleware';
 import { logger, metrics } from '../platform/powertools';
 import { type ClimbedState, ClimbInputSchema, climb } from '../domain/escalation';
 import { type MetricRecord, type OutcomeRecord, type RecordInput, RecordInputSchema, describeOutcome, stepMetrics } from '../domain/outcome';
+import { DEFAULT_COOLDOWN_SECONDS } from '../domain/policy/schema';
 
 const notificationTopicArn = requiredEnv('NOTIFICATION_TOPIC_ARN');
 const notifyOnSuccess = booleanEnv('NOTIFY_ON_SUCCESS', true);
@@ -45,7 +46,7 @@ export async function recordOutcome(input: RecordInput): Promise<(OutcomeRecord 
     ? await release(guardSettings, state.incident?.id ?? '', state.guard, {
         acted: state.applied?.applied === true,
         failed: outcome === 'failed' || outcome === 'not-recovered',
-        cooldownSeconds: state.plan?.cooldownSeconds ?? 300,
+        cooldownSeconds: state.plan?.cooldownSeconds ?? DEFAULT_COOLDOWN_SECONDS,
       }, clock.now())
     : undefined;
   const record = describeOutcome(input, notifyOnSuccess, released, clock.now());

@@ -14,14 +14,13 @@ import * as z from 'zod';
 import { callAws } from '../aws/aws-errors';
 import { codeDeploy, codeDeployOneAttempt } from '../aws/clients/codedeploy';
 import { clock } from '../platform/clock';
-import { booleanEnv } from '../platform/env';
+import { stackDryRun } from '../platform/env';
 import { InvalidInputError, NoRollbackTargetError, TargetNotFoundError, TargetNotManagedError } from '../domain/errors';
 import { workflowTask } from '../platform/middleware';
 import { logger } from '../platform/powertools';
 import { type Applied, PlannedStateSchema } from '../domain/execution-state';
 import { assertStillActionable, stillActionableAnd } from '../aws/alarms';
 
-const stackDryRun = booleanEnv('DRY_RUN');
 const IN_PROGRESS = new Set(['Created', 'Queued', 'InProgress', 'Baking', 'Ready']);
 
 export const PreparedRollbackSchema = z.discriminatedUnion('mode', [
@@ -156,7 +155,7 @@ const MANAGED_TAG = 'selfhealing:managed';
 /** The mutating call. Retry-safe: a stop of a finished deployment is accepted, and a redeploy this incident already created is found by its description. */
 export async function apply(task: Extract<RollbackTask, { operation: 'apply' }>, functionArn: string): Promise<Applied> {
   const { prepared, plan, incident } = task;
-  const dryRun = plan.dryRun || stackDryRun;
+  const dryRun = plan.dryRun || stackDryRun();
   const appliedAt = clock.now().toISOString();
   if (prepared.mode === 'stop') {
     await stillActionableAnd(task, clock.now(), () => assertStoppable(prepared, functionArn));

@@ -3,17 +3,16 @@ import { StartAutomationExecutionCommand, paginateDescribeAutomationExecutions }
 import { callAws, toNamedAwsError } from '../aws/aws-errors';
 import { ssm } from '../aws/clients/ssm';
 import { clock } from '../platform/clock';
-import { booleanEnv } from '../platform/env';
+import { numberEnv, stackDryRun, stringEnv } from '../platform/env';
 import { AutomationConcurrencyLimit, InvalidInputError, TargetNotFoundError } from '../domain/errors';
 import { workflowTask } from '../platform/middleware';
 import { logger } from '../platform/powertools';
 import { type Applied, PlannedStateSchema, type PlannedState } from '../domain/execution-state';
 import { assertStillActionable, stillActionableAnd } from '../aws/alarms';
 
-const stackDryRun = booleanEnv('DRY_RUN');
-const automationRoleArn = process.env.AUTOMATION_ROLE_ARN;
+const automationRoleArn = stringEnv('AUTOMATION_ROLE_ARN', '') || undefined;
 // AWS allows 100 concurrent automations per account; the platform keeps well under it.
-const maxConcurrentAutomations = Number(process.env.MAX_CONCURRENT_AUTOMATIONS ?? 10);
+const maxConcurrentAutomations = numberEnv('MAX_CONCURRENT_AUTOMATIONS', 10);
 const INCIDENT_TAG = 'selfhealing:incident';
 
 /**
@@ -52,7 +51,7 @@ export async function startAutomation(state: PlannedState): Promise<Applied> {
   logger.appendKeys({ incidentId: state.incident.id });
   const action = state.plan.action;
   if (action?.type !== 'run-automation') throw new InvalidInputError(`Automation task cannot run ${action?.type ?? 'no action'}`);
-  const dryRun = state.plan.dryRun || stackDryRun;
+  const dryRun = state.plan.dryRun || stackDryRun();
   const parameters: Record<string, string[]> = { ...action.parameters };
   if (action.useAutomationRole && automationRoleArn && !parameters.AutomationAssumeRole) {
     parameters.AutomationAssumeRole = [automationRoleArn];

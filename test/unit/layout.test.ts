@@ -36,4 +36,15 @@ describe('project layout', () => {
 
     expect(folders).toEqual(['alarm-ingest', 'auto-scaling-action', 'aws', 'check-progress', 'correlate-change', 'domain', 'event-ingest', 'guard', 'plan', 'platform', 'record-outcome', 'request-approval', 'rollback-deployment', 'run-automation', 'verify-recovery']);
   });
+
+  it('reads the environment in one place (platform/env.ts), and has one home per default', () => {
+    const all = files(join(ROOT, 'functions'));
+    const reading = all.filter((f) => !f.endsWith(join('platform', 'env.ts')) && /process\.env(?!\)\s*:)(?! *\)\s*:)/.test(readFileSync(f, 'utf8').replace(/env: NodeJS\.ProcessEnv = process\.env/g, '')));
+    const dryRun = all.filter((f) => readFileSync(f, 'utf8').includes("'DRY_RUN'"));
+    const cooldown = all.filter((f) => /cooldown[^\n]*\b300\b/i.test(readFileSync(f, 'utf8')));
+
+    expect(reading.map((f) => relative(ROOT, f))).toEqual([]);
+    expect(dryRun.map((f) => relative(ROOT, f))).toEqual(['functions/platform/env.ts']);
+    expect(cooldown.map((f) => relative(ROOT, f))).toEqual(['functions/domain/policy/schema.ts']);
+  });
 });

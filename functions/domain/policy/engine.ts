@@ -1,7 +1,7 @@
 import type { AlarmInfo, Incident } from '../incident';
 import { NO_ESCALATION, type Plan, type SkipReason } from '../execution-state';
 import { type Action, ActionSchema, ActionTypeSchema, isMutating } from './actions';
-import type { KeyMatcher, Match, Policy, Rule, StringMatcher } from './schema';
+import { DEFAULT_COOLDOWN_SECONDS, type KeyMatcher, type Match, type Policy, type Rule, type StringMatcher } from './schema';
 import { UnresolvedTemplateError, renderDeep } from './template';
 
 export interface PlanOptions {
@@ -115,7 +115,6 @@ export function actionFromAlarmTags(tags: Record<string, string>, trust: NonNull
 }
 
 const DEFAULT_PROGRESS = { intervalSeconds: 30, timeoutSeconds: 900 };
-const DEFAULT_COOLDOWN_SECONDS = 300;
 /** Must equal the TimeoutSeconds of "Request Approval" in remediation.asl.json (a test checks it). */
 export const APPROVAL_TIMEOUT_SECONDS = 3600;
 const DEFAULT_VERIFY = { intervalSeconds: 60, timeoutSeconds: 900, enabled: true };

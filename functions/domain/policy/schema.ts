@@ -1,5 +1,8 @@
 import * as z from 'zod';
 import { IncidentSourceSchema } from '../incident';
+
+/** After a change to a target, new incidents on it are skipped this long (a rule may say otherwise). */
+export const DEFAULT_COOLDOWN_SECONDS = 300;
 import { ActionSchema, ActionTypeSchema, isMutating } from './actions';
 
 function isValidRegex(pattern: string): boolean {
@@ -130,7 +133,7 @@ export const RuleSchema = z
     approval: ApprovalSettingSchema.optional().describe(
       "none, required (a human approves on the notification topic before anything changes), or a threshold; default: the policy's `approval`, else none",
     ),
-    cooldownSeconds: z.int().min(0).max(86_400).default(300).describe('After a remediation of a target, skip new incidents on it for this long'),
+    cooldownSeconds: z.int().min(0).max(86_400).default(DEFAULT_COOLDOWN_SECONDS).describe('After a remediation of a target, skip new incidents on it for this long'),
     maxIncidentAgeSeconds: z
       .int()
       .min(60)
