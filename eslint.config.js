@@ -5,7 +5,12 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'test/*.js', 'bench/*.mjs', 'local/sandbox/*.mjs', 'test/artifact/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: {
+          allowDefaultProject: ['*.js', 'test/*.js', 'bench/*.mjs', 'local/sandbox/*.mjs', 'test/artifact/*.mjs'],
+        },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
@@ -34,9 +39,18 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@aws-sdk/*', '@smithy/*', 'aws-xray-sdk*'], message: 'The domain does not call AWS: put I/O in functions/aws/.' },
-            { group: ['@aws-lambda-powertools/*', '@middy/*'], message: 'The domain does not log or emit: return what happened, the handler reports it.' },
-            { group: ['**/aws/*', '**/platform/*', '**/aws', '**/platform'], message: 'The domain imports only the domain.' },
+            {
+              group: ['@aws-sdk/*', '@smithy/*', 'aws-xray-sdk*'],
+              message: 'The domain does not call AWS: put I/O in functions/aws/.',
+            },
+            {
+              group: ['@aws-lambda-powertools/*', '@middy/*'],
+              message: 'The domain does not log or emit: return what happened, the handler reports it.',
+            },
+            {
+              group: ['**/aws/*', '**/platform/*', '**/aws', '**/platform'],
+              message: 'The domain imports only the domain.',
+            },
           ],
         },
       ],

@@ -8,8 +8,22 @@ import { normaliseEventBridge, normaliseSnsRecord } from '../functions/domain/in
 import { ROOT } from '../local/template';
 import { median } from './stats';
 
-const SNS_FIXTURES = ['sns-alarm-cpu-high', 'sns-alarm-metric-math', 'sns-alarm-composite', 'sns-alarm-tagged', 'sns-alarm-status-check', 'sns-alarm-error-rate', 'sns-alarm-ok'];
-const EVENTBRIDGE_FIXTURES = ['eventbridge-alarm-state-change', 'eventbridge-codedeploy-failure', 'eventbridge-asg-launch-unsuccessful', 'eventbridge-ec2-stopped', 'eventbridge-ec2-terminated'];
+const SNS_FIXTURES = [
+  'sns-alarm-cpu-high',
+  'sns-alarm-metric-math',
+  'sns-alarm-composite',
+  'sns-alarm-tagged',
+  'sns-alarm-status-check',
+  'sns-alarm-error-rate',
+  'sns-alarm-ok',
+];
+const EVENTBRIDGE_FIXTURES = [
+  'eventbridge-alarm-state-change',
+  'eventbridge-codedeploy-failure',
+  'eventbridge-asg-launch-unsuccessful',
+  'eventbridge-ec2-stopped',
+  'eventbridge-ec2-terminated',
+];
 const load = (name: string): string => readFileSync(join(ROOT, 'events', `${name}.json`), 'utf8');
 
 export interface Throughput {
@@ -21,7 +35,12 @@ export interface Throughput {
   windows: number[];
 }
 
-function measure(inputs: string[], normalise: (raw: unknown, i: number) => { status: string }, seconds: number, windows: number): Throughput {
+function measure(
+  inputs: string[],
+  normalise: (raw: unknown, i: number) => { status: string },
+  seconds: number,
+  windows: number,
+): Throughput {
   let records = 0;
   // Warm up the JIT, then count whole passes over the fixtures in equal windows of time.
   for (let i = 0; i < 2000; i += 1) normalise(JSON.parse(inputs[i % inputs.length] as string), i);
@@ -49,7 +68,9 @@ function measure(inputs: string[], normalise: (raw: unknown, i: number) => { sta
 
 export function ingestThroughput(seconds = 2.5, windows = 5): { sns: Throughput; eventBridge: Throughput } {
   const ctx = { receivedAt: new Date().toISOString(), dryRun: false };
-  const snsRecords = SNS_FIXTURES.map((name) => JSON.stringify((JSON.parse(load(name)) as { Records: unknown[] }).Records[0]));
+  const snsRecords = SNS_FIXTURES.map((name) =>
+    JSON.stringify((JSON.parse(load(name)) as { Records: unknown[] }).Records[0]),
+  );
   const events = EVENTBRIDGE_FIXTURES.map(load);
   return {
     sns: measure(snsRecords, (raw, i) => normaliseSnsRecord(raw, i, ctx), seconds, windows),

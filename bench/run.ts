@@ -29,7 +29,16 @@ const { values } = parseArgs({
 const RUNS = Number(values.runs);
 const CALLS = Number(values.calls);
 const DRILLS = Number(values.drills);
-const TARGETS = { bundleKb: 300, coldInitRatio: 2.0, warmP50Ms: 2, warmP99Ms: 10, ingestPerSecond: 20_000, happyPathTransitions: 25, happyPathUsd: 0.001, reactionP50Ms: 100 };
+const TARGETS = {
+  bundleKb: 300,
+  coldInitRatio: 2.0,
+  warmP50Ms: 2,
+  warmP99Ms: 10,
+  ingestPerSecond: 20_000,
+  happyPathTransitions: 25,
+  happyPathUsd: 0.001,
+  reactionP50Ms: 100,
+};
 const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const template = loadTemplate();
 const memoryMb = Number(template.Globals.Function.MemorySize ?? 128);
@@ -52,22 +61,42 @@ const outDir = mkdtempSync(join(tmpdir(), 'bench-dist-'));
 const built: BuiltFunction[] = await buildFunctions({ outDir });
 const [, firstFunction] = functionsOf(template)[0] ?? [];
 if (!firstFunction) throw new Error('template.yaml has no function');
-const empty = await bundleLikeFunction('EmptyHandler', { ...buildPropertiesOf(firstFunction), EntryPoints: ['bench/empty-handler.ts'] }, outDir);
+const empty = await bundleLikeFunction(
+  'EmptyHandler',
+  { ...buildPropertiesOf(firstFunction), EntryPoints: ['bench/empty-handler.ts'] },
+  outDir,
+);
 // Floors: what the required stack weighs before any code of ours, bundled the same way. They show
 // how far tuning this project's code can go towards the bundle and cold-init targets.
 const FLOORS = [
   { id: 'FloorSdkClient', entry: 'bench/floors/sdk-client.ts', what: 'one SDK client (Auto Scaling), nothing else' },
   { id: 'FloorTracer', entry: 'bench/floors/tracer.ts', what: 'Powertools tracer (with the X-Ray SDK), nothing else' },
-  { id: 'FloorRequiredStack', entry: 'bench/floors/required-stack.ts', what: 'logger + metrics + tracer + one SDK client + middy + one zod schema' },
+  {
+    id: 'FloorRequiredStack',
+    entry: 'bench/floors/required-stack.ts',
+    what: 'logger + metrics + tracer + one SDK client + middy + one zod schema',
+  },
 ];
-const floors = await Promise.all(FLOORS.map(async (f) => ({ ...f, built: await bundleLikeFunction(f.id, { ...buildPropertiesOf(firstFunction), EntryPoints: [f.entry] }, outDir) })));
+const floors = await Promise.all(
+  FLOORS.map(async (f) => ({
+    ...f,
+    built: await bundleLikeFunction(f.id, { ...buildPropertiesOf(firstFunction), EntryPoints: [f.entry] }, outDir),
+  })),
+);
 const bundles = built.map((b) => {
   const code = readFileSync(b.outfile);
-  return { function: b.logicalId, minifiedKb: round(b.bytes / 1024, 1), gzipKb: round(gzipSync(code).length / 1024, 1) };
+  return {
+    function: b.logicalId,
+    minifiedKb: round(b.bytes / 1024, 1),
+    gzipKb: round(gzipSync(code).length / 1024, 1),
+  };
 });
 
 if (values.baseline) {
-  writeFileSync(BASELINE_PATH, `${JSON.stringify(Object.fromEntries(built.map((b) => [b.logicalId, b.bytes])), null, 2)}\n`);
+  writeFileSync(
+    BASELINE_PATH,
+    `${JSON.stringify(Object.fromEntries(built.map((b) => [b.logicalId, b.bytes])), null, 2)}\n`,
+  );
   log(`bundle baseline written to ${BASELINE_PATH}`);
 }
 
@@ -75,7 +104,10 @@ if (values.baseline) {
 log(`cold init: ${RUNS} runs of ${built.length + 1 + floors.length} bundles…`);
 const lambdaEnv = (logicalId?: string): NodeJS.ProcessEnv => ({
   PATH: process.env.PATH,
-  AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_LAMBDA_FUNCTION_NAME: logicalId ?? 'EmptyHandler',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  AWS_LAMBDA_FUNCTION_NAME: logicalId ?? 'EmptyHandler',
   ...(logicalId ? functionEnvironment(template, logicalId, { DryRun: 'false', Environment: 'bench' }) : {}),
 });
 const coldSamples = new Map<string, { processMs: number[]; importMs: number[] }>();
@@ -83,7 +115,10 @@ for (let run = 0; run < RUNS; run += 1) {
   for (const bundle of [empty, ...floors.map((f) => f.built), ...built]) {
     const started = performance.now();
     const isFunction = built.includes(bundle);
-    const child = spawnSync(process.execPath, [join(ROOT, 'bench', 'cold-init.mjs'), bundle.outfile], { env: lambdaEnv(isFunction ? bundle.logicalId : undefined), encoding: 'utf8' });
+    const child = spawnSync(process.execPath, [join(ROOT, 'bench', 'cold-init.mjs'), bundle.outfile], {
+      env: lambdaEnv(isFunction ? bundle.logicalId : undefined),
+      encoding: 'utf8',
+    });
     const processMs = performance.now() - started;
     if (child.status !== 0) throw new Error(`${bundle.logicalId} failed to load: ${child.stderr}`);
     const samples = coldSamples.get(bundle.logicalId) ?? { processMs: [], importMs: [] };
@@ -101,9 +136,14 @@ const emptyCold = coldOf('EmptyHandler');
 // 3. Warm latency, in a child whose stdout (the handlers' EMF and logs) is discarded, as CloudWatch would take it.
 log(`warm latency: ${CALLS} calls per handler…`);
 const warmFile = join(outDir, 'warm.json');
-const warmChild = spawnSync(process.execPath, [TSX, join(ROOT, 'bench', 'warm.ts'), warmFile, String(CALLS)], { stdio: ['ignore', 'ignore', 'inherit'] });
+const warmChild = spawnSync(process.execPath, [TSX, join(ROOT, 'bench', 'warm.ts'), warmFile, String(CALLS)], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
 if (warmChild.status !== 0) throw new Error('bench/warm.ts failed');
-const warm = JSON.parse(readFileSync(warmFile, 'utf8')) as Record<string, { p50: number; p99: number; calls: number; error?: string }>;
+const warm = JSON.parse(readFileSync(warmFile, 'utf8')) as Record<
+  string,
+  { p50: number; p99: number; calls: number; error?: string }
+>;
 
 // 4. Ingest throughput, in this process.
 log('ingest throughput…');
@@ -124,7 +164,10 @@ interface DrillIncident {
 }
 type DrillReport = { passed: boolean; incidents: DrillIncident[] };
 const runDrillProcess = (extra: string[]): DrillReport => {
-  const child = spawnSync(process.execPath, [TSX, join(ROOT, 'local', 'drill.ts'), '--json', ...extra], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const child = spawnSync(process.execPath, [TSX, join(ROOT, 'local', 'drill.ts'), '--json', ...extra], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (child.status !== 0) throw new Error(`drill failed: ${child.stderr}`);
   return JSON.parse(child.stdout) as DrillReport;
 };
@@ -152,15 +195,28 @@ const costs = [...byScenario.entries()].map(([key, incidents]) => {
     usd: round(Math.max(...costed.map((c) => c.usd)), 6),
   };
 });
-const reactionsOf = (reports: DrillReport[]) => reports.flatMap((d) => d.incidents.map((i) => i.reactionMs).filter((ms): ms is number => ms !== null));
+const reactionsOf = (reports: DrillReport[]) =>
+  reports.flatMap((d) => d.incidents.map((i) => i.reactionMs).filter((ms): ms is number => ms !== null));
 const reactions = reactionsOf(drills);
 const warmReactions = reactionsOf(warmDrills);
 
 const results = {
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform}-${process.arch}`, calibrationMs: { before: calibrationBefore, after: calibrate() } },
+  machine: {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: round(totalmem() / 2 ** 30, 1),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    calibrationMs: { before: calibrationBefore, after: calibrate() },
+  },
   targets: TARGETS,
-  pricing: { ...PRICES, memoryMb, architecture: 'arm64', note: 'us-east-1 list prices; Step Functions Standard; free tiers ignored' },
+  pricing: {
+    ...PRICES,
+    memoryMb,
+    architecture: 'arm64',
+    note: 'us-east-1 list prices; Step Functions Standard; free tiers ignored',
+  },
   functions: bundles.map((b) => {
     const cold = coldOf(b.function);
     const w = warm[b.function];
@@ -177,13 +233,38 @@ const results = {
   }),
   floors: floors.map((f) => {
     const cold = coldOf(f.id);
-    return { floor: f.id, what: f.what, minifiedKb: round(f.built.bytes / 1024, 1), coldInitMs: cold.processMs, coldImportMs: cold.importMs, coldInitRatio: round(cold.processMs / emptyCold.processMs, 2) };
+    return {
+      floor: f.id,
+      what: f.what,
+      minifiedKb: round(f.built.bytes / 1024, 1),
+      coldInitMs: cold.processMs,
+      coldImportMs: cold.importMs,
+      coldInitRatio: round(cold.processMs / emptyCold.processMs, 2),
+    };
   }),
-  emptyHandler: { minifiedKb: round(empty.bytes / 1024, 1), coldInitMs: emptyCold.processMs, coldImportMs: emptyCold.importMs, runs: RUNS },
-  ingest: { snsPerSecond: ingest.sns.perSecond, eventBridgePerSecond: ingest.eventBridge.perSecond, snsWindows: ingest.sns.windows, eventBridgeWindows: ingest.eventBridge.windows },
+  emptyHandler: {
+    minifiedKb: round(empty.bytes / 1024, 1),
+    coldInitMs: emptyCold.processMs,
+    coldImportMs: emptyCold.importMs,
+    runs: RUNS,
+  },
+  ingest: {
+    snsPerSecond: ingest.sns.perSecond,
+    eventBridgePerSecond: ingest.eventBridge.perSecond,
+    snsWindows: ingest.sns.windows,
+    eventBridgeWindows: ingest.eventBridge.windows,
+  },
   costPerIncident: costs,
-  reaction: { samples: reactions.length, p50Ms: round(percentile(reactions, 50), 1), p95Ms: round(percentile(reactions, 95), 1) },
-  reactionWarm: { samples: warmReactions.length, p50Ms: round(percentile(warmReactions, 50), 1), p95Ms: round(percentile(warmReactions, 95), 1) },
+  reaction: {
+    samples: reactions.length,
+    p50Ms: round(percentile(reactions, 50), 1),
+    p95Ms: round(percentile(reactions, 95), 1),
+  },
+  reactionWarm: {
+    samples: warmReactions.length,
+    p50Ms: round(percentile(warmReactions, 50), 1),
+    p95Ms: round(percentile(warmReactions, 95), 1),
+  },
   drills: { runs: DRILLS, passed: [...drills, ...warmDrills].every((d) => d.passed) },
 };
 writeFileSync(values.out, `${JSON.stringify(results, null, 2)}\n`);
@@ -191,7 +272,17 @@ rmSync(outDir, { recursive: true, force: true });
 
 // The table.
 const ok = (good: boolean) => (good ? '✓' : '✗');
-const rows: string[][] = [['Function', 'Minified KB', 'Gzip KB', `Cold init ms (empty ${emptyCold.processMs})`, 'Ratio', 'Warm p50 ms', 'Warm p99 ms']];
+const rows: string[][] = [
+  [
+    'Function',
+    'Minified KB',
+    'Gzip KB',
+    `Cold init ms (empty ${emptyCold.processMs})`,
+    'Ratio',
+    'Warm p50 ms',
+    'Warm p99 ms',
+  ],
+];
 for (const f of results.functions) {
   rows.push([
     f.function,
@@ -203,25 +294,57 @@ for (const f of results.functions) {
     `${f.warmP99Ms ?? '-'} ${ok((f.warmP99Ms ?? Infinity) < TARGETS.warmP99Ms)}`,
   ]);
 }
-const costRows = [['Drill incident (rule)', 'Outcome', 'Transitions', 'Lambda invocations', 'Billed Lambda ms', 'USD / incident']];
+const costRows = [
+  ['Drill incident (rule)', 'Outcome', 'Transitions', 'Lambda invocations', 'Billed Lambda ms', 'USD / incident'],
+];
 for (const c of costs) {
-  const happy = c.outcome === 'remediated' ? ` ${ok(c.transitions <= TARGETS.happyPathTransitions && c.usd <= TARGETS.happyPathUsd)}` : '';
-  costRows.push([c.rule, c.outcome, `${c.transitions}${happy}`, String(c.lambdaInvocations), String(c.lambdaBilledMs), `$${c.usd.toFixed(6)}`]);
+  const happy =
+    c.outcome === 'remediated'
+      ? ` ${ok(c.transitions <= TARGETS.happyPathTransitions && c.usd <= TARGETS.happyPathUsd)}`
+      : '';
+  costRows.push([
+    c.rule,
+    c.outcome,
+    `${c.transitions}${happy}`,
+    String(c.lambdaInvocations),
+    String(c.lambdaBilledMs),
+    `$${c.usd.toFixed(6)}`,
+  ]);
 }
-console.log(`Benchmarks ${results.date} · ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memoryGiB} GiB · Node ${results.machine.node} · machine speed: a fixed JSON workload took ${results.machine.calibrationMs.before} ms before the run, ${results.machine.calibrationMs.after} ms after (compare runs by it)`);
-console.log(`Targets: bundle ≤ ${TARGETS.bundleKb} KB · cold init ≤ ${TARGETS.coldInitRatio}× empty (median of ${RUNS}) · warm p50 < ${TARGETS.warmP50Ms} ms, p99 < ${TARGETS.warmP99Ms} ms (${CALLS} calls)\n`);
+console.log(
+  `Benchmarks ${results.date} · ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memoryGiB} GiB · Node ${results.machine.node} · machine speed: a fixed JSON workload took ${results.machine.calibrationMs.before} ms before the run, ${results.machine.calibrationMs.after} ms after (compare runs by it)`,
+);
+console.log(
+  `Targets: bundle ≤ ${TARGETS.bundleKb} KB · cold init ≤ ${TARGETS.coldInitRatio}× empty (median of ${RUNS}) · warm p50 < ${TARGETS.warmP50Ms} ms, p99 < ${TARGETS.warmP99Ms} ms (${CALLS} calls)\n`,
+);
 console.log(table(rows));
 console.log(`\nFloors: the required stack alone, bundled and loaded the same way (no code of this project):`);
-console.log(table([
-  ['Floor', 'Minified KB', `Cold init ms (empty ${emptyCold.processMs})`, 'Ratio'],
-  ...results.floors.map((f) => [f.what, `${f.minifiedKb} ${ok(f.minifiedKb <= TARGETS.bundleKb)}`, `${f.coldInitMs} (import ${f.coldImportMs})`, `${f.coldInitRatio} ${ok(f.coldInitRatio <= TARGETS.coldInitRatio)}`]),
-]));
-const rate = (t: typeof ingest.sns) => `${t.perSecond.toLocaleString('en-US')}/s ${ok(t.perSecond >= TARGETS.ingestPerSecond)} (windows ${Math.min(...t.windows).toLocaleString('en-US')}–${Math.max(...t.windows).toLocaleString('en-US')})`;
-console.log(`\nIngest throughput (parse, validate, normalise, name; median of ${ingest.sns.windows.length} windows): SNS ${rate(ingest.sns)} · EventBridge ${rate(ingest.eventBridge)} (target ≥ ${TARGETS.ingestPerSecond.toLocaleString('en-US')}/s)\n`);
+console.log(
+  table([
+    ['Floor', 'Minified KB', `Cold init ms (empty ${emptyCold.processMs})`, 'Ratio'],
+    ...results.floors.map((f) => [
+      f.what,
+      `${f.minifiedKb} ${ok(f.minifiedKb <= TARGETS.bundleKb)}`,
+      `${f.coldInitMs} (import ${f.coldImportMs})`,
+      `${f.coldInitRatio} ${ok(f.coldInitRatio <= TARGETS.coldInitRatio)}`,
+    ]),
+  ]),
+);
+const rate = (t: typeof ingest.sns) =>
+  `${t.perSecond.toLocaleString('en-US')}/s ${ok(t.perSecond >= TARGETS.ingestPerSecond)} (windows ${Math.min(...t.windows).toLocaleString('en-US')}–${Math.max(...t.windows).toLocaleString('en-US')})`;
+console.log(
+  `\nIngest throughput (parse, validate, normalise, name; median of ${ingest.sns.windows.length} windows): SNS ${rate(ingest.sns)} · EventBridge ${rate(ingest.eventBridge)} (target ≥ ${TARGETS.ingestPerSecond.toLocaleString('en-US')}/s)\n`,
+);
 console.log(table(costRows));
-console.log(`Priced at $${PRICES.stateTransition * 1000} per 1,000 Standard transitions, $${PRICES.lambdaRequest * 1e6} per 1M Lambda requests, $${PRICES.lambdaGbSecondArm64} per GB-s (arm64, ${memoryMb} MB); worst of ${DRILLS} drills. Target for remediated incidents: ≤ ${TARGETS.happyPathTransitions} transitions and ≤ $${TARGETS.happyPathUsd}.\n`);
-console.log(`Local reaction time (event injected → first mutating call at the sandbox, approval wait excluded), ${reactions.length} incidents over ${DRILLS} drills: p50 ${results.reaction.p50Ms} ms ${ok(results.reaction.p50Ms < TARGETS.reactionP50Ms)} · p95 ${results.reaction.p95Ms} ms (target p50 < ${TARGETS.reactionP50Ms} ms)`);
-console.log(`  warm (the same game day again in the same process, ${warmReactions.length} incidents over ${DRILLS} drills): p50 ${results.reactionWarm.p50Ms} ms ${ok(results.reactionWarm.p50Ms < TARGETS.reactionP50Ms)} · p95 ${results.reactionWarm.p95Ms} ms`);
+console.log(
+  `Priced at $${PRICES.stateTransition * 1000} per 1,000 Standard transitions, $${PRICES.lambdaRequest * 1e6} per 1M Lambda requests, $${PRICES.lambdaGbSecondArm64} per GB-s (arm64, ${memoryMb} MB); worst of ${DRILLS} drills. Target for remediated incidents: ≤ ${TARGETS.happyPathTransitions} transitions and ≤ $${TARGETS.happyPathUsd}.\n`,
+);
+console.log(
+  `Local reaction time (event injected → first mutating call at the sandbox, approval wait excluded), ${reactions.length} incidents over ${DRILLS} drills: p50 ${results.reaction.p50Ms} ms ${ok(results.reaction.p50Ms < TARGETS.reactionP50Ms)} · p95 ${results.reaction.p95Ms} ms (target p50 < ${TARGETS.reactionP50Ms} ms)`,
+);
+console.log(
+  `  warm (the same game day again in the same process, ${warmReactions.length} incidents over ${DRILLS} drills): p50 ${results.reactionWarm.p50Ms} ms ${ok(results.reactionWarm.p50Ms < TARGETS.reactionP50Ms)} · p95 ${results.reactionWarm.p95Ms} ms`,
+);
 console.log(`\nWritten to ${values.out}`);
 
 function round(value: number, digits: number): number {

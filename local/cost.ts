@@ -56,7 +56,9 @@ function msInState(run: WorkflowRun, state: string): number {
 export function reactionMs(injectedAtMs: number, incidentCalls: CallRecord[], run: WorkflowRun): number | undefined {
   const firstMutation = incidentCalls.find((c) => c.mutating && c.outcome === 'ok' && c.wallMs >= injectedAtMs);
   if (!firstMutation) return undefined;
-  const approvalLambdaMs = run.invocations.filter((i) => i.state === 'Request Approval').reduce((sum, i) => sum + i.ms, 0);
+  const approvalLambdaMs = run.invocations
+    .filter((i) => i.state === 'Request Approval')
+    .reduce((sum, i) => sum + i.ms, 0);
   const waitingForHuman = Math.max(0, msInState(run, 'Request Approval') - approvalLambdaMs);
   return firstMutation.wallMs - injectedAtMs - waitingForHuman;
 }

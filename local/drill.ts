@@ -10,9 +10,25 @@ import type { IngestResponse, IngestResult } from '../functions/aws/ingest';
 import { type Expectation, checkReplay, loadReplay, play, prepareFleet } from './replay';
 import { ManualRequestSchema } from '../functions/domain/manual';
 import { lambdaContext } from './lambda-context';
-import { type Delivery, type TimelineEntry, callsFor, clockLabel, duration, executionTimeline, summarise, table } from './report';
+import {
+  type Delivery,
+  type TimelineEntry,
+  callsFor,
+  clockLabel,
+  duration,
+  executionTimeline,
+  summarise,
+  table,
+} from './report';
 import { matchingRules, routesOf } from './eventbridge/routes';
-import { GAME_DAY, SCENARIOS, eventBridgeAlarmStateChange, eventBridgeInstanceState, gameDayFleet, snsAlarmNotification } from './scenarios';
+import {
+  GAME_DAY,
+  SCENARIOS,
+  eventBridgeAlarmStateChange,
+  eventBridgeInstanceState,
+  gameDayFleet,
+  snsAlarmNotification,
+} from './scenarios';
 import type { FleetEvent } from './sandbox/fleet';
 import { SIMULATION_START, VirtualClock, installVirtualTime, realNow } from './sim/virtual-clock';
 import { Random, reseed } from './sim/random';
@@ -49,7 +65,6 @@ const QUIET_MS = 20 * 60 * 1000;
 const ASYNC_RETRIES = 2;
 /** How often the harness looks at the fleet, in simulated time. */
 const TICK_MS = 1000;
-
 
 interface Options {
   scenarios: string[];
@@ -122,18 +137,21 @@ function captureHandlerOutput(): (text: string) => void {
   const write = process.stdout.write.bind(process.stdout);
   const writeErr = process.stderr.write.bind(process.stderr);
   const verbose = process.env.DRILL_VERBOSE === '1';
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+  process.stdout.write = (chunk: string | Uint8Array, ...rest: never[]) => {
     if (chunk.toString().startsWith('{')) return verbose ? writeErr(chunk) : true;
     return write(chunk, ...rest);
-  });
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+  };
+  process.stderr.write = (chunk: string | Uint8Array, ...rest: never[]) => {
     if (!verbose && chunk.toString().startsWith('No application metrics to publish')) return true;
     return writeErr(chunk, ...rest);
-  });
+  };
   return (text: string) => void write(text);
 }
 
-export async function runDrill(given: Options, print: (text: string) => void): Promise<{ exitCode: number; report: object }> {
+export async function runDrill(
+  given: Options,
+  print: (text: string) => void,
+): Promise<{ exitCode: number; report: object }> {
   const chaos = given.chaos ? chaosPlan(given.seed) : undefined;
   const options: Options = chaos ? { ...given, scenarios: chaos.scenarios, faults: chaos.faults } : given;
   const chaosRandom = new Random(given.seed * 104729 + 3);
@@ -144,15 +162,27 @@ export async function runDrill(given: Options, print: (text: string) => void): P
   // The harness is a process of the simulation: time passes only while it (and all else) waits.
   clock.enter();
   const fleet = gameDayFleet(clock);
-  const scenarioParameters = Object.assign({}, ...options.scenarios.map((name) => SCENARIOS[name]?.parameters ?? {})) as Record<string, string>;
+  const scenarioParameters = Object.assign(
+    {},
+    ...options.scenarios.map((name) => SCENARIOS[name]?.parameters ?? {}),
+  ) as Record<string, string>;
   const parameters = { ...scenarioParameters, DryRun: options.dryRun ? 'true' : 'false' };
   const replay = options.replay ? loadReplay(options.replay) : undefined;
   if (replay) prepareFleet(fleet, replay);
-  const replayQueue = (replay?.events ?? []).map((event, index) => ({ event, index })).sort((a, b) => a.event.at - b.event.at || a.index - b.index);
+  const replayQueue = (replay?.events ?? [])
+    .map((event, index) => ({ event, index }))
+    .sort((a, b) => a.event.at - b.event.at || a.index - b.index);
   const resultsByEvent: IngestResult[][] = (replay?.events ?? []).map(() => []);
   const approvalAnswer = chaos?.approvals.answer ?? replay?.approvals.answer ?? options.approvals;
   const approvalDelayMs = chaos?.approvals.afterMs ?? (replay?.approvals.afterSeconds ?? 60) * 1000;
-  const sandbox = await Sandbox.start({ fleet, ...(options.faults ? { faults: options.faults } : {}), seed: options.seed, parameters, ...(options.port ? { port: options.port } : {}), ...(options.bundles ? { bundles: options.bundles } : {}) });
+  const sandbox = await Sandbox.start({
+    fleet,
+    ...(options.faults ? { faults: options.faults } : {}),
+    seed: options.seed,
+    parameters,
+    ...(options.port ? { port: options.port } : {}),
+    ...(options.bundles ? { bundles: options.bundles } : {}),
+  });
   const start = clock.now();
   // Created after the sandbox set AWS_ENDPOINT_URL: manual executions and approvals go through its API.
   // The on-call keeps trying as a person would: with 30 % of calls throttled, the SDK's default
@@ -163,7 +193,13 @@ export async function runDrill(given: Options, print: (text: string) => void): P
   const memoryMb = Number(template.Globals.Function.MemorySize ?? 128);
   const timeline: TimelineEntry[] = [];
   const deliveries: Delivery[] = [];
-  const inbound: { event: unknown; channel: Delivery['channel']; description: string; replayIndex?: number; late?: boolean }[] = [];
+  const inbound: {
+    event: unknown;
+    channel: Delivery['channel'];
+    description: string;
+    replayIndex?: number;
+    late?: boolean;
+  }[] = [];
   let lastActivity = clock.now();
 
   const invoke = async (functionId: string, event: unknown): Promise<IngestResponse> => {
@@ -173,7 +209,14 @@ export async function runDrill(given: Options, print: (text: string) => void): P
 
   const deliver = async (item: (typeof inbound)[number]) => {
     const at = clock.now();
-    const delivery: Delivery = { at, wallMs: realNow(), channel: item.channel, description: item.description, routedTo: [], results: [] };
+    const delivery: Delivery = {
+      at,
+      wallMs: realNow(),
+      channel: item.channel,
+      description: item.description,
+      routedTo: [],
+      results: [],
+    };
     // Lambda retries a failed asynchronous invocation (template: EventInvokeConfig MaximumRetryAttempts 2).
     for (let attempt = 1; attempt <= 1 + ASYNC_RETRIES; attempt++) {
       delivery.routedTo = [];
@@ -184,14 +227,23 @@ export async function runDrill(given: Options, print: (text: string) => void): P
         break;
       }
       delivery.error = error;
-      if (attempt <= ASYNC_RETRIES) timeline.push({ at: clock.now(), kind: 'EVENT', text: `delivery failed (${error}); Lambda retries it` });
+      if (attempt <= ASYNC_RETRIES)
+        timeline.push({ at: clock.now(), kind: 'EVENT', text: `delivery failed (${error}); Lambda retries it` });
     }
     lastActivity = clock.now();
     deliveries.push(delivery);
     if (item.replayIndex !== undefined) resultsByEvent[item.replayIndex]?.push(...delivery.results);
-    timeline.push({ at, kind: 'EVENT', text: `${item.channel === 'sns' ? 'SNS' : item.channel === 'eventbridge' ? 'EventBridge' : 'Manual'}  ${item.description}${delivery.routedTo.length ? `  → ${delivery.routedTo.join(', ')}` : '  → no rule matches: not delivered'}` });
+    timeline.push({
+      at,
+      kind: 'EVENT',
+      text: `${item.channel === 'sns' ? 'SNS' : item.channel === 'eventbridge' ? 'EventBridge' : 'Manual'}  ${item.description}${delivery.routedTo.length ? `  → ${delivery.routedTo.join(', ')}` : '  → no rule matches: not delivered'}`,
+    });
     for (const result of delivery.results) {
-      timeline.push({ at, kind: 'INCIDENT', text: `${result.status} ${result.executionName ?? ''}${result.reason ? ` (${result.reason})` : ''}` });
+      timeline.push({
+        at,
+        kind: 'INCIDENT',
+        text: `${result.status} ${result.executionName ?? ''}${result.reason ? ` (${result.reason})` : ''}`,
+      });
     }
     if (delivery.error) timeline.push({ at, kind: 'INCIDENT', text: `delivery failed: ${delivery.error}` });
   };
@@ -209,7 +261,13 @@ export async function runDrill(given: Options, print: (text: string) => void): P
       } else {
         delivery.routedTo.push('RemediationStateMachine (manual execution)');
         const name = `manual-${Date.now().toString(36)}-${deliveries.length}`;
-        await stepFunctions.send(new StartExecutionCommand({ stateMachineArn: process.env.STATE_MACHINE_ARN, name, input: JSON.stringify(item.event) }));
+        await stepFunctions.send(
+          new StartExecutionCommand({
+            stateMachineArn: process.env.STATE_MACHINE_ARN,
+            name,
+            input: JSON.stringify(item.event),
+          }),
+        );
         delivery.results.push({ status: 'started', executionName: name });
       }
     } catch (error) {
@@ -221,15 +279,33 @@ export async function runDrill(given: Options, print: (text: string) => void): P
   fleet.onEvent((event: FleetEvent) => {
     if (event.kind === 'alarm') {
       const description = `alarm ${event.alarm.name} ${event.previousState} → ${event.alarm.state}`;
-      inbound.push(event.alarm.delivery === 'sns'
-        ? { channel: 'sns', description, event: snsAlarmNotification(fleet, event.alarm, event.previousState) }
-        : { channel: 'eventbridge', description: `CloudWatch Alarm State Change: ${description}`, event: eventBridgeAlarmStateChange(fleet, event.alarm, event.previousState) });
+      inbound.push(
+        event.alarm.delivery === 'sns'
+          ? { channel: 'sns', description, event: snsAlarmNotification(fleet, event.alarm, event.previousState) }
+          : {
+              channel: 'eventbridge',
+              description: `CloudWatch Alarm State Change: ${description}`,
+              event: eventBridgeAlarmStateChange(fleet, event.alarm, event.previousState),
+            },
+      );
     } else {
-      inbound.push({ channel: 'eventbridge', description: `EC2 Instance State-change Notification: ${event.instanceId} ${event.state}`, event: eventBridgeInstanceState(fleet, event.instanceId, event.state) });
+      inbound.push({
+        channel: 'eventbridge',
+        description: `EC2 Instance State-change Notification: ${event.instanceId} ${event.state}`,
+        event: eventBridgeInstanceState(fleet, event.instanceId, event.state),
+      });
     }
   });
 
-  const expected = { remediated: 0, guardSkipped: 0, dryRuns: 0, notApproved: 0, escalated: 0, budgetExhausted: 0, shadow: 0 };
+  const expected = {
+    remediated: 0,
+    guardSkipped: 0,
+    dryRuns: 0,
+    notApproved: 0,
+    escalated: 0,
+    budgetExhausted: 0,
+    shadow: 0,
+  };
   if (options.eventFile) {
     const event = JSON.parse(readFileSync(options.eventFile, 'utf8')) as Record<string, unknown>;
     const channel = 'Records' in event ? 'sns' : 'detail-type' in event ? 'eventbridge' : 'manual';
@@ -241,7 +317,12 @@ export async function runDrill(given: Options, print: (text: string) => void): P
     if (!scenario) continue;
     timeline.push({ at: clock.now(), kind: 'FAULT', text: `${scenario.name}: ${scenario.description}` });
     scenario.inject(fleet);
-    for (const request of scenario.requests ?? []) inbound.push({ channel: 'manual', description: `manual execution: ${(request as { reason?: string }).reason ?? ''}`, event: request });
+    for (const request of scenario.requests ?? [])
+      inbound.push({
+        channel: 'manual',
+        description: `manual execution: ${(request as { reason?: string }).reason ?? ''}`,
+        event: request,
+      });
     const rejected = scenario.needsApproval === true && options.approvals === 'reject';
     expected.remediated += rejected ? 0 : scenario.expects.remediated;
     expected.notApproved += rejected ? scenario.expects.remediated : 0;
@@ -254,9 +335,20 @@ export async function runDrill(given: Options, print: (text: string) => void): P
   if (options.dryRun) {
     // Nothing changes, so nothing cools down or waits for approval: every incident is a dry run.
     expected.dryRuns += expected.remediated + expected.guardSkipped + expected.notApproved + expected.budgetExhausted;
-    expected.remediated = expected.guardSkipped = expected.notApproved = expected.escalated = expected.budgetExhausted = 0;
+    expected.remediated =
+      expected.guardSkipped =
+      expected.notApproved =
+      expected.escalated =
+      expected.budgetExhausted =
+        0;
   }
-  const expectedIncidents = expected.remediated + expected.guardSkipped + expected.dryRuns + expected.notApproved + expected.budgetExhausted + expected.shadow;
+  const expectedIncidents =
+    expected.remediated +
+    expected.guardSkipped +
+    expected.dryRuns +
+    expected.notApproved +
+    expected.budgetExhausted +
+    expected.shadow;
 
   // The on-call engineer: answers each approval request a simulated minute after it arrives,
   // through the Step Functions API, as the notification's commands would.
@@ -267,9 +359,22 @@ export async function runDrill(given: Options, print: (text: string) => void): P
       answered.add(token);
       const incidentId = (task.payload as { state?: { incident?: { id?: string } } }).state?.incident?.id ?? token;
       const approve = approvalAnswer === 'approve';
-      if (approve) await stepFunctions.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ approved: true, by: 'drill on-call' }) }));
-      else await stepFunctions.send(new SendTaskFailureCommand({ taskToken: token, error: 'NotApproved', cause: 'drill on-call rejected it' }));
-      timeline.push({ at: clock.now(), kind: 'APPROVAL', text: `${incidentId}: ${approve ? 'approved' : 'rejected'} by the drill's on-call` });
+      if (approve)
+        await stepFunctions.send(
+          new SendTaskSuccessCommand({
+            taskToken: token,
+            output: JSON.stringify({ approved: true, by: 'drill on-call' }),
+          }),
+        );
+      else
+        await stepFunctions.send(
+          new SendTaskFailureCommand({ taskToken: token, error: 'NotApproved', cause: 'drill on-call rejected it' }),
+        );
+      timeline.push({
+        at: clock.now(),
+        kind: 'APPROVAL',
+        text: `${incidentId}: ${approve ? 'approved' : 'rejected'} by the drill's on-call`,
+      });
     }
   };
 
@@ -284,7 +389,8 @@ export async function runDrill(given: Options, print: (text: string) => void): P
     }
     const elapsed = clock.now() - start;
     const kill = plan.killSwitch;
-    const switchOn = kill !== undefined && elapsed >= kill.onAtMs && (kill.offAtMs === undefined || elapsed < kill.offAtMs);
+    const switchOn =
+      kill !== undefined && elapsed >= kill.onAtMs && (kill.offAtMs === undefined || elapsed < kill.offAtMs);
     const isOn = killSwitchOn.length > 0 && killSwitchOn.at(-1)?.to === undefined;
     if (switchOn !== isOn) {
       setKillSwitch(sandbox, switchOn === true);
@@ -297,7 +403,13 @@ export async function runDrill(given: Options, print: (text: string) => void): P
       rerun.add(execution.name);
       if (chaosRandom.float() >= plan.rerun) continue;
       const name = `rerun-${execution.name}`.slice(0, 80);
-      await stepFunctions.send(new StartExecutionCommand({ stateMachineArn: process.env.STATE_MACHINE_ARN, name, input: JSON.stringify(execution.input) }));
+      await stepFunctions.send(
+        new StartExecutionCommand({
+          stateMachineArn: process.env.STATE_MACHINE_ARN,
+          name,
+          input: JSON.stringify(execution.input),
+        }),
+      );
       timeline.push({ at: clock.now(), kind: 'OPERATOR', text: `re-ran ${execution.name} by hand as ${name}` });
     }
   };
@@ -313,7 +425,12 @@ export async function runDrill(given: Options, print: (text: string) => void): P
       // Recorded events whose time has come: deployments change the estate, alarms and payloads arrive.
       while (replayQueue[0] && replayQueue[0].event.at * 1000 <= clock.now() - start) {
         const { event, index } = replayQueue.shift() as (typeof replayQueue)[number];
-        if ('deploy' in event) timeline.push({ at: clock.now(), kind: 'FAULT', text: `${event.deploy.application} ${event.deploy.version} deployed to ${event.deploy.deploymentGroup} (replayed)` });
+        if ('deploy' in event)
+          timeline.push({
+            at: clock.now(),
+            kind: 'FAULT',
+            text: `${event.deploy.application} ${event.deploy.version} deployed to ${event.deploy.deploymentGroup} (replayed)`,
+          });
         for (const delivery of play(fleet, event)) inbound.push({ ...delivery, replayIndex: index });
       }
       await answerApprovals();
@@ -325,7 +442,8 @@ export async function runDrill(given: Options, print: (text: string) => void): P
         await deliver(next);
         if (chaos && chaosRandom.float() < chaos.duplicate) await deliver(next);
         // An original delivery may come again much later (once: a late copy is not delayed again).
-        if (chaos && !next.late && chaosRandom.float() < chaos.redeliver.chance) later.push({ at: clock.now() + chaos.redeliver.afterMs, item: { ...next, late: true } });
+        if (chaos && !next.late && chaosRandom.float() < chaos.redeliver.chance)
+          later.push({ at: clock.now() + chaos.redeliver.afterMs, item: { ...next, late: true } });
       }
       const executions = [...sandbox.executions.values()];
       const started = executions.length;
@@ -366,14 +484,24 @@ export async function runDrill(given: Options, print: (text: string) => void): P
   const shortfalls = [
     remediated < expected.remediated ? `expected ${expected.remediated} remediated, saw ${remediated}` : '',
     // A guard skip that comes late (after the cooldown) acts instead: also fine if it is verified.
-    remediated + counted('guard-skip') < expected.remediated + expected.guardSkipped ? `expected ${expected.guardSkipped} more skipped by the guard (or remediated), saw ${counted('guard-skip')}` : '',
+    remediated + counted('guard-skip') < expected.remediated + expected.guardSkipped
+      ? `expected ${expected.guardSkipped} more skipped by the guard (or remediated), saw ${counted('guard-skip')}`
+      : '',
     counted('dry-run') < expected.dryRuns ? `expected ${expected.dryRuns} dry runs, saw ${counted('dry-run')}` : '',
-    counted('not-approved') < expected.notApproved ? `expected ${expected.notApproved} not approved, saw ${counted('not-approved')}` : '',
-    escalated < expected.escalated ? `expected ${expected.escalated} escalations that climbed a step and recovered, saw ${escalated}` : '',
-    counted('budget-exhausted') < expected.budgetExhausted ? `expected ${expected.budgetExhausted} held back by the budget, saw ${counted('budget-exhausted')}` : '',
+    counted('not-approved') < expected.notApproved
+      ? `expected ${expected.notApproved} not approved, saw ${counted('not-approved')}`
+      : '',
+    escalated < expected.escalated
+      ? `expected ${expected.escalated} escalations that climbed a step and recovered, saw ${escalated}`
+      : '',
+    counted('budget-exhausted') < expected.budgetExhausted
+      ? `expected ${expected.budgetExhausted} held back by the budget, saw ${counted('budget-exhausted')}`
+      : '',
     counted('shadow') < expected.shadow ? `expected ${expected.shadow} shadow decisions, saw ${counted('shadow')}` : '',
   ].filter(Boolean);
-  const failed = summaries.filter((s) => s.kind === 'failed' && !(options.eventFile !== undefined && s.status === 'SUCCEEDED'));
+  const failed = summaries.filter(
+    (s) => s.kind === 'failed' && !(options.eventFile !== undefined && s.status === 'SUCCEEDED'),
+  );
   const checks = replay
     ? checkReplay(replay, resultsByEvent, (name) => {
         const summary = summaries.find((s) => s.incident === name);
@@ -403,7 +531,10 @@ export async function runDrill(given: Options, print: (text: string) => void): P
   const known = violations.filter((v) => v.knownAs);
   const unexpected = violations.filter((v) => !v.knownAs);
   // A chaos run passes when no safety invariant breaks; a scenario run must also heal what it expects.
-  const ok = !deadlineHit && unexpected.length === 0 && (chaos ? true : replay ? checks.every((c) => c.ok) : failed.length === 0 && shortfalls.length === 0);
+  const ok =
+    !deadlineHit &&
+    unexpected.length === 0 &&
+    (chaos ? true : replay ? checks.every((c) => c.ok) : failed.length === 0 && shortfalls.length === 0);
   const mutating = sandbox.mutatingCalls();
 
   const report = {
@@ -420,21 +551,37 @@ export async function runDrill(given: Options, print: (text: string) => void): P
       const input = execution.input as { target?: Record<string, unknown>; alarm?: { name?: string } };
       const delivery = deliveries.find((d) => d.results.some((r) => r.executionName === execution.name));
       const output = (execution.run?.output ?? {}) as Record<string, unknown>;
-      const identifiers = [input.alarm?.name ?? '', ...Object.values(input.target ?? {}).flatMap((v): unknown[] => (typeof v === 'object' && v ? Object.values(v) : [v])).map(String)];
+      const identifiers = [
+        input.alarm?.name ?? '',
+        ...Object.values(input.target ?? {})
+          .flatMap((v): unknown[] => (typeof v === 'object' && v ? Object.values(v) : [v]))
+          .map(String),
+      ];
       const calls = callsFor(sandbox.calls, identifiers);
       return {
         ...summaries[index],
-        event: delivery ? { channel: delivery.channel, description: delivery.description, routedTo: delivery.routedTo } : null,
+        event: delivery
+          ? { channel: delivery.channel, description: delivery.description, routedTo: delivery.routedTo }
+          : null,
         ingest: delivery?.results.find((r) => r.executionName === execution.name) ?? null,
         plan: output.plan ?? null,
         applied: output.applied ?? null,
         statesVisited: execution.run?.states ?? [],
         apiCalls: calls.map((c) => ({ at: c.at, operation: c.operation, outcome: c.outcome, params: c.params })),
         cost: execution.run ? incidentCost(execution.run, memoryMb, delivery ? 1 : 0) : null,
-        reactionMs: execution.run && delivery && (output.applied as { applied?: boolean } | undefined)?.applied ? reactionMs(delivery.wallMs, calls, execution.run) ?? null : null,
+        reactionMs:
+          execution.run && delivery && (output.applied as { applied?: boolean } | undefined)?.applied
+            ? (reactionMs(delivery.wallMs, calls, execution.run) ?? null)
+            : null,
       };
     }),
-    deliveries: deliveries.map((d) => ({ channel: d.channel, description: d.description, routedTo: d.routedTo, results: d.results.map((r) => ({ status: r.status, executionName: r.executionName, reason: r.reason })), error: d.error })),
+    deliveries: deliveries.map((d) => ({
+      channel: d.channel,
+      description: d.description,
+      routedTo: d.routedTo,
+      results: d.results.map((r) => ({ status: r.status, executionName: r.executionName, reason: r.reason })),
+      error: d.error,
+    })),
     mutatingCalls: mutating.map((c) => ({ at: c.at, operation: c.operation, params: c.params })),
     callCount: sandbox.calls.length,
     injectedFaults: sandbox.calls.filter((c) => c.injected).length,
@@ -445,43 +592,71 @@ export async function runDrill(given: Options, print: (text: string) => void): P
   };
 
   if (!options.json) {
-    print(`Self-healing drill: ${options.eventFile ? `event ${options.eventFile}` : options.replay ? `replay ${options.replay}` : options.scenarios.join(', ')}\n`);
-    print(`Local AWS sandbox ${sandbox.url} on virtual time; seed ${options.seed}; faults: ${options.faults ?? 'none'}\n\n`);
+    print(
+      `Self-healing drill: ${options.eventFile ? `event ${options.eventFile}` : options.replay ? `replay ${options.replay}` : options.scenarios.join(', ')}\n`,
+    );
+    print(
+      `Local AWS sandbox ${sandbox.url} on virtual time; seed ${options.seed}; faults: ${options.faults ?? 'none'}\n\n`,
+    );
     for (const entry of timeline) print(`${clockLabel(entry.at, start)}  ${entry.kind.padEnd(8)}  ${entry.text}\n`);
     print('\n');
-    print(`${table([
-      ['Incident', 'Rule', 'Action', 'Outcome', 'Remediate', 'Recover', 'Metrics emitted'],
-      ...summaries.map((s) => [
-        s.incident.length > 44 ? `${s.incident.slice(0, 35)}…${s.incident.slice(-8)}` : s.incident,
-        s.rule,
-        s.action,
-        `${s.outcome}${s.verified ? ' ✓' : s.kind === 'dry-run' ? ' (dry run)' : s.kind === 'shadow' ? ` (${s.shadow?.selfRecovered ? 'recovered by itself' : 'did not recover by itself'})` : ['guard-skip', 'skipped', 'not-approved', 'budget-exhausted'].includes(s.kind) ? ` (${s.reason ?? '?'})` : ''}${(s.steps?.length ?? 0) > 1 ? ` after ${s.steps?.length ?? 0} steps` : ''}`,
-        s.timeToRemediateSeconds !== undefined ? duration(s.timeToRemediateSeconds) : '-',
-        s.timeToRecoverSeconds !== undefined ? duration(s.timeToRecoverSeconds) : '-',
-        s.metrics.join(' '),
-      ]),
-    ])}\n\n`);
+    print(
+      `${table([
+        ['Incident', 'Rule', 'Action', 'Outcome', 'Remediate', 'Recover', 'Metrics emitted'],
+        ...summaries.map((s) => [
+          s.incident.length > 44 ? `${s.incident.slice(0, 35)}…${s.incident.slice(-8)}` : s.incident,
+          s.rule,
+          s.action,
+          `${s.outcome}${s.verified ? ' ✓' : s.kind === 'dry-run' ? ' (dry run)' : s.kind === 'shadow' ? ` (${s.shadow?.selfRecovered ? 'recovered by itself' : 'did not recover by itself'})` : ['guard-skip', 'skipped', 'not-approved', 'budget-exhausted'].includes(s.kind) ? ` (${s.reason ?? '?'})` : ''}${(s.steps?.length ?? 0) > 1 ? ` after ${s.steps?.length ?? 0} steps` : ''}`,
+          s.timeToRemediateSeconds !== undefined ? duration(s.timeToRemediateSeconds) : '-',
+          s.timeToRecoverSeconds !== undefined ? duration(s.timeToRecoverSeconds) : '-',
+          s.metrics.join(' '),
+        ]),
+      ])}\n\n`,
+    );
     const details = summaries.flatMap((s) => [
       ...(s.correlatedChange ? [`${s.incident}: change-aware — ${s.correlatedChange}`] : []),
-      ...((s.steps?.length ?? 0) > 1 ? [`${s.incident}: escalation — ${(s.steps ?? []).map((step) => `${step.step}. ${step.action}: ${step.result}${step.timeToOkSeconds !== undefined ? ` (OK after ${duration(step.timeToOkSeconds)})` : ''}`).join('; ')}`] : []),
-      ...(s.shadow ? [`${s.incident}: shadow — would ${s.shadow.wouldDo}; ${s.shadow.selfRecovered ? `recovered by itself${s.shadow.timeToSelfRecoverSeconds !== undefined ? ` after ${duration(s.shadow.timeToSelfRecoverSeconds)}` : ''}` : 'did not recover by itself'}`] : []),
+      ...((s.steps?.length ?? 0) > 1
+        ? [
+            `${s.incident}: escalation — ${(s.steps ?? []).map((step) => `${step.step}. ${step.action}: ${step.result}${step.timeToOkSeconds !== undefined ? ` (OK after ${duration(step.timeToOkSeconds)})` : ''}`).join('; ')}`,
+          ]
+        : []),
+      ...(s.shadow
+        ? [
+            `${s.incident}: shadow — would ${s.shadow.wouldDo}; ${s.shadow.selfRecovered ? `recovered by itself${s.shadow.timeToSelfRecoverSeconds !== undefined ? ` after ${duration(s.shadow.timeToSelfRecoverSeconds)}` : ''}` : 'did not recover by itself'}`,
+          ]
+        : []),
     ]);
     if (details.length > 0) print(`${details.join('\n')}\n\n`);
-    print(`${executions.length} incidents: ${remediated} remediated and verified (${escalated} after climbing an escalation ladder), ${counted('guard-skip')} skipped by the guard, ${counted('budget-exhausted')} held back by the budget, ${counted('shadow')} shadow decisions, ${counted('dry-run')} dry run, ${counted('not-approved')} not approved, ${failed.length} failed; ${mutating.length} mutating AWS calls, ${sandbox.calls.length} calls in all (${report.injectedFaults} faults injected); ${sandbox.published.length} notifications; ${report.simulatedSeconds} simulated seconds in ${(report.wallMs / 1000).toFixed(1)} s.\n`);
+    print(
+      `${executions.length} incidents: ${remediated} remediated and verified (${escalated} after climbing an escalation ladder), ${counted('guard-skip')} skipped by the guard, ${counted('budget-exhausted')} held back by the budget, ${counted('shadow')} shadow decisions, ${counted('dry-run')} dry run, ${counted('not-approved')} not approved, ${failed.length} failed; ${mutating.length} mutating AWS calls, ${sandbox.calls.length} calls in all (${report.injectedFaults} faults injected); ${sandbox.published.length} notifications; ${report.simulatedSeconds} simulated seconds in ${(report.wallMs / 1000).toFixed(1)} s.\n`,
+    );
     if (replay) {
-      print(`Replay ${replay.name}: ${replay.description}\n${table([
-        ['#', 'At', 'Event', 'Expected', 'Got', ''],
-        ...checks.map((c) => [String(c.event), clockLabel(start + c.at * 1000, start), c.description, expectationText(c.expected), expectationText(c.actual), c.ok ? '✓' : `✗ ${c.problems.join('; ')}`]),
-      ])}\n\n`);
+      print(
+        `Replay ${replay.name}: ${replay.description}\n${table([
+          ['#', 'At', 'Event', 'Expected', 'Got', ''],
+          ...checks.map((c) => [
+            String(c.event),
+            clockLabel(start + c.at * 1000, start),
+            c.description,
+            expectationText(c.expected),
+            expectationText(c.actual),
+            c.ok ? '✓' : `✗ ${c.problems.join('; ')}`,
+          ]),
+        ])}\n\n`,
+      );
     }
     for (const v of unexpected) print(`INVARIANT ${v.invariant}: ${v.detail}\n`);
     for (const v of known) print(`known ${v.invariant} (${v.knownAs ?? ''}): ${v.detail}\n`);
     if (!ok) print(`Reproduce: ${reproduceCommand(given)}\n`);
-    print(ok ? 'PASS\n' : `FAIL${deadlineHit ? ' (simulated deadline reached)' : ''}${failed.length ? ` (${failed.length} failed: ${failed.map((f) => f.incident).join(', ')})` : ''}${shortfalls.length ? ` (${shortfalls.join('; ')})` : ''}\n`);
+    print(
+      ok
+        ? 'PASS\n'
+        : `FAIL${deadlineHit ? ' (simulated deadline reached)' : ''}${failed.length ? ` (${failed.length} failed: ${failed.map((f) => f.incident).join(', ')})` : ''}${shortfalls.length ? ` (${shortfalls.join('; ')})` : ''}\n`,
+    );
   }
   return { exitCode: ok ? 0 : 1, report };
 }
-
 
 function shuffle<T>(items: T[], random: Random): void {
   for (let i = items.length - 1; i > 0; i--) {
@@ -494,7 +669,11 @@ function shuffle<T>(items: T[], random: Random): void {
 function setKillSwitch(sandbox: Sandbox, on: boolean): void {
   const name = process.env.PAUSE_PARAMETER_NAME ?? '';
   const current = sandbox.fleet.parameters.get(name);
-  sandbox.fleet.parameters.set(name, { value: on ? 'true' : 'false', version: (current?.version ?? 0) + 1, updatedAt: sandbox.clock.now() });
+  sandbox.fleet.parameters.set(name, {
+    value: on ? 'true' : 'false',
+    version: (current?.version ?? 0) + 1,
+    updatedAt: sandbox.clock.now(),
+  });
 }
 
 /** The guard table's items, read through the sandbox when the run ends. */
@@ -503,7 +682,9 @@ async function scanGuardTable(): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await client.send(new ScanCommand({ TableName: process.env.GUARD_TABLE_NAME, ...(start ? { ExclusiveStartKey: start } : {}) }));
+    const page = await client.send(
+      new ScanCommand({ TableName: process.env.GUARD_TABLE_NAME, ...(start ? { ExclusiveStartKey: start } : {}) }),
+    );
     items.push(...((page.Items ?? []) as Record<string, unknown>[]));
     start = page.LastEvaluatedKey;
   } while (start);
@@ -516,7 +697,9 @@ async function scanGuardTable(): Promise<Record<string, unknown>[]> {
  * step of the harness), and within a turn by their text. A turn's calls share one simulated
  * instant, and the order in which a handler's parallel calls reach the sandbox is the network's.
  */
-export function canonicalCallLog(calls: CallRecord[]): { at: string; operation: string; params: unknown; outcome: string }[] {
+export function canonicalCallLog(
+  calls: CallRecord[],
+): { at: string; operation: string; params: unknown; outcome: string }[] {
   const key = (c: CallRecord) => `${c.operation}|${stableJson(c.params)}|${c.outcome}`;
   return [...calls]
     .sort((a, b) => a.epoch - b.epoch || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
@@ -525,7 +708,8 @@ export function canonicalCallLog(calls: CallRecord[]): { at: string; operation: 
 
 /** The command that replays this run exactly (same seed, same options). */
 export function reproduceCommand(options: Options): string {
-  if (options.chaos) return `npm start -- --chaos --seed ${options.seed}${options.bundles ? ` --bundles ${options.bundles}` : ''}`;
+  if (options.chaos)
+    return `npm start -- --chaos --seed ${options.seed}${options.bundles ? ` --bundles ${options.bundles}` : ''}`;
   const args = [
     ...options.scenarios.map((s) => `--scenario ${s}`),
     ...(options.faults ? [`--faults '${options.faults}'`] : []),
@@ -540,7 +724,16 @@ export function reproduceCommand(options: Options): string {
 }
 
 function expectationText(e: Partial<Expectation>): string {
-  return [e.ingest, e.outcome, e.reason ? `(${e.reason})` : '', e.action, e.correlated ? 'change-aware' : '', e.steps?.length ? `steps ${e.steps.join('→')}` : ''].filter(Boolean).join(' ');
+  return [
+    e.ingest,
+    e.outcome,
+    e.reason ? `(${e.reason})` : '',
+    e.action,
+    e.correlated ? 'change-aware' : '',
+    e.steps?.length ? `steps ${e.steps.join('→')}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -10,31 +10,49 @@ import { startSimulation } from './sim/simulation';
 
 async function main(): Promise<number> {
   const print = stdoutForResultOnly();
-  const { values } = parseArgs({ options: { input: { type: 'string', short: 'i' }, name: { type: 'string' }, faults: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { input: { type: 'string', short: 'i' }, name: { type: 'string' }, faults: { type: 'string' } },
+  });
   if (!values.input) {
     process.stderr.write('Usage: npm run execute -- --input <file> [--name <execution name>] [--faults <spec>]\n');
     return 2;
   }
   const input = readFileSync(values.input, 'utf8');
   // Virtual time: Wait states, retries and an approval's timeout pass at once, the same at any load.
-  const simulation = await startSimulation({ fleet: gameDayFleet, ...(values.faults ? { faults: values.faults } : {}) });
+  const simulation = await startSimulation({
+    fleet: gameDayFleet,
+    ...(values.faults ? { faults: values.faults } : {}),
+  });
   const { sandbox } = simulation;
   const sfn = new SFNClient({});
-  const name = values.name ?? `manual-${new Date().toISOString().replace(/[^0-9]/g, '').slice(0, 14)}`;
-  const started = await sfn.send(new StartExecutionCommand({ stateMachineArn: process.env.STATE_MACHINE_ARN, name, input }));
+  const name =
+    values.name ??
+    `manual-${new Date()
+      .toISOString()
+      .replace(/[^0-9]/g, '')
+      .slice(0, 14)}`;
+  const started = await sfn.send(
+    new StartExecutionCommand({ stateMachineArn: process.env.STATE_MACHINE_ARN, name, input }),
+  );
   await sandbox.settle();
   const described = await sfn.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
   const run = sandbox.executions.get(name)?.run;
   await simulation.finish();
-  print(`${JSON.stringify({
-    name,
-    status: described.status,
-    statesVisited: run?.states ?? [],
-    retries: run?.retries ?? [],
-    output: described.output ? (JSON.parse(described.output) as unknown) : null,
-    ...(described.error ? { error: described.error, cause: described.cause } : {}),
-    mutatingCalls: sandbox.mutatingCalls().map((c) => ({ operation: c.operation, params: c.params })),
-  }, null, 2)}\n`);
+  print(
+    `${JSON.stringify(
+      {
+        name,
+        status: described.status,
+        statesVisited: run?.states ?? [],
+        retries: run?.retries ?? [],
+        output: described.output ? (JSON.parse(described.output) as unknown) : null,
+        ...(described.error ? { error: described.error, cause: described.cause } : {}),
+        mutatingCalls: sandbox.mutatingCalls().map((c) => ({ operation: c.operation, params: c.params })),
+      },
+      null,
+      2,
+    )}\n`,
+  );
   return described.status === 'SUCCEEDED' ? 0 : 1;
 }
 

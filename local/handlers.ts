@@ -12,10 +12,16 @@ export async function loadHandlers(bundles?: string): Promise<Record<string, Lam
   if (!bundles) return (await import('./functions')).FUNCTION_HANDLERS;
   const handlers: Record<string, LambdaHandler> = {};
   for (const [logicalId, fn] of functionsOf(loadTemplate())) {
-    const [module = 'index', exported = 'handler'] = ((fn.Properties?.Handler as string | undefined) ?? 'index.handler').split('.');
-    const loaded = (await import(pathToFileURL(join(bundles, logicalId, `${module}.mjs`)).href)) as Record<string, unknown>;
+    const [module = 'index', exported = 'handler'] = (
+      (fn.Properties?.Handler as string | undefined) ?? 'index.handler'
+    ).split('.');
+    const loaded = (await import(pathToFileURL(join(bundles, logicalId, `${module}.mjs`)).href)) as Record<
+      string,
+      unknown
+    >;
     const handler = loaded[exported];
-    if (typeof handler !== 'function') throw new Error(`${logicalId}: ${module}.mjs in ${bundles} exports no ${exported} function`);
+    if (typeof handler !== 'function')
+      throw new Error(`${logicalId}: ${module}.mjs in ${bundles} exports no ${exported} function`);
     handlers[logicalId] = handler as LambdaHandler;
   }
   return handlers;

@@ -16,7 +16,12 @@ const USAGE = 'Usage: npm run invoke -- <LogicalId> --event <file> [--env-vars <
 
 /** When the event's incident was detected: fixtures are replayed at their own time, so their age means what it did. */
 function detectedAtOf(event: unknown): string | undefined {
-  const e = event as { detectedAt?: string; input?: { detectedAt?: string }; incident?: { detectedAt?: string }; state?: { incident?: { detectedAt?: string } } } | null;
+  const e = event as {
+    detectedAt?: string;
+    input?: { detectedAt?: string };
+    incident?: { detectedAt?: string };
+    state?: { incident?: { detectedAt?: string } };
+  } | null;
   return e?.input?.detectedAt ?? e?.incident?.detectedAt ?? e?.state?.incident?.detectedAt ?? e?.detectedAt;
 }
 
@@ -31,7 +36,12 @@ async function main(): Promise<number> {
   const print = stdoutForResultOnly();
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { event: { type: 'string', short: 'e' }, 'env-vars': { type: 'string', short: 'n' }, aws: { type: 'boolean', default: false }, now: { type: 'string' } },
+    options: {
+      event: { type: 'string', short: 'e' },
+      'env-vars': { type: 'string', short: 'n' },
+      aws: { type: 'boolean', default: false },
+      now: { type: 'string' },
+    },
   });
   const logicalId = positionals[0];
   const template = loadTemplate();
@@ -43,16 +53,23 @@ async function main(): Promise<number> {
   const event = JSON.parse(readFileSync(values.event, 'utf8')) as unknown;
   // A dated fixture is judged at its own time (30 s after detection) unless --now says otherwise; with --aws, real time.
   const detectedAt = detectedAtOf(event);
-  const now = values.now ?? (!values.aws && detectedAt ? new Date(Date.parse(detectedAt) + 30_000).toISOString() : undefined);
+  const now =
+    values.now ?? (!values.aws && detectedAt ? new Date(Date.parse(detectedAt) + 30_000).toISOString() : undefined);
   if (now !== undefined && Number.isNaN(Date.parse(now))) {
     process.stderr.write(`--now: "${now}" is not an ISO 8601 time\n`);
     return 2;
   }
   // The sandbox runs on virtual time from that moment: the handler, the fleet and the sandbox agree on "now".
-  const simulation = values.aws ? undefined : await startSimulation({ fleet: gameDayFleet, start: now ? Date.parse(now) : Date.now() });
+  const simulation = values.aws
+    ? undefined
+    : await startSimulation({ fleet: gameDayFleet, start: now ? Date.parse(now) : Date.now() });
   const sandbox = simulation?.sandbox;
   const envVars = envVarsFor(values['env-vars'], logicalId);
-  Object.assign(process.env, functionEnvironment(template, logicalId, { DryRun: 'false', Environment: 'local' }, sandbox?.url), envVars);
+  Object.assign(
+    process.env,
+    functionEnvironment(template, logicalId, { DryRun: 'false', Environment: 'local' }, sandbox?.url),
+    envVars,
+  );
   // The template declares AWS_ENDPOINT_URL empty (for SAM); the sandbox's endpoint wins unless --env-vars names one.
   if (sandbox && !envVars.AWS_ENDPOINT_URL) process.env.AWS_ENDPOINT_URL = sandbox.url;
   if (sandbox) process.stderr.write(`Local AWS sandbox at ${sandbox.url} (game-day fleet); --aws for real AWS\n`);
@@ -61,7 +78,10 @@ async function main(): Promise<number> {
     const { clock } = await import('../functions/platform/clock');
     clock.now = () => new Date(Date.now() + offset);
   }
-  if (now) process.stderr.write(`Handlers' clock: ${now}${values.now ? '' : " (the fixture's own time; --now to change it)"}\n`);
+  if (now)
+    process.stderr.write(
+      `Handlers' clock: ${now}${values.now ? '' : " (the fixture's own time; --now to change it)"}\n`,
+    );
 
   const { FUNCTION_HANDLERS } = await import('./functions');
   const handler = FUNCTION_HANDLERS[logicalId] as LambdaHandler;

@@ -42,13 +42,25 @@ const AlarmEventSchema = z
   .strict();
 
 const PayloadEventSchema = z
-  .object({ at: At, payload: z.record(z.string(), z.unknown()), description: z.string().optional(), expect: ExpectSchema.optional() })
+  .object({
+    at: At,
+    payload: z.record(z.string(), z.unknown()),
+    description: z.string().optional(),
+    expect: ExpectSchema.optional(),
+  })
   .strict();
 
 const DeployEventSchema = z
   .object({
     at: At,
-    deploy: z.object({ application: z.string(), deploymentGroup: z.string(), version: z.string(), bad: z.boolean().default(false) }).strict(),
+    deploy: z
+      .object({
+        application: z.string(),
+        deploymentGroup: z.string(),
+        version: z.string(),
+        bad: z.boolean().default(false),
+      })
+      .strict(),
   })
   .strict();
 
@@ -57,7 +69,10 @@ export const ReplaySchema = z
     name: z.string().min(1),
     description: z.string(),
     /** How the on-call answers approval requests, and after how many simulated seconds. */
-    approvals: z.object({ answer: z.enum(['approve', 'reject']).default('approve'), afterSeconds: z.int().min(0).default(60) }).strict().default({ answer: 'approve', afterSeconds: 60 }),
+    approvals: z
+      .object({ answer: z.enum(['approve', 'reject']).default('approve'), afterSeconds: z.int().min(0).default(60) })
+      .strict()
+      .default({ answer: 'approve', afterSeconds: 60 }),
     events: z.array(z.union([AlarmEventSchema, PayloadEventSchema, DeployEventSchema])).min(1),
   })
   .strict();
@@ -75,7 +90,10 @@ export function prepareFleet(fleet: Fleet, replay: Replay): void {
   for (const event of replay.events) {
     if (!('alarm' in event)) continue;
     const alarm = fleet.alarms.get(event.alarm);
-    if (!alarm) throw new Error(`Replay ${replay.name}: the game-day fleet has no alarm ${event.alarm} (${[...fleet.alarms.keys()].join(', ')})`);
+    if (!alarm)
+      throw new Error(
+        `Replay ${replay.name}: the game-day fleet has no alarm ${event.alarm} (${[...fleet.alarms.keys()].join(', ')})`,
+      );
     alarm.condition = { kind: 'recorded' };
   }
 }
@@ -100,7 +118,15 @@ export function play(fleet: Fleet, event: ReplayEvent): ReplayDelivery[] {
   }
   if ('payload' in event) {
     const channel = 'Records' in event.payload ? 'sns' : 'eventbridge';
-    return [{ channel, description: event.description ?? `recorded ${channel === 'sns' ? 'SNS notification' : String(event.payload['detail-type'])}`, event: event.payload }];
+    return [
+      {
+        channel,
+        description:
+          event.description ??
+          `recorded ${channel === 'sns' ? 'SNS notification' : String(event.payload['detail-type'])}`,
+        event: event.payload,
+      },
+    ];
   }
   const alarm = fleet.alarms.get(event.alarm);
   if (!alarm) throw new Error(`No alarm ${event.alarm}`);
@@ -109,7 +135,8 @@ export function play(fleet: Fleet, event: ReplayEvent): ReplayDelivery[] {
   const via = event.via ?? alarm.delivery;
   const description = `alarm ${alarm.name} ${previous} → ${event.state} (replayed${event.copies > 1 ? `, ×${event.copies}` : ''})`;
   // Every copy is the same transition, as a redelivery would be.
-  const payload = via === 'sns' ? snsAlarmNotification(fleet, alarm, previous) : eventBridgeAlarmStateChange(fleet, alarm, previous);
+  const payload =
+    via === 'sns' ? snsAlarmNotification(fleet, alarm, previous) : eventBridgeAlarmStateChange(fleet, alarm, previous);
   return Array.from({ length: event.copies }, () => ({ channel: via, description, event: structuredClone(payload) }));
 }
 
@@ -143,7 +170,10 @@ export function checkReplay(
     const first = results[0];
     const problems: string[] = [];
     const expected = event.expect;
-    const actual: Check['actual'] = { ...(first ? { ingest: first.status } : {}), ...(first?.executionName ? { execution: first.executionName } : {}) };
+    const actual: Check['actual'] = {
+      ...(first ? { ingest: first.status } : {}),
+      ...(first?.executionName ? { execution: first.executionName } : {}),
+    };
     if (!first) {
       actual.ingest = 'not-delivered';
       if (expected.ingest !== 'not-delivered') problems.push('nothing was delivered or ingested');
@@ -152,8 +182,12 @@ export function checkReplay(
     const copies = 'copies' in event ? event.copies : 1;
     const repeat = first?.status === 'started' ? 'duplicate' : first?.status;
     const repeats = results.slice(1).filter((r) => r.status === repeat).length;
-    if (first && copies > 1 && repeats !== copies - 1) problems.push(`${repeats} of ${copies - 1} redeliveries were ${repeat ?? '?'}`);
-    if (first?.executionName && (expected.outcome || expected.reason || expected.action || expected.correlated !== undefined || expected.steps)) {
+    if (first && copies > 1 && repeats !== copies - 1)
+      problems.push(`${repeats} of ${copies - 1} redeliveries were ${repeat ?? '?'}`);
+    if (
+      first?.executionName &&
+      (expected.outcome || expected.reason || expected.action || expected.correlated !== undefined || expected.steps)
+    ) {
       const outcome = outcomeOf(first.executionName);
       const summary = outcome?.summary;
       const got = summary?.outcome;
@@ -164,13 +198,21 @@ export function checkReplay(
         correlated: outcome?.correlated ?? false,
         ...(outcome?.steps.length ? { steps: outcome.steps } : {}),
       });
-      if (expected.outcome && got !== expected.outcome) problems.push(`outcome ${got ?? 'none'}, expected ${expected.outcome}`);
-      if (expected.reason && summary?.reason !== expected.reason) problems.push(`reason ${summary?.reason ?? 'none'}, expected ${expected.reason}`);
-      if (expected.action && outcome?.actionType !== expected.action) problems.push(`action ${outcome?.actionType ?? 'none'}, expected ${expected.action}`);
-      if (expected.correlated !== undefined && (outcome?.correlated ?? false) !== expected.correlated) problems.push(`correlated ${String(outcome?.correlated ?? false)}, expected ${String(expected.correlated)}`);
-      if (expected.steps && JSON.stringify(outcome?.steps ?? []) !== JSON.stringify(expected.steps)) problems.push(`steps ${JSON.stringify(outcome?.steps ?? [])}, expected ${JSON.stringify(expected.steps)}`);
+      if (expected.outcome && got !== expected.outcome)
+        problems.push(`outcome ${got ?? 'none'}, expected ${expected.outcome}`);
+      if (expected.reason && summary?.reason !== expected.reason)
+        problems.push(`reason ${summary?.reason ?? 'none'}, expected ${expected.reason}`);
+      if (expected.action && outcome?.actionType !== expected.action)
+        problems.push(`action ${outcome?.actionType ?? 'none'}, expected ${expected.action}`);
+      if (expected.correlated !== undefined && (outcome?.correlated ?? false) !== expected.correlated)
+        problems.push(`correlated ${String(outcome?.correlated ?? false)}, expected ${String(expected.correlated)}`);
+      if (expected.steps && JSON.stringify(outcome?.steps ?? []) !== JSON.stringify(expected.steps))
+        problems.push(`steps ${JSON.stringify(outcome?.steps ?? [])}, expected ${JSON.stringify(expected.steps)}`);
     }
-    const description = 'alarm' in event ? `${event.alarm} → ${event.state}${copies > 1 ? ` ×${copies}` : ''}` : (event.description ?? 'recorded payload');
+    const description =
+      'alarm' in event
+        ? `${event.alarm} → ${event.state}${copies > 1 ? ` ×${copies}` : ''}`
+        : (event.description ?? 'recorded payload');
     checks.push({ event: index, at: event.at, description, expected, actual, ok: problems.length === 0, problems });
   });
   return checks;

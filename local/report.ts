@@ -17,7 +17,18 @@ export interface Delivery {
 
 export interface TimelineEntry {
   at: number;
-  kind: 'FAULT' | 'OPERATOR' | 'EVENT' | 'INCIDENT' | 'PLAN' | 'GUARD' | 'APPROVAL' | 'ACTION' | 'PROGRESS' | 'VERIFY' | 'OUTCOME';
+  kind:
+    | 'FAULT'
+    | 'OPERATOR'
+    | 'EVENT'
+    | 'INCIDENT'
+    | 'PLAN'
+    | 'GUARD'
+    | 'APPROVAL'
+    | 'ACTION'
+    | 'PROGRESS'
+    | 'VERIFY'
+    | 'OUTCOME';
   text: string;
 }
 
@@ -31,11 +42,25 @@ interface RecordOutput {
   timeToRecoverSeconds?: number;
   metrics?: { name: string }[];
   steps?: { step: number; actionType?: string; action: string; result: string; timeToOkSeconds?: number }[];
-  shadow?: { wouldDo: string; selfRecovered: boolean; timeToSelfRecoverSeconds?: number; decision: string; reason?: string };
+  shadow?: {
+    wouldDo: string;
+    selfRecovered: boolean;
+    timeToSelfRecoverSeconds?: number;
+    decision: string;
+    reason?: string;
+  };
 }
 
 interface ExecutionOutput {
-  plan?: { rule?: string; decision?: string; reason?: string; explanation?: string[]; dryRun?: boolean; correlatedChange?: { description: string }; action?: { type: string } };
+  plan?: {
+    rule?: string;
+    decision?: string;
+    reason?: string;
+    explanation?: string[];
+    dryRun?: boolean;
+    correlatedChange?: { description: string };
+    action?: { type: string };
+  };
   applied?: { description?: string; call?: { operation: string; input: Record<string, unknown> }; applied?: boolean };
   verification?: { status?: string; detail?: string };
   record?: RecordOutput;
@@ -44,7 +69,16 @@ interface ExecutionOutput {
 export interface IncidentSummary {
   incident: string;
   /** How the drill counts it. */
-  kind: 'remediated' | 'guard-skip' | 'budget-exhausted' | 'not-approved' | 'dry-run' | 'shadow' | 'skipped' | 'notified' | 'failed';
+  kind:
+    | 'remediated'
+    | 'guard-skip'
+    | 'budget-exhausted'
+    | 'not-approved'
+    | 'dry-run'
+    | 'shadow'
+    | 'skipped'
+    | 'notified'
+    | 'failed';
   status: string;
   rule: string;
   action: string;
@@ -68,7 +102,11 @@ const short = (id: string) => (id.length > 34 ? `${id.slice(0, 25)}…${id.slice
 function stateOutputs(execution: ExecutionRecord, toSim: (real: number) => number) {
   return (execution.run?.events ?? [])
     .filter((e) => e.type === 'StateExited' && e.state)
-    .map((e) => ({ name: e.state?.name ?? '', at: toSim(e.timestamp), output: (e.state as { output?: unknown } | undefined)?.output as ExecutionOutput & Record<string, unknown> }));
+    .map((e) => ({
+      name: e.state?.name ?? '',
+      at: toSim(e.timestamp),
+      output: (e.state as { output?: unknown } | undefined)?.output as ExecutionOutput & Record<string, unknown>,
+    }));
 }
 
 export function executionTimeline(execution: ExecutionRecord, toSim: (real: number) => number): TimelineEntry[] {
@@ -77,30 +115,79 @@ export function executionTimeline(execution: ExecutionRecord, toSim: (real: numb
   for (const { name, at, output } of stateOutputs(execution, toSim)) {
     if (name === 'Plan Remediation' && output.plan) {
       const plan = output.plan;
-      const why = plan.decision === 'skip' ? `skip (${plan.reason ?? '?'})` : (plan.explanation ?? []).find((l) => l.startsWith('Action:'))?.replace(/^Action: /, '').replace(/\.$/, '') ?? 'act';
-      entries.push({ at, kind: 'PLAN', text: `${id}: ${plan.rule ? `rule ${plan.rule} → ` : ''}${why}${plan.dryRun ? ' [dry run]' : ''}` });
+      const why =
+        plan.decision === 'skip'
+          ? `skip (${plan.reason ?? '?'})`
+          : ((plan.explanation ?? [])
+              .find((l) => l.startsWith('Action:'))
+              ?.replace(/^Action: /, '')
+              .replace(/\.$/, '') ?? 'act');
+      entries.push({
+        at,
+        kind: 'PLAN',
+        text: `${id}: ${plan.rule ? `rule ${plan.rule} → ` : ''}${why}${plan.dryRun ? ' [dry run]' : ''}`,
+      });
     } else if (name === 'Correlate Recent Change' && output.plan) {
       const change = output.plan.correlatedChange;
-      entries.push({ at, kind: 'PLAN', text: `${id}: ${change ? `change-aware: ${change.description} → ${(output.plan.explanation ?? []).at(-1)?.replace(/^Action: /, '').replace(/\.$/, '') ?? 'rollback'}` : 'change-aware: no recent change; plan unchanged'}` });
+      entries.push({
+        at,
+        kind: 'PLAN',
+        text: `${id}: ${
+          change
+            ? `change-aware: ${change.description} → ${
+                (output.plan.explanation ?? [])
+                  .at(-1)
+                  ?.replace(/^Action: /, '')
+                  .replace(/\.$/, '') ?? 'rollback'
+              }`
+            : 'change-aware: no recent change; plan unchanged'
+        }`,
+      });
     } else if (name === 'Escalate To Next Step' && output.plan) {
       entries.push({ at, kind: 'PLAN', text: `${id}: ${(output.plan.explanation ?? []).at(-1) ?? 'escalated'}` });
     } else if (name === 'Check Guardrails') {
       const guard = (output as { guard?: { decision?: string; reason?: string; detail?: string } }).guard;
-      if (guard) entries.push({ at, kind: 'GUARD', text: `${id}: ${guard.decision === 'skip' ? `skip (${guard.reason ?? '?'}): ` : ''}${guard.detail ?? ''}` });
+      if (guard)
+        entries.push({
+          at,
+          kind: 'GUARD',
+          text: `${id}: ${guard.decision === 'skip' ? `skip (${guard.reason ?? '?'}): ` : ''}${guard.detail ?? ''}`,
+        });
     } else if (/^(Apply|Start Automation)/.test(name) && output.applied) {
       const call = output.applied.call;
-      entries.push({ at, kind: 'ACTION', text: `${id}: ${output.applied.applied ? '' : '(not applied) '}${call ? `${call.operation} ${JSON.stringify(call.input)}` : output.applied.description ?? ''}` });
+      entries.push({
+        at,
+        kind: 'ACTION',
+        text: `${id}: ${output.applied.applied ? '' : '(not applied) '}${call ? `${call.operation} ${JSON.stringify(call.input)}` : (output.applied.description ?? '')}`,
+      });
     } else if (name === 'Check Progress') {
       const progress = (output as { progress?: { detail?: string; status?: string } }).progress;
-      if (progress) entries.push({ at, kind: 'PROGRESS', text: `${id}: ${progress.detail ?? ''}${progress.status === 'done' ? ' ✓' : ''}` });
+      if (progress)
+        entries.push({
+          at,
+          kind: 'PROGRESS',
+          text: `${id}: ${progress.detail ?? ''}${progress.status === 'done' ? ' ✓' : ''}`,
+        });
     } else if (name === 'Verify Recovery' && output.verification) {
-      entries.push({ at, kind: 'VERIFY', text: `${id}: ${output.verification.detail ?? ''}${output.verification.status === 'recovered' ? ' ✓' : ''}` });
+      entries.push({
+        at,
+        kind: 'VERIFY',
+        text: `${id}: ${output.verification.detail ?? ''}${output.verification.status === 'recovered' ? ' ✓' : ''}`,
+      });
     } else if (name.startsWith('Record') || name === 'Notify Operator') {
       const record = output.record;
       if (record) {
-        const ttr = record.timeToRemediateSeconds !== undefined ? `, remediated in ${duration(record.timeToRemediateSeconds)}` : '';
-        const ttrec = record.timeToRecoverSeconds !== undefined ? `, recovered in ${duration(record.timeToRecoverSeconds)}` : '';
-        entries.push({ at, kind: 'OUTCOME', text: `${id}: ${record.outcome ?? '?'}${record.reason ? ` (${record.reason})` : ''}${ttr}${ttrec}` });
+        const ttr =
+          record.timeToRemediateSeconds !== undefined
+            ? `, remediated in ${duration(record.timeToRemediateSeconds)}`
+            : '';
+        const ttrec =
+          record.timeToRecoverSeconds !== undefined ? `, recovered in ${duration(record.timeToRecoverSeconds)}` : '';
+        entries.push({
+          at,
+          kind: 'OUTCOME',
+          text: `${id}: ${record.outcome ?? '?'}${record.reason ? ` (${record.reason})` : ''}${ttr}${ttrec}`,
+        });
       }
     }
   }
@@ -115,15 +202,34 @@ export function summarise(execution: ExecutionRecord): IncidentSummary {
     .pop();
   const record = output.record ?? lastRecord ?? {};
   const verification = output.verification?.status;
-  const verified = execution.status === 'SUCCEEDED' && record.outcome === 'succeeded' && record.dryRun !== true && (verification === 'recovered' || verification === 'not-applicable');
+  const verified =
+    execution.status === 'SUCCEEDED' &&
+    record.outcome === 'succeeded' &&
+    record.dryRun !== true &&
+    (verification === 'recovered' || verification === 'not-applicable');
   const kind: IncidentSummary['kind'] =
-    execution.status !== 'SUCCEEDED' ? 'failed'
-    : record.outcome === 'shadow' ? 'shadow'
-    // A dry run's decision counts as one whether it would act or would be held back.
-    : record.dryRun === true && (record.outcome === 'succeeded' || record.outcome === 'skipped') ? 'dry-run'
-    : record.outcome === 'succeeded' ? (verified ? 'remediated' : 'failed')
-    : record.outcome === 'skipped' ? (record.reason === 'Cooldown' || record.reason === 'InProgress' ? 'guard-skip' : record.reason === 'NotApproved' ? 'not-approved' : record.reason === 'BudgetExhausted' ? 'budget-exhausted' : 'skipped')
-    : record.outcome === 'notified' ? 'notified' : 'failed';
+    execution.status !== 'SUCCEEDED'
+      ? 'failed'
+      : record.outcome === 'shadow'
+        ? 'shadow'
+        : // A dry run's decision counts as one whether it would act or would be held back.
+          record.dryRun === true && (record.outcome === 'succeeded' || record.outcome === 'skipped')
+          ? 'dry-run'
+          : record.outcome === 'succeeded'
+            ? verified
+              ? 'remediated'
+              : 'failed'
+            : record.outcome === 'skipped'
+              ? record.reason === 'Cooldown' || record.reason === 'InProgress'
+                ? 'guard-skip'
+                : record.reason === 'NotApproved'
+                  ? 'not-approved'
+                  : record.reason === 'BudgetExhausted'
+                    ? 'budget-exhausted'
+                    : 'skipped'
+              : record.outcome === 'notified'
+                ? 'notified'
+                : 'failed';
   return {
     incident: execution.name,
     kind,
@@ -136,7 +242,9 @@ export function summarise(execution: ExecutionRecord): IncidentSummary {
     ...(record.timeToRemediateSeconds !== undefined ? { timeToRemediateSeconds: record.timeToRemediateSeconds } : {}),
     ...(record.timeToRecoverSeconds !== undefined ? { timeToRecoverSeconds: record.timeToRecoverSeconds } : {}),
     metrics: [...new Set((record.metrics ?? []).map((m) => m.name))],
-    ...(execution.run?.error ? { error: `${execution.run.error.Error}: ${String(execution.run.error.Cause).slice(0, 200)}` } : {}),
+    ...(execution.run?.error
+      ? { error: `${execution.run.error.Error}: ${String(execution.run.error.Cause).slice(0, 200)}` }
+      : {}),
     ...(record.steps ? { steps: record.steps } : {}),
     ...(record.shadow ? { shadow: record.shadow } : {}),
     ...(output.plan?.correlatedChange ? { correlatedChange: output.plan.correlatedChange.description } : {}),
@@ -156,10 +264,12 @@ export function clockLabel(at: number, start: number): string {
 
 export function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r, index) => {
-    const line = r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
-    return index === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
-  }).join('\n');
+  return rows
+    .map((r, index) => {
+      const line = r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
+      return index === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+    })
+    .join('\n');
 }
 
 export function callsFor(calls: CallRecord[], identifiers: string[]): CallRecord[] {

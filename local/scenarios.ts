@@ -5,28 +5,52 @@ import { ACCOUNT, type Alarm, type Clock, Fleet, REGION, type Revision } from '.
 // chaos exercise: half an ASG's instances stopped, a CPU spike, a bad deployment raising the
 // error rate, a failed system status check. Names match the fixtures in events/.
 
-const revision = (version: string): Revision => ({ revisionType: 'S3', s3Location: { bucket: 'web-app-artifacts', key: `web-app/${version}.zip`, bundleType: 'zip' } });
+const revision = (version: string): Revision => ({
+  revisionType: 'S3',
+  s3Location: { bucket: 'web-app-artifacts', key: `web-app/${version}.zip`, bundleType: 'zip' },
+});
 const managed = { 'selfhealing:managed': 'true' };
-const checkoutRevision = (version: string): Revision => ({ revisionType: 'S3', s3Location: { bucket: 'checkout-artifacts', key: `checkout/${version}.zip`, bundleType: 'zip' } });
+const checkoutRevision = (version: string): Revision => ({
+  revisionType: 'S3',
+  s3Location: { bucket: 'checkout-artifacts', key: `checkout/${version}.zip`, bundleType: 'zip' },
+});
 
 export const STATUS_INSTANCE = 'i-0badc0ffee00001';
-export const API_INSTANCES = ['i-0a11ce00000000001', 'i-0a11ce00000000002', 'i-0a11ce00000000003', 'i-0a11ce00000000004'];
+export const API_INSTANCES = [
+  'i-0a11ce00000000001',
+  'i-0a11ce00000000002',
+  'i-0a11ce00000000003',
+  'i-0a11ce00000000004',
+];
 export const WORKER_INSTANCES = ['i-0b0b0b00000000001', 'i-0b0b0b00000000002'];
 
 /** A worker's service health alarm, tagged for the default policy's restart → replace → page ladder. */
 function addServiceHealthAlarm(fleet: Fleet, instanceId: string, evaluationMinutes?: number): void {
   fleet.addAlarm({
-    name: `worker-${instanceId}-service-health`, namespace: 'SelfHealing/Services', metricName: 'HealthCheckFailed',
-    dimensions: { InstanceId: instanceId }, tags: { 'selfhealing:service': 'worker' },
-    delivery: 'sns', condition: { kind: 'service', instanceId }, ...(evaluationMinutes ? { evaluationMinutes } : {}),
+    name: `worker-${instanceId}-service-health`,
+    namespace: 'SelfHealing/Services',
+    metricName: 'HealthCheckFailed',
+    dimensions: { InstanceId: instanceId },
+    tags: { 'selfhealing:service': 'worker' },
+    delivery: 'sns',
+    condition: { kind: 'service', instanceId },
+    ...(evaluationMinutes ? { evaluationMinutes } : {}),
   });
 }
 
 export function gameDayFleet(clock: Clock): Fleet {
   const fleet = new Fleet(clock);
-  fleet.addGroup({ name: 'web-asg', minSize: 2, maxSize: 10, desired: 4, launchSeconds: 90, tags: managed }, ['i-0abc123def4567890']);
-  fleet.addGroup({ name: 'api-asg', minSize: 2, maxSize: 8, desired: 4, launchSeconds: 90, tags: managed }, API_INSTANCES);
-  fleet.addGroup({ name: 'worker-asg', minSize: 2, maxSize: 6, desired: 2, launchSeconds: 90, tags: managed }, WORKER_INSTANCES);
+  fleet.addGroup({ name: 'web-asg', minSize: 2, maxSize: 10, desired: 4, launchSeconds: 90, tags: managed }, [
+    'i-0abc123def4567890',
+  ]);
+  fleet.addGroup(
+    { name: 'api-asg', minSize: 2, maxSize: 8, desired: 4, launchSeconds: 90, tags: managed },
+    API_INSTANCES,
+  );
+  fleet.addGroup(
+    { name: 'worker-asg', minSize: 2, maxSize: 6, desired: 2, launchSeconds: 90, tags: managed },
+    WORKER_INSTANCES,
+  );
   fleet.addGroup({ name: 'checkout-asg', minSize: 2, maxSize: 10, desired: 3, launchSeconds: 90, tags: managed });
   fleet.addStandaloneInstance(STATUS_INSTANCE);
   fleet.addDeploymentGroup('checkout-app', 'checkout-prod', [
@@ -34,9 +58,23 @@ export function gameDayFleet(clock: Clock): Fleet {
     { id: 'd-CHK000002', revision: checkoutRevision('3.2.0'), ageMinutes: 2 * 24 * 60 },
   ]);
   fleet.addAlarm({
-    name: 'checkout-cpu-high', namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensions: { AutoScalingGroupName: 'checkout-asg' },
-    tags: { 'selfhealing:codedeploy-application': 'checkout-app', 'selfhealing:codedeploy-deployment-group': 'checkout-prod' },
-    delivery: 'sns', condition: { kind: 'cpu', groupName: 'checkout-asg', demand: 150, threshold: 80, deployment: 'checkout-app/checkout-prod', badDemandFactor: 3 },
+    name: 'checkout-cpu-high',
+    namespace: 'AWS/EC2',
+    metricName: 'CPUUtilization',
+    dimensions: { AutoScalingGroupName: 'checkout-asg' },
+    tags: {
+      'selfhealing:codedeploy-application': 'checkout-app',
+      'selfhealing:codedeploy-deployment-group': 'checkout-prod',
+    },
+    delivery: 'sns',
+    condition: {
+      kind: 'cpu',
+      groupName: 'checkout-asg',
+      demand: 150,
+      threshold: 80,
+      deployment: 'checkout-app/checkout-prod',
+      badDemandFactor: 3,
+    },
   });
   addServiceHealthAlarm(fleet, WORKER_INSTANCES[0] ?? '');
   fleet.addDeploymentGroup('web-app', 'web-prod', [
@@ -44,24 +82,43 @@ export function gameDayFleet(clock: Clock): Fleet {
     { id: 'd-GOOD00001', revision: revision('1.4.1'), ageMinutes: 3 * 24 * 60 },
   ]);
   fleet.addAlarm({
-    name: 'web-cpu-high', namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensions: { AutoScalingGroupName: 'web-asg' },
-    delivery: 'sns', condition: { kind: 'cpu', groupName: 'web-asg', demand: 240, threshold: 80 },
+    name: 'web-cpu-high',
+    namespace: 'AWS/EC2',
+    metricName: 'CPUUtilization',
+    dimensions: { AutoScalingGroupName: 'web-asg' },
+    delivery: 'sns',
+    condition: { kind: 'cpu', groupName: 'web-asg', demand: 240, threshold: 80 },
   });
   fleet.addAlarm({
-    name: 'selfhealing-web-5xx-high', namespace: 'AWS/ApplicationELB', metricName: 'HTTPCode_Target_5XX_Count',
+    name: 'selfhealing-web-5xx-high',
+    namespace: 'AWS/ApplicationELB',
+    metricName: 'HTTPCode_Target_5XX_Count',
     dimensions: { LoadBalancer: 'app/web-alb/50dc6c495c0c9188' },
     tags: { 'selfhealing:codedeploy-application': 'web-app', 'selfhealing:codedeploy-deployment-group': 'web-prod' },
-    delivery: 'eventbridge', condition: { kind: 'error-rate', application: 'web-app', deploymentGroup: 'web-prod' },
+    delivery: 'eventbridge',
+    condition: { kind: 'error-rate', application: 'web-app', deploymentGroup: 'web-prod' },
   });
   // The alarm of the events/ fixtures' status-check incident (npm run invoke with them).
   fleet.addAlarm({
-    name: 'web-i-0abc123def4567890-system-status', namespace: 'AWS/EC2', metricName: 'StatusCheckFailed_System',
-    dimensions: { InstanceId: 'i-0abc123def4567890' }, delivery: 'sns', condition: { kind: 'recorded' },
+    name: 'web-i-0abc123def4567890-system-status',
+    namespace: 'AWS/EC2',
+    metricName: 'StatusCheckFailed_System',
+    dimensions: { InstanceId: 'i-0abc123def4567890' },
+    delivery: 'sns',
+    condition: { kind: 'recorded' },
   });
-  fleet.setAlarmState('web-i-0abc123def4567890-system-status', 'ALARM', 'Threshold Crossed: StatusCheckFailed_System 1 (threshold 1)');
+  fleet.setAlarmState(
+    'web-i-0abc123def4567890-system-status',
+    'ALARM',
+    'Threshold Crossed: StatusCheckFailed_System 1 (threshold 1)',
+  );
   fleet.addAlarm({
-    name: `db-${STATUS_INSTANCE}-system-status`, namespace: 'AWS/EC2', metricName: 'StatusCheckFailed_System',
-    dimensions: { InstanceId: STATUS_INSTANCE }, delivery: 'sns', condition: { kind: 'system-status', instanceId: STATUS_INSTANCE },
+    name: `db-${STATUS_INSTANCE}-system-status`,
+    namespace: 'AWS/EC2',
+    metricName: 'StatusCheckFailed_System',
+    dimensions: { InstanceId: STATUS_INSTANCE },
+    delivery: 'sns',
+    condition: { kind: 'system-status', instanceId: STATUS_INSTANCE },
   });
   return fleet;
 }
@@ -127,14 +184,20 @@ export const SCENARIOS: Record<string, Scenario> = {
 
 SCENARIOS['second-alarm'] = {
   name: 'second-alarm',
-  description: "web-asg's latency alarm (tagged selfhealing:action=scale-out) fires 8 minutes into the load, inside the scale-out's cooldown",
+  description:
+    "web-asg's latency alarm (tagged selfhealing:action=scale-out) fires 8 minutes into the load, inside the scale-out's cooldown",
   expects: { remediated: 0, guardSkipped: 1 },
   inject: (fleet) => {
     // Slow to fire on purpose: it breaches with the CPU spike's load but alarms only 8 minutes in.
     fleet.addAlarm({
-      name: 'web-latency-high', namespace: 'AWS/ApplicationELB', metricName: 'TargetResponseTime', dimensions: { AutoScalingGroupName: 'web-asg' },
+      name: 'web-latency-high',
+      namespace: 'AWS/ApplicationELB',
+      metricName: 'TargetResponseTime',
+      dimensions: { AutoScalingGroupName: 'web-asg' },
       tags: { 'selfhealing:action': 'scale-out', 'selfhealing:target': 'web-asg', 'selfhealing:step': '2' },
-      delivery: 'sns', evaluationMinutes: 8, condition: { kind: 'latency', groupName: 'web-asg', loadThreshold: 60 },
+      delivery: 'sns',
+      evaluationMinutes: 8,
+      condition: { kind: 'latency', groupName: 'web-asg', loadThreshold: 60 },
     });
     fleet.setDemand('web-asg', 450);
   },
@@ -145,7 +208,14 @@ SCENARIOS['manual-dry-run'] = {
   description: 'an operator asks, in dry run, what pre-scaling web-asg by 2 would do',
   expects: { remediated: 0, dryRuns: 1 },
   inject: () => undefined,
-  requests: [{ action: { type: 'scale-out', autoScalingGroupName: 'web-asg', step: 2, maxCapacity: 10 }, reason: 'Game day: pre-scaling check', requestedBy: 'drill', dryRun: true }],
+  requests: [
+    {
+      action: { type: 'scale-out', autoScalingGroupName: 'web-asg', step: 2, maxCapacity: 10 },
+      reason: 'Game day: pre-scaling check',
+      requestedBy: 'drill',
+      dryRun: true,
+    },
+  ],
 };
 
 SCENARIOS['disk-full'] = {
@@ -157,14 +227,16 @@ SCENARIOS['disk-full'] = {
 
 SCENARIOS['cpu-regression'] = {
   name: 'cpu-regression',
-  description: 'checkout-app 3.3.0 deployed to checkout-prod triples CPU per request (change-aware: rollback, not scale-out)',
+  description:
+    'checkout-app 3.3.0 deployed to checkout-prod triples CPU per request (change-aware: rollback, not scale-out)',
   expects: { remediated: 1 },
   inject: (fleet) => void fleet.deploy('checkout-app', 'checkout-prod', checkoutRevision('3.3.0'), true),
 };
 
 SCENARIOS.budget = {
   name: 'budget',
-  description: 'RemediationBudgetPerHour=2: three faults in one hour; the third is held back, notify-only (BudgetExhausted)',
+  description:
+    'RemediationBudgetPerHour=2: three faults in one hour; the third is held back, notify-only (BudgetExhausted)',
   expects: { remediated: 2, budgetExhausted: 1 },
   parameters: { RemediationBudgetPerHour: '2' },
   inject: (fleet) => {
@@ -177,7 +249,8 @@ SCENARIOS.budget = {
 
 SCENARIOS.shadow = {
   name: 'shadow',
-  description: 'ShadowMode=true: a CPU burst on web-asg that passes by itself in 5 minutes, and a failed system status check that does not',
+  description:
+    'ShadowMode=true: a CPU burst on web-asg that passes by itself in 5 minutes, and a failed system status check that does not',
   expects: { remediated: 0, shadow: 2 },
   parameters: { ShadowMode: 'true' },
   inject: (fleet) => {
@@ -187,9 +260,25 @@ SCENARIOS.shadow = {
   },
 };
 
-export const GAME_DAY = ['stopped-instances', 'cpu-spike', 'second-alarm', 'bad-deployment', 'status-check', 'disk-full', 'cpu-regression', 'manual-dry-run'];
+export const GAME_DAY = [
+  'stopped-instances',
+  'cpu-spike',
+  'second-alarm',
+  'bad-deployment',
+  'status-check',
+  'disk-full',
+  'cpu-regression',
+  'manual-dry-run',
+];
 /** The faults of the chaos exercise itself (the game day without the guard and dry-run demonstrations). */
-export const CORE_FAULTS = ['stopped-instances', 'cpu-spike', 'bad-deployment', 'status-check', 'disk-full', 'cpu-regression'];
+export const CORE_FAULTS = [
+  'stopped-instances',
+  'cpu-spike',
+  'bad-deployment',
+  'status-check',
+  'disk-full',
+  'cpu-regression',
+];
 
 // ------------------------------------------------------------------ inbound events, as AWS sends them
 
@@ -221,20 +310,41 @@ export function snsAlarmNotification(fleet: Fleet, alarm: Alarm, previousState: 
   };
   const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:AlarmTopic`;
   return {
-    Records: [{
-      EventSource: 'aws:sns', EventVersion: '1.0', EventSubscriptionArn: `${topicArn}:${simulationRandom().uuid()}`,
-      Sns: {
-        Type: 'Notification', MessageId: simulationRandom().uuid(), TopicArn: topicArn, Subject: `${alarm.state}: "${alarm.name}" in US East (N. Virginia)`.slice(0, 100),
-        Message: JSON.stringify(message), Timestamp: new Date(fleet.clock.now()).toISOString(), SignatureVersion: '1', Signature: 'sandbox',
-        SigningCertUrl: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-sandbox.pem',
-        UnsubscribeUrl: `https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${topicArn}`, MessageAttributes: {},
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: `${topicArn}:${simulationRandom().uuid()}`,
+        Sns: {
+          Type: 'Notification',
+          MessageId: simulationRandom().uuid(),
+          TopicArn: topicArn,
+          Subject: `${alarm.state}: "${alarm.name}" in US East (N. Virginia)`.slice(0, 100),
+          Message: JSON.stringify(message),
+          Timestamp: new Date(fleet.clock.now()).toISOString(),
+          SignatureVersion: '1',
+          Signature: 'sandbox',
+          SigningCertUrl: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-sandbox.pem',
+          UnsubscribeUrl: `https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${topicArn}`,
+          MessageAttributes: {},
+        },
       },
-    }],
+    ],
   };
 }
 
 function eventBridgeEnvelope(fleet: Fleet, detailType: string, source: string, resources: string[], detail: unknown) {
-  return { version: '0', id: simulationRandom().uuid(), 'detail-type': detailType, source, account: ACCOUNT, time: new Date(fleet.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'), region: REGION, resources, detail };
+  return {
+    version: '0',
+    id: simulationRandom().uuid(),
+    'detail-type': detailType,
+    source,
+    account: ACCOUNT,
+    time: new Date(fleet.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: REGION,
+    resources,
+    detail,
+  };
 }
 
 export function eventBridgeAlarmStateChange(fleet: Fleet, alarm: Alarm, previousState: string): unknown {
@@ -243,12 +353,28 @@ export function eventBridgeAlarmStateChange(fleet: Fleet, alarm: Alarm, previous
     state: { value: alarm.state, reason: alarm.reason, timestamp: awsTime(alarm.updatedAt) },
     previousState: { value: previousState },
     configuration: {
-      metrics: [{ id: 'm1', metricStat: { metric: { namespace: alarm.namespace, name: alarm.metricName, dimensions: alarm.dimensions }, period: 60, stat: 'Sum' }, returnData: true }],
+      metrics: [
+        {
+          id: 'm1',
+          metricStat: {
+            metric: { namespace: alarm.namespace, name: alarm.metricName, dimensions: alarm.dimensions },
+            period: 60,
+            stat: 'Sum',
+          },
+          returnData: true,
+        },
+      ],
     },
     ...(Object.keys(alarm.tags).length > 0 ? { alarmTags: alarm.tags } : {}),
   });
 }
 
 export function eventBridgeInstanceState(fleet: Fleet, instanceId: string, state: string): unknown {
-  return eventBridgeEnvelope(fleet, 'EC2 Instance State-change Notification', 'aws.ec2', [`arn:aws:ec2:${REGION}:${ACCOUNT}:instance/${instanceId}`], { 'instance-id': instanceId, state });
+  return eventBridgeEnvelope(
+    fleet,
+    'EC2 Instance State-change Notification',
+    'aws.ec2',
+    [`arn:aws:ec2:${REGION}:${ACCOUNT}:instance/${instanceId}`],
+    { 'instance-id': instanceId, state },
+  );
 }

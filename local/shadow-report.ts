@@ -44,14 +44,20 @@ function entryOf(rule: unknown, incident: unknown, shadow: ShadowShape | undefin
     decision: shadow.decision ?? 'would-act',
     ...(shadow.reason ? { reason: shadow.reason } : {}),
     selfRecovered: shadow.selfRecovered,
-    ...(shadow.timeToSelfRecoverSeconds !== undefined ? { timeToSelfRecoverSeconds: shadow.timeToSelfRecoverSeconds } : {}),
+    ...(shadow.timeToSelfRecoverSeconds !== undefined
+      ? { timeToSelfRecoverSeconds: shadow.timeToSelfRecoverSeconds }
+      : {}),
   };
 }
 
 /** Shadow decisions in any of the formats the platform writes them. */
 export function shadowEntries(text: string): ShadowEntry[] {
   const fromValue = (value: unknown): ShadowEntry[] => {
-    const v = value as { incidents?: unknown[]; events?: { message?: string }[]; record?: { rule?: string; incidentId?: string; shadow?: ShadowShape } } | null;
+    const v = value as {
+      incidents?: unknown[];
+      events?: { message?: string }[];
+      record?: { rule?: string; incidentId?: string; shadow?: ShadowShape };
+    } | null;
     if (!v || typeof v !== 'object') return [];
     if (Array.isArray(v.incidents)) {
       // A drill report.
@@ -94,7 +100,10 @@ function median(values: number[]): number | undefined {
  * alarm mostly did not recover by itself (the action would have been needed); a rule whose alarm
  * mostly recovers alone would act for nothing; any decision that failed must be fixed first.
  */
-export function shadowVerdicts(entries: ShadowEntry[], options: { minDecisions: number; maxSelfRecoveryPercent: number }): Verdict[] {
+export function shadowVerdicts(
+  entries: ShadowEntry[],
+  options: { minDecisions: number; maxSelfRecoveryPercent: number },
+): Verdict[] {
   const rules = [...new Set(entries.map((e) => e.rule))].sort();
   return rules.map((rule) => {
     const mine = entries.filter((e) => e.rule === rule);
@@ -102,7 +111,9 @@ export function shadowVerdicts(entries: ShadowEntry[], options: { minDecisions: 
     const failing = mine.filter((e) => e.decision === 'would-fail');
     const recovered = acting.filter((e) => e.selfRecovered);
     const rate = acting.length === 0 ? 0 : recovered.length / acting.length;
-    const medianSelfRecoverSeconds = median(recovered.flatMap((e) => (e.timeToSelfRecoverSeconds !== undefined ? [e.timeToSelfRecoverSeconds] : [])));
+    const medianSelfRecoverSeconds = median(
+      recovered.flatMap((e) => (e.timeToSelfRecoverSeconds !== undefined ? [e.timeToSelfRecoverSeconds] : [])),
+    );
     const base = {
       rule,
       decisions: mine.length,
@@ -114,22 +125,42 @@ export function shadowVerdicts(entries: ShadowEntry[], options: { minDecisions: 
       ...(medianSelfRecoverSeconds !== undefined ? { medianSelfRecoverSeconds } : {}),
     };
     if (failing.length > 0) {
-      return { ...base, verdict: 'fix first', why: `${failing.length} decision(s) failed (${[...new Set(failing.map((e) => e.reason ?? '?'))].join(', ')}): the rule would fail live too` };
+      return {
+        ...base,
+        verdict: 'fix first',
+        why: `${failing.length} decision(s) failed (${[...new Set(failing.map((e) => e.reason ?? '?'))].join(', ')}): the rule would fail live too`,
+      };
     }
     if (acting.length < options.minDecisions) {
-      return { ...base, verdict: 'keep in shadow', why: `${acting.length} decision(s) to act; at least ${options.minDecisions} are needed to judge` };
+      return {
+        ...base,
+        verdict: 'keep in shadow',
+        why: `${acting.length} decision(s) to act; at least ${options.minDecisions} are needed to judge`,
+      };
     }
     if (rate * 100 > options.maxSelfRecoveryPercent) {
-      return { ...base, verdict: 'not needed', why: `the alarm recovered by itself in ${base.selfRecoveryRate} % of cases${medianSelfRecoverSeconds !== undefined ? ` (median ${duration(medianSelfRecoverSeconds)})` : ''}: acting would mostly be noise; tune the alarm` };
+      return {
+        ...base,
+        verdict: 'not needed',
+        why: `the alarm recovered by itself in ${base.selfRecoveryRate} % of cases${medianSelfRecoverSeconds !== undefined ? ` (median ${duration(medianSelfRecoverSeconds)})` : ''}: acting would mostly be noise; tune the alarm`,
+      };
     }
-    return { ...base, verdict: 'safe to activate', why: `${acting.length - recovered.length} of ${acting.length} alarms stayed in ALARM without the action, and every decision planned and guarded cleanly` };
+    return {
+      ...base,
+      verdict: 'safe to activate',
+      why: `${acting.length - recovered.length} of ${acting.length} alarms stayed in ALARM without the action, and every decision planned and guarded cleanly`,
+    };
   });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { 'min-decisions': { type: 'string', default: '5' }, 'max-self-recovery': { type: 'string', default: '50' }, json: { type: 'boolean', default: false } },
+    options: {
+      'min-decisions': { type: 'string', default: '5' },
+      'max-self-recovery': { type: 'string', default: '50' },
+      json: { type: 'boolean', default: false },
+    },
   });
   const write = process.stdout.write.bind(process.stdout);
   let entries: ShadowEntry[];
@@ -137,22 +168,50 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     entries = positionals.flatMap((file) => shadowEntries(readFileSync(file, 'utf8')));
   } else {
     // No recorded outcomes given: record some, with the shadow drill (ShadowMode=true).
-    process.stdout.write = ((chunk: string | Uint8Array) => (chunk.toString().startsWith('{') ? true : write(chunk)));
+    process.stdout.write = (chunk: string | Uint8Array) => (chunk.toString().startsWith('{') ? true : write(chunk));
     process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
     process.stderr.write('No files given: recording shadow decisions with `npm start -- --scenario shadow`…\n');
     const { runDrill } = await import('./drill');
-    const { report } = await runDrill({ scenarios: ['shadow'], json: true, seed: 42, approvals: 'approve' }, () => undefined);
+    const { report } = await runDrill(
+      { scenarios: ['shadow'], json: true, seed: 42, approvals: 'approve' },
+      () => undefined,
+    );
     entries = shadowEntries(JSON.stringify(report));
   }
-  const options = { minDecisions: Number(values['min-decisions']), maxSelfRecoveryPercent: Number(values['max-self-recovery']) };
+  const options = {
+    minDecisions: Number(values['min-decisions']),
+    maxSelfRecoveryPercent: Number(values['max-self-recovery']),
+  };
   const verdicts = shadowVerdicts(entries, options);
   if (values.json) {
     write(`${JSON.stringify({ options, verdicts }, null, 2)}\n`);
   } else {
-    write(`Shadow report: ${entries.length} decisions; a rule is safe to activate with ≥ ${options.minDecisions} clean decisions to act and self-recovery ≤ ${options.maxSelfRecoveryPercent} %.\n\n`);
-    write(`${table([
-      ['Rule', 'Decisions', 'Would act', 'Would skip', 'Failed', 'Recovered by itself', 'Median self-recovery', 'Verdict'],
-      ...verdicts.map((v) => [v.rule, String(v.decisions), String(v.wouldAct), String(v.wouldSkip), String(v.wouldFail), `${v.selfRecovered} (${v.selfRecoveryRate} %)`, v.medianSelfRecoverSeconds !== undefined ? duration(v.medianSelfRecoverSeconds) : '-', v.verdict]),
-    ])}\n\n${verdicts.map((v) => `${v.rule}: ${v.verdict} — ${v.why}`).join('\n')}\n`);
+    write(
+      `Shadow report: ${entries.length} decisions; a rule is safe to activate with ≥ ${options.minDecisions} clean decisions to act and self-recovery ≤ ${options.maxSelfRecoveryPercent} %.\n\n`,
+    );
+    write(
+      `${table([
+        [
+          'Rule',
+          'Decisions',
+          'Would act',
+          'Would skip',
+          'Failed',
+          'Recovered by itself',
+          'Median self-recovery',
+          'Verdict',
+        ],
+        ...verdicts.map((v) => [
+          v.rule,
+          String(v.decisions),
+          String(v.wouldAct),
+          String(v.wouldSkip),
+          String(v.wouldFail),
+          `${v.selfRecovered} (${v.selfRecoveryRate} %)`,
+          v.medianSelfRecoverSeconds !== undefined ? duration(v.medianSelfRecoverSeconds) : '-',
+          v.verdict,
+        ]),
+      ])}\n\n${verdicts.map((v) => `${v.rule}: ${v.verdict} — ${v.why}`).join('\n')}\n`,
+    );
   }
 }

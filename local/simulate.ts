@@ -36,10 +36,22 @@ export function parseSeeds(spec: string): number[] {
 function runSeed(seed: number, extra: string[]): Promise<SeedResult> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'local', 'drill.ts'), '--chaos', '--json', '--seed', String(seed), ...extra], {
-      cwd: ROOT,
-      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+        join(ROOT, 'local', 'drill.ts'),
+        '--chaos',
+        '--json',
+        '--seed',
+        String(seed),
+        ...extra,
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -47,16 +59,37 @@ function runSeed(seed: number, extra: string[]): Promise<SeedResult> {
     child.on('close', (code) => {
       const wallMs = Math.round(performance.now() - started);
       try {
-        const report = JSON.parse(stdout) as { passed: boolean; invariants: { violations: Violation[]; known: Violation[] } };
-        resolve({ seed, passed: report.passed, violations: report.invariants.violations, known: report.invariants.known, wallMs });
+        const report = JSON.parse(stdout) as {
+          passed: boolean;
+          invariants: { violations: Violation[]; known: Violation[] };
+        };
+        resolve({
+          seed,
+          passed: report.passed,
+          violations: report.invariants.violations,
+          known: report.invariants.known,
+          wallMs,
+        });
       } catch {
-        resolve({ seed, passed: false, violations: [], known: [], error: `exit ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`, wallMs });
+        resolve({
+          seed,
+          passed: false,
+          violations: [],
+          known: [],
+          error: `exit ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
+          wallMs,
+        });
       }
     });
   });
 }
 
-export async function sweep(seeds: number[], parallel: number, extra: string[] = [], onResult?: (r: SeedResult) => void): Promise<SeedResult[]> {
+export async function sweep(
+  seeds: number[],
+  parallel: number,
+  extra: string[] = [],
+  onResult?: (r: SeedResult) => void,
+): Promise<SeedResult[]> {
   const results: SeedResult[] = [];
   const queue = [...seeds];
   await Promise.all(
@@ -72,19 +105,35 @@ export async function sweep(seeds: number[], parallel: number, extra: string[] =
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { seeds: { type: 'string', default: '1..50' }, parallel: { type: 'string', default: String(Math.max(1, cpus().length)) }, bundles: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      seeds: { type: 'string', default: '1..50' },
+      parallel: { type: 'string', default: String(Math.max(1, cpus().length)) },
+      bundles: { type: 'string' },
+    },
+  });
   const seeds = parseSeeds(values.seeds ?? '1..50');
   const extra = values.bundles ? ['--bundles', values.bundles] : [];
   const began = performance.now();
   process.stdout.write(`Sweeping ${seeds.length} seeds (${values.seeds}), ${values.parallel} at a time…\n`);
   const results = await sweep(seeds, Number(values.parallel), extra, (r) => {
-    for (const v of r.violations) process.stdout.write(`seed ${r.seed}: INVARIANT ${v.invariant}: ${v.detail}\n  reproduce: npm start -- --chaos --seed ${r.seed}${values.bundles ? ` --bundles ${values.bundles}` : ''}\n`);
-    if (!r.passed && !r.error && r.violations.length === 0) process.stdout.write(`seed ${r.seed}: did not finish in the simulated deadline\n  reproduce: npm start -- --chaos --seed ${r.seed}\n`);
-    if (r.error) process.stdout.write(`seed ${r.seed}: did not finish (${r.error})\n  reproduce: npm start -- --chaos --seed ${r.seed}\n`);
+    for (const v of r.violations)
+      process.stdout.write(
+        `seed ${r.seed}: INVARIANT ${v.invariant}: ${v.detail}\n  reproduce: npm start -- --chaos --seed ${r.seed}${values.bundles ? ` --bundles ${values.bundles}` : ''}\n`,
+      );
+    if (!r.passed && !r.error && r.violations.length === 0)
+      process.stdout.write(
+        `seed ${r.seed}: did not finish in the simulated deadline\n  reproduce: npm start -- --chaos --seed ${r.seed}\n`,
+      );
+    if (r.error)
+      process.stdout.write(
+        `seed ${r.seed}: did not finish (${r.error})\n  reproduce: npm start -- --chaos --seed ${r.seed}\n`,
+      );
   });
   const failed = results.filter((r) => !r.passed);
   const counts = new Map<string, number>();
-  for (const v of results.flatMap((r) => [...r.violations, ...r.known])) counts.set(v.invariant, (counts.get(v.invariant) ?? 0) + 1);
+  for (const v of results.flatMap((r) => [...r.violations, ...r.known]))
+    counts.set(v.invariant, (counts.get(v.invariant) ?? 0) + 1);
   const known = results.filter((r) => r.known.length > 0).map((r) => r.seed);
   process.stdout.write(
     `${seeds.length} seeds in ${((performance.now() - began) / 1000).toFixed(1)} s: ${seeds.length - failed.length} passed, ${failed.length} failed` +

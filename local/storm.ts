@@ -27,11 +27,25 @@ export interface StormReport {
 function stormFleet(clock: Clock, names: string[]): Fleet {
   const fleet = new Fleet(clock);
   for (const name of names) {
-    fleet.addGroup({ name, minSize: 1, maxSize: 10, desired: 4, launchSeconds: 30, tags: { 'selfhealing:managed': 'true' } });
+    fleet.addGroup({
+      name,
+      minSize: 1,
+      maxSize: 10,
+      desired: 4,
+      launchSeconds: 30,
+      tags: { 'selfhealing:managed': 'true' },
+    });
     // Load four instances cannot carry (the alarm is in ALARM when an action re-reads it) and six can
     // (4 → 6 stays within the default policy's +50 % approval threshold):
     // after the scale-out it returns to OK, which the workflow verifies.
-    fleet.addAlarm({ name: `${name}-cpu-high`, namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensions: { AutoScalingGroupName: name }, delivery: 'sns', condition: { kind: 'cpu', groupName: name, demand: 400, threshold: 80 } });
+    fleet.addAlarm({
+      name: `${name}-cpu-high`,
+      namespace: 'AWS/EC2',
+      metricName: 'CPUUtilization',
+      dimensions: { AutoScalingGroupName: name },
+      delivery: 'sns',
+      condition: { kind: 'cpu', groupName: name, demand: 400, threshold: 80 },
+    });
     fleet.setAlarmState(`${name}-cpu-high`, 'ALARM', 'storm');
   }
   return fleet;
@@ -55,7 +69,10 @@ export async function runStorm(options: { groups: number; notifications: number;
       return snsAlarmNotification(fleet, snapshot, step === 1 ? 'ALARM' : 'OK');
     }),
   );
-  const deliveries = Array.from({ length: options.notifications }, (_, i) => transitions[i < transitions.length ? i : Math.floor(random.float() * transitions.length)]);
+  const deliveries = Array.from(
+    { length: options.notifications },
+    (_, i) => transitions[i < transitions.length ? i : Math.floor(random.float() * transitions.length)],
+  );
   for (let i = deliveries.length - 1; i > 0; i--) {
     const j = Math.floor(random.float() * (i + 1));
     [deliveries[i], deliveries[j]] = [deliveries[j], deliveries[i]];
@@ -66,8 +83,14 @@ export async function runStorm(options: { groups: number; notifications: number;
   // Ten deliveries at a time, as concurrent Lambda invocations would arrive.
   for (let i = 0; i < deliveries.length; i += 10) {
     const batch = deliveries.slice(i, i + 10);
-    const responses = await Promise.all(batch.map((event) => ingest(structuredClone(event) as never, lambdaContext('AlarmIngestFunction')) as Promise<IngestResponse>));
-    for (const result of responses.flatMap((r) => r.results)) ingestCounts[result.status] = (ingestCounts[result.status] ?? 0) + 1;
+    const responses = await Promise.all(
+      batch.map(
+        (event) =>
+          ingest(structuredClone(event) as never, lambdaContext('AlarmIngestFunction')) as Promise<IngestResponse>,
+      ),
+    );
+    for (const result of responses.flatMap((r) => r.results))
+      ingestCounts[result.status] = (ingestCounts[result.status] ?? 0) + 1;
   }
   await sandbox.settle();
   const wallSeconds = (performance.now() - began) / 1000;
@@ -99,13 +122,24 @@ export async function runStorm(options: { groups: number; notifications: number;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { groups: { type: 'string', default: '20' }, notifications: { type: 'string', default: '1000' }, seed: { type: 'string', default: '1' } } });
+  const { values } = parseArgs({
+    options: {
+      groups: { type: 'string', default: '20' },
+      notifications: { type: 'string', default: '1000' },
+      seed: { type: 'string', default: '1' },
+    },
+  });
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => (chunk.toString().startsWith('{') ? true : write(chunk)));
+  process.stdout.write = (chunk: string | Uint8Array) => (chunk.toString().startsWith('{') ? true : write(chunk));
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
-  const report = await runStorm({ groups: Number(values.groups), notifications: Number(values.notifications), seed: Number(values.seed) });
+  const report = await runStorm({
+    groups: Number(values.groups),
+    notifications: Number(values.notifications),
+    seed: Number(values.seed),
+  });
   write(`${JSON.stringify(report, null, 2)}\n`);
-  const exact = Object.keys(report.scaleOuts).length === report.groups && Object.values(report.scaleOuts).every((n) => n === 1);
+  const exact =
+    Object.keys(report.scaleOuts).length === report.groups && Object.values(report.scaleOuts).every((n) => n === 1);
   write(
     exact
       ? `PASS: exactly one scale-out for each of ${report.groups} groups (seed ${report.seed})\n`

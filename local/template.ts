@@ -30,14 +30,22 @@ export function functionsOf(template: Template): [string, Resource][] {
 }
 
 /** What Ref / GetAtt Arn return for each resource type, with local names (the logical id). */
-function localIdentity(logicalId: string, type: string, endpoint?: string, name?: string): { ref: string; arn: string } {
+function localIdentity(
+  logicalId: string,
+  type: string,
+  endpoint?: string,
+  name?: string,
+): { ref: string; arn: string } {
   const arn = (service: string, resource: string) => `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${resource}`;
   switch (type) {
     case 'AWS::SNS::Topic':
       return { ref: arn('sns', logicalId), arn: arn('sns', logicalId) };
     case 'AWS::SQS::Queue':
       // The SQS client sends to the queue URL's host, so a local queue lives on the local endpoint.
-      return { ref: `${endpoint ?? `https://sqs.${LOCAL_REGION}.amazonaws.com`}/${LOCAL_ACCOUNT}/${logicalId}`, arn: arn('sqs', logicalId) };
+      return {
+        ref: `${endpoint ?? `https://sqs.${LOCAL_REGION}.amazonaws.com`}/${LOCAL_ACCOUNT}/${logicalId}`,
+        arn: arn('sqs', logicalId),
+      };
     case 'AWS::Serverless::StateMachine':
     case 'AWS::StepFunctions::StateMachine':
       return { ref: arn('states', `stateMachine:${logicalId}`), arn: arn('states', `stateMachine:${logicalId}`) };
@@ -78,9 +86,15 @@ const NO_VALUE = Symbol('AWS::NoValue');
  * Resolves the intrinsic functions that appear in environment variables, as CloudFormation
  * would with the given parameter values and local resource names.
  */
-export function resolveIntrinsics(value: unknown, template: Template, parameters: Record<string, string>, endpoint?: string): unknown {
+export function resolveIntrinsics(
+  value: unknown,
+  template: Template,
+  parameters: Record<string, string>,
+  endpoint?: string,
+): unknown {
   if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return value.map((v) => resolveIntrinsics(v, template, parameters, endpoint)).filter((v) => v !== NO_VALUE);
+  if (Array.isArray(value))
+    return value.map((v) => resolveIntrinsics(v, template, parameters, endpoint)).filter((v) => v !== NO_VALUE);
   const obj = value as Record<string, unknown>;
   if ('Ref' in obj) {
     const name = String(obj.Ref);
@@ -99,18 +113,31 @@ export function resolveIntrinsics(value: unknown, template: Template, parameters
     throw new Error(`Cannot resolve Ref ${name}`);
   }
   if ('Fn::Sub' in obj) {
-    const [text, variables = {}] = (typeof obj['Fn::Sub'] === 'string' ? [obj['Fn::Sub']] : obj['Fn::Sub']) as [string, Record<string, unknown>?];
+    const [text, variables = {}] = (typeof obj['Fn::Sub'] === 'string' ? [obj['Fn::Sub']] : obj['Fn::Sub']) as [
+      string,
+      Record<string, unknown>?,
+    ];
     return text.replace(/\$\{([\w:]+)(?:\.(\w+))?\}/g, (_m, ref: string, attribute?: string) =>
       String(
         !attribute && ref in variables
           ? resolveIntrinsics(variables[ref], template, parameters, endpoint)
-          : resolveIntrinsics(attribute ? { 'Fn::GetAtt': [ref, attribute] } : { Ref: ref }, template, parameters, endpoint),
+          : resolveIntrinsics(
+              attribute ? { 'Fn::GetAtt': [ref, attribute] } : { Ref: ref },
+              template,
+              parameters,
+              endpoint,
+            ),
       ),
     );
   }
   if ('Fn::If' in obj) {
     const [condition, whenTrue, whenFalse] = obj['Fn::If'] as [string, unknown, unknown];
-    return resolveIntrinsics(conditionHolds(condition, template, parameters) ? whenTrue : whenFalse, template, parameters, endpoint);
+    return resolveIntrinsics(
+      conditionHolds(condition, template, parameters) ? whenTrue : whenFalse,
+      template,
+      parameters,
+      endpoint,
+    );
   }
   if ('Fn::Join' in obj) {
     const [separator, parts] = obj['Fn::Join'] as [string, unknown[]];
@@ -124,7 +151,11 @@ export function resolveIntrinsics(value: unknown, template: Template, parameters
     if (attribute === 'Arn') return identity.arn;
     return logicalId;
   }
-  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, resolveIntrinsics(v, template, parameters, endpoint)]).filter(([, v]) => v !== NO_VALUE));
+  return Object.fromEntries(
+    Object.entries(obj)
+      .map(([k, v]) => [k, resolveIntrinsics(v, template, parameters, endpoint)])
+      .filter(([, v]) => v !== NO_VALUE),
+  );
 }
 
 /** A template condition with these parameter values (Fn::Equals, Fn::Not, Fn::And, Fn::Or, Condition). */
@@ -147,11 +178,16 @@ export function conditionHolds(name: string, template: Template, parameters: Rec
 }
 
 /** A function's environment as Lambda would see it: Globals, then the function's own variables. */
-export function functionEnvironment(template: Template, logicalId: string, parameters: Record<string, string> = {}, endpoint?: string): Record<string, string> {
+export function functionEnvironment(
+  template: Template,
+  logicalId: string,
+  parameters: Record<string, string> = {},
+  endpoint?: string,
+): Record<string, string> {
   const fn = template.Resources[logicalId];
   if (fn?.Type !== 'AWS::Serverless::Function') throw new Error(`${logicalId} is not a function of template.yaml`);
-  const globals = ((template.Globals.Function.Environment as { Variables?: object } | undefined)?.Variables ?? {});
-  const own = ((fn.Properties?.Environment as { Variables?: object } | undefined)?.Variables ?? {});
+  const globals = (template.Globals.Function.Environment as { Variables?: object } | undefined)?.Variables ?? {};
+  const own = (fn.Properties?.Environment as { Variables?: object } | undefined)?.Variables ?? {};
   const resolved = resolveIntrinsics({ ...globals, ...own }, template, parameters, endpoint) as Record<string, unknown>;
   return Object.fromEntries(Object.entries(resolved).map(([k, v]) => [k, String(v)]));
 }

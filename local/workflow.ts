@@ -50,9 +50,19 @@ interface Retrier {
  * aws-local-stepfunctions implements (its own wait is set to 0 under virtual time, where this
  * wait is slept on the virtual clock instead); `random` draws the FULL jitter.
  */
-export function retryWaitMs(retriers: Retrier[], attempts: number[], error: { name?: string }, random: () => number): number | undefined {
+export function retryWaitMs(
+  retriers: Retrier[],
+  attempts: number[],
+  error: { name?: string },
+  random: () => number,
+): number | undefined {
   for (const [index, retrier] of retriers.entries()) {
-    const matches = retrier.ErrorEquals.some((name) => name === error.name || name === 'States.ALL' || (name === 'States.TaskFailed' && error.name !== 'States.Timeout'));
+    const matches = retrier.ErrorEquals.some(
+      (name) =>
+        name === error.name ||
+        name === 'States.ALL' ||
+        (name === 'States.TaskFailed' && error.name !== 'States.Timeout'),
+    );
     if (!matches) continue;
     const made = attempts[index] ?? 0;
     if (made >= (retrier.MaxAttempts ?? 3)) return undefined;
@@ -66,7 +76,11 @@ export function retryWaitMs(retriers: Retrier[], attempts: number[], error: { na
 
 /** A `$.a.b` reference path's value (what Wait states' SecondsPath use). */
 function atPath(input: unknown, path: string): unknown {
-  return path.replace(/^\$\.?/, '').split('.').filter(Boolean).reduce<unknown>((node, key) => (node as Record<string, unknown> | null)?.[key], input);
+  return path
+    .replace(/^\$\.?/, '')
+    .split('.')
+    .filter(Boolean)
+    .reduce<unknown>((node, key) => (node as Record<string, unknown> | null)?.[key], input);
 }
 
 const LOCAL_WAIT_RESOURCE = 'arn:aws:lambda:us-east-1:123456789012:function:LocalSimulatedWait';
@@ -76,7 +90,11 @@ const LOCAL_WAIT_RESOURCE = 'arn:aws:lambda:us-east-1:123456789012:function:Loca
  * the Plan task gets the execution's name, every later one the incident, whose id is that name.
  */
 function executionNameOf(input: unknown): string {
-  const value = input as { execution?: { name?: string }; incident?: { id?: string }; state?: { incident?: { id?: string } } } | null;
+  const value = input as {
+    execution?: { name?: string };
+    incident?: { id?: string };
+    state?: { incident?: { id?: string } };
+  } | null;
   return value?.execution?.name ?? value?.incident?.id ?? value?.state?.incident?.id ?? '';
 }
 
@@ -109,7 +127,11 @@ export function substitutedDefinition(region = 'us-east-1', account = '123456789
  * the state's effective input as the event (JSON round-tripped), the JSON result as the
  * output, and a thrown error's `name` as the Error that Retry/Catch match on.
  */
-export async function invokeLikeLambda(handler: LambdaHandler, functionName: string, input: unknown): Promise<JSONValue> {
+export async function invokeLikeLambda(
+  handler: LambdaHandler,
+  functionName: string,
+  input: unknown,
+): Promise<JSONValue> {
   const event = JSON.parse(JSON.stringify(input ?? null)) as never;
   const result = await handler(event, lambdaContext(functionName));
   return JSON.parse(JSON.stringify(result ?? null)) as JSONValue;
@@ -172,7 +194,12 @@ export class LocalWorkflow {
       for (const [stateName, state] of Object.entries(this.definition.States)) {
         if (state.Type !== 'Wait') continue;
         const seconds = (input: unknown) => Number(state.Seconds ?? atPath(input, state.SecondsPath ?? '')) || 0;
-        this.definition.States[stateName] = { Type: 'Task', Resource: LOCAL_WAIT_RESOURCE, ResultPath: null, ...(state.Next ? { Next: state.Next } : {}) };
+        this.definition.States[stateName] = {
+          Type: 'Task',
+          Resource: LOCAL_WAIT_RESOURCE,
+          ResultPath: null,
+          ...(state.Next ? { Next: state.Next } : {}),
+        };
         this.bindings[stateName] = async (input) => {
           if (scheduler) await scheduler.sleep(seconds(input) * 1000, `${executionNameOf(input)}|${stateName}`);
           else await new Promise((resolve) => setTimeout(resolve, simulatedWaitMs?.(seconds(input)) ?? 0));
@@ -208,7 +235,9 @@ export class LocalWorkflow {
           if (timeoutSeconds !== undefined) {
             // Killed at its deadline: what it did went through, its answer is lost.
             if (scheduler) await scheduler.sleep(timeoutSeconds * 1000, `${execution}|${stateName}`);
-            throw Object.assign(new Error(`Task timed out after ${timeoutSeconds.toFixed(2)} seconds`), { name: 'Sandbox.Timedout' });
+            throw Object.assign(new Error(`Task timed out after ${timeoutSeconds.toFixed(2)} seconds`), {
+              name: 'Sandbox.Timedout',
+            });
           }
           return output;
         } finally {
@@ -238,9 +267,14 @@ export class LocalWorkflow {
           async (input) => {
             const payload = (input as { Payload?: { taskToken?: string } }).Payload ?? {};
             await timed(executionNameOf(payload), payload);
-            if (!this.answerTaskToken) throw Object.assign(new Error(`Nobody answers task tokens in this run (${stateName})`), { name: 'States.TaskFailed' });
+            if (!this.answerTaskToken)
+              throw Object.assign(new Error(`Nobody answers task tokens in this run (${stateName})`), {
+                name: 'States.TaskFailed',
+              });
             const answer = this.answerTaskToken(payload.taskToken ?? '', payload);
-            return JSON.parse(JSON.stringify((await (scheduler ? scheduler.waitFor(answer) : answer)) ?? null)) as JSONValue;
+            return JSON.parse(
+              JSON.stringify((await (scheduler ? scheduler.waitFor(answer) : answer)) ?? null),
+            ) as JSONValue;
           }
         : (input) => timed(executionNameOf(input), input);
     }
@@ -254,7 +288,9 @@ export class LocalWorkflow {
     const overrides = {
       taskResourceLocalHandlers: this.bindings,
       waitTimeOverrides: Object.fromEntries(
-        Object.entries(this.definition.States).filter(([, s]) => s.Type === 'Wait').map(([n]) => [n, options.waitMs?.[n] ?? 0]),
+        Object.entries(this.definition.States)
+          .filter(([, s]) => s.Type === 'Wait')
+          .map(([n]) => [n, options.waitMs?.[n] ?? 0]),
       ),
       retryIntervalOverrides: Object.fromEntries(Object.keys(this.bindings).map((n) => [n, options.retryMs ?? 0])),
     };
@@ -297,7 +333,9 @@ export class LocalWorkflow {
       await collecting;
       const failed = events.find((e) => e.type === 'ExecutionFailed');
       const name = timedOut ? 'States.Timeout' : (failed?.Error ?? (error instanceof Error ? error.name : 'Unknown'));
-      const cause = timedOut ? `The execution ran longer than ${this.executionTimeoutSeconds} s` : (failed?.Cause ?? String(error));
+      const cause = timedOut
+        ? `The execution ran longer than ${this.executionTimeoutSeconds} s`
+        : (failed?.Cause ?? String(error));
       result = { status: 'FAILED', error: { Error: name, Cause: cause }, states: [], retries: [], events, invocations };
     }
     cancelTimeout?.();
@@ -306,7 +344,8 @@ export class LocalWorkflow {
     if (!timedOut) this.scheduler?.leave();
     for (const event of events) {
       if (event.type === 'StateEntered' && event.state) result.states.push(event.state.name);
-      if (event.type === 'StateRetried' && event.state) result.retries.push({ state: event.state.name, attempt: event.retry?.attempt ?? 0 });
+      if (event.type === 'StateRetried' && event.state)
+        result.retries.push({ state: event.state.name, attempt: event.retry?.attempt ?? 0 });
     }
     return result;
   }

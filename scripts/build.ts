@@ -43,7 +43,11 @@ export function buildInputsDigest(root = ROOT): string {
       return;
     }
     const name = relative(root, path);
-    hash.update(name).update('\0').update(name === 'package.json' ? manifestInputs(path) : readFileSync(path)).update('\0');
+    hash
+      .update(name)
+      .update('\0')
+      .update(name === 'package.json' ? manifestInputs(path) : readFileSync(path))
+      .update('\0');
   };
   for (const input of BUILD_INPUTS) if (existsSync(join(root, input))) visit(join(root, input));
   return hash.digest('hex');
@@ -61,14 +65,20 @@ function outfileOf(outDir: string, logicalId: string, fn: Resource): string {
  * The command that builds like `sam build`: the workplace's sam-build tool, or the SAM CLI itself.
  * SAM_BUILD=<path> chooses another copy of the tool.
  */
-export function samBuilder(): { command: string; args: (ids: string[], outDir: string) => string[]; oneProcess: boolean } {
+export function samBuilder(): {
+  command: string;
+  args: (ids: string[], outDir: string) => string[];
+  oneProcess: boolean;
+} {
   const tool = process.env.SAM_BUILD ?? SAM_BUILD_TOOL;
   if (existsSync(tool)) return { command: tool, args: (ids, outDir) => ['--out', outDir, ...ids], oneProcess: false };
   if (spawnSync('sam', ['--version'], { stdio: 'ignore' }).status === 0) {
     // The SAM CLI builds one resource or all of them: all, in parallel, in one process.
     return { command: 'sam', args: (_ids, outDir) => ['build', '--parallel', '--build-dir', outDir], oneProcess: true };
   }
-  throw new Error(`No builder: neither ${tool} nor the SAM CLI (sam) is available. Install the AWS SAM CLI, or set SAM_BUILD.`);
+  throw new Error(
+    `No builder: neither ${tool} nor the SAM CLI (sam) is available. Install the AWS SAM CLI, or set SAM_BUILD.`,
+  );
 }
 
 function run(command: string, args: string[]): Promise<{ status: number; output: string }> {
@@ -89,7 +99,9 @@ function run(command: string, args: string[]): Promise<{ status: number; output:
  * processes at a time (each function's build is mostly its `npm install`). Throws with the
  * builder's own output when any function fails.
  */
-export async function buildFunctions(options: { outDir?: string; ids?: string[]; parallel?: number } = {}): Promise<BuiltFunction[]> {
+export async function buildFunctions(
+  options: { outDir?: string; ids?: string[]; parallel?: number } = {},
+): Promise<BuiltFunction[]> {
   const outDir = options.outDir ?? BUILD_DIR;
   const template = loadTemplate();
   const functions = functionsOf(template).filter(([id]) => !options.ids || options.ids.includes(id));
@@ -98,17 +110,25 @@ export async function buildFunctions(options: { outDir?: string; ids?: string[];
   const inputs = buildInputsDigest();
   rmSync(join(outDir, STAMP), { force: true });
   mkdirSync(outDir, { recursive: true });
-  const batches: string[][] = Array.from({ length: builder.oneProcess ? 1 : Math.min(parallel, functions.length) }, () => []);
+  const batches: string[][] = Array.from(
+    { length: builder.oneProcess ? 1 : Math.min(parallel, functions.length) },
+    () => [],
+  );
   functions.forEach(([id], i) => batches[i % batches.length]?.push(id));
   const results = await Promise.all(batches.map((ids) => run(builder.command, builder.args(ids, outDir))));
   const failed = results.filter((r) => r.status !== 0);
   if (failed.length > 0) throw new Error(`sam build failed:\n${failed.map((r) => r.output).join('\n')}`);
   const built = functions.map(([logicalId, fn]) => {
     const outfile = outfileOf(outDir, logicalId, fn);
-    if (!existsSync(outfile)) throw new Error(`${logicalId}: the builder reported success but wrote no ${relative(ROOT, outfile)}`);
+    if (!existsSync(outfile))
+      throw new Error(`${logicalId}: the builder reported success but wrote no ${relative(ROOT, outfile)}`);
     return { logicalId, outfile, bytes: statSync(outfile).size };
   });
-  if (!options.ids) writeFileSync(join(outDir, STAMP), `${JSON.stringify({ inputs, builder: builder.command, functions: built } satisfies Stamp, null, 2)}\n`);
+  if (!options.ids)
+    writeFileSync(
+      join(outDir, STAMP),
+      `${JSON.stringify({ inputs, builder: builder.command, functions: built } satisfies Stamp, null, 2)}\n`,
+    );
   return built;
 }
 
@@ -120,7 +140,8 @@ export function builtFunctions(outDir = BUILD_DIR): BuiltFunction[] {
   const path = join(outDir, STAMP);
   if (!existsSync(path)) throw new Error(`No built bundles in ${relative(ROOT, outDir)}: run npm run build`);
   const stamp = JSON.parse(readFileSync(path, 'utf8')) as Stamp;
-  if (stamp.inputs !== buildInputsDigest()) throw new Error(`The bundles in ${relative(ROOT, outDir)} are older than the source: run npm run build`);
+  if (stamp.inputs !== buildInputsDigest())
+    throw new Error(`The bundles in ${relative(ROOT, outDir)} are older than the source: run npm run build`);
   return stamp.functions;
 }
 
@@ -150,7 +171,9 @@ export async function bundleLikeFunction(id: string, props: EsbuildProperties, o
   const dir = join(outDir, id);
   mkdirSync(dir, { recursive: true });
   const outExtension = Object.fromEntries((props.OutExtension ?? []).map((e) => e.split('=') as [string, string]));
-  const banner = Object.fromEntries((props.Banner ?? []).map((b) => [b.slice(0, b.indexOf('=')), b.slice(b.indexOf('=') + 1)]));
+  const banner = Object.fromEntries(
+    (props.Banner ?? []).map((b) => [b.slice(0, b.indexOf('=')), b.slice(b.indexOf('=') + 1)]),
+  );
   await build({
     entryPoints: (props.EntryPoints ?? []).map((e) => join(ROOT, e)),
     bundle: true,
@@ -180,7 +203,10 @@ export function builderMissing(): string | undefined {
     return (error as Error).message;
   }
   const tool = process.env.SAM_BUILD ?? SAM_BUILD_TOOL;
-  if (existsSync(tool) && spawnSync('python3', ['-c', 'import cfnlint, samtranslator'], { stdio: 'ignore' }).status !== 0) {
+  if (
+    existsSync(tool) &&
+    spawnSync('python3', ['-c', 'import cfnlint, samtranslator'], { stdio: 'ignore' }).status !== 0
+  ) {
     return `${tool} needs python3 with cfn-lint and aws-sam-translator`;
   }
   return undefined;
@@ -194,12 +220,19 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     args.shift();
     const missing = builderMissing();
     if (missing && process.env.CI !== 'true') {
-      console.warn(`npm run build skipped: ${missing}. The tests of the built bundles (test/artifact) will be skipped.`);
+      console.warn(
+        `npm run build skipped: ${missing}. The tests of the built bundles (test/artifact) will be skipped.`,
+      );
       process.exit(0);
     }
   }
   const started = performance.now();
   const built = await buildFunctions({ ids: args.length > 0 ? args : undefined });
-  for (const fn of built) console.log(`${fn.logicalId.padEnd(28)} ${(fn.bytes / 1024).toFixed(0).padStart(6)} KB  ${relative(ROOT, fn.outfile)}`);
-  console.log(`${built.length} functions built with ${samBuilder().command} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  for (const fn of built)
+    console.log(
+      `${fn.logicalId.padEnd(28)} ${(fn.bytes / 1024).toFixed(0).padStart(6)} KB  ${relative(ROOT, fn.outfile)}`,
+    );
+  console.log(
+    `${built.length} functions built with ${samBuilder().command} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
 }

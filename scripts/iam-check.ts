@@ -57,12 +57,30 @@ const CREDENTIAL_CHAIN_CLIENTS = new Set(['SSOClient', 'SSOOIDCClient', 'STSClie
  * source ever matches it, so an entry cannot hide a real call.
  */
 export const BUNDLED_NOT_CALLED: Record<string, { why: string; calledBy: RegExp }> = {
-  'dynamodb:Query': { why: "lib-dynamodb's paginateQuery, kept by the bundler", calledBy: /\bQueryCommand\b|paginateQuery/ },
-  'dynamodb:Scan': { why: "lib-dynamodb's paginateScan, kept by the bundler", calledBy: /\bScanCommand\b|paginateScan/ },
-  'dynamodb:DescribeEndpoints': { why: 'endpoint discovery, off unless endpointDiscoveryEnabled is set', calledBy: /endpointDiscoveryEnabled/ },
-  'ssm:GetParameters': { why: 'Powertools SSMProvider.getParametersByName; we call getParameter only', calledBy: /getParametersByName|GetParametersCommand/ },
-  'ssm:GetParametersByPath': { why: 'Powertools SSMProvider.getMultiple; we call getParameter only', calledBy: /getParameters\(|getMultiple|GetParametersByPathCommand/ },
-  'ssm:PutParameter': { why: 'Powertools setParameter; we never write the kill switch', calledBy: /setParameter|PutParameterCommand/ },
+  'dynamodb:Query': {
+    why: "lib-dynamodb's paginateQuery, kept by the bundler",
+    calledBy: /\bQueryCommand\b|paginateQuery/,
+  },
+  'dynamodb:Scan': {
+    why: "lib-dynamodb's paginateScan, kept by the bundler",
+    calledBy: /\bScanCommand\b|paginateScan/,
+  },
+  'dynamodb:DescribeEndpoints': {
+    why: 'endpoint discovery, off unless endpointDiscoveryEnabled is set',
+    calledBy: /endpointDiscoveryEnabled/,
+  },
+  'ssm:GetParameters': {
+    why: 'Powertools SSMProvider.getParametersByName; we call getParameter only',
+    calledBy: /getParametersByName|GetParametersCommand/,
+  },
+  'ssm:GetParametersByPath': {
+    why: 'Powertools SSMProvider.getMultiple; we call getParameter only',
+    calledBy: /getParameters\(|getMultiple|GetParametersByPathCommand/,
+  },
+  'ssm:PutParameter': {
+    why: 'Powertools setParameter; we never write the kill switch',
+    calledBy: /setParameter|PutParameterCommand/,
+  },
 };
 
 export interface Call {
@@ -76,7 +94,9 @@ export interface Call {
 
 /** The SDK commands a bundle contains, as IAM actions: `class extends B(ep, mw, "Op", schema)` where B = makeBuilder(…, "<X>Client", …). */
 export function bundledActions(code: string): { action: string; client: string }[] {
-  const builders = new Map([...code.matchAll(/([\w$]+)=[\w$]+\([\w$]+,"[\w.]+","(\w+Client)"/g)].map((m) => [m[1] as string, m[2] as string]));
+  const builders = new Map(
+    [...code.matchAll(/([\w$]+)=[\w$]+\([\w$]+,"[\w.]+","(\w+Client)"/g)].map((m) => [m[1] as string, m[2] as string]),
+  );
   const found = new Map<string, { action: string; client: string }>();
   for (const m of code.matchAll(/class extends ([\w$]+)\([\w$]+,[\w$]+,"(\w+)",[\w$]+\)/g)) {
     const client = builders.get(m[1] as string) ?? 'unknown';
@@ -88,7 +108,10 @@ export function bundledActions(code: string): { action: string; client: string }
 
 // ------------------------------------------------------------------ the translated template
 export function translatedTemplate(): Template {
-  const json = execFileSync('python3', [join(ROOT, 'scripts', 'sam_translate.py'), join(ROOT, 'template.yaml')], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const json = execFileSync('python3', [join(ROOT, 'scripts', 'sam_translate.py'), join(ROOT, 'template.yaml')], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const template = JSON.parse(json) as Template;
   template.Parameters ??= {};
   template.Globals ??= { Function: {} };
@@ -111,15 +134,20 @@ export interface Grant {
   conditionKeys: string[];
 }
 
-const asList = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const asList = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 /** Every Allow statement of every inline policy of every role (managed policies are AWS's own: listed, not checked). */
 export function grantsOf(template: Template): Grant[] {
   const grants: Grant[] = [];
   for (const [role, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== 'AWS::IAM::Role') continue;
-    for (const policy of asList(resource.Properties?.Policies as { PolicyName: string; PolicyDocument: { Statement: unknown } }[] | undefined)) {
-      const statements = asList(resolveIntrinsics(policy.PolicyDocument.Statement, template, {}) as Statement | Statement[]);
+    for (const policy of asList(
+      resource.Properties?.Policies as { PolicyName: string; PolicyDocument: { Statement: unknown } }[] | undefined,
+    )) {
+      const statements = asList(
+        resolveIntrinsics(policy.PolicyDocument.Statement, template, {}) as Statement | Statement[],
+      );
       statements.forEach((s, i) => {
         if (s.Effect !== 'Allow') return;
         grants.push({
@@ -137,14 +165,33 @@ export function grantsOf(template: Template): Grant[] {
 }
 
 // ------------------------------------------------------------------ matching
-const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+const glob = (pattern: string) =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  );
 
 /** An ARN format of the reference (arn:${Partition}:sqs:${Region}:${Account}:${QueueName}) as a pattern. */
 const arnFormat = (format: string) =>
-  new RegExp(`^${format.split(/(\$\{[^}]+\})/).map((part) => (/^\$\{(Account|Region)\}$/.test(part) ? '[^:]*' : part.startsWith('${') ? '.+' : part.replace(/[.+^$()|[\]\\*?]/g, '\\$&'))).join('')}$`);
+  new RegExp(
+    `^${format
+      .split(/(\$\{[^}]+\})/)
+      .map((part) =>
+        /^\$\{(Account|Region)\}$/.test(part)
+          ? '[^:]*'
+          : part.startsWith('${')
+            ? '.+'
+            : part.replace(/[.+^$()|[\]\\*?]/g, '\\$&'),
+      )
+      .join('')}$`,
+  );
 
 /** Does a policy resource (with * wildcards) cover ARNs of this format? Its wildcards stand for any non-empty text. */
-const resourceHasFormat = (resource: string, format: string) => resource !== '*' && arnFormat(format).test(resource.replace(/\*/g, 'x'));
+const resourceHasFormat = (resource: string, format: string) =>
+  resource !== '*' && arnFormat(format).test(resource.replace(/\*/g, 'x'));
 
 /**
  * Resource types the reference marks required for an action but that are alternatives: one request
@@ -153,7 +200,9 @@ const resourceHasFormat = (resource: string, format: string) => resource !== '*'
 const ALTERNATIVE_TYPES: string[][] = [['execution', 'express']];
 
 /** Keys any request carries, whatever the service (aws:ResourceTag and aws:RequestTag are not among them). */
-const GLOBAL_KEYS = [/^aws:(Principal|Source|Requested|Secure|CalledVia|ViaAWSService|CurrentTime|EpochTime|MultiFactor|userid|username|TokenIssueTime)/i];
+const GLOBAL_KEYS = [
+  /^aws:(Principal|Source|Requested|Secure|CalledVia|ViaAWSService|CurrentTime|EpochTime|MultiFactor|userid|username|TokenIssueTime)/i,
+];
 
 function keySupported(key: string, supported: string[]): boolean {
   if (GLOBAL_KEYS.some((re) => re.test(key))) return true;
@@ -170,7 +219,11 @@ export interface Finding {
  * touches on its own: every required resource type, and every concrete resource of `call.on`, must
  * be allowed by some statement (not necessarily the same one).
  */
-export function checkCall(call: Call, grants: Grant[], reference: Record<string, ReferenceService>): { ok: Grant[]; problems: string[] } {
+export function checkCall(
+  call: Call,
+  grants: Grant[],
+  reference: Record<string, ReferenceService>,
+): { ok: Grant[]; problems: string[] } {
   const [prefix = '', name = ''] = call.action.split(':');
   const service = reference[prefix];
   const action = service?.actions[name];
@@ -178,16 +231,40 @@ export function checkCall(call: Call, grants: Grant[], reference: Record<string,
   const requiredTypes = action.resources.filter((r) => r.required).map((r) => r.type);
   // Of alternative types, the first one the action lists stands for the group.
   const required = requiredTypes
-    .filter((type) => !ALTERNATIVE_TYPES.some((group) => group.includes(type) && group.some((other) => other !== type && requiredTypes.indexOf(other) !== -1 && requiredTypes.indexOf(other) < requiredTypes.indexOf(type))))
+    .filter(
+      (type) =>
+        !ALTERNATIVE_TYPES.some(
+          (group) =>
+            group.includes(type) &&
+            group.some(
+              (other) =>
+                other !== type &&
+                requiredTypes.indexOf(other) !== -1 &&
+                requiredTypes.indexOf(other) < requiredTypes.indexOf(type),
+            ),
+        ),
+    )
     .map((type) => ({ type, format: service.resourceTypes[type]?.arn ?? '' }));
-  const supportedKeys = [...action.conditionKeys, ...action.resources.flatMap((r) => service.resourceTypes[r.type]?.conditionKeys ?? [])];
+  const supportedKeys = [
+    ...action.conditionKeys,
+    ...action.resources.flatMap((r) => service.resourceTypes[r.type]?.conditionKeys ?? []),
+  ];
   const problems: string[] = [];
   const valid: Grant[] = [];
   for (const grant of grants.filter((g) => g.role === call.role && g.actions.some((a) => glob(a).test(call.action)))) {
     const unsupported = grant.conditionKeys.filter((k) => !keySupported(k, supportedKeys));
-    if (unsupported.length) problems.push(`${grant.policy}/${grant.sid}: condition key ${unsupported.join(', ')} is supported by neither ${call.action} nor its resource types, so the statement never applies`);
-    else if (action.resources.length === 0 && !grant.resources.includes('*')) problems.push(`${grant.policy}/${grant.sid}: ${call.action} has no resource type, so only Resource "*" grants it (AccessDenied on ${grant.resources.join(', ')})`);
-    else if (action.resources.length > 0 && grant.resources.includes('*')) problems.push(`${grant.policy}/${grant.sid}: ${call.action} on "*" where it takes ${action.resources.map((r) => r.type).join(' / ')} ARNs`);
+    if (unsupported.length)
+      problems.push(
+        `${grant.policy}/${grant.sid}: condition key ${unsupported.join(', ')} is supported by neither ${call.action} nor its resource types, so the statement never applies`,
+      );
+    else if (action.resources.length === 0 && !grant.resources.includes('*'))
+      problems.push(
+        `${grant.policy}/${grant.sid}: ${call.action} has no resource type, so only Resource "*" grants it (AccessDenied on ${grant.resources.join(', ')})`,
+      );
+    else if (action.resources.length > 0 && grant.resources.includes('*'))
+      problems.push(
+        `${grant.policy}/${grant.sid}: ${call.action} on "*" where it takes ${action.resources.map((r) => r.type).join(' / ')} ARNs`,
+      );
     else valid.push(grant);
   }
   const ok = new Set<Grant>();
@@ -200,7 +277,8 @@ export function checkCall(call: Call, grants: Grant[], reference: Record<string,
   for (const { type, format } of required) need(`${type} (${format})`, (r) => resourceHasFormat(r, format));
   for (const arn of call.on) need(arn, (r) => glob(r).test(arn));
   // Only optional resource types and no known target: any valid statement grants it.
-  if (action.resources.length > 0 && required.length === 0 && call.on.length === 0) need('any of its resource types', () => true);
+  if (action.resources.length > 0 && required.length === 0 && call.on.length === 0)
+    need('any of its resource types', () => true);
   const denied = problems.some((p) => p.startsWith('nothing allows'));
   if (valid.length === 0 && problems.length === 0) problems.push(`no statement of ${call.role} allows ${call.action}`);
   return denied || valid.length === 0 ? { ok: [], problems } : { ok: [...ok], problems: [] };
@@ -228,7 +306,8 @@ function encryptionKeyOf(template: Template, logicalId: string): string | undefi
   return key === undefined ? undefined : referencedResources(key)[0];
 }
 
-const ARN_OF = (template: Template, logicalId: string) => String(resolveIntrinsics({ 'Fn::GetAtt': [logicalId, 'Arn'] }, template, {}));
+const ARN_OF = (template: Template, logicalId: string) =>
+  String(resolveIntrinsics({ 'Fn::GetAtt': [logicalId, 'Arn'] }, template, {}));
 
 /** Which SDK calls of a function act on which of its target resources, by the resource's type. */
 const TARGET_TYPES: Record<string, string[]> = {
@@ -256,7 +335,11 @@ const DEPENDENT_ACTIONS: Record<string, { action: string; why: string; target?: 
   ],
 };
 
-export function functionCalls(source: Template, translated: Template, bundles: BuiltFunction[]): { calls: Call[]; skipped: { fn: string; action: string; why: string }[] } {
+export function functionCalls(
+  source: Template,
+  translated: Template,
+  bundles: BuiltFunction[],
+): { calls: Call[]; skipped: { fn: string; action: string; why: string }[] } {
   const calls: Call[] = [];
   const skipped: { fn: string; action: string; why: string }[] = [];
   for (const bundle of bundles) {
@@ -270,47 +353,86 @@ export function functionCalls(source: Template, translated: Template, bundles: B
         skipped.push({ fn: bundle.logicalId, action, why: notCalled.why });
         continue;
       }
-      const on = targets.filter((t) => TARGET_TYPES[source.Resources[t]?.Type ?? '']?.includes(action)).map((t) => ARN_OF(translated, t));
+      const on = targets
+        .filter((t) => TARGET_TYPES[source.Resources[t]?.Type ?? '']?.includes(action))
+        .map((t) => ARN_OF(translated, t));
       calls.push({ role, action, on, why: `${bundle.logicalId} bundles ${client} ${action.split(':')[1] ?? ''}` });
       for (const dependent of DEPENDENT_ACTIONS[action] ?? []) {
-        const dependentOn = dependent.target ? targets.filter((t) => source.Resources[t]?.Type === dependent.target).map((t) => ARN_OF(translated, t)) : [];
+        const dependentOn = dependent.target
+          ? targets.filter((t) => source.Resources[t]?.Type === dependent.target).map((t) => ARN_OF(translated, t))
+          : [];
         calls.push({ role, action: dependent.action, on: dependentOn, why: `${action}: ${dependent.why}` });
       }
       for (const target of targets.filter((t) => TARGET_TYPES[source.Resources[t]?.Type ?? '']?.includes(action))) {
         const key = encryptionKeyOf(source, target);
         if (key) {
-          for (const kms of ['kms:GenerateDataKey', 'kms:Decrypt']) calls.push({ role, action: kms, on: [ARN_OF(translated, key)], why: `${action} to ${target}, encrypted with ${key}` });
+          for (const kms of ['kms:GenerateDataKey', 'kms:Decrypt'])
+            calls.push({
+              role,
+              action: kms,
+              on: [ARN_OF(translated, key)],
+              why: `${action} to ${target}, encrypted with ${key}`,
+            });
         }
       }
     }
     // Lambda itself sends failed asynchronous events to the function's dead-letter queue, as the function's role.
     const dlq = referencedResources(fn?.Properties?.DeadLetterQueue?.TargetArn)[0];
     if (dlq) {
-      calls.push({ role, action: 'sqs:SendMessage', on: [ARN_OF(translated, dlq)], why: `Lambda's dead-letter queue of ${bundle.logicalId}` });
+      calls.push({
+        role,
+        action: 'sqs:SendMessage',
+        on: [ARN_OF(translated, dlq)],
+        why: `Lambda's dead-letter queue of ${bundle.logicalId}`,
+      });
       const key = encryptionKeyOf(source, dlq);
-      if (key) for (const kms of ['kms:GenerateDataKey', 'kms:Decrypt']) calls.push({ role, action: kms, on: [ARN_OF(translated, key)], why: `dead letters to ${dlq}, encrypted with ${key}` });
+      if (key)
+        for (const kms of ['kms:GenerateDataKey', 'kms:Decrypt'])
+          calls.push({
+            role,
+            action: kms,
+            on: [ARN_OF(translated, key)],
+            why: `dead letters to ${dlq}, encrypted with ${key}`,
+          });
     }
   }
   return { calls, skipped };
 }
 
 /** What Step Functions does as the state machine's role: invoke each Task's function; deliver logs when Logging is on. */
-export function stateMachineCalls(source: Template, translated: Template, asl: { States: Record<string, { Type: string; Resource?: string; Parameters?: { FunctionName?: string } }> }): Call[] {
-  const [id, machine] = Object.entries(source.Resources).find(([, r]) => r.Type === 'AWS::Serverless::StateMachine') ?? [];
+export function stateMachineCalls(
+  source: Template,
+  translated: Template,
+  asl: { States: Record<string, { Type: string; Resource?: string; Parameters?: { FunctionName?: string } }> },
+): Call[] {
+  const [id, machine] =
+    Object.entries(source.Resources).find(([, r]) => r.Type === 'AWS::Serverless::StateMachine') ?? [];
   if (!id || !machine) return [];
   const role = `${id}Role`;
   const substitutions = (machine.Properties?.DefinitionSubstitutions ?? {}) as Record<string, unknown>;
-  const resolve = (text: string) => text.replace(/\$\{(\w+)\}/g, (_m, name: string) => String(resolveIntrinsics(substitutions[name], translated, {})));
+  const resolve = (text: string) =>
+    text.replace(/\$\{(\w+)\}/g, (_m, name: string) => String(resolveIntrinsics(substitutions[name], translated, {})));
   const calls: Call[] = [];
   for (const [name, state] of Object.entries(asl.States)) {
     if (state.Type !== 'Task' || !state.Resource) continue;
-    const target = state.Resource.startsWith('arn:aws:states:::lambda:invoke') ? state.Parameters?.FunctionName : state.Resource;
+    const target = state.Resource.startsWith('arn:aws:states:::lambda:invoke')
+      ? state.Parameters?.FunctionName
+      : state.Resource;
     if (!target) throw new Error(`Task "${name}": cannot tell what it invokes (${state.Resource})`);
     calls.push({ role, action: 'lambda:InvokeFunction', on: [resolve(target)], why: `Task "${name}"` });
   }
   if (machine.Properties?.Logging) {
     // What Step Functions calls to deliver execution logs to CloudWatch Logs (Step Functions developer guide, "IAM policies for logging").
-    for (const action of ['CreateLogDelivery', 'GetLogDelivery', 'UpdateLogDelivery', 'DeleteLogDelivery', 'ListLogDeliveries', 'PutResourcePolicy', 'DescribeResourcePolicies', 'DescribeLogGroups']) {
+    for (const action of [
+      'CreateLogDelivery',
+      'GetLogDelivery',
+      'UpdateLogDelivery',
+      'DeleteLogDelivery',
+      'ListLogDeliveries',
+      'PutResourcePolicy',
+      'DescribeResourcePolicies',
+      'DescribeLogGroups',
+    ]) {
       calls.push({ role, action: `logs:${action}`, on: [], why: 'Logging to CloudWatch Logs' });
     }
   }
@@ -324,7 +446,13 @@ export function stateMachineCalls(source: Template, translated: Template, asl: {
  */
 const AUTOMATION_STEP_ACTIONS: Record<string, string[]> = {
   'aws:runCommand': ['ssm:SendCommand', 'ssm:ListCommands', 'ssm:ListCommandInvocations'],
-  'aws:changeInstanceState': ['ec2:StopInstances', 'ec2:StartInstances', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'kms:CreateGrant'],
+  'aws:changeInstanceState': [
+    'ec2:StopInstances',
+    'ec2:StartInstances',
+    'ec2:DescribeInstances',
+    'ec2:DescribeInstanceStatus',
+    'kms:CreateGrant',
+  ],
   'aws:executeAwsApi': [],
 };
 
@@ -339,27 +467,50 @@ const AWS_OWNED_RUNBOOKS: Record<string, { steps: { action: string; inputs?: Rec
 };
 
 export function automationRoleCalls(source: Template, translated: Template): Call[] {
-  const roleId = Object.keys(source.Resources).find((id) => source.Resources[id]?.Type === 'AWS::IAM::Role' && JSON.stringify(source.Resources[id]?.Properties?.AssumeRolePolicyDocument).includes('ssm.amazonaws.com'));
+  const roleId = Object.keys(source.Resources).find(
+    (id) =>
+      source.Resources[id]?.Type === 'AWS::IAM::Role' &&
+      JSON.stringify(source.Resources[id]?.Properties?.AssumeRolePolicyDocument).includes('ssm.amazonaws.com'),
+  );
   if (!roleId) return [];
   // The runbooks the automation function may start: the documents its StartAutomationExecution grant names.
   const starter = grantsOf(translated).filter((g) => g.actions.includes('ssm:StartAutomationExecution'));
-  const documentNames = new Set(starter.flatMap((g) => g.resources).map((arn) => /:(?:automation-definition|document)\/([^:]+)/.exec(arn)?.[1]).filter((n): n is string => Boolean(n)));
+  const documentNames = new Set(
+    starter
+      .flatMap((g) => g.resources)
+      .map((arn) => /:(?:automation-definition|document)\/([^:]+)/.exec(arn)?.[1])
+      .filter((n): n is string => Boolean(n)),
+  );
   const calls: Call[] = [];
   for (const name of documentNames) {
-    const own = Object.entries(source.Resources).find(([, r]) => r.Type === 'AWS::SSM::Document' && glob(name).test(String(resolveIntrinsics(r.Properties?.Name, translated, {}))));
+    const own = Object.entries(source.Resources).find(
+      ([, r]) =>
+        r.Type === 'AWS::SSM::Document' &&
+        glob(name).test(String(resolveIntrinsics(r.Properties?.Name, translated, {}))),
+    );
     const steps = own
-      ? ((own[1].Properties?.Content as { mainSteps?: { action: string; inputs?: Record<string, unknown> }[] }).mainSteps ?? [])
+      ? ((own[1].Properties?.Content as { mainSteps?: { action: string; inputs?: Record<string, unknown> }[] })
+          .mainSteps ?? [])
       : AWS_OWNED_RUNBOOKS[name]?.steps;
     if (!steps) throw new Error(`The automation function may start ${name}, whose steps this check does not know`);
     for (const step of steps) {
       const actions = AUTOMATION_STEP_ACTIONS[step.action];
       if (!actions) throw new Error(`Runbook ${name}: step action ${step.action} is not in AUTOMATION_STEP_ACTIONS`);
-      for (const action of actions) calls.push({ role: roleId, action, on: [], why: `runbook ${name}: ${step.action}` });
+      for (const action of actions)
+        calls.push({ role: roleId, action, on: [], why: `runbook ${name}: ${step.action}` });
       const commandDocument = step.inputs?.DocumentName;
       if (typeof commandDocument === 'string') {
         // The command's document (AWS-owned: no account in its ARN) and the instance it runs on.
-        const on = [`arn:aws:ssm:${LOCAL_REGION}::document/${commandDocument}`, `arn:aws:ec2:${LOCAL_REGION}:${LOCAL_ACCOUNT}:instance/i-0123456789abcdef0`];
-        calls.push({ role: roleId, action: 'ssm:SendCommand', on, why: `runbook ${name} runs ${commandDocument} on its instance` });
+        const on = [
+          `arn:aws:ssm:${LOCAL_REGION}::document/${commandDocument}`,
+          `arn:aws:ec2:${LOCAL_REGION}:${LOCAL_ACCOUNT}:instance/i-0123456789abcdef0`,
+        ];
+        calls.push({
+          role: roleId,
+          action: 'ssm:SendCommand',
+          on,
+          why: `runbook ${name} runs ${commandDocument} on its instance`,
+        });
       }
     }
   }
@@ -376,11 +527,13 @@ export function experimentCalls(source: Template): Call[] {
     .filter((r) => r.Type === 'AWS::FIS::ExperimentTemplate')
     .flatMap((experiment) => {
       const role = referencedResources(experiment.Properties?.RoleArn)[0] ?? '';
-      return Object.values((experiment.Properties?.Actions ?? {}) as Record<string, { ActionId: string }>).flatMap(({ ActionId }) => {
-        const actions = FIS_ACTIONS[ActionId];
-        if (!actions) throw new Error(`FIS action ${ActionId} is not in FIS_ACTIONS`);
-        return actions.map((action) => ({ role, action, on: [], why: `FIS ${ActionId}` }));
-      });
+      return Object.values((experiment.Properties?.Actions ?? {}) as Record<string, { ActionId: string }>).flatMap(
+        ({ ActionId }) => {
+          const actions = FIS_ACTIONS[ActionId];
+          if (!actions) throw new Error(`FIS action ${ActionId} is not in FIS_ACTIONS`);
+          return actions.map((action) => ({ role, action, on: [], why: `FIS ${ActionId}` }));
+        },
+      );
     });
 }
 
@@ -395,9 +548,16 @@ export interface IamReport {
 export function checkStack(bundles: BuiltFunction[], reference = loadReference()): IamReport {
   const source = yamlCfn.yamlParse(readFileSync(join(ROOT, 'template.yaml'), 'utf8')) as Template;
   const translated = translatedTemplate();
-  const asl = JSON.parse(readFileSync(join(ROOT, 'statemachines', 'remediation.asl.json'), 'utf8')) as Parameters<typeof stateMachineCalls>[2];
+  const asl = JSON.parse(readFileSync(join(ROOT, 'statemachines', 'remediation.asl.json'), 'utf8')) as Parameters<
+    typeof stateMachineCalls
+  >[2];
   const { calls: fnCalls, skipped } = functionCalls(source, translated, bundles);
-  const calls = [...fnCalls, ...stateMachineCalls(source, translated, asl), ...automationRoleCalls(source, translated), ...experimentCalls(source)];
+  const calls = [
+    ...fnCalls,
+    ...stateMachineCalls(source, translated, asl),
+    ...automationRoleCalls(source, translated),
+    ...experimentCalls(source),
+  ];
   const grants = grantsOf(translated);
   const findings: Finding[] = [];
   const used = new Set<Grant>();
@@ -407,7 +567,9 @@ export function checkStack(bundles: BuiltFunction[], reference = loadReference()
     findings.push(...problems.map((problem) => ({ call, problem })));
   }
   const unused = grants.flatMap((g) =>
-    g.actions.filter((a) => !calls.some((c) => c.role === g.role && glob(a).test(c.action) && used.has(g))).map((a) => `${g.role} ${g.policy}/${g.sid}: ${a}`),
+    g.actions
+      .filter((a) => !calls.some((c) => c.role === g.role && glob(a).test(c.action) && used.has(g)))
+      .map((a) => `${g.role} ${g.policy}/${g.sid}: ${a}`),
   );
   return { calls, findings, skipped, unused };
 }

@@ -37,7 +37,9 @@ function choiceLabel(c: Condition): string {
   return 'condition';
 }
 
-export function workflowDiagram(asl = JSON.parse(readFileSync(ASL_PATH, 'utf8')) as { StartAt: string; States: Record<string, State> }): string {
+export function workflowDiagram(
+  asl = JSON.parse(readFileSync(ASL_PATH, 'utf8')) as { StartAt: string; States: Record<string, State> },
+): string {
   const lines = ['```mermaid', 'stateDiagram-v2'];
   for (const name of Object.keys(asl.States)) lines.push(`  state "${name}" as ${id(name)}`);
   lines.push(`  [*] --> ${id(asl.StartAt)}`);

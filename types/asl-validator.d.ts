@@ -4,5 +4,8 @@ declare module 'asl-validator' {
     isValid: boolean;
     errorsText(separator?: string): string;
   }
-  export default function validator(definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }): AslValidationResult;
+  export default function validator(
+    definition: unknown,
+    options?: { checkPaths?: boolean; checkArn?: boolean },
+  ): AslValidationResult;
 }

@@ -3,4 +3,5 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 
 const autoScaling = new AutoScalingClient({});
 
-export const handler = async (): Promise<{ client: string }> => Promise.resolve({ client: autoScaling.constructor.name });
+export const handler = async (): Promise<{ client: string }> =>
+  Promise.resolve({ client: autoScaling.constructor.name });

@@ -3,4 +3,5 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 
 const tracer = new Tracer({ serviceName: 'floor' });
 
-export const handler = async (): Promise<{ tracing: boolean }> => Promise.resolve({ tracing: tracer.isTracingEnabled() });
+export const handler = async (): Promise<{ tracing: boolean }> =>
+  Promise.resolve({ tracing: tracer.isTracingEnabled() });

@@ -22,12 +22,14 @@ export function computeDesiredCapacity(action: ScaleAction, group: GroupSize): C
     const ceiling = Math.min(group.maxSize, action.maxCapacity ?? Number.POSITIVE_INFINITY);
     const wanted = group.desiredCapacity + action.step;
     const desired = Math.max(group.minSize, Math.min(wanted, ceiling));
-    const limitedBy = wanted > ceiling ? (ceiling === group.maxSize ? `MaxSize ${group.maxSize}` : `rule cap ${ceiling}`) : undefined;
+    const limitedBy =
+      wanted > ceiling ? (ceiling === group.maxSize ? `MaxSize ${group.maxSize}` : `rule cap ${ceiling}`) : undefined;
     return { desiredCapacity: desired, ...(limitedBy ? { limitedBy } : {}) };
   }
   const floor = Math.max(group.minSize, action.minCapacity ?? 0);
   const wanted = group.desiredCapacity - action.step;
   const desired = Math.min(group.maxSize, Math.max(wanted, floor));
-  const limitedBy = wanted < floor ? (floor === group.minSize ? `MinSize ${group.minSize}` : `rule floor ${floor}`) : undefined;
+  const limitedBy =
+    wanted < floor ? (floor === group.minSize ? `MinSize ${group.minSize}` : `rule floor ${floor}`) : undefined;
   return { desiredCapacity: desired, ...(limitedBy ? { limitedBy } : {}) };
 }

@@ -17,7 +17,6 @@ import { type Applied, type Plan, PlannedStateSchema, SkipReasonSchema } from '.
 import { assertStillActionable, stillActionableAnd } from '../aws/alarms';
 import { computeDesiredCapacity } from './capacity';
 
-
 export const PreparedAutoScalingSchema = z.object({
   status: z.enum(['ready', 'noop']),
   reason: SkipReasonSchema.optional(),
@@ -48,14 +47,21 @@ async function describeGroup(name: string): Promise<AutoScalingGroup> {
 }
 
 /** Whether a human approves this change first: the plan says so, or it grows the group by more than the threshold. */
-export function approvalFor(plan: Plan, current: number, desired: number): { approvalRequired: boolean; approvalReason?: string } {
+export function approvalFor(
+  plan: Plan,
+  current: number,
+  desired: number,
+): { approvalRequired: boolean; approvalReason?: string } {
   if (plan.approval.required) return { approvalRequired: true, approvalReason: 'the plan requires approval' };
   const threshold = plan.approval.capacityIncreaseOverPercent;
   if (threshold === undefined || desired <= current) return { approvalRequired: false };
   const increase = current === 0 ? Number.POSITIVE_INFINITY : ((desired - current) / current) * 100;
   if (increase <= threshold) return { approvalRequired: false };
   const shown = Number.isFinite(increase) ? `+${Math.round(increase)} %` : 'from zero';
-  return { approvalRequired: true, approvalReason: `capacity ${current} → ${desired} (${shown}) is over the +${threshold} % approval threshold` };
+  return {
+    approvalRequired: true,
+    approvalReason: `capacity ${current} → ${desired} (${shown}) is over the +${threshold} % approval threshold`,
+  };
 }
 
 /** Read-only: describes the target and computes the absolute change to make. */
@@ -63,7 +69,11 @@ export async function prepare(task: Extract<AutoScalingTask, { operation: 'prepa
   const action = task.plan.action;
   if (action?.type === 'scale-out' || action?.type === 'scale-in') {
     const group = await describeGroup(action.autoScalingGroupName);
-    const size = { minSize: group.MinSize ?? 0, maxSize: group.MaxSize ?? 0, desiredCapacity: group.DesiredCapacity ?? 0 };
+    const size = {
+      minSize: group.MinSize ?? 0,
+      maxSize: group.MaxSize ?? 0,
+      desiredCapacity: group.DesiredCapacity ?? 0,
+    };
     const decision = computeDesiredCapacity(action, size);
     const base = {
       autoScalingGroupName: action.autoScalingGroupName,
@@ -126,11 +136,16 @@ async function alreadyApplied(prepared: PreparedAutoScaling): Promise<string | u
     );
     const instance = out.AutoScalingInstances?.[0];
     if (!instance) return `${prepared.instanceId} has left its group`;
-    const unhealthy = instance.HealthStatus?.toUpperCase() === 'UNHEALTHY' || instance.LifecycleState?.startsWith('Terminat');
-    return unhealthy ? `${prepared.instanceId} is already ${instance.LifecycleState ?? ''} ${instance.HealthStatus ?? ''}`.trim() : undefined;
+    const unhealthy =
+      instance.HealthStatus?.toUpperCase() === 'UNHEALTHY' || instance.LifecycleState?.startsWith('Terminat');
+    return unhealthy
+      ? `${prepared.instanceId} is already ${instance.LifecycleState ?? ''} ${instance.HealthStatus ?? ''}`.trim()
+      : undefined;
   }
   const group = await describeGroup(prepared.autoScalingGroupName);
-  return group.DesiredCapacity === prepared.desiredCapacity ? `${prepared.autoScalingGroupName} desired capacity is already ${prepared.desiredCapacity}` : undefined;
+  return group.DesiredCapacity === prepared.desiredCapacity
+    ? `${prepared.autoScalingGroupName} desired capacity is already ${prepared.desiredCapacity}`
+    : undefined;
 }
 
 /** The one mutating call, with the target computed by prepare; a dry run describes it instead. */
@@ -145,25 +160,55 @@ export async function apply(task: Extract<AutoScalingTask, { operation: 'apply' 
     ...(prepared.instanceId ? { replacedInstanceId: prepared.instanceId } : {}),
   };
   const call = prepared.instanceId
-    ? { operation: 'AutoScaling.SetInstanceHealth', input: { InstanceId: prepared.instanceId, HealthStatus: 'Unhealthy', ShouldRespectGracePeriod: false } }
-    : { operation: 'AutoScaling.SetDesiredCapacity', input: { AutoScalingGroupName: prepared.autoScalingGroupName, DesiredCapacity: prepared.desiredCapacity, HonorCooldown: false } };
+    ? {
+        operation: 'AutoScaling.SetInstanceHealth',
+        input: { InstanceId: prepared.instanceId, HealthStatus: 'Unhealthy', ShouldRespectGracePeriod: false },
+      }
+    : {
+        operation: 'AutoScaling.SetDesiredCapacity',
+        input: {
+          AutoScalingGroupName: prepared.autoScalingGroupName,
+          DesiredCapacity: prepared.desiredCapacity,
+          HonorCooldown: false,
+        },
+      };
 
   // The stale-incident check, also in a dry run: it is part of the decision being rehearsed.
   if (dryRun) {
     const fresh = await assertStillActionable(task, clock.now());
     logger.info('Dry run: not calling Auto Scaling', { call, fresh });
-    return { applied: false, dryRun, description: `Dry run: would ${prepared.description}`, call, watch: { kind: 'none' }, appliedAt };
+    return {
+      applied: false,
+      dryRun,
+      description: `Dry run: would ${prepared.description}`,
+      call,
+      watch: { kind: 'none' },
+      appliedAt,
+    };
   }
   // Retry-safe by a state check: an earlier attempt whose call went through (then timed out or
   // crashed before returning) left the group already where we want it; do not call again.
   const { found: already } = await stillActionableAnd(task, clock.now(), () => alreadyApplied(prepared));
   if (already) {
     logger.info('Action already applied by an earlier attempt', { call, already });
-    return { applied: true, dryRun, description: `${prepared.description} (already applied: ${already})`, call, watch, appliedAt };
+    return {
+      applied: true,
+      dryRun,
+      description: `${prepared.description} (already applied: ${already})`,
+      call,
+      watch,
+      appliedAt,
+    };
   }
   if (prepared.instanceId) {
     await callAws(call.operation, () =>
-      autoScaling.send(new SetInstanceHealthCommand({ InstanceId: prepared.instanceId, HealthStatus: 'Unhealthy', ShouldRespectGracePeriod: false })),
+      autoScaling.send(
+        new SetInstanceHealthCommand({
+          InstanceId: prepared.instanceId,
+          HealthStatus: 'Unhealthy',
+          ShouldRespectGracePeriod: false,
+        }),
+      ),
     );
   } else {
     await callAws(call.operation, () =>

@@ -18,7 +18,10 @@ export async function readAlarm(name: string): Promise<AlarmReading> {
   );
   const found = out.MetricAlarms?.[0] ?? out.CompositeAlarms?.[0];
   if (!found) throw new TargetNotFoundError(`Alarm ${name} no longer exists`);
-  const changedAt = ('StateTransitionedTimestamp' in found ? found.StateTransitionedTimestamp : undefined) ?? found.StateUpdatedTimestamp ?? clock.now();
+  const changedAt =
+    ('StateTransitionedTimestamp' in found ? found.StateTransitionedTimestamp : undefined) ??
+    found.StateUpdatedTimestamp ??
+    clock.now();
   return { state: found.StateValue ?? 'UNKNOWN', changedAt };
 }
 
@@ -30,12 +33,16 @@ export async function readAlarm(name: string): Promise<AlarmReading> {
 export async function assertStillActionable(state: PlannedState, now: Date): Promise<string> {
   const { incident, plan } = state;
   if (plan.notAfter && now.getTime() > Date.parse(plan.notAfter)) {
-    throw new Stale(`${incident.id} was detected at ${incident.detectedAt}; the maximum age ran out at ${plan.notAfter}`);
+    throw new Stale(
+      `${incident.id} was detected at ${incident.detectedAt}; the maximum age ran out at ${plan.notAfter}`,
+    );
   }
   if (!incident.alarm) return 'no alarm to re-read';
   const alarm = await readAlarm(incident.alarm.name);
   if (alarm.state === 'OK') {
-    throw new AlreadyRecovered(`${incident.alarm.name} is OK again since ${alarm.changedAt.toISOString()}: nothing to do`);
+    throw new AlreadyRecovered(
+      `${incident.alarm.name} is OK again since ${alarm.changedAt.toISOString()}: nothing to do`,
+    );
   }
   return `${incident.alarm.name} is still ${alarm.state}`;
 }
@@ -45,7 +52,11 @@ export async function assertStillActionable(state: PlannedState, now: Date): Pro
  * made together: one round trip before the mutating call instead of two. The check's verdict
  * wins: a recovered or stale incident is skipped whatever the other read found.
  */
-export async function stillActionableAnd<T>(state: PlannedState, now: Date, read: () => Promise<T>): Promise<{ fresh: string; found: T }> {
+export async function stillActionableAnd<T>(
+  state: PlannedState,
+  now: Date,
+  read: () => Promise<T>,
+): Promise<{ fresh: string; found: T }> {
   const [fresh, found] = await Promise.allSettled([assertStillActionable(state, now), read()]);
   if (fresh.status === 'rejected') throw fresh.reason as Error;
   if (found.status === 'rejected') throw found.reason as Error;

@@ -33,7 +33,8 @@ export function budgetWindow(now: Date): { id: string; resetsAt: Date } {
 function countersFor(settings: BudgetSettings, actionType: ActionType, window: string): Counter[] {
   const counters: Counter[] = [{ key: `budget:account:${window}`, scope: 'the account', limit: settings.perHour }];
   const typeLimit = settings.perActionType[actionType];
-  if (typeLimit !== undefined) counters.push({ key: `budget:${actionType}:${window}`, scope: `${actionType} actions`, limit: typeLimit });
+  if (typeLimit !== undefined)
+    counters.push({ key: `budget:${actionType}:${window}`, scope: `${actionType} actions`, limit: typeLimit });
   return counters;
 }
 
@@ -47,12 +48,21 @@ const exhausted = (counter: Counter, used: number, resetsAt: Date): BudgetCheck 
 });
 
 async function usedBy(settings: BudgetSettings, counter: Counter): Promise<Set<string>> {
-  const out = await callAws('DynamoDB.GetItem', () => dynamoDb.send(new GetCommand({ TableName: settings.tableName, Key: { target: counter.key }, ConsistentRead: true })));
+  const out = await callAws('DynamoDB.GetItem', () =>
+    dynamoDb.send(
+      new GetCommand({ TableName: settings.tableName, Key: { target: counter.key }, ConsistentRead: true }),
+    ),
+  );
   return (out.Item?.consumers as Set<string> | undefined) ?? new Set();
 }
 
 /** A dry run's view: would this action fit in the budget? Reads only. */
-export async function peekBudget(settings: BudgetSettings, consumer: string, actionType: ActionType, now: Date): Promise<BudgetCheck> {
+export async function peekBudget(
+  settings: BudgetSettings,
+  consumer: string,
+  actionType: ActionType,
+  now: Date,
+): Promise<BudgetCheck> {
   const window = budgetWindow(now);
   for (const counter of countersFor(settings, actionType, window.id)) {
     const used = await usedBy(settings, counter);
@@ -62,7 +72,12 @@ export async function peekBudget(settings: BudgetSettings, consumer: string, act
 }
 
 /** Adds the consumer to one counter unless it is full; false when full. */
-async function take(settings: BudgetSettings, counter: Counter, consumer: string, ttl: number): Promise<{ taken: boolean; used?: number }> {
+async function take(
+  settings: BudgetSettings,
+  counter: Counter,
+  consumer: string,
+  ttl: number,
+): Promise<{ taken: boolean; used?: number }> {
   try {
     const out = await dynamoDb.send(
       new UpdateCommand({
@@ -70,7 +85,12 @@ async function take(settings: BudgetSettings, counter: Counter, consumer: string
         Key: { target: counter.key },
         UpdateExpression: 'ADD consumers :me SET expiresAt = :ttl',
         ConditionExpression: 'attribute_not_exists(consumers) OR size(consumers) < :limit OR contains(consumers, :id)',
-        ExpressionAttributeValues: { ':me': new Set([consumer]), ':id': consumer, ':limit': counter.limit, ':ttl': ttl },
+        ExpressionAttributeValues: {
+          ':me': new Set([consumer]),
+          ':id': consumer,
+          ':limit': counter.limit,
+          ':ttl': ttl,
+        },
         ReturnValues: 'ALL_NEW',
       }),
     );
@@ -86,7 +106,12 @@ async function take(settings: BudgetSettings, counter: Counter, consumer: string
  * counters are written together (each write is atomic on its own); when one is full, what the
  * others took is given back.
  */
-export async function consumeBudget(settings: BudgetSettings, consumer: string, actionType: ActionType, now: Date): Promise<BudgetCheck> {
+export async function consumeBudget(
+  settings: BudgetSettings,
+  consumer: string,
+  actionType: ActionType,
+  now: Date,
+): Promise<BudgetCheck> {
   const window = budgetWindow(now);
   const ttl = Math.floor(window.resetsAt.getTime() / 1000) + 86_400;
   const counters = countersFor(settings, actionType, window.id);
@@ -97,23 +122,39 @@ export async function consumeBudget(settings: BudgetSettings, consumer: string, 
     await Promise.all(
       taken.map((counter) =>
         callAws('DynamoDB.UpdateItem', () =>
-          dynamoDb.send(new UpdateCommand({ TableName: settings.tableName, Key: { target: counter.key }, UpdateExpression: 'DELETE consumers :me', ExpressionAttributeValues: { ':me': new Set([consumer]) } })),
+          dynamoDb.send(
+            new UpdateCommand({
+              TableName: settings.tableName,
+              Key: { target: counter.key },
+              UpdateExpression: 'DELETE consumers :me',
+              ExpressionAttributeValues: { ':me': new Set([consumer]) },
+            }),
+          ),
         ),
       ),
     );
     return exhausted(full, (await usedBy(settings, full)).size, window.resetsAt);
   }
-  return { ok: true, detail: `remediation budget this hour: ${counters.map((c, i) => `${results[i]?.used ?? '?'}/${c.limit} for ${c.scope}`).join(', ')}` };
+  return {
+    ok: true,
+    detail: `remediation budget this hour: ${counters.map((c, i) => `${results[i]?.used ?? '?'}/${c.limit} for ${c.scope}`).join(', ')}`,
+  };
 }
 
 /** "rollback-deployment=3,scale-out=10" (template parameter RemediationBudgetPerActionType). */
 export function parsePerActionType(text: string): Partial<Record<ActionType, number>> {
   const limits: Partial<Record<ActionType, number>> = {};
-  for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const [type, value] = entry.split('=').map((p) => p.trim());
     const limit = Number(value);
     const known = ACTION_TYPES.find((t) => t === type);
-    if (!known || !Number.isInteger(limit) || limit < 0) throw new Error(`RemediationBudgetPerActionType: "${entry}" is not <action type>=<whole number> (types: ${ACTION_TYPES.join(', ')})`);
+    if (!known || !Number.isInteger(limit) || limit < 0)
+      throw new Error(
+        `RemediationBudgetPerActionType: "${entry}" is not <action type>=<whole number> (types: ${ACTION_TYPES.join(', ')})`,
+      );
     limits[known] = limit;
   }
   return limits;

@@ -41,7 +41,9 @@ export function targetKeyOf(action: Action): string | undefined {
       // A runbook on one instance locks the instance itself: a restart stops it, and the "stopped"
       // event that causes must not replace the instance the runbook is restarting.
       const instances = action.parameters.InstanceId ?? [];
-      return instances.length === 1 ? `instance:${instances[0] ?? ''}` : `automation:${action.documentName}:${instances.join(',') || 'any'}`;
+      return instances.length === 1
+        ? `instance:${instances[0] ?? ''}`
+        : `automation:${action.documentName}:${instances.join(',') || 'any'}`;
     }
     case 'notify':
       return undefined;
@@ -50,7 +52,9 @@ export function targetKeyOf(action: Action): string | undefined {
 
 /** How long an in-flight lock may live if its execution dies without releasing it. */
 export function lockLifetimeSeconds(plan: Plan): number {
-  return plan.progress.intervalSeconds * plan.progress.maxPolls + plan.verify.intervalSeconds * plan.verify.maxPolls + 600;
+  return (
+    plan.progress.intervalSeconds * plan.progress.maxPolls + plan.verify.intervalSeconds * plan.verify.maxPolls + 600
+  );
 }
 
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
@@ -60,7 +64,9 @@ function recentFailures(item: GuardItem | undefined, now: number, settings: Guar
 }
 
 async function readItem(settings: GuardSettings, target: string): Promise<GuardItem | undefined> {
-  const out = await callAws('DynamoDB.GetItem', () => dynamoDb.send(new GetCommand({ TableName: settings.tableName, Key: { target }, ConsistentRead: true })));
+  const out = await callAws('DynamoDB.GetItem', () =>
+    dynamoDb.send(new GetCommand({ TableName: settings.tableName, Key: { target }, ConsistentRead: true })),
+  );
   return out.Item as GuardItem | undefined;
 }
 
@@ -69,10 +75,18 @@ function blockedBy(item: GuardItem | undefined, incidentId: string, now: number)
   return item.lockState === 'cooldown' ? 'Cooldown' : 'InProgress';
 }
 
-function describeBlock(reason: GuardSkipReason, item: GuardItem | undefined, target: string, settings: GuardSettings): string {
-  if (reason === 'CircuitOpen') return `${target}: ${settings.circuitThreshold} failed remediations within ${settings.circuitWindowSeconds} s; circuit open`;
+function describeBlock(
+  reason: GuardSkipReason,
+  item: GuardItem | undefined,
+  target: string,
+  settings: GuardSettings,
+): string {
+  if (reason === 'CircuitOpen')
+    return `${target}: ${settings.circuitThreshold} failed remediations within ${settings.circuitWindowSeconds} s; circuit open`;
   const until = item?.lockExpiresAt ? new Date(item.lockExpiresAt * 1000).toISOString() : '?';
-  return reason === 'Cooldown' ? `${target} is cooling down after ${item?.lockedBy ?? '?'} until ${until}` : `${target} is being remediated by ${item?.lockedBy ?? '?'} (lock until ${until})`;
+  return reason === 'Cooldown'
+    ? `${target} is cooling down after ${item?.lockedBy ?? '?'} until ${until}`
+    : `${target} is being remediated by ${item?.lockedBy ?? '?'} (lock until ${until})`;
 }
 
 /** A check that may hold the action back before any lock is taken (the kill switch). */
@@ -84,10 +98,23 @@ export type Precheck = () => Promise<Guard | undefined>;
  * `precheck` runs alongside the read of the target's item (one round trip instead of two before
  * the first write); when it holds the action back, its answer wins and nothing is written.
  */
-export async function acquire(settings: GuardSettings, incidentId: string, plan: Plan, now: Date, precheck: Precheck = () => Promise.resolve(undefined)): Promise<Guard> {
+export async function acquire(
+  settings: GuardSettings,
+  incidentId: string,
+  plan: Plan,
+  now: Date,
+  precheck: Precheck = () => Promise.resolve(undefined),
+): Promise<Guard> {
   const action = plan.action;
   const target = action ? targetKeyOf(action) : undefined;
-  if (!target) return (await precheck()) ?? { decision: 'proceed', lockAcquired: false, detail: 'nothing to lock: the action changes no resource' };
+  if (!target)
+    return (
+      (await precheck()) ?? {
+        decision: 'proceed',
+        lockAcquired: false,
+        detail: 'nothing to lock: the action changes no resource',
+      }
+    );
   const nowSeconds = seconds(now);
   const [held, read] = await Promise.allSettled([precheck(), readItem(settings, target)]);
   if (held.status === 'rejected') throw held.reason as Error;
@@ -96,11 +123,30 @@ export async function acquire(settings: GuardSettings, incidentId: string, plan:
   const item = read.value;
   const failures = recentFailures(item, nowSeconds, settings);
   if (failures.length >= settings.circuitThreshold) {
-    return { decision: 'skip', reason: 'CircuitOpen', targetKey: target, lockAcquired: false, detail: describeBlock('CircuitOpen', item, target, settings) };
+    return {
+      decision: 'skip',
+      reason: 'CircuitOpen',
+      targetKey: target,
+      lockAcquired: false,
+      detail: describeBlock('CircuitOpen', item, target, settings),
+    };
   }
   const blocked = blockedBy(item, incidentId, nowSeconds);
-  if (blocked) return { decision: 'skip', reason: blocked, targetKey: target, lockAcquired: false, detail: describeBlock(blocked, item, target, settings) };
-  if (plan.dryRun) return { decision: 'proceed', targetKey: target, lockAcquired: false, detail: `dry run: ${target} is free; no lock taken` };
+  if (blocked)
+    return {
+      decision: 'skip',
+      reason: blocked,
+      targetKey: target,
+      lockAcquired: false,
+      detail: describeBlock(blocked, item, target, settings),
+    };
+  if (plan.dryRun)
+    return {
+      decision: 'proceed',
+      targetKey: target,
+      lockAcquired: false,
+      detail: `dry run: ${target} is free; no lock taken`,
+    };
 
   const lockUntil = nowSeconds + lockLifetimeSeconds(plan);
   try {
@@ -120,13 +166,25 @@ export async function acquire(settings: GuardSettings, incidentId: string, plan:
       }),
     );
   } catch (error) {
-    if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw toNamedAwsError(error, 'DynamoDB.UpdateItem');
+    if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException'))
+      throw toNamedAwsError(error, 'DynamoDB.UpdateItem');
     // Someone took it between our read and our write: report who.
     const winner = await readItem(settings, target);
     const reason = blockedBy(winner, incidentId, nowSeconds) ?? 'InProgress';
-    return { decision: 'skip', reason, targetKey: target, lockAcquired: false, detail: describeBlock(reason, winner, target, settings) };
+    return {
+      decision: 'skip',
+      reason,
+      targetKey: target,
+      lockAcquired: false,
+      detail: describeBlock(reason, winner, target, settings),
+    };
   }
-  return { decision: 'proceed', targetKey: target, lockAcquired: true, detail: `locked ${target} until ${new Date(lockUntil * 1000).toISOString()}` };
+  return {
+    decision: 'proceed',
+    targetKey: target,
+    lockAcquired: true,
+    detail: `locked ${target} until ${new Date(lockUntil * 1000).toISOString()}`,
+  };
 }
 
 /**
@@ -149,8 +207,16 @@ export async function release(
     ? { expression: 'REMOVE lockedBy, lockState, lockExpiresAt', values: { ':me': incidentId } }
     : outcome.failed
       ? {
-          expression: 'SET lockState = :cooldown, lockExpiresAt = :until, expiresAt = :ttl, failures = list_append(if_not_exists(failures, :none), :failure)',
-          values: { ':me': incidentId, ':cooldown': 'cooldown', ':until': cooldownUntil, ':ttl': Math.max(cooldownUntil, nowSeconds + settings.circuitWindowSeconds), ':none': [], ':failure': [nowSeconds] },
+          expression:
+            'SET lockState = :cooldown, lockExpiresAt = :until, expiresAt = :ttl, failures = list_append(if_not_exists(failures, :none), :failure)',
+          values: {
+            ':me': incidentId,
+            ':cooldown': 'cooldown',
+            ':until': cooldownUntil,
+            ':ttl': Math.max(cooldownUntil, nowSeconds + settings.circuitWindowSeconds),
+            ':none': [],
+            ':failure': [nowSeconds],
+          },
         }
       : {
           expression: 'SET lockState = :cooldown, lockExpiresAt = :until, expiresAt = if_not_exists(expiresAt, :until)',
@@ -169,11 +235,21 @@ export async function release(
     );
     const failures = recentFailures(out.Attributes as GuardItem | undefined, nowSeconds, settings);
     const circuitOpened = outcome.failed && failures.length >= settings.circuitThreshold;
-    const what = !outcome.acted ? `released ${target}` : `${target} cooling down until ${new Date(cooldownUntil * 1000).toISOString()}`;
-    return { released: true, circuitOpened, detail: circuitOpened ? `${what}; circuit opened after ${failures.length} failures` : what };
+    const what = !outcome.acted
+      ? `released ${target}`
+      : `${target} cooling down until ${new Date(cooldownUntil * 1000).toISOString()}`;
+    return {
+      released: true,
+      circuitOpened,
+      detail: circuitOpened ? `${what}; circuit opened after ${failures.length} failures` : what,
+    };
   } catch (error) {
     if (error instanceof Error && error.name === 'ConditionalCheckFailedException') {
-      return { released: false, circuitOpened: false, detail: `${target} is no longer held by this incident (lock expired)` };
+      return {
+        released: false,
+        circuitOpened: false,
+        detail: `${target} is no longer held by this incident (lock expired)`,
+      };
     }
     throw toNamedAwsError(error, 'DynamoDB.UpdateItem');
   }

@@ -90,7 +90,12 @@ export async function dispatch(normalised: Normalised, rawRecord: unknown, origi
     if (error instanceof Error && error.name === 'ExecutionAlreadyExists') {
       metrics.addMetric('DuplicateIncidents', MetricUnit.Count, 1);
       logger.info('Duplicate delivery', { incidentId: incident.id });
-      return { status: 'duplicate', incident, executionName: incident.id, reason: 'an execution with this name already exists' };
+      return {
+        status: 'duplicate',
+        incident,
+        executionName: incident.id,
+        reason: 'an execution with this name already exists',
+      };
     }
     throw toNamedAwsError(error, 'SFN.StartExecution');
   }

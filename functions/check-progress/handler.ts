@@ -10,7 +10,14 @@ import { clock } from '../platform/clock';
 import { ActionFailedError, TargetNotFoundError } from '../domain/errors';
 import { workflowTask } from '../platform/middleware';
 import { logger } from '../platform/powertools';
-import { AppliedSchema, ExecutionStateSchema, PlannedStateSchema, type Progress, type Watch, nextPoll } from '../domain/execution-state';
+import {
+  AppliedSchema,
+  ExecutionStateSchema,
+  PlannedStateSchema,
+  type Progress,
+  type Watch,
+  nextPoll,
+} from '../domain/execution-state';
 
 export const CheckProgressInputSchema = PlannedStateSchema.extend({
   applied: AppliedSchema,
@@ -37,7 +44,9 @@ async function observeGroup(watch: Extract<Watch, { kind: 'auto-scaling-group' }
 }
 
 async function observeDeployment(watch: Extract<Watch, { kind: 'deployment' }>): Promise<Observation> {
-  const out = await callAws('CodeDeploy.GetDeployment', () => codeDeploy.send(new GetDeploymentCommand({ deploymentId: watch.deploymentId })));
+  const out = await callAws('CodeDeploy.GetDeployment', () =>
+    codeDeploy.send(new GetDeploymentCommand({ deploymentId: watch.deploymentId })),
+  );
   const info = out.deploymentInfo;
   if (!info) throw new TargetNotFoundError(`Deployment ${watch.deploymentId} does not exist`);
   const status = info.status ?? 'Unknown';
@@ -46,9 +55,15 @@ async function observeDeployment(watch: Extract<Watch, { kind: 'deployment' }>):
     // A stopped or failed deployment with auto-rollback hands over to its rollback deployment: follow it.
     const rollbackId = info.rollbackInfo?.rollbackDeploymentId;
     if (rollbackId && rollbackId !== watch.deploymentId) {
-      return { done: false, detail: `deployment ${watch.deploymentId} ${status}; following rollback ${rollbackId}`, watch: { kind: 'deployment', deploymentId: rollbackId } };
+      return {
+        done: false,
+        detail: `deployment ${watch.deploymentId} ${status}; following rollback ${rollbackId}`,
+        watch: { kind: 'deployment', deploymentId: rollbackId },
+      };
     }
-    throw new ActionFailedError(`Deployment ${watch.deploymentId} ended ${status}: ${info.errorInformation?.message ?? 'no rollback deployment'}`);
+    throw new ActionFailedError(
+      `Deployment ${watch.deploymentId} ended ${status}: ${info.errorInformation?.message ?? 'no rollback deployment'}`,
+    );
   }
   return { done: false, detail: `deployment ${watch.deploymentId} ${status}`, watch };
 }
@@ -56,16 +71,27 @@ async function observeDeployment(watch: Extract<Watch, { kind: 'deployment' }>):
 // Terminal statuses of an automation execution (SSM AutomationExecutionStatus). Exited: a step
 // chose to end the runbook early (onFailure: Abort/exit paths), which is not a recovery.
 const AUTOMATION_SUCCEEDED = new Set(['Success', 'CompletedWithSuccess']);
-const AUTOMATION_FAILED = new Set(['Failed', 'TimedOut', 'Cancelled', 'CompletedWithFailure', 'Rejected', 'Exited', 'ChangeCalendarOverrideRejected']);
+const AUTOMATION_FAILED = new Set([
+  'Failed',
+  'TimedOut',
+  'Cancelled',
+  'CompletedWithFailure',
+  'Rejected',
+  'Exited',
+  'ChangeCalendarOverrideRejected',
+]);
 
 async function observeAutomation(watch: Extract<Watch, { kind: 'automation' }>): Promise<Observation> {
   const out = await callAws('SSM.GetAutomationExecution', () =>
     ssm.send(new GetAutomationExecutionCommand({ AutomationExecutionId: watch.executionId })),
   );
   const status = out.AutomationExecution?.AutomationExecutionStatus ?? 'Unknown';
-  if (AUTOMATION_SUCCEEDED.has(status)) return { done: true, detail: `automation ${watch.executionId} ${status}`, watch };
+  if (AUTOMATION_SUCCEEDED.has(status))
+    return { done: true, detail: `automation ${watch.executionId} ${status}`, watch };
   if (AUTOMATION_FAILED.has(status)) {
-    throw new ActionFailedError(`Automation ${watch.executionId} ended ${status}: ${out.AutomationExecution?.FailureMessage ?? 'no message'}`);
+    throw new ActionFailedError(
+      `Automation ${watch.executionId} ended ${status}: ${out.AutomationExecution?.FailureMessage ?? 'no message'}`,
+    );
   }
   return { done: false, detail: `automation ${watch.executionId} ${status}`, watch };
 }

@@ -8,7 +8,13 @@ import { workflowTask } from '../platform/middleware';
 import type { Action } from '../domain/policy/actions';
 import { describeAction } from '../domain/policy/engine';
 import { logger, metrics } from '../platform/powertools';
-import { type ChangeCheck, type CorrelatedChange, type Plan, type PlannedState, PlannedStateSchema } from '../domain/execution-state';
+import {
+  type ChangeCheck,
+  type CorrelatedChange,
+  type Plan,
+  type PlannedState,
+  PlannedStateSchema,
+} from '../domain/execution-state';
 
 // Change-aware action choice: a deployment (or an instance refresh) that finished shortly before
 // the alarm is the likeliest cause, and scaling out would only feed it more capacity. Read-only.
@@ -22,7 +28,9 @@ const ROLLBACK_PROGRESS_SECONDS = 1800;
 const minutesBetween = (earlier: number, later: number) => Math.round((later - earlier) / 6000) / 10;
 
 /** The newest user deployment of the group that finished in the window, or is still running. */
-export async function recentDeployment(check: ChangeCheck & { application: string; deploymentGroup: string }): Promise<CorrelatedChange | undefined> {
+export async function recentDeployment(
+  check: ChangeCheck & { application: string; deploymentGroup: string },
+): Promise<CorrelatedChange | undefined> {
   const since = Date.parse(check.since ?? '');
   const until = Date.parse(check.until ?? '');
   const listed = await callAws('CodeDeploy.ListDeployments', () =>
@@ -38,11 +46,16 @@ export async function recentDeployment(check: ChangeCheck & { application: strin
   );
   const ids = (listed.deployments ?? []).slice(0, 25);
   if (ids.length === 0) return undefined;
-  const batch = await callAws('CodeDeploy.BatchGetDeployments', () => codeDeploy.send(new BatchGetDeploymentsCommand({ deploymentIds: ids })));
+  const batch = await callAws('CodeDeploy.BatchGetDeployments', () =>
+    codeDeploy.send(new BatchGetDeploymentsCommand({ deploymentIds: ids })),
+  );
   const candidates = (batch.deploymentsInfo ?? [])
     .filter((d) => (d.creator ?? 'user') === 'user' && !OWN_ROLLBACK.test(d.description ?? ''))
     .map((d) => ({ d, at: (RUNNING.has(d.status ?? '') ? d.createTime : d.completeTime)?.getTime() }))
-    .filter((c): c is { d: DeploymentInfo; at: number } => c.at !== undefined && c.at <= until && (RUNNING.has(c.d.status ?? '') || c.at >= since))
+    .filter(
+      (c): c is { d: DeploymentInfo; at: number } =>
+        c.at !== undefined && c.at <= until && (RUNNING.has(c.d.status ?? '') || c.at >= since),
+    )
     .sort((a, b) => b.at - a.at);
   const newest = candidates[0];
   if (!newest) return undefined;
@@ -63,15 +76,24 @@ export async function recentDeployment(check: ChangeCheck & { application: strin
 }
 
 /** The newest instance refresh of the group that finished in the window, or is still running. */
-export async function recentInstanceRefresh(check: ChangeCheck & { autoScalingGroupName: string }): Promise<CorrelatedChange | undefined> {
+export async function recentInstanceRefresh(
+  check: ChangeCheck & { autoScalingGroupName: string },
+): Promise<CorrelatedChange | undefined> {
   const since = Date.parse(check.since ?? '');
   const until = Date.parse(check.until ?? '');
   const out = await callAws('AutoScaling.DescribeInstanceRefreshes', () =>
-    autoScaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: check.autoScalingGroupName, MaxRecords: 10 })),
+    autoScaling.send(
+      new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: check.autoScalingGroupName, MaxRecords: 10 }),
+    ),
   );
   const refresh = (out.InstanceRefreshes ?? [])
     .map((r) => ({ r, at: (r.Status === 'InProgress' || r.Status === 'Pending' ? r.StartTime : r.EndTime)?.getTime() }))
-    .filter((c) => c.at !== undefined && c.at <= until && (c.r.Status === 'InProgress' || c.r.Status === 'Pending' || (c.r.Status === 'Successful' && c.at >= since)))
+    .filter(
+      (c) =>
+        c.at !== undefined &&
+        c.at <= until &&
+        (c.r.Status === 'InProgress' || c.r.Status === 'Pending' || (c.r.Status === 'Successful' && c.at >= since)),
+    )
     .sort((a, b) => (b.at ?? 0) - (a.at ?? 0))[0];
   if (!refresh?.at) return undefined;
   const { r, at } = refresh;
@@ -92,13 +114,24 @@ export async function recentInstanceRefresh(check: ChangeCheck & { autoScalingGr
 export function preferRollback(plan: Plan, change: CorrelatedChange | undefined): Plan {
   const current = plan.action;
   if (!change || !current) {
-    return { ...plan, explanation: [...plan.explanation, `Change-aware: no deployment or instance refresh in the window; keeping ${current ? describeAction(current) : 'the plan'}.`] };
+    return {
+      ...plan,
+      explanation: [
+        ...plan.explanation,
+        `Change-aware: no deployment or instance refresh in the window; keeping ${current ? describeAction(current) : 'the plan'}.`,
+      ],
+    };
   }
   if (change.kind === 'deployment') {
     const [application = '', deploymentGroup = ''] = change.resource.split('/');
     const rollback: Action = { type: 'rollback-deployment', application, deploymentGroup };
-    const progress = { intervalSeconds: plan.progress.intervalSeconds, maxPolls: Math.max(plan.progress.maxPolls, Math.ceil(ROLLBACK_PROGRESS_SECONDS / plan.progress.intervalSeconds)) };
-    const steps = plan.escalation.steps.map((step, index) => (index === plan.escalation.step - 1 ? { ...step, action: rollback, progress } : step));
+    const progress = {
+      intervalSeconds: plan.progress.intervalSeconds,
+      maxPolls: Math.max(plan.progress.maxPolls, Math.ceil(ROLLBACK_PROGRESS_SECONDS / plan.progress.intervalSeconds)),
+    };
+    const steps = plan.escalation.steps.map((step, index) =>
+      index === plan.escalation.step - 1 ? { ...step, action: rollback, progress } : step,
+    );
     return {
       ...plan,
       action: rollback,
@@ -107,7 +140,11 @@ export function preferRollback(plan: Plan, change: CorrelatedChange | undefined)
       escalation: { ...plan.escalation, steps },
       approval: { ...plan.approval, capacityIncreaseOverPercent: undefined },
       correlatedChange: change,
-      explanation: [...plan.explanation, `Change-aware: ${change.description}; rolling it back instead of ${describeAction(current)}.`, `Action: ${describeAction(rollback)}.`],
+      explanation: [
+        ...plan.explanation,
+        `Change-aware: ${change.description}; rolling it back instead of ${describeAction(current)}.`,
+        `Action: ${describeAction(rollback)}.`,
+      ],
     };
   }
   // A finished instance refresh has no one-call undo (its launch template must be reverted): a human decides.
@@ -124,7 +161,10 @@ export function preferRollback(plan: Plan, change: CorrelatedChange | undefined)
     escalation: { step: 1, of: 1, hasNext: false, steps: [] },
     approval: { required: false, timeoutSeconds: plan.approval.timeoutSeconds },
     correlatedChange: change,
-    explanation: [...plan.explanation, `Change-aware: ${change.description}; asking a human instead of ${describeAction(current)}.`],
+    explanation: [
+      ...plan.explanation,
+      `Change-aware: ${change.description}; asking a human instead of ${describeAction(current)}.`,
+    ],
   };
 }
 

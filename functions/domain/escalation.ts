@@ -1,9 +1,25 @@
 import * as z from 'zod';
 import { isMutating } from './policy/actions';
 import { describeAction } from './policy/engine';
-import { EscalationHistorySchema, type EscalationHistory, ExecutionStateSchema, type PlannedState, StepOutcomeSchema, type StepOutcome, StepResultSchema, type StepResult } from './execution-state';
+import {
+  EscalationHistorySchema,
+  type EscalationHistory,
+  ExecutionStateSchema,
+  type PlannedState,
+  StepOutcomeSchema,
+  type StepOutcome,
+  StepResultSchema,
+  type StepResult,
+} from './execution-state';
 
-export { EscalationHistorySchema, type EscalationHistory, StepOutcomeSchema, type StepOutcome, StepResultSchema, type StepResult };
+export {
+  EscalationHistorySchema,
+  type EscalationHistory,
+  StepOutcomeSchema,
+  type StepOutcome,
+  StepResultSchema,
+  type StepResult,
+};
 
 // The escalation ladder between two rungs: what the rung just left achieved, and the plan for
 // the next one. Pure, so the record-outcome function (which releases the rung's lock and emits
@@ -30,8 +46,13 @@ export function currentStepOutcome(
   const { plan } = state;
   if (!plan.action) return undefined;
   const startedAt = state.applied?.appliedAt;
-  const timeToOkSeconds = result === 'recovered' ? secondsBetween(startedAt, state.verification?.recoveredAt) : undefined;
-  const detail = state.verification?.detail ?? state.prepared?.description ?? state.applied?.description ?? describeAction(plan.action);
+  const timeToOkSeconds =
+    result === 'recovered' ? secondsBetween(startedAt, state.verification?.recoveredAt) : undefined;
+  const detail =
+    state.verification?.detail ??
+    state.prepared?.description ??
+    state.applied?.description ??
+    describeAction(plan.action);
   return {
     step: plan.escalation.step,
     actionType: plan.action.type,
@@ -56,7 +77,12 @@ export function climb(state: ClimbInput, now: Date): { left: StepOutcome; next: 
   const next = steps[step];
   if (!plan.escalation.hasNext || !next) throw new Error(`No escalation step after ${step} of ${of}`);
   const skipped = state.prepared?.status === 'noop';
-  const left = currentStepOutcome(state, skipped ? 'skipped' : 'not-recovered', now, skipped ? state.prepared?.reason : undefined);
+  const left = currentStepOutcome(
+    state,
+    skipped ? 'skipped' : 'not-recovered',
+    now,
+    skipped ? state.prepared?.reason : undefined,
+  );
   if (!left) throw new Error('The plan has no action to escalate from');
   const alarm = state.incident.alarm?.name ?? 'the alarm';
   const why = skipped
@@ -76,7 +102,10 @@ export function climb(state: ClimbInput, now: Date): { left: StepOutcome; next: 
         escalation: { ...plan.escalation, step: step + 1, hasNext: step + 1 < of },
         approval: mutating ? plan.approval : { required: false, timeoutSeconds: plan.approval.timeoutSeconds },
         changeCheck: { enabled: false },
-        explanation: [...plan.explanation, `${why}: escalating to step ${step + 1} of ${of}, ${describeAction(next.action)}.`],
+        explanation: [
+          ...plan.explanation,
+          `${why}: escalating to step ${step + 1} of ${of}, ${describeAction(next.action)}.`,
+        ],
       },
       escalation: { steps: [...(state.escalation?.steps ?? []), left] },
     },

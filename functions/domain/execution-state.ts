@@ -97,13 +97,15 @@ export const PlanSchema = z.object({
 });
 export type Plan = z.infer<typeof PlanSchema>;
 
-
-
-
 /** What an action's apply step started, so the progress check knows what to watch. */
 export const WatchSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none') }),
-  z.object({ kind: z.literal('auto-scaling-group'), autoScalingGroupName: z.string(), desiredCapacity: z.int(), replacedInstanceId: z.string().optional() }),
+  z.object({
+    kind: z.literal('auto-scaling-group'),
+    autoScalingGroupName: z.string(),
+    desiredCapacity: z.int(),
+    replacedInstanceId: z.string().optional(),
+  }),
   z.object({ kind: z.literal('deployment'), deploymentId: z.string() }),
   z.object({ kind: z.literal('automation'), executionId: z.string() }),
 ]);
@@ -138,14 +140,22 @@ export const MAX_POLL_WAIT_SECONDS = 300;
  * interval × 2^(n−1), at most MAX_POLL_WAIT_SECONDS and never past the rule's timeout
  * (interval × maxPolls): a 3-minute runbook polled every 30 s costs 7 looks, with backoff 3.
  */
-export function nextPoll(loop: { intervalSeconds: number; maxPolls: number }, attempt: number, finished: boolean): z.infer<typeof NextPollSchema> {
+export function nextPoll(
+  loop: { intervalSeconds: number; maxPolls: number },
+  attempt: number,
+  finished: boolean,
+): z.infer<typeof NextPollSchema> {
   if (finished) return { nextCheckSeconds: 0, exhausted: false };
   const budget = loop.intervalSeconds * loop.maxPolls;
   let waited = loop.intervalSeconds;
-  for (let look = 1; look < attempt; look += 1) waited += Math.min(loop.intervalSeconds * 2 ** (look - 1), MAX_POLL_WAIT_SECONDS);
+  for (let look = 1; look < attempt; look += 1)
+    waited += Math.min(loop.intervalSeconds * 2 ** (look - 1), MAX_POLL_WAIT_SECONDS);
   const remaining = budget - waited;
   if (remaining <= 0) return { nextCheckSeconds: 0, exhausted: true };
-  return { nextCheckSeconds: Math.min(loop.intervalSeconds * 2 ** (attempt - 1), MAX_POLL_WAIT_SECONDS, remaining), exhausted: false };
+  return {
+    nextCheckSeconds: Math.min(loop.intervalSeconds * 2 ** (attempt - 1), MAX_POLL_WAIT_SECONDS, remaining),
+    exhausted: false,
+  };
 }
 
 export const ProgressSchema = NextPollSchema.extend({
@@ -191,7 +201,6 @@ export type StepOutcome = z.infer<typeof StepOutcomeSchema>;
 export const EscalationHistorySchema = z.object({ steps: z.array(StepOutcomeSchema) });
 export type EscalationHistory = z.infer<typeof EscalationHistorySchema>;
 
-
 /**
  * What an action's prepare step decided, as every later reader sees it (the Choice states, the
  * approval request, escalation, the record). Each action's own prepared schema extends this one
@@ -209,7 +218,9 @@ export const PreparedSchema = z
 export type Prepared = z.infer<typeof PreparedSchema>;
 
 /** A human's answer to an approval request (send-task-success); the Choice state checks `approved` is a boolean. */
-export const ApprovalAnswerSchema = z.object({ approved: z.boolean(), by: z.string().optional(), comment: z.string().optional() }).loose();
+export const ApprovalAnswerSchema = z
+  .object({ approved: z.boolean(), by: z.string().optional(), comment: z.string().optional() })
+  .loose();
 
 /** What the recording step wrote last (the record itself: functions/domain/outcome.ts). */
 export const RecordedSchema = z.object({ outcome: z.string(), reason: z.string().optional() }).loose();

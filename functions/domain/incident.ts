@@ -97,8 +97,18 @@ export function executionName(kind: string, readable: string, dedupeKey: string)
 }
 
 /** The same alarm transition delivered by SNS and by EventBridge gets the same id, so it runs once. */
-export function alarmIncidentId(account: string, region: string, alarmName: string, state: string, stateChangeTime: string): string {
-  return executionName('alarm', alarmName, ['cloudwatch-alarm', account, region, alarmName, state, stateChangeTime].join('|'));
+export function alarmIncidentId(
+  account: string,
+  region: string,
+  alarmName: string,
+  state: string,
+  stateChangeTime: string,
+): string {
+  return executionName(
+    'alarm',
+    alarmName,
+    ['cloudwatch-alarm', account, region, alarmName, state, stateChangeTime].join('|'),
+  );
 }
 
 /** Parses the timestamp formats AWS uses in alarm payloads (e.g. `2021-05-05T04:01:46.187+0000`) into ISO-8601 UTC. */

@@ -84,10 +84,11 @@ export function stepMetrics(step: StepOutcome): MetricRecord[] {
   const dims = { Action: step.actionType };
   return [
     { name: 'EscalationStep', unit: 'Count', value: 1, dimensions: { ...dims, Result: step.result } },
-    ...(step.timeToOkSeconds !== undefined ? [{ name: 'StepTimeToOk', unit: 'Seconds' as const, value: step.timeToOkSeconds, dimensions: dims }] : []),
+    ...(step.timeToOkSeconds !== undefined
+      ? [{ name: 'StepTimeToOk', unit: 'Seconds' as const, value: step.timeToOkSeconds, dimensions: dims }]
+      : []),
   ];
 }
-
 
 /** The incident the failure happened to: from the planned state, or the raw execution input when Plan itself failed. */
 export function incidentOf(state: RecordInput['state']): Incident | undefined {
@@ -105,7 +106,12 @@ function subjectLine(text: string): string {
  * Pure: what to record for one finished execution — the outcome, the SelfHealing metrics and,
  * when a human should know, the notification.
  */
-export function describeOutcome(input: RecordInput, notifyOnSuccess: boolean, released?: Release, now: Date = new Date()): OutcomeRecord {
+export function describeOutcome(
+  input: RecordInput,
+  notifyOnSuccess: boolean,
+  released?: Release,
+  now: Date = new Date(),
+): OutcomeRecord {
   const { state } = input;
   const outcome: Exclude<Outcome, 'escalated'> = input.outcome === 'escalated' ? 'not-recovered' : input.outcome;
   const incident = incidentOf(state);
@@ -114,16 +120,24 @@ export function describeOutcome(input: RecordInput, notifyOnSuccess: boolean, re
   const dryRun = plan?.dryRun ?? incident?.dryRun ?? false;
   const reason =
     outcome === 'skipped'
-      ? (state.stale?.Error ?? state.prepared?.reason ?? state.guard?.reason ?? state.approvalDecision?.reason ?? plan?.reason)
+      ? (state.stale?.Error ??
+        state.prepared?.reason ??
+        state.guard?.reason ??
+        state.approvalDecision?.reason ??
+        plan?.reason)
       : state.error?.Error;
   const shadow = plan?.shadow === true;
   // A ladder's rungs: those left behind, and the one the execution ends on.
   const history = state.escalation?.steps ?? [];
   const ladder = (plan?.escalation?.of ?? 1) > 1;
-  const last = ladder && plan && plan.decision === 'act' ? currentStepOutcome({ ...state, plan }, dryRun && !shadow ? 'dry-run' : STEP_RESULT[outcome], now, reason) : undefined;
+  const last =
+    ladder && plan && plan.decision === 'act'
+      ? currentStepOutcome({ ...state, plan }, dryRun && !shadow ? 'dry-run' : STEP_RESULT[outcome], now, reason)
+      : undefined;
   const steps = ladder ? [...history, ...(last ? [last] : [])] : undefined;
   const metrics: MetricRecord[] = [];
-  const count = (name: string, dimensions: Record<string, string> = {}) => metrics.push({ name, unit: 'Count', value: 1, dimensions });
+  const count = (name: string, dimensions: Record<string, string> = {}) =>
+    metrics.push({ name, unit: 'Count', value: 1, dimensions });
   const actionDims = { Action: actionType };
 
   if (state.applied) count('RemediationStarted', actionDims);
@@ -137,8 +151,15 @@ export function describeOutcome(input: RecordInput, notifyOnSuccess: boolean, re
   switch (outcome) {
     case 'succeeded':
       count(dryRun ? 'RemediationDryRun' : 'RemediationSucceeded', actionDims);
-      if (timeToRemediateSeconds !== undefined) metrics.push({ name: 'TimeToRemediate', unit: 'Seconds', value: timeToRemediateSeconds, dimensions: actionDims });
-      if (timeToRecoverSeconds !== undefined) metrics.push({ name: 'TimeToRecover', unit: 'Seconds', value: timeToRecoverSeconds, dimensions: actionDims });
+      if (timeToRemediateSeconds !== undefined)
+        metrics.push({
+          name: 'TimeToRemediate',
+          unit: 'Seconds',
+          value: timeToRemediateSeconds,
+          dimensions: actionDims,
+        });
+      if (timeToRecoverSeconds !== undefined)
+        metrics.push({ name: 'TimeToRecover', unit: 'Seconds', value: timeToRecoverSeconds, dimensions: actionDims });
       break;
     case 'failed':
     case 'not-recovered':
@@ -155,7 +176,8 @@ export function describeOutcome(input: RecordInput, notifyOnSuccess: boolean, re
   let shadowRecord: ShadowRecord | undefined;
   if (shadow && plan?.action) {
     const recovered = state.verification?.status === 'recovered';
-    const timeToSelfRecoverSeconds = recovered && incident ? secondsBetween(incident.detectedAt, state.verification?.recoveredAt) : undefined;
+    const timeToSelfRecoverSeconds =
+      recovered && incident ? secondsBetween(incident.detectedAt, state.verification?.recoveredAt) : undefined;
     shadowRecord = {
       wouldDo: state.applied?.description?.replace(/^Dry run: would /, '') ?? describeAction(plan.action),
       decision: outcome === 'skipped' ? 'would-skip' : outcome === 'failed' ? 'would-fail' : 'would-act',
@@ -166,7 +188,13 @@ export function describeOutcome(input: RecordInput, notifyOnSuccess: boolean, re
       ...(state.verification?.alarmState ? { alarmState: state.verification.alarmState } : {}),
     };
     count('ShadowDecisions', { Rule: plan.rule ?? 'manual', SelfRecovered: String(shadowRecord.selfRecovered) });
-    if (timeToSelfRecoverSeconds !== undefined) metrics.push({ name: 'ShadowTimeToSelfRecover', unit: 'Seconds', value: timeToSelfRecoverSeconds, dimensions: { Rule: plan.rule ?? 'manual' } });
+    if (timeToSelfRecoverSeconds !== undefined)
+      metrics.push({
+        name: 'ShadowTimeToSelfRecover',
+        unit: 'Seconds',
+        value: timeToSelfRecoverSeconds,
+        dimensions: { Rule: plan.rule ?? 'manual' },
+      });
   }
   const what = plan?.action ? describeAction(plan.action) : 'no action';
   const id = incident?.id ?? 'unknown incident';
@@ -177,21 +205,39 @@ export function describeOutcome(input: RecordInput, notifyOnSuccess: boolean, re
     ...(plan?.rule ? [`Rule: ${plan.rule}`] : []),
     `Action: ${what}${shadow ? ' (shadow mode)' : dryRun ? ' (dry run)' : ''}`,
     ...(plan?.correlatedChange ? [`Correlated change: ${plan.correlatedChange.description}`] : []),
-    ...(steps ? ['Escalation:', ...steps.map((s) => `  ${s.step}. ${s.action}: ${s.result}${s.reason ? ` (${s.reason})` : ''}${s.timeToOkSeconds !== undefined ? `, OK after ${s.timeToOkSeconds} s` : ''}`)] : []),
+    ...(steps
+      ? [
+          'Escalation:',
+          ...steps.map(
+            (s) =>
+              `  ${s.step}. ${s.action}: ${s.result}${s.reason ? ` (${s.reason})` : ''}${s.timeToOkSeconds !== undefined ? `, OK after ${s.timeToOkSeconds} s` : ''}`,
+          ),
+        ]
+      : []),
     ...(state.guard?.reason === 'BudgetExhausted' ? [`Budget: ${state.guard.detail}`] : []),
     ...(state.stale ? [`Not acted on: ${state.stale.Cause ?? state.stale.Error}`] : []),
     ...(state.applied ? [`Done: ${state.applied.description}`] : []),
     ...(state.progress ? [`Progress: ${state.progress.detail}`] : []),
     ...(state.verification ? [`Recovery: ${state.verification.detail}`] : []),
     ...(state.error ? [`Error: ${state.error.Error}: ${state.error.Cause ?? ''}`] : []),
-    ...(state.approvalError ? [`Approval: ${state.approvalError.Error === 'States.Timeout' ? 'no answer in time' : `rejected: ${state.approvalError.Cause ?? ''}`}`] : []),
-    ...(reason && outcome === 'skipped' ? [`Skipped: ${reason}${state.prepared?.description ? ` — ${state.prepared.description}` : ''}${state.guard?.reason ? ` — ${state.guard.detail}` : ''}`] : []),
+    ...(state.approvalError
+      ? [
+          `Approval: ${state.approvalError.Error === 'States.Timeout' ? 'no answer in time' : `rejected: ${state.approvalError.Cause ?? ''}`}`,
+        ]
+      : []),
+    ...(reason && outcome === 'skipped'
+      ? [
+          `Skipped: ${reason}${state.prepared?.description ? ` — ${state.prepared.description}` : ''}${state.guard?.reason ? ` — ${state.guard.detail}` : ''}`,
+        ]
+      : []),
     ...(plan ? ['', 'Why:', ...plan.explanation.map((line) => `- ${line}`)] : []),
   ];
   if (released?.released) lines.push('', `Guard: ${released.detail}`);
   if (released?.circuitOpened) {
     count('CircuitBreakerOpened', actionDims);
-    lines.push(`The circuit breaker for ${state.guard?.targetKey ?? 'this target'} is open: new incidents on it are skipped (CircuitOpen) until it is reset (README "Operations").`);
+    lines.push(
+      `The circuit breaker for ${state.guard?.targetKey ?? 'this target'} is open: new incidents on it are skipped (CircuitOpen) until it is reset (README "Operations").`,
+    );
   }
   let notification: OutcomeRecord['notification'];
   const notify = (severity: 'info' | 'warning' | 'critical', headline: string) => {
@@ -206,11 +252,19 @@ export function describeOutcome(input: RecordInput, notifyOnSuccess: boolean, re
   } else if (reason === 'BudgetExhausted' && outcome === 'skipped') {
     notify('critical', `BUDGET EXHAUSTED, notify-only: ${what}: ${alarmOrSummary}`);
   } else if (outcome === 'notified' && climbed) {
-    notify('critical', `ESCALATED to a human after ${history.length} step${history.length > 1 ? 's' : ''}: ${alarmOrSummary}`);
+    notify(
+      'critical',
+      `ESCALATED to a human after ${history.length} step${history.length > 1 ? 's' : ''}: ${alarmOrSummary}`,
+    );
   } else if (outcome === 'skipped' && climbed && reason !== 'AlreadyRecovered') {
     notify('critical', `ESCALATION STOPPED at step ${plan?.escalation?.step ?? '?'} (${reason}): ${alarmOrSummary}`);
-  } else if (outcome === 'failed') notify('critical', `${released?.circuitOpened ? 'CIRCUIT OPEN, ' : ''}FAILED ${what}: ${alarmOrSummary}`);
-  else if (outcome === 'not-recovered') notify('critical', `${released?.circuitOpened ? 'CIRCUIT OPEN, ' : ''}NOT RECOVERED after ${what}: ${alarmOrSummary}`);
+  } else if (outcome === 'failed')
+    notify('critical', `${released?.circuitOpened ? 'CIRCUIT OPEN, ' : ''}FAILED ${what}: ${alarmOrSummary}`);
+  else if (outcome === 'not-recovered')
+    notify(
+      'critical',
+      `${released?.circuitOpened ? 'CIRCUIT OPEN, ' : ''}NOT RECOVERED after ${what}: ${alarmOrSummary}`,
+    );
   else if (outcome === 'notified') {
     const severity = plan?.action?.type === 'notify' ? plan.action.severity : 'warning';
     const message = plan?.action?.type === 'notify' && plan.action.message ? `${plan.action.message} — ` : '';

@@ -30,7 +30,12 @@ export async function checkGuardrails(state: PlannedState): Promise<Guard> {
   const killSwitch = async (): Promise<Guard | undefined> => {
     if (!(await isPaused())) return undefined;
     metrics.addMetric('KillSwitchSkips', MetricUnit.Count, 1);
-    return { decision: 'skip', reason: 'Paused', lockAcquired: false, detail: `kill switch ${pauseParameterName} is on: nothing mutates` };
+    return {
+      decision: 'skip',
+      reason: 'Paused',
+      lockAcquired: false,
+      detail: `kill switch ${pauseParameterName} is on: nothing mutates`,
+    };
   };
   const now = clock.now();
   const guard = await acquire(settings, state.incident.id, state.plan, now, killSwitch);
@@ -40,9 +45,12 @@ export async function checkGuardrails(state: PlannedState): Promise<Guard> {
   }
   // Each rung of a ladder is an action of its own; a retried guard call counts the same id once.
   const consumer = `${state.incident.id}#${state.plan.escalation.step}`;
-  const budget = state.plan.dryRun ? await peekBudget(budgetSettings, consumer, action.type, now) : await consumeBudget(budgetSettings, consumer, action.type, now);
+  const budget = state.plan.dryRun
+    ? await peekBudget(budgetSettings, consumer, action.type, now)
+    : await consumeBudget(budgetSettings, consumer, action.type, now);
   if (!budget.ok) {
-    if (guard.lockAcquired) await release(settings, state.incident.id, guard, { acted: false, failed: false, cooldownSeconds: 0 }, now);
+    if (guard.lockAcquired)
+      await release(settings, state.incident.id, guard, { acted: false, failed: false, cooldownSeconds: 0 }, now);
     metrics.addMetric('BudgetExhausted', MetricUnit.Count, 1);
     const held: Guard = {
       decision: 'skip',

@@ -19,7 +19,9 @@ const environment = stringEnv('ENVIRONMENT', '');
 const maxIncidentAgeSeconds = Number(stringEnv('MAX_INCIDENT_AGE_SECONDS', String(DEFAULT_MAX_INCIDENT_AGE_SECONDS)));
 // Names only the deployed stack knows; an unset one leaves {{platform.*}} unresolved (TargetUnresolved).
 const platform = Object.fromEntries(
-  Object.entries({ restartServiceDocument: stringEnv('RESTART_SERVICE_DOCUMENT', '') }).filter(([, value]) => value !== ''),
+  Object.entries({ restartServiceDocument: stringEnv('RESTART_SERVICE_DOCUMENT', '') }).filter(
+    ([, value]) => value !== '',
+  ),
 );
 
 export const PlanTaskInputSchema = z.object({

@@ -8,7 +8,14 @@ import { guardSettingsFromEnv, release } from '../aws/guard-table';
 import { workflowTask } from '../platform/middleware';
 import { logger, metrics } from '../platform/powertools';
 import { type ClimbedState, ClimbInputSchema, climb } from '../domain/escalation';
-import { type MetricRecord, type OutcomeRecord, type RecordInput, RecordInputSchema, describeOutcome, stepMetrics } from '../domain/outcome';
+import {
+  type MetricRecord,
+  type OutcomeRecord,
+  type RecordInput,
+  RecordInputSchema,
+  describeOutcome,
+  stepMetrics,
+} from '../domain/outcome';
 import { DEFAULT_COOLDOWN_SECONDS } from '../domain/policy/schema';
 
 const notificationTopicArn = requiredEnv('NOTIFICATION_TOPIC_ARN');
@@ -31,23 +38,39 @@ export async function escalate(input: RecordInput): Promise<ClimbedState> {
   const now = clock.now();
   const guard = input.state.guard;
   const acted = state.applied?.applied === true;
-  const released = guard?.lockAcquired ? await release(guardSettings, state.incident.id, guard, { acted, failed: acted, cooldownSeconds: state.plan.cooldownSeconds }, now) : undefined;
+  const released = guard?.lockAcquired
+    ? await release(
+        guardSettings,
+        state.incident.id,
+        guard,
+        { acted, failed: acted, cooldownSeconds: state.plan.cooldownSeconds },
+        now,
+      )
+    : undefined;
   const { left, next } = climb(state, now);
   emit(stepMetrics(left));
   logger.info('Escalating to the next step', { left, next: next.plan.action, released });
   return next;
 }
 
-export async function recordOutcome(input: RecordInput): Promise<(OutcomeRecord & { notificationMessageId?: string }) | ClimbedState> {
+export async function recordOutcome(
+  input: RecordInput,
+): Promise<(OutcomeRecord & { notificationMessageId?: string }) | ClimbedState> {
   if (input.outcome === 'escalated') return escalate(input);
   // Every exit path ends here, so this is where the target's lock turns into its cooldown.
   const { state, outcome } = input;
   const released = state.guard?.lockAcquired
-    ? await release(guardSettings, state.incident?.id ?? '', state.guard, {
-        acted: state.applied?.applied === true,
-        failed: outcome === 'failed' || outcome === 'not-recovered',
-        cooldownSeconds: state.plan?.cooldownSeconds ?? DEFAULT_COOLDOWN_SECONDS,
-      }, clock.now())
+    ? await release(
+        guardSettings,
+        state.incident?.id ?? '',
+        state.guard,
+        {
+          acted: state.applied?.applied === true,
+          failed: outcome === 'failed' || outcome === 'not-recovered',
+          cooldownSeconds: state.plan?.cooldownSeconds ?? DEFAULT_COOLDOWN_SECONDS,
+        },
+        clock.now(),
+      )
     : undefined;
   const record = describeOutcome(input, notifyOnSuccess, released, clock.now());
   logger.appendKeys({ incidentId: record.incidentId });

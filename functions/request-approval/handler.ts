@@ -44,7 +44,9 @@ export function approvalMessage(request: ApprovalRequest): { subject: string; me
     'Reject:',
     `  aws stepfunctions send-task-failure --task-token ${token} --error NotApproved --cause "<why>"`,
   ].join('\n');
-  const subject = `[SelfHealing] APPROVAL NEEDED: ${action}: ${incident.alarm?.name ?? incident.summary}`.replace(/[^\x20-\x7E]/g, '?').slice(0, 100);
+  const subject = `[SelfHealing] APPROVAL NEEDED: ${action}: ${incident.alarm?.name ?? incident.summary}`
+    .replace(/[^\x20-\x7E]/g, '?')
+    .slice(0, 100);
   return { subject, message };
 }
 

@@ -24,7 +24,13 @@ import { assertStillActionable, stillActionableAnd } from '../aws/alarms';
 const IN_PROGRESS = new Set(['Created', 'Queued', 'InProgress', 'Baking', 'Ready']);
 
 export const PreparedRollbackSchema = z.discriminatedUnion('mode', [
-  z.object({ mode: z.literal('stop'), application: z.string(), deploymentGroup: z.string(), deploymentId: z.string(), description: z.string() }),
+  z.object({
+    mode: z.literal('stop'),
+    application: z.string(),
+    deploymentGroup: z.string(),
+    deploymentId: z.string(),
+    description: z.string(),
+  }),
   z.object({
     mode: z.literal('redeploy'),
     application: z.string(),
@@ -48,21 +54,33 @@ function sameRevision(a: RevisionLocation | undefined, b: RevisionLocation | und
 }
 
 async function getDeployment(deploymentId: string): Promise<DeploymentInfo> {
-  const out = await callAws('CodeDeploy.GetDeployment', () => codeDeploy.send(new GetDeploymentCommand({ deploymentId })));
+  const out = await callAws('CodeDeploy.GetDeployment', () =>
+    codeDeploy.send(new GetDeploymentCommand({ deploymentId })),
+  );
   if (!out.deploymentInfo) throw new TargetNotFoundError(`Deployment ${deploymentId} does not exist`);
   return out.deploymentInfo;
 }
 
 /** Newest successful deployment of the group created before `before` whose revision differs from `live`. */
-async function lastGoodDeployment(application: string, deploymentGroup: string, live: DeploymentInfo): Promise<DeploymentInfo | undefined> {
+async function lastGoodDeployment(
+  application: string,
+  deploymentGroup: string,
+  live: DeploymentInfo,
+): Promise<DeploymentInfo | undefined> {
   const listed = await callAws('CodeDeploy.ListDeployments', () =>
     codeDeploy.send(
-      new ListDeploymentsCommand({ applicationName: application, deploymentGroupName: deploymentGroup, includeOnlyStatuses: ['Succeeded'] }),
+      new ListDeploymentsCommand({
+        applicationName: application,
+        deploymentGroupName: deploymentGroup,
+        includeOnlyStatuses: ['Succeeded'],
+      }),
     ),
   );
   const ids = (listed.deployments ?? []).filter((id) => id !== live.deploymentId).slice(0, 25);
   if (ids.length === 0) return undefined;
-  const batch = await callAws('CodeDeploy.BatchGetDeployments', () => codeDeploy.send(new BatchGetDeploymentsCommand({ deploymentIds: ids })));
+  const batch = await callAws('CodeDeploy.BatchGetDeployments', () =>
+    codeDeploy.send(new BatchGetDeploymentsCommand({ deploymentIds: ids })),
+  );
   const liveCreated = live.createTime?.getTime() ?? Number.POSITIVE_INFINITY;
   return (batch.deploymentsInfo ?? [])
     .filter((d) => (d.createTime?.getTime() ?? 0) < liveCreated && !sameRevision(d.revision, live.revision))
@@ -75,13 +93,18 @@ async function lastGoodDeployment(application: string, deploymentGroup: string, 
  */
 export async function prepare(task: Extract<RollbackTask, { operation: 'prepare' }>): Promise<PreparedRollback> {
   const action = task.plan.action;
-  if (action?.type !== 'rollback-deployment') throw new InvalidInputError(`Rollback task cannot run ${action?.type ?? 'no action'}`);
+  if (action?.type !== 'rollback-deployment')
+    throw new InvalidInputError(`Rollback task cannot run ${action?.type ?? 'no action'}`);
   const { application, deploymentGroup } = action;
   const group = await callAws('CodeDeploy.GetDeploymentGroup', () =>
-    codeDeploy.send(new GetDeploymentGroupCommand({ applicationName: application, deploymentGroupName: deploymentGroup })),
+    codeDeploy.send(
+      new GetDeploymentGroupCommand({ applicationName: application, deploymentGroupName: deploymentGroup }),
+    ),
   ).catch((error: unknown) => {
     if (error instanceof Error && /DoesNotExist/.test(error.name)) {
-      throw new TargetNotFoundError(`Deployment group ${application}/${deploymentGroup} does not exist`, { cause: error });
+      throw new TargetNotFoundError(`Deployment group ${application}/${deploymentGroup} does not exist`, {
+        cause: error,
+      });
     }
     throw error;
   });
@@ -106,7 +129,9 @@ export async function prepare(task: Extract<RollbackTask, { operation: 'prepare'
           return id ? getDeployment(id) : undefined;
         })();
   if (!good?.deploymentId || !good.revision) {
-    throw new NoRollbackTargetError(`${application}/${deploymentGroup} has no earlier successful revision to roll back to`);
+    throw new NoRollbackTargetError(
+      `${application}/${deploymentGroup} has no earlier successful revision to roll back to`,
+    );
   }
   return {
     mode: 'redeploy',
@@ -134,33 +159,57 @@ function deploymentGroupArn(functionArn: string, application: string, deployment
  * managed groups as it does CreateDeployment. These are the same checks, made right before the stop:
  * the deployment still belongs to the group this execution locked, and that group is managed.
  */
-async function assertStoppable(prepared: Extract<PreparedRollback, { mode: 'stop' }>, functionArn: string): Promise<void> {
+async function assertStoppable(
+  prepared: Extract<PreparedRollback, { mode: 'stop' }>,
+  functionArn: string,
+): Promise<void> {
   const resourceArn = deploymentGroupArn(functionArn, prepared.application, prepared.deploymentGroup);
   const [deployment, tagged] = await Promise.all([
     getDeployment(prepared.deploymentId),
-    callAws('CodeDeploy.ListTagsForResource', () => codeDeploy.send(new ListTagsForResourceCommand({ ResourceArn: resourceArn }))),
+    callAws('CodeDeploy.ListTagsForResource', () =>
+      codeDeploy.send(new ListTagsForResourceCommand({ ResourceArn: resourceArn })),
+    ),
   ]);
-  if (deployment.applicationName !== prepared.application || deployment.deploymentGroupName !== prepared.deploymentGroup) {
+  if (
+    deployment.applicationName !== prepared.application ||
+    deployment.deploymentGroupName !== prepared.deploymentGroup
+  ) {
     throw new InvalidInputError(
       `Deployment ${prepared.deploymentId} belongs to ${deployment.applicationName}/${deployment.deploymentGroupName}, not to ${prepared.application}/${prepared.deploymentGroup}`,
     );
   }
   if (!tagged.Tags?.some((tag) => tag.Key === MANAGED_TAG && tag.Value === 'true')) {
-    throw new TargetNotManagedError(`${prepared.application}/${prepared.deploymentGroup} is not tagged ${MANAGED_TAG}=true: not stopping its deployment`);
+    throw new TargetNotManagedError(
+      `${prepared.application}/${prepared.deploymentGroup} is not tagged ${MANAGED_TAG}=true: not stopping its deployment`,
+    );
   }
 }
 
 const MANAGED_TAG = 'selfhealing:managed';
 
 /** The mutating call. Retry-safe: a stop of a finished deployment is accepted, and a redeploy this incident already created is found by its description. */
-export async function apply(task: Extract<RollbackTask, { operation: 'apply' }>, functionArn: string): Promise<Applied> {
+export async function apply(
+  task: Extract<RollbackTask, { operation: 'apply' }>,
+  functionArn: string,
+): Promise<Applied> {
   const { prepared, plan, incident } = task;
   const dryRun = plan.dryRun || stackDryRun();
   const appliedAt = clock.now().toISOString();
   if (prepared.mode === 'stop') {
     await stillActionableAnd(task, clock.now(), () => assertStoppable(prepared, functionArn));
-    const call = { operation: 'CodeDeploy.StopDeployment', input: { deploymentId: prepared.deploymentId, autoRollbackEnabled: true } };
-    if (dryRun) return { applied: false, dryRun, description: `Dry run: would ${prepared.description}`, call, watch: { kind: 'none' }, appliedAt };
+    const call = {
+      operation: 'CodeDeploy.StopDeployment',
+      input: { deploymentId: prepared.deploymentId, autoRollbackEnabled: true },
+    };
+    if (dryRun)
+      return {
+        applied: false,
+        dryRun,
+        description: `Dry run: would ${prepared.description}`,
+        call,
+        watch: { kind: 'none' },
+        appliedAt,
+      };
     await callAws(call.operation, () =>
       codeDeploy.send(new StopDeploymentCommand({ deploymentId: prepared.deploymentId, autoRollbackEnabled: true })),
     ).catch((error: unknown) => {
@@ -169,7 +218,14 @@ export async function apply(task: Extract<RollbackTask, { operation: 'apply' }>,
       throw error;
     });
     logger.info('Stopped deployment with auto-rollback', { call });
-    return { applied: true, dryRun, description: prepared.description, call, watch: { kind: 'deployment', deploymentId: prepared.deploymentId }, appliedAt };
+    return {
+      applied: true,
+      dryRun,
+      description: prepared.description,
+      call,
+      watch: { kind: 'deployment', deploymentId: prepared.deploymentId },
+      appliedAt,
+    };
   }
 
   const description = rollbackDescription(incident.id, prepared);
@@ -182,12 +238,24 @@ export async function apply(task: Extract<RollbackTask, { operation: 'apply' }>,
   const call = { operation: 'CodeDeploy.CreateDeployment', input };
   if (dryRun) {
     await assertStillActionable(task, clock.now());
-    return { applied: false, dryRun, description: `Dry run: would ${prepared.description}`, call, watch: { kind: 'none' }, appliedAt };
+    return {
+      applied: false,
+      dryRun,
+      description: `Dry run: would ${prepared.description}`,
+      call,
+      watch: { kind: 'none' },
+      appliedAt,
+    };
   }
 
   const { found: group } = await stillActionableAnd(task, clock.now(), () =>
     callAws('CodeDeploy.GetDeploymentGroup', () =>
-      codeDeploy.send(new GetDeploymentGroupCommand({ applicationName: prepared.application, deploymentGroupName: prepared.deploymentGroup })),
+      codeDeploy.send(
+        new GetDeploymentGroupCommand({
+          applicationName: prepared.application,
+          deploymentGroupName: prepared.deploymentGroup,
+        }),
+      ),
     ),
   );
   const latestId = group.deploymentGroupInfo?.lastAttemptedDeployment?.deploymentId;
@@ -195,16 +263,33 @@ export async function apply(task: Extract<RollbackTask, { operation: 'apply' }>,
     const latest = await getDeployment(latestId);
     if (latest.description === description) {
       logger.info('Rollback deployment already created by an earlier attempt', { deploymentId: latestId });
-      return { applied: true, dryRun, description: prepared.description, call, watch: { kind: 'deployment', deploymentId: latestId }, appliedAt };
+      return {
+        applied: true,
+        dryRun,
+        description: prepared.description,
+        call,
+        watch: { kind: 'deployment', deploymentId: latestId },
+        appliedAt,
+      };
     }
   }
   const created = await callAws(call.operation, () => codeDeployOneAttempt.send(new CreateDeploymentCommand(input)));
   if (!created.deploymentId) throw new TargetNotFoundError('CreateDeployment returned no deployment id');
   logger.info('Created rollback deployment', { deploymentId: created.deploymentId });
-  return { applied: true, dryRun, description: prepared.description, call, watch: { kind: 'deployment', deploymentId: created.deploymentId }, appliedAt };
+  return {
+    applied: true,
+    dryRun,
+    description: prepared.description,
+    call,
+    watch: { kind: 'deployment', deploymentId: created.deploymentId },
+    appliedAt,
+  };
 }
 
-export async function rollbackTask(task: RollbackTask, context: Pick<Context, 'invokedFunctionArn'>): Promise<PreparedRollback | Applied> {
+export async function rollbackTask(
+  task: RollbackTask,
+  context: Pick<Context, 'invokedFunctionArn'>,
+): Promise<PreparedRollback | Applied> {
   logger.appendKeys({ incidentId: task.incident.id });
   return task.operation === 'prepare' ? prepare(task) : apply(task, context.invokedFunctionArn);
 }

@@ -50,7 +50,8 @@ export function clientTokenFor(incidentId: string, documentName: string): string
 export async function startAutomation(state: PlannedState): Promise<Applied> {
   logger.appendKeys({ incidentId: state.incident.id });
   const action = state.plan.action;
-  if (action?.type !== 'run-automation') throw new InvalidInputError(`Automation task cannot run ${action?.type ?? 'no action'}`);
+  if (action?.type !== 'run-automation')
+    throw new InvalidInputError(`Automation task cannot run ${action?.type ?? 'no action'}`);
   const dryRun = state.plan.dryRun || stackDryRun();
   const parameters: Record<string, string[]> = { ...action.parameters };
   if (action.useAutomationRole && automationRoleArn && !parameters.AutomationAssumeRole) {
@@ -68,18 +69,29 @@ export async function startAutomation(state: PlannedState): Promise<Applied> {
   const description = `run ${action.documentName} with ${JSON.stringify(action.parameters)}`;
   if (dryRun) {
     await assertStillActionable(state, clock.now());
-    return { applied: false, dryRun, description: `Dry run: would ${description}`, call, watch: { kind: 'none' }, appliedAt };
+    return {
+      applied: false,
+      dryRun,
+      description: `Dry run: would ${description}`,
+      call,
+      watch: { kind: 'none' },
+      appliedAt,
+    };
   }
   const { found: running } = await stillActionableAnd(state, clock.now(), runningAutomations);
   if (running.length >= maxConcurrentAutomations) {
-    throw new AutomationConcurrencyLimit(`${running.length} platform automations are running (ceiling ${maxConcurrentAutomations}); retrying later`);
+    throw new AutomationConcurrencyLimit(
+      `${running.length} platform automations are running (ceiling ${maxConcurrentAutomations}); retrying later`,
+    );
   }
-  const out = await callAws(call.operation, () => ssm.send(new StartAutomationExecutionCommand(input))).catch((error: unknown) => {
-    if (error instanceof Error && error.name === 'AutomationDefinitionNotFoundException') {
-      throw new TargetNotFoundError(`Automation document ${action.documentName} does not exist`, { cause: error });
-    }
-    throw error;
-  });
+  const out = await callAws(call.operation, () => ssm.send(new StartAutomationExecutionCommand(input))).catch(
+    (error: unknown) => {
+      if (error instanceof Error && error.name === 'AutomationDefinitionNotFoundException') {
+        throw new TargetNotFoundError(`Automation document ${action.documentName} does not exist`, { cause: error });
+      }
+      throw error;
+    },
+  );
   if (!out.AutomationExecutionId) throw new TargetNotFoundError('StartAutomationExecution returned no execution id');
   logger.info('Started automation', { executionId: out.AutomationExecutionId, documentName: action.documentName });
   return {

@@ -15,18 +15,41 @@ export async function verifyRecovery(state: VerifyInput): Promise<Verification> 
   const done = nextPoll(state.plan.verify, attempt, true);
   // Shadow mode is a dry run that keeps watching: whether the alarm recovers by itself is its evidence.
   if (state.plan.dryRun && !state.plan.shadow) {
-    return { status: 'skipped', attempt, ...done, detail: 'dry run: nothing changed, so there is no recovery to verify' };
+    return {
+      status: 'skipped',
+      attempt,
+      ...done,
+      detail: 'dry run: nothing changed, so there is no recovery to verify',
+    };
   }
   if (!state.plan.verify.enabled || !alarm) {
-    return { status: 'not-applicable', attempt, ...done, detail: alarm ? 'recovery check is off for this rule' : 'no alarm to watch; the action finishing is the recovery' };
+    return {
+      status: 'not-applicable',
+      attempt,
+      ...done,
+      detail: alarm ? 'recovery check is off for this rule' : 'no alarm to watch; the action finishing is the recovery',
+    };
   }
   const { state: stateValue, changedAt } = await readAlarm(alarm.name);
   logger.info('Alarm state', { attempt, stateValue });
   if (stateValue === 'OK') {
     const byItself = state.plan.shadow ? ' by itself (shadow mode: nothing was changed)' : '';
-    return { status: 'recovered', attempt, ...done, detail: `${alarm.name} is OK${byItself}`, alarmState: stateValue, recoveredAt: changedAt.toISOString() };
+    return {
+      status: 'recovered',
+      attempt,
+      ...done,
+      detail: `${alarm.name} is OK${byItself}`,
+      alarmState: stateValue,
+      recoveredAt: changedAt.toISOString(),
+    };
   }
-  return { status: 'pending', attempt, ...nextPoll(state.plan.verify, attempt, false), detail: `${alarm.name} is still ${stateValue}`, alarmState: stateValue };
+  return {
+    status: 'pending',
+    attempt,
+    ...nextPoll(state.plan.verify, attempt, false),
+    detail: `${alarm.name} is still ${stateValue}`,
+    alarmState: stateValue,
+  };
 }
 
 export const handler = workflowTask(VerifyInputSchema, verifyRecovery);

@@ -23,12 +23,17 @@ function numericMatch(spec: Json[], value: Json): boolean {
     const bound = spec[i + 1];
     if (typeof bound !== 'number') return false;
     const ok =
-      op === '=' ? value === bound
-      : op === '<' ? value < bound
-      : op === '<=' ? value <= bound
-      : op === '>' ? value > bound
-      : op === '>=' ? value >= bound
-      : false;
+      op === '='
+        ? value === bound
+        : op === '<'
+          ? value < bound
+          : op === '<='
+            ? value <= bound
+            : op === '>'
+              ? value > bound
+              : op === '>='
+                ? value >= bound
+                : false;
     if (!ok) return false;
   }
   return true;
@@ -49,9 +54,18 @@ function matchOne(matcher: Matcher, value: Json): boolean {
   if ('prefix' in matcher) return stringTest(matcher.prefix ?? null, value, (e, a) => a.startsWith(e));
   if ('suffix' in matcher) return stringTest(matcher.suffix ?? null, value, (e, a) => a.endsWith(e));
   if ('equals-ignore-case' in matcher) {
-    return typeof value === 'string' && typeof matcher['equals-ignore-case'] === 'string' && value.toLowerCase() === matcher['equals-ignore-case'].toLowerCase();
+    return (
+      typeof value === 'string' &&
+      typeof matcher['equals-ignore-case'] === 'string' &&
+      value.toLowerCase() === matcher['equals-ignore-case'].toLowerCase()
+    );
   }
-  if ('wildcard' in matcher) return typeof value === 'string' && typeof matcher.wildcard === 'string' && wildcardToRegExp(matcher.wildcard).test(value);
+  if ('wildcard' in matcher)
+    return (
+      typeof value === 'string' &&
+      typeof matcher.wildcard === 'string' &&
+      wildcardToRegExp(matcher.wildcard).test(value)
+    );
   if ('numeric' in matcher) return Array.isArray(matcher.numeric) && numericMatch(matcher.numeric, value);
   if ('anything-but' in matcher) {
     const but = matcher['anything-but'] ?? null;

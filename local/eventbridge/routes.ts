@@ -15,12 +15,25 @@ export function routesOf(template: Template, parameters: Record<string, string> 
   const routes: Route[] = [];
   for (const [functionId, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== 'AWS::Serverless::Function') continue;
-    const events = (resource.Properties?.Events ?? {}) as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    const events = (resource.Properties?.Events ?? {}) as Record<
+      string,
+      { Type: string; Properties: Record<string, unknown> }
+    >;
     for (const [eventName, event] of Object.entries(events)) {
       if (event.Type === 'EventBridgeRule') {
-        routes.push({ functionId, eventName, type: 'EventBridgeRule', pattern: resolveIntrinsics(event.Properties.Pattern, template, parameters) });
+        routes.push({
+          functionId,
+          eventName,
+          type: 'EventBridgeRule',
+          pattern: resolveIntrinsics(event.Properties.Pattern, template, parameters),
+        });
       } else if (event.Type === 'SNS') {
-        routes.push({ functionId, eventName, type: 'SNS', topic: String((event.Properties.Topic as { Ref?: string }).Ref ?? '') });
+        routes.push({
+          functionId,
+          eventName,
+          type: 'SNS',
+          topic: String((event.Properties.Topic as { Ref?: string }).Ref ?? ''),
+        });
       }
     }
   }

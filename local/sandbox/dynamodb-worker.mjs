@@ -5,4 +5,6 @@ import { parentPort } from 'node:worker_threads';
 import dynalite from 'dynalite';
 
 const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-server.listen(0, '127.0.0.1', () => parentPort?.postMessage({ port: /** @type {import('node:net').AddressInfo} */ (server.address()).port }));
+server.listen(0, '127.0.0.1', () =>
+  parentPort?.postMessage({ port: /** @type {import('node:net').AddressInfo} */ (server.address()).port }),
+);

@@ -31,32 +31,49 @@ export interface Fault {
 
 export function parseFaults(spec: string | undefined): FaultRule[] {
   if (!spec?.trim()) return [];
-  return spec.split(';').filter((s) => s.trim()).map((entry) => {
-    const colon = entry.indexOf(':');
-    if (colon < 1) throw new Error(`Fault "${entry}": expected <target>:<settings>`);
-    const rule: FaultRule = { target: entry.slice(0, colon).trim(), throttle: 0, serverError: 0, latencyMs: 0, failFirst: 0, failWith: 'throttle', lostReply: 0, timeout: 0 };
-    for (const setting of entry.slice(colon + 1).split(',')) {
-      const [key = '', raw = ''] = setting.split('=').map((s) => s.trim());
-      const number = Number(raw);
-      const rate = () => {
-        if (!(number >= 0 && number <= 1)) throw new Error(`Fault "${entry}": ${key} must be a rate from 0 to 1`);
-        return number;
+  return spec
+    .split(';')
+    .filter((s) => s.trim())
+    .map((entry) => {
+      const colon = entry.indexOf(':');
+      if (colon < 1) throw new Error(`Fault "${entry}": expected <target>:<settings>`);
+      const rule: FaultRule = {
+        target: entry.slice(0, colon).trim(),
+        throttle: 0,
+        serverError: 0,
+        latencyMs: 0,
+        failFirst: 0,
+        failWith: 'throttle',
+        lostReply: 0,
+        timeout: 0,
       };
-      const count = () => {
-        if (!Number.isInteger(number) || number < 0) throw new Error(`Fault "${entry}": ${key} must be a whole number`);
-        return number;
-      };
-      if (key === 'throttle') rule.throttle = rate();
-      else if (key === '5xx') rule.serverError = rate();
-      else if (key === 'latency') rule.latencyMs = count();
-      else if (key === 'first') rule.failFirst = count();
-      else if (key === 'fail' && (raw === 'throttle' || raw === '5xx' || raw === 'busy' || raw === 'after' || raw === 'timeout')) rule.failWith = raw;
-      else if (key === 'after') rule.lostReply = rate();
-      else if (key === 'timeout') rule.timeout = rate();
-      else throw new Error(`Fault "${entry}": unknown setting "${setting.trim()}"`);
-    }
-    return rule;
-  });
+      for (const setting of entry.slice(colon + 1).split(',')) {
+        const [key = '', raw = ''] = setting.split('=').map((s) => s.trim());
+        const number = Number(raw);
+        const rate = () => {
+          if (!(number >= 0 && number <= 1)) throw new Error(`Fault "${entry}": ${key} must be a rate from 0 to 1`);
+          return number;
+        };
+        const count = () => {
+          if (!Number.isInteger(number) || number < 0)
+            throw new Error(`Fault "${entry}": ${key} must be a whole number`);
+          return number;
+        };
+        if (key === 'throttle') rule.throttle = rate();
+        else if (key === '5xx') rule.serverError = rate();
+        else if (key === 'latency') rule.latencyMs = count();
+        else if (key === 'first') rule.failFirst = count();
+        else if (
+          key === 'fail' &&
+          (raw === 'throttle' || raw === '5xx' || raw === 'busy' || raw === 'after' || raw === 'timeout')
+        )
+          rule.failWith = raw;
+        else if (key === 'after') rule.lostReply = rate();
+        else if (key === 'timeout') rule.timeout = rate();
+        else throw new Error(`Fault "${entry}": unknown setting "${setting.trim()}"`);
+      }
+      return rule;
+    });
 }
 
 export class FaultInjector {
@@ -119,6 +136,8 @@ export class FaultInjector {
 
   private drawFor(request: string | undefined): (rule: number, what: string) => number {
     return (rule, what) =>
-      request === undefined ? this.random() : createHash('sha256').update(`${this.seed}|${request}|${rule}|${what}`).digest().readUInt32BE(0) / 4294967296;
+      request === undefined
+        ? this.random()
+        : createHash('sha256').update(`${this.seed}|${request}|${rule}|${what}`).digest().readUInt32BE(0) / 4294967296;
   }
 }

@@ -18,7 +18,10 @@ export interface Clock {
 /** Simulated time running `speed` times faster than real time (1000: a simulated minute per 60 ms). */
 export class ScaledClock implements Clock {
   private readonly realStart = realNow();
-  constructor(private readonly simStart: number, private readonly speed: number) {}
+  constructor(
+    private readonly simStart: number,
+    private readonly speed: number,
+  ) {}
   now(): number {
     return this.at(realNow());
   }
@@ -168,26 +171,65 @@ export class Fleet {
     const now = this.clock.now();
     for (let i = 0; i < group.desired; i++) {
       const id = instanceIds[i] ?? this.nextId('i-0', 16);
-      this.instances.set(id, { id, groupName: group.name, lifecycle: 'InService', health: 'Healthy', ec2State: 'running', readyAt: now, systemCheckFailing: false });
+      this.instances.set(id, {
+        id,
+        groupName: group.name,
+        lifecycle: 'InService',
+        health: 'Healthy',
+        ec2State: 'running',
+        readyAt: now,
+        systemCheckFailing: false,
+      });
     }
   }
 
   addStandaloneInstance(id: string): void {
-    this.instances.set(id, { id, lifecycle: 'InService', health: 'Healthy', ec2State: 'running', readyAt: this.clock.now(), systemCheckFailing: false });
+    this.instances.set(id, {
+      id,
+      lifecycle: 'InService',
+      health: 'Healthy',
+      ec2State: 'running',
+      readyAt: this.clock.now(),
+      systemCheckFailing: false,
+    });
   }
 
   addAlarm(alarm: Omit<Alarm, 'state' | 'reason' | 'updatedAt' | 'tags'> & { tags?: Record<string, string> }): void {
-    this.alarms.set(alarm.name, { tags: {}, ...alarm, state: 'OK', reason: 'Threshold not breached', updatedAt: this.clock.now() });
+    this.alarms.set(alarm.name, {
+      tags: {},
+      ...alarm,
+      state: 'OK',
+      reason: 'Threshold not breached',
+      updatedAt: this.clock.now(),
+    });
   }
 
-  addDeploymentGroup(applicationName: string, deploymentGroupName: string, history: { id: string; revision: Revision; bad?: boolean; ageMinutes: number }[], deploySeconds = 120): void {
-    const state: DeploymentGroupState = { applicationName, deploymentGroupName, badRevisionKeys: new Set(), deploySeconds, tags: { 'selfhealing:managed': 'true' } };
+  addDeploymentGroup(
+    applicationName: string,
+    deploymentGroupName: string,
+    history: { id: string; revision: Revision; bad?: boolean; ageMinutes: number }[],
+    deploySeconds = 120,
+  ): void {
+    const state: DeploymentGroupState = {
+      applicationName,
+      deploymentGroupName,
+      badRevisionKeys: new Set(),
+      deploySeconds,
+      tags: { 'selfhealing:managed': 'true' },
+    };
     const now = this.clock.now();
     for (const entry of history) {
       const createTime = now - entry.ageMinutes * MINUTE;
       this.deployments.set(entry.id, {
-        deploymentId: entry.id, applicationName, deploymentGroupName, status: 'Succeeded', revision: entry.revision,
-        createTime, completeTime: createTime + deploySeconds * 1000, finishAt: createTime, creator: 'user',
+        deploymentId: entry.id,
+        applicationName,
+        deploymentGroupName,
+        status: 'Succeeded',
+        revision: entry.revision,
+        createTime,
+        completeTime: createTime + deploySeconds * 1000,
+        finishAt: createTime,
+        creator: 'user',
       });
       if (entry.bad) state.badRevisionKeys.add(revisionKey(entry.revision));
       state.liveRevision = entry.revision;
@@ -291,10 +333,20 @@ export class Fleet {
         instance.goneAt = now + 30_000;
       }
     }
-    const active = this.membersOf(group.name).filter((i) => i.lifecycle === 'Pending' || (i.lifecycle === 'InService' && i.health === 'Healthy'));
+    const active = this.membersOf(group.name).filter(
+      (i) => i.lifecycle === 'Pending' || (i.lifecycle === 'InService' && i.health === 'Healthy'),
+    );
     for (let missing = group.desired - active.length; missing > 0; missing--) {
       const id = this.nextId('i-0', 16);
-      this.instances.set(id, { id, groupName: group.name, lifecycle: 'Pending', health: 'Healthy', ec2State: 'pending', readyAt: now + group.launchSeconds * 1000, systemCheckFailing: false });
+      this.instances.set(id, {
+        id,
+        groupName: group.name,
+        lifecycle: 'Pending',
+        health: 'Healthy',
+        ec2State: 'pending',
+        readyAt: now + group.launchSeconds * 1000,
+        systemCheckFailing: false,
+      });
     }
     for (const extra of active.slice(group.desired)) {
       extra.lifecycle = 'Terminating';
@@ -305,21 +357,33 @@ export class Fleet {
   private breaching(alarm: Alarm): { breaching: boolean; reason: string } {
     const c = alarm.condition;
     if (c.kind === 'cpu') {
-      const serving = this.membersOf(c.groupName).filter((i) => i.lifecycle === 'InService' && i.ec2State === 'running').length;
+      const serving = this.membersOf(c.groupName).filter(
+        (i) => i.lifecycle === 'InService' && i.ec2State === 'running',
+      ).length;
       const deployment = c.deployment ? this.deploymentGroups.get(c.deployment) : undefined;
       const regressed = deployment ? deployment.badRevisionKeys.has(revisionKey(deployment.liveRevision)) : false;
       const demand = c.demand * (regressed ? (c.badDemandFactor ?? 3) : 1);
       const cpu = serving === 0 ? 100 : Math.min(100, demand / serving);
-      return { breaching: cpu > c.threshold, reason: `CPUUtilization ${cpu.toFixed(1)} on ${serving} instances (threshold ${c.threshold})` };
+      return {
+        breaching: cpu > c.threshold,
+        reason: `CPUUtilization ${cpu.toFixed(1)} on ${serving} instances (threshold ${c.threshold})`,
+      };
     }
     if (c.kind === 'latency') {
       // Latency climbs with the load per serving instance.
-      const cpuAlarm = [...this.alarms.values()].find((a) => a.condition.kind === 'cpu' && a.condition.groupName === c.groupName)?.condition;
+      const cpuAlarm = [...this.alarms.values()].find(
+        (a) => a.condition.kind === 'cpu' && a.condition.groupName === c.groupName,
+      )?.condition;
       const demand = cpuAlarm?.kind === 'cpu' ? cpuAlarm.demand : 0;
-      const serving = this.membersOf(c.groupName).filter((i) => i.lifecycle === 'InService' && i.ec2State === 'running').length;
+      const serving = this.membersOf(c.groupName).filter(
+        (i) => i.lifecycle === 'InService' && i.ec2State === 'running',
+      ).length;
       const load = serving === 0 ? Number.POSITIVE_INFINITY : demand / serving;
       const seconds = Math.min(30, load / 50);
-      return { breaching: load > c.loadThreshold, reason: `TargetResponseTime p99 ${seconds.toFixed(2)} s (threshold ${(c.loadThreshold / 50).toFixed(2)} s)` };
+      return {
+        breaching: load > c.loadThreshold,
+        reason: `TargetResponseTime p99 ${seconds.toFixed(2)} s (threshold ${(c.loadThreshold / 50).toFixed(2)} s)`,
+      };
     }
     if (c.kind === 'error-rate') {
       const group = this.deploymentGroups.get(`${c.application}/${c.deploymentGroup}`);
@@ -331,11 +395,19 @@ export class Fleet {
       // Missing data (the instance is gone) is not breaching, as with TreatMissingData: notBreaching.
       const host = this.instances.get(c.instanceId);
       const failing = Boolean(host?.diskFull && host.lifecycle === 'InService' && host.ec2State === 'running');
-      return { breaching: failing, reason: failing ? 'HealthCheckFailed 1 (threshold 1): service down, disk full' : 'HealthCheckFailed 0 (threshold 1)' };
+      return {
+        breaching: failing,
+        reason: failing
+          ? 'HealthCheckFailed 1 (threshold 1): service down, disk full'
+          : 'HealthCheckFailed 0 (threshold 1)',
+      };
     }
     const instance = this.instances.get(c.instanceId);
     const failing = Boolean(instance?.systemCheckFailing && instance.ec2State === 'running');
-    return { breaching: failing, reason: failing ? 'StatusCheckFailed_System 1 (threshold 1)' : 'StatusCheckFailed_System 0 (threshold 1)' };
+    return {
+      breaching: failing,
+      reason: failing ? 'StatusCheckFailed_System 1 (threshold 1)' : 'StatusCheckFailed_System 0 (threshold 1)',
+    };
   }
 
   /** One datapoint a minute; the state changes after `evaluationMinutes` (2) minutes on the other side. */
@@ -372,28 +444,49 @@ export class Fleet {
 
   requireGroup(name: string): Group {
     const group = this.groups.get(name);
-    if (!group) throw new ProtocolError('ValidationError', `AutoScalingGroup name not found - AutoScalingGroup ${name} not found`);
+    if (!group)
+      throw new ProtocolError(
+        'ValidationError',
+        `AutoScalingGroup name not found - AutoScalingGroup ${name} not found`,
+      );
     return group;
   }
 
   requireDeploymentGroup(applicationName: string, deploymentGroupName: string): DeploymentGroupState {
     const group = this.deploymentGroups.get(`${applicationName}/${deploymentGroupName}`);
-    if (!group) throw new ProtocolError('DeploymentGroupDoesNotExistException', `No Deployment Group found for name: ${deploymentGroupName}`);
+    if (!group)
+      throw new ProtocolError(
+        'DeploymentGroupDoesNotExistException',
+        `No Deployment Group found for name: ${deploymentGroupName}`,
+      );
     return group;
   }
 
   requireDeployment(deploymentId: string): Deployment {
     const deployment = this.deployments.get(deploymentId);
-    if (!deployment) throw new ProtocolError('DeploymentDoesNotExistException', `Deployment ${deploymentId} does not exist`);
+    if (!deployment)
+      throw new ProtocolError('DeploymentDoesNotExistException', `Deployment ${deploymentId} does not exist`);
     return deployment;
   }
 
-  startDeployment(group: DeploymentGroupState, revision: Revision, creator: Deployment['creator'], description?: string): string {
+  startDeployment(
+    group: DeploymentGroupState,
+    revision: Revision,
+    creator: Deployment['creator'],
+    description?: string,
+  ): string {
     const now = this.clock.now();
     const deploymentId = `d-${this.nextId('', 9).toUpperCase()}`;
     this.deployments.set(deploymentId, {
-      deploymentId, applicationName: group.applicationName, deploymentGroupName: group.deploymentGroupName, status: 'InProgress',
-      revision, createTime: now, finishAt: now + group.deploySeconds * 1000, creator, ...(description ? { description } : {}),
+      deploymentId,
+      applicationName: group.applicationName,
+      deploymentGroupName: group.deploymentGroupName,
+      status: 'InProgress',
+      revision,
+      createTime: now,
+      finishAt: now + group.deploySeconds * 1000,
+      creator,
+      ...(description ? { description } : {}),
     });
     return deploymentId;
   }
@@ -401,23 +494,48 @@ export class Fleet {
   stopDeployment(deploymentId: string, autoRollback: boolean): void {
     const deployment = this.requireDeployment(deploymentId);
     if (deployment.status !== 'InProgress' && deployment.status !== 'Created') {
-      throw new ProtocolError('DeploymentAlreadyCompletedException', `Deployment ${deploymentId} has already completed`);
+      throw new ProtocolError(
+        'DeploymentAlreadyCompletedException',
+        `Deployment ${deploymentId} has already completed`,
+      );
     }
     deployment.status = 'Stopped';
     deployment.completeTime = this.clock.now();
     const group = this.requireDeploymentGroup(deployment.applicationName, deployment.deploymentGroupName);
     if (autoRollback && group.liveRevision) {
-      deployment.rollbackDeploymentId = this.startDeployment(group, group.liveRevision, 'codeDeployRollback', `Rollback of ${deploymentId}`);
+      deployment.rollbackDeploymentId = this.startDeployment(
+        group,
+        group.liveRevision,
+        'codeDeployRollback',
+        `Rollback of ${deploymentId}`,
+      );
     }
   }
 
-  startAutomation(documentName: string, parameters: Record<string, string[]>, clientToken?: string, tags: Record<string, string> = {}): string {
-    if (!this.documents.has(documentName)) throw new ProtocolError('AutomationDefinitionNotFoundException', `Document ${documentName} does not exist`);
-    const existing = clientToken ? [...this.automations.values()].find((a) => a.clientToken === clientToken) : undefined;
+  startAutomation(
+    documentName: string,
+    parameters: Record<string, string[]>,
+    clientToken?: string,
+    tags: Record<string, string> = {},
+  ): string {
+    if (!this.documents.has(documentName))
+      throw new ProtocolError('AutomationDefinitionNotFoundException', `Document ${documentName} does not exist`);
+    const existing = clientToken
+      ? [...this.automations.values()].find((a) => a.clientToken === clientToken)
+      : undefined;
     if (existing) return existing.executionId;
     const now = this.clock.now();
     const executionId = this.nextId('', 8) + '-' + this.nextId('', 4) + '-4000-8000-' + this.nextId('', 12);
-    this.automations.set(executionId, { executionId, documentName, parameters, ...(clientToken ? { clientToken } : {}), tags, status: 'InProgress', startTime: now, finishAt: now + 3 * MINUTE });
+    this.automations.set(executionId, {
+      executionId,
+      documentName,
+      parameters,
+      ...(clientToken ? { clientToken } : {}),
+      tags,
+      status: 'InProgress',
+      startTime: now,
+      finishAt: now + 3 * MINUTE,
+    });
     return executionId;
   }
 

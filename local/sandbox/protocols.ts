@@ -34,7 +34,11 @@ const QUERY_VERSIONS: Record<string, { service: string; xmlns: string }> = {
 };
 
 export class ProtocolError extends Error {
-  constructor(readonly code: string, message: string, readonly status = 400) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+  ) {
     super(message);
     this.name = code;
   }
@@ -91,9 +95,19 @@ export function parseRequest(headers: IncomingHttpHeaders, body: string): Parsed
   const version = form.get('Version') ?? '';
   const known = QUERY_VERSIONS[version];
   if (!action || !known) {
-    throw new ProtocolError('InvalidAction', `Cannot tell the service of this request (Action=${action ?? '?'}, Version=${version || '?'})`);
+    throw new ProtocolError(
+      'InvalidAction',
+      `Cannot tell the service of this request (Action=${action ?? '?'}, Version=${version || '?'})`,
+    );
   }
-  return { service: known.service, operation: action, protocol: 'query', params: expandQuery(form), queryCompatible: false, xmlns: known.xmlns };
+  return {
+    service: known.service,
+    operation: action,
+    protocol: 'query',
+    params: expandQuery(form),
+    queryCompatible: false,
+    xmlns: known.xmlns,
+  };
 }
 
 function escapeXml(value: string): string {
@@ -144,7 +158,12 @@ export function successReply(request: ParsedRequest, result: Params): HttpReply 
   };
 }
 
-export function errorReply(request: Pick<ParsedRequest, 'protocol' | 'queryCompatible'>, code: string, message: string, status: number): HttpReply {
+export function errorReply(
+  request: Pick<ParsedRequest, 'protocol' | 'queryCompatible'>,
+  code: string,
+  message: string,
+  status: number,
+): HttpReply {
   const requestId = randomUUID();
   const fault = status >= 500 ? 'Receiver' : 'Sender';
   if (request.protocol === 'json') {

@@ -1,14 +1,41 @@
-import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { useSimulatedClock } from '../../functions/platform/clock';
 import { VirtualClock, realNow } from '../sim/virtual-clock';
 import { type LambdaHandler, type LocalWorkflow, type WorkflowRun } from '../workflow';
-import { CreateTableCommand, DynamoDBClient, type KeySchemaElement, type AttributeDefinition } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  type KeySchemaElement,
+  type AttributeDefinition,
+} from '@aws-sdk/client-dynamodb';
 import { Worker } from 'node:worker_threads';
-import { type Template, functionEnvironment, functionsOf, loadTemplate, resolveIntrinsics, stateMachineArn } from '../template';
+import {
+  type Template,
+  functionEnvironment,
+  functionsOf,
+  loadTemplate,
+  resolveIntrinsics,
+  stateMachineArn,
+} from '../template';
 import { type Fault, FaultInjector, parseFaults } from './faults';
 import { type Clock, Fleet, ScaledClock } from './fleet';
-import { type HttpReply, type Params, type ParsedRequest, ProtocolError, errorReply, parseRequest, successReply } from './protocols';
+import {
+  type HttpReply,
+  type Params,
+  type ParsedRequest,
+  ProtocolError,
+  errorReply,
+  parseRequest,
+  successReply,
+} from './protocols';
 import { OPERATIONS, type Published, type QueuedMessage, type ServiceContext } from './services';
 
 /** Calls that change AWS resources; a dry run must make none of them. */
@@ -80,17 +107,32 @@ const stringParam = (params: Params, name: string): string => (typeof params[nam
 
 /** What AWS answers for each injected fault. */
 const FAULT_REPLIES: Record<Fault['kind'], (protocol: string) => { code: string; status: number; message: string }> = {
-  throttle: (protocol) => ({ code: protocol === 'query' ? 'Throttling' : 'ThrottlingException', status: 400, message: 'Rate exceeded' }),
+  throttle: (protocol) => ({
+    code: protocol === 'query' ? 'Throttling' : 'ThrottlingException',
+    status: 400,
+    message: 'Rate exceeded',
+  }),
   '5xx': () => ({ code: 'InternalFailure', status: 500, message: 'An internal error occurred (injected)' }),
-  busy: () => ({ code: 'ScalingActivityInProgress', status: 400, message: 'Scaling activity is in progress and blocks this action (injected)' }),
-  after: () => ({ code: 'InternalFailure', status: 500, message: 'The change was made, but its answer was lost (injected)' }),
+  busy: () => ({
+    code: 'ScalingActivityInProgress',
+    status: 400,
+    message: 'Scaling activity is in progress and blocks this action (injected)',
+  }),
+  after: () => ({
+    code: 'InternalFailure',
+    status: 500,
+    message: 'The change was made, but its answer was lost (injected)',
+  }),
 };
 
 /** JSON with object keys in order: one text per value. */
 export function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
@@ -108,7 +150,10 @@ export class Sandbox {
   readonly queued: QueuedMessage[] = [];
   readonly executions = new Map<string, ExecutionRecord>();
   /** Tasks waiting for send-task-success / send-task-failure (approvals). */
-  readonly pendingTasks = new Map<string, { payload: unknown; since: number; resolve: (output: unknown) => void; reject: (error: Error) => void }>();
+  readonly pendingTasks = new Map<
+    string,
+    { payload: unknown; since: number; resolve: (output: unknown) => void; reject: (error: Error) => void }
+  >();
   readonly faults: FaultInjector;
   /** The fleet's clock when it is virtual: executions then run as its processes. */
   readonly scheduler: VirtualClock | undefined;
@@ -121,7 +166,12 @@ export class Sandbox {
   private readonly dynamoAgent = new Agent({ keepAlive: true });
   url = '';
 
-  private constructor(readonly fleet: Fleet, readonly clock: Clock, readonly speed: number, options: SandboxOptions) {
+  private constructor(
+    readonly fleet: Fleet,
+    readonly clock: Clock,
+    readonly speed: number,
+    options: SandboxOptions,
+  ) {
     this.faults = new FaultInjector(parseFaults(options.faults), options.seed);
     this.scheduler = clock instanceof VirtualClock ? clock : undefined;
   }
@@ -139,10 +189,22 @@ export class Sandbox {
     const [{ LocalWorkflow }, { loadHandlers }] = await Promise.all([import('../workflow'), import('../handlers')]);
     sandbox.handlers = await loadHandlers(options.bundles);
     // Wait states last their seconds of simulated time.
-    const timeouts = Object.fromEntries(functionsOf(template).map(([id, r]) => [id, Number(r.Properties?.Timeout ?? template.Globals.Function.Timeout ?? 3)]));
-    sandbox.workflow = new LocalWorkflow(sandbox.handlers, (token, payload) => sandbox.waitForTask(token, payload), (seconds) => (seconds * 1000) / speed, sandbox.scheduler, {
-      timesOut: (functionId, key) => (sandbox.faults.timesOut(functionId, sandbox.scheduler ? key : undefined) ? timeouts[functionId] : undefined),
-    });
+    const timeouts = Object.fromEntries(
+      functionsOf(template).map(([id, r]) => [
+        id,
+        Number(r.Properties?.Timeout ?? template.Globals.Function.Timeout ?? 3),
+      ]),
+    );
+    sandbox.workflow = new LocalWorkflow(
+      sandbox.handlers,
+      (token, payload) => sandbox.waitForTask(token, payload),
+      (seconds) => (seconds * 1000) / speed,
+      sandbox.scheduler,
+      {
+        timesOut: (functionId, key) =>
+          sandbox.faults.timesOut(functionId, sandbox.scheduler ? key : undefined) ? timeouts[functionId] : undefined,
+      },
+    );
     return sandbox;
   }
 
@@ -174,16 +236,22 @@ export class Sandbox {
     // From here a failure of the worker is nobody's promise: left unhandled, it stops the process loudly.
     worker.removeAllListeners('error').removeAllListeners('exit');
     this.dynamoUrl = `http://127.0.0.1:${port}`;
-    const client = new DynamoDBClient({ endpoint: this.dynamoUrl, region: 'us-east-1', credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } });
+    const client = new DynamoDBClient({
+      endpoint: this.dynamoUrl,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+    });
     for (const [logicalId, resource] of Object.entries(template.Resources)) {
       if (resource.Type !== 'AWS::DynamoDB::Table') continue;
       const props = resource.Properties ?? {};
-      await client.send(new CreateTableCommand({
-        TableName: logicalId,
-        KeySchema: props.KeySchema as KeySchemaElement[],
-        AttributeDefinitions: props.AttributeDefinitions as AttributeDefinition[],
-        BillingMode: 'PAY_PER_REQUEST',
-      }));
+      await client.send(
+        new CreateTableCommand({
+          TableName: logicalId,
+          KeySchema: props.KeySchema as KeySchemaElement[],
+          AttributeDefinitions: props.AttributeDefinitions as AttributeDefinition[],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
     }
     client.destroy();
   }
@@ -194,7 +262,12 @@ export class Sandbox {
       if (resource.Type !== 'AWS::SSM::Parameter' && resource.Type !== 'AWS::SSM::Document') continue;
       const name = String(resolveIntrinsics(resource.Properties?.Name, template, parameters));
       if (resource.Type === 'AWS::SSM::Document') this.fleet.documents.add(name);
-      else this.fleet.parameters.set(name, { value: String(resource.Properties?.Value), version: 1, updatedAt: this.clock.now() });
+      else
+        this.fleet.parameters.set(name, {
+          value: String(resource.Properties?.Value),
+          version: 1,
+          updatedAt: this.clock.now(),
+        });
     }
   }
 
@@ -203,7 +276,8 @@ export class Sandbox {
     const template = loadTemplate();
     const params = { DryRun: 'false', Environment: 'local', ...parameters };
     const logLevel = process.env.POWERTOOLS_LOG_LEVEL;
-    for (const [logicalId] of functionsOf(template)) Object.assign(process.env, functionEnvironment(template, logicalId, params, this.url));
+    for (const [logicalId] of functionsOf(template))
+      Object.assign(process.env, functionEnvironment(template, logicalId, params, this.url));
     // The caller's log level wins over the template's INFO (tests run SILENT; the drill, WARN).
     process.env.POWERTOOLS_LOG_LEVEL = logLevel ?? 'WARN';
     Object.assign(process.env, {
@@ -234,7 +308,9 @@ export class Sandbox {
 
   /** A task token waits for its answer through the Step Functions API, or times out on the simulated clock. */
   private waitForTask(token: string, payload: unknown): Promise<unknown> {
-    const timeoutSeconds = (payload as { state?: { plan?: { approval?: { timeoutSeconds?: number } } } }).state?.plan?.approval?.timeoutSeconds ?? 3600;
+    const timeoutSeconds =
+      (payload as { state?: { plan?: { approval?: { timeoutSeconds?: number } } } }).state?.plan?.approval
+        ?.timeoutSeconds ?? 3600;
     return new Promise((resolve, reject) => {
       const timeout = () => {
         this.pendingTasks.delete(token);
@@ -247,12 +323,19 @@ export class Sandbox {
         const timer = setTimeout(timeout, (timeoutSeconds * 1000) / this.speed);
         cancel = () => clearTimeout(timer);
       }
-      const settle = <T>(fn: (value: T) => void) => (value: T) => {
-        cancel();
-        this.pendingTasks.delete(token);
-        fn(value);
-      };
-      this.pendingTasks.set(token, { payload, since: this.clock.now(), resolve: settle(resolve), reject: settle(reject) });
+      const settle =
+        <T>(fn: (value: T) => void) =>
+        (value: T) => {
+          cancel();
+          this.pendingTasks.delete(token);
+          fn(value);
+        };
+      this.pendingTasks.set(token, {
+        payload,
+        since: this.clock.now(),
+        resolve: settle(resolve),
+        reject: settle(reject),
+      });
     });
   }
 
@@ -294,7 +377,10 @@ export class Sandbox {
     const arrivedAt = realNow();
     const epoch = this.scheduler?.epoch ?? 0;
     const actor = this.scheduler?.actor ?? '';
-    const group = operation === 'AutoScaling.SetDesiredCapacity' ? this.fleet.groups.get(stringParam(request.params, 'AutoScalingGroupName')) : undefined;
+    const group =
+      operation === 'AutoScaling.SetDesiredCapacity'
+        ? this.fleet.groups.get(stringParam(request.params, 'AutoScalingGroupName'))
+        : undefined;
     const before = group ? { desired: group.desired, minSize: group.minSize, maxSize: group.maxSize } : undefined;
     const mutating = MUTATING_OPERATIONS.has(operation);
     const log = (status: number, outcome: string, injected: boolean, madeAnyway = false) =>
@@ -345,27 +431,50 @@ export class Sandbox {
       log(200, 'ok', false);
       return successReply(request, result);
     } catch (error) {
-      const e = error instanceof ProtocolError ? error : new ProtocolError('InternalFailure', error instanceof Error ? error.message : String(error), 500);
+      const e =
+        error instanceof ProtocolError
+          ? error
+          : new ProtocolError('InternalFailure', error instanceof Error ? error.message : String(error), 500);
       log(e.status, e.code, false);
       return errorReply(request, e.code, e.message, e.status);
     }
   }
 
-  private async proxyToDynamoDb(req: IncomingMessage, body: string, log: (status: number, outcome: string, injected: boolean) => void): Promise<HttpReply> {
+  private async proxyToDynamoDb(
+    req: IncomingMessage,
+    body: string,
+    log: (status: number, outcome: string, injected: boolean) => void,
+  ): Promise<HttpReply> {
     // node:http with a keep-alive agent: about half of what fetch (undici) costs per proxied call.
-    const response = await new Promise<{ status: number; headers: IncomingMessage['headers']; text: string }>((resolve, reject) => {
-      const forward = httpRequest(this.dynamoUrl, {
-        method: 'POST',
-        agent: this.dynamoAgent,
-        headers: { 'content-type': String(req.headers['content-type'] ?? 'application/x-amz-json-1.0'), 'x-amz-target': String(req.headers['x-amz-target']), authorization: String(req.headers.authorization ?? ''), 'x-amz-date': String(req.headers['x-amz-date'] ?? ''), 'content-length': Buffer.byteLength(body) },
-      }, (res) => {
-        readBody(res).then((text) => resolve({ status: res.statusCode ?? 500, headers: res.headers, text }), reject);
-      });
-      forward.on('error', reject);
-      forward.end(body);
-    });
+    const response = await new Promise<{ status: number; headers: IncomingMessage['headers']; text: string }>(
+      (resolve, reject) => {
+        const forward = httpRequest(
+          this.dynamoUrl,
+          {
+            method: 'POST',
+            agent: this.dynamoAgent,
+            headers: {
+              'content-type': String(req.headers['content-type'] ?? 'application/x-amz-json-1.0'),
+              'x-amz-target': String(req.headers['x-amz-target']),
+              authorization: String(req.headers.authorization ?? ''),
+              'x-amz-date': String(req.headers['x-amz-date'] ?? ''),
+              'content-length': Buffer.byteLength(body),
+            },
+          },
+          (res) => {
+            readBody(res).then(
+              (text) => resolve({ status: res.statusCode ?? 500, headers: res.headers, text }),
+              reject,
+            );
+          },
+        );
+        forward.on('error', reject);
+        forward.end(body);
+      },
+    );
     const { status, text } = response;
-    const errorType = status < 300 ? 'ok' : ((JSON.parse(text) as { __type?: string }).__type ?? 'error').split('#').pop() ?? 'error';
+    const errorType =
+      status < 300 ? 'ok' : (((JSON.parse(text) as { __type?: string }).__type ?? 'error').split('#').pop() ?? 'error');
     log(status, errorType, false);
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries(response.headers)) {
@@ -386,8 +495,14 @@ export class Sandbox {
         const token = stringParam(params, 'taskToken');
         const task = this.pendingTasks.get(token);
         if (!task) throw new ProtocolError('TaskDoesNotExist', `Task token ${token.slice(0, 40)} is not waiting`);
-        if (operation === 'StepFunctions.SendTaskSuccess') task.resolve(JSON.parse(stringParam(params, 'output') || 'null'));
-        else task.reject(Object.assign(new Error(stringParam(params, 'cause')), { name: stringParam(params, 'error') || 'States.TaskFailed' }));
+        if (operation === 'StepFunctions.SendTaskSuccess')
+          task.resolve(JSON.parse(stringParam(params, 'output') || 'null'));
+        else
+          task.reject(
+            Object.assign(new Error(stringParam(params, 'cause')), {
+              name: stringParam(params, 'error') || 'States.TaskFailed',
+            }),
+          );
         return {};
       }
     }
@@ -398,14 +513,23 @@ export class Sandbox {
 
   private startExecution(params: Params): Params {
     const arn = stringParam(params, 'stateMachineArn');
-    if (arn !== stateMachineArn()) throw new ProtocolError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+    if (arn !== stateMachineArn())
+      throw new ProtocolError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
     const name = stringParam(params, 'name');
     if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new ProtocolError('InvalidName', `Invalid Name: '${name}'`);
-    if (this.executions.has(name)) throw new ProtocolError('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
+    if (this.executions.has(name))
+      throw new ProtocolError('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
     const input = JSON.parse(typeof params.input === 'string' ? params.input : '{}') as unknown;
     const startedAt = this.clock.now();
     const executionArn = `${arn.replace(':stateMachine:', ':execution:')}:${name}`;
-    const record: ExecutionRecord = { name, executionArn, input, startedAt, status: 'RUNNING', done: Promise.resolve() };
+    const record: ExecutionRecord = {
+      name,
+      executionArn,
+      input,
+      startedAt,
+      status: 'RUNNING',
+      done: Promise.resolve(),
+    };
     record.done = (async () => {
       const workflow = this.workflow;
       if (!workflow) throw new Error('Sandbox workflow not ready');

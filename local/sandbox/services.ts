@@ -28,10 +28,15 @@ export type Operation = (params: Params, ctx: ServiceContext) => Params | Promis
 
 const str = (params: Params, name: string): string => {
   const value = params[name];
-  if (typeof value !== 'string' || value === '') throw new ProtocolError('ValidationError', `1 validation error detected: Value at '${name}' failed to satisfy constraint: Member must not be null`);
+  if (typeof value !== 'string' || value === '')
+    throw new ProtocolError(
+      'ValidationError',
+      `1 validation error detected: Value at '${name}' failed to satisfy constraint: Member must not be null`,
+    );
   return value;
 };
-const list = (params: Params, name: string): string[] => (Array.isArray(params[name]) ? (params[name] as string[]) : []);
+const list = (params: Params, name: string): string[] =>
+  Array.isArray(params[name]) ? (params[name] as string[]) : [];
 const date = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms));
 
 function instanceView(i: Instance) {
@@ -59,9 +64,16 @@ function deploymentView(d: Deployment) {
   };
 }
 
-function latestDeployment(fleet: Fleet, application: string, group: string, status?: Deployment['status']): Deployment | undefined {
+function latestDeployment(
+  fleet: Fleet,
+  application: string,
+  group: string,
+  status?: Deployment['status'],
+): Deployment | undefined {
   return [...fleet.deployments.values()]
-    .filter((d) => d.applicationName === application && d.deploymentGroupName === group && (!status || d.status === status))
+    .filter(
+      (d) => d.applicationName === application && d.deploymentGroupName === group && (!status || d.status === status),
+    )
     .sort((a, b) => b.createTime - a.createTime)[0];
 }
 
@@ -82,7 +94,13 @@ export const OPERATIONS: Record<string, Operation> = {
         HealthCheckType: 'EC2',
         CreatedTime: new Date(0),
         Instances: fleet.membersOf(g.name).map(instanceView),
-        Tags: Object.entries(g.tags).map(([Key, Value]) => ({ Key, Value, ResourceId: g.name, ResourceType: 'auto-scaling-group', PropagateAtLaunch: false })),
+        Tags: Object.entries(g.tags).map(([Key, Value]) => ({
+          Key,
+          Value,
+          ResourceId: g.name,
+          ResourceType: 'auto-scaling-group',
+          PropagateAtLaunch: false,
+        })),
       })),
     };
   },
@@ -114,15 +132,27 @@ export const OPERATIONS: Record<string, Operation> = {
   'AutoScaling.SetDesiredCapacity': (params, { fleet }) => {
     const group = fleet.requireGroup(str(params, 'AutoScalingGroupName'));
     const desired = Number(params.DesiredCapacity);
-    if (desired > group.maxSize) throw new ProtocolError('ValidationError', `New SetDesiredCapacity value ${desired} is above max value ${group.maxSize} for the AutoScalingGroup.`);
-    if (desired < group.minSize) throw new ProtocolError('ValidationError', `New SetDesiredCapacity value ${desired} is below min value ${group.minSize} for the AutoScalingGroup.`);
+    if (desired > group.maxSize)
+      throw new ProtocolError(
+        'ValidationError',
+        `New SetDesiredCapacity value ${desired} is above max value ${group.maxSize} for the AutoScalingGroup.`,
+      );
+    if (desired < group.minSize)
+      throw new ProtocolError(
+        'ValidationError',
+        `New SetDesiredCapacity value ${desired} is below min value ${group.minSize} for the AutoScalingGroup.`,
+      );
     group.desired = desired;
     return {};
   },
   'AutoScaling.SetInstanceHealth': (params, { fleet }) => {
     const id = str(params, 'InstanceId');
     const instance = fleet.instances.get(id);
-    if (!instance?.groupName || instance.lifecycle === 'Terminated') throw new ProtocolError('ValidationError', `Instance Id not found - No instance(s) found with instance id: ${id}`);
+    if (!instance?.groupName || instance.lifecycle === 'Terminated')
+      throw new ProtocolError(
+        'ValidationError',
+        `Instance Id not found - No instance(s) found with instance id: ${id}`,
+      );
     instance.health = params.HealthStatus === 'Unhealthy' ? 'Unhealthy' : 'Healthy';
     return {};
   },
@@ -134,7 +164,15 @@ export const OPERATIONS: Record<string, Operation> = {
     const group = fleet.requireDeploymentGroup(application, name);
     const attempted = latestDeployment(fleet, application, name);
     const succeeded = latestDeployment(fleet, application, name, 'Succeeded');
-    const info = (d: Deployment | undefined) => (d ? { deploymentId: d.deploymentId, status: d.status, createTime: date(d.createTime), endTime: date(d.completeTime) } : undefined);
+    const info = (d: Deployment | undefined) =>
+      d
+        ? {
+            deploymentId: d.deploymentId,
+            status: d.status,
+            createTime: date(d.createTime),
+            endTime: date(d.completeTime),
+          }
+        : undefined;
     return {
       deploymentGroupInfo: {
         applicationName: application,
@@ -147,7 +185,9 @@ export const OPERATIONS: Record<string, Operation> = {
       },
     };
   },
-  'CodeDeploy.GetDeployment': (params, { fleet }) => ({ deploymentInfo: deploymentView(fleet.requireDeployment(str(params, 'deploymentId'))) }),
+  'CodeDeploy.GetDeployment': (params, { fleet }) => ({
+    deploymentInfo: deploymentView(fleet.requireDeployment(str(params, 'deploymentId'))),
+  }),
   'CodeDeploy.ListDeployments': (params, { fleet }) => {
     const application = str(params, 'applicationName');
     const name = str(params, 'deploymentGroupName');
@@ -155,7 +195,12 @@ export const OPERATIONS: Record<string, Operation> = {
     const statuses = list(params, 'includeOnlyStatuses');
     return {
       deployments: [...fleet.deployments.values()]
-        .filter((d) => d.applicationName === application && d.deploymentGroupName === name && (statuses.length === 0 || statuses.includes(d.status)))
+        .filter(
+          (d) =>
+            d.applicationName === application &&
+            d.deploymentGroupName === name &&
+            (statuses.length === 0 || statuses.includes(d.status)),
+        )
         .sort((a, b) => b.createTime - a.createTime)
         .map((d) => d.deploymentId),
     };
@@ -189,28 +234,41 @@ export const OPERATIONS: Record<string, Operation> = {
   'SSM.StartAutomationExecution': (params, { fleet }) => {
     const clientToken = typeof params.ClientToken === 'string' ? params.ClientToken : undefined;
     const parameters = (params.Parameters ?? {}) as Record<string, string[]>;
-    const tags = Object.fromEntries(((params.Tags ?? []) as { Key: string; Value: string }[]).map((t) => [t.Key, t.Value]));
+    const tags = Object.fromEntries(
+      ((params.Tags ?? []) as { Key: string; Value: string }[]).map((t) => [t.Key, t.Value]),
+    );
     return { AutomationExecutionId: fleet.startAutomation(str(params, 'DocumentName'), parameters, clientToken, tags) };
   },
   'SSM.DescribeAutomationExecutions': (params, { fleet }) => {
     const filters = (params.Filters ?? []) as { Key: string; Values: string[] }[];
     const matches = [...fleet.automations.values()].filter((a) =>
       filters.every((f) =>
-        f.Key === 'ExecutionStatus' ? f.Values.includes(a.status)
-        : f.Key === 'TagKey' ? f.Values.some((k) => k in a.tags)
-        : f.Key === 'DocumentNamePrefix' ? f.Values.some((p) => a.documentName.startsWith(p))
-        : true,
+        f.Key === 'ExecutionStatus'
+          ? f.Values.includes(a.status)
+          : f.Key === 'TagKey'
+            ? f.Values.some((k) => k in a.tags)
+            : f.Key === 'DocumentNamePrefix'
+              ? f.Values.some((p) => a.documentName.startsWith(p))
+              : true,
       ),
     );
     // As SSM pages it: at most MaxResults (1-50, default 50) a page, NextToken to go on.
     const pageSize = params.MaxResults === undefined ? 50 : Number(params.MaxResults);
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 50) throw new ProtocolError('ValidationException', `1 validation error detected: Value '${String(params.MaxResults)}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 50`);
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 50)
+      throw new ProtocolError(
+        'ValidationException',
+        `1 validation error detected: Value '${String(params.MaxResults)}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 50`,
+      );
     const from = typeof params.NextToken === 'string' ? Number(params.NextToken) : 0;
-    if (!Number.isInteger(from) || from < 0) throw new ProtocolError('InvalidNextToken', 'The specified token is not valid.');
+    if (!Number.isInteger(from) || from < 0)
+      throw new ProtocolError('InvalidNextToken', 'The specified token is not valid.');
     const page = matches.slice(from, from + pageSize);
     return {
       AutomationExecutionMetadataList: page.map((a) => ({
-        AutomationExecutionId: a.executionId, DocumentName: a.documentName, AutomationExecutionStatus: a.status, ExecutionStartTime: date(a.startTime),
+        AutomationExecutionId: a.executionId,
+        DocumentName: a.documentName,
+        AutomationExecutionStatus: a.status,
+        ExecutionStartTime: date(a.startTime),
       })),
       ...(from + pageSize < matches.length ? { NextToken: String(from + pageSize) } : {}),
     };
@@ -218,7 +276,8 @@ export const OPERATIONS: Record<string, Operation> = {
   'SSM.GetAutomationExecution': (params, { fleet }) => {
     const id = str(params, 'AutomationExecutionId');
     const automation = fleet.automations.get(id);
-    if (!automation) throw new ProtocolError('AutomationExecutionNotFoundException', `Automation execution ${id} not found`);
+    if (!automation)
+      throw new ProtocolError('AutomationExecutionNotFoundException', `Automation execution ${id} not found`);
     return {
       AutomationExecution: {
         AutomationExecutionId: id,
@@ -227,7 +286,9 @@ export const OPERATIONS: Record<string, Operation> = {
         ExecutionStartTime: date(automation.startTime),
         ...(automation.status !== 'InProgress' ? { ExecutionEndTime: date(automation.finishAt) } : {}),
         Parameters: automation.parameters,
-        ...(automation.status === 'Failed' ? { FailureMessage: 'Step fails when it is Poll action status for completion. Instance not found.' } : {}),
+        ...(automation.status === 'Failed'
+          ? { FailureMessage: 'Step fails when it is Poll action status for completion. Instance not found.' }
+          : {}),
       },
     };
   },
@@ -238,15 +299,21 @@ export const OPERATIONS: Record<string, Operation> = {
     if (!parameter) throw new ProtocolError('ParameterNotFound', `Parameter ${name} not found.`);
     return {
       Parameter: {
-        Name: name, Type: 'String', Value: parameter.value, Version: parameter.version, DataType: 'text',
-        LastModifiedDate: date(parameter.updatedAt), ARN: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`,
+        Name: name,
+        Type: 'String',
+        Value: parameter.value,
+        Version: parameter.version,
+        DataType: 'text',
+        LastModifiedDate: date(parameter.updatedAt),
+        ARN: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`,
       },
     };
   },
   'SSM.PutParameter': (params, { fleet }) => {
     const name = str(params, 'Name');
     const existing = fleet.parameters.get(name);
-    if (existing && params.Overwrite !== true) throw new ProtocolError('ParameterAlreadyExists', `The parameter ${name} already exists.`);
+    if (existing && params.Overwrite !== true)
+      throw new ProtocolError('ParameterAlreadyExists', `The parameter ${name} already exists.`);
     const version = (existing?.version ?? 0) + 1;
     fleet.parameters.set(name, { value: str(params, 'Value'), version, updatedAt: fleet.clock.now() });
     return { Version: version, Tier: 'Standard' };
@@ -298,6 +365,9 @@ export const OPERATIONS: Record<string, Operation> = {
     const body = str(params, 'MessageBody');
     ctx.queued.push({ queueUrl: str(params, 'QueueUrl'), body, at: ctx.fleet.clock.now() });
     // The SDK checks this digest of the body it sent.
-    return { MessageId: simulationRandom().uuid(), MD5OfMessageBody: createHash('md5').update(body, 'utf8').digest('hex') };
+    return {
+      MessageId: simulationRandom().uuid(),
+      MD5OfMessageBody: createHash('md5').update(body, 'utf8').digest('hex'),
+    };
   },
 };

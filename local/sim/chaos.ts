@@ -21,9 +21,21 @@ export interface ChaosPlan {
   rerun: number;
 }
 
-const MUTATING = ['AutoScaling.SetDesiredCapacity', 'AutoScaling.SetInstanceHealth', 'CodeDeploy.CreateDeployment', 'SSM.StartAutomationExecution'];
+const MUTATING = [
+  'AutoScaling.SetDesiredCapacity',
+  'AutoScaling.SetInstanceHealth',
+  'CodeDeploy.CreateDeployment',
+  'SSM.StartAutomationExecution',
+];
 const MINUTE = 60_000;
-const LAMBDA_TIMEOUT_TARGETS = ['Lambda.AutoScalingActionFunction', 'Lambda.DeploymentRollbackFunction', 'Lambda.AutomationFunction', 'Lambda.CheckProgressFunction', 'Lambda.GuardFunction', 'Lambda.RecordOutcomeFunction'];
+const LAMBDA_TIMEOUT_TARGETS = [
+  'Lambda.AutoScalingActionFunction',
+  'Lambda.DeploymentRollbackFunction',
+  'Lambda.AutomationFunction',
+  'Lambda.CheckProgressFunction',
+  'Lambda.GuardFunction',
+  'Lambda.RecordOutcomeFunction',
+];
 
 export function chaosPlan(seed: number): ChaosPlan {
   // A generator of its own: the plan does not shift the ids and faults the run draws afterwards.
@@ -44,11 +56,20 @@ export function chaosPlan(seed: number): ChaosPlan {
     duplicate: pick([0, 0.2, 0.5]),
     redeliver: { chance: pick([0, 0.2]), afterMs: random.int(60, 180) * MINUTE },
     shuffle: random.float() < 0.5,
-    ...(killOn !== undefined ? { killSwitch: { onAtMs: killOn, ...(random.float() < 0.7 ? { offAtMs: killOn + random.int(3, 20) * MINUTE } : {}) } } : {}),
+    ...(killOn !== undefined
+      ? {
+          killSwitch: {
+            onAtMs: killOn,
+            ...(random.float() < 0.7 ? { offAtMs: killOn + random.int(3, 20) * MINUTE } : {}),
+          },
+        }
+      : {}),
     rerun: pick([0, 0, 0.3]),
   };
   // Drawn last, so the draws above (and the seeds pinned on them) keep their meaning.
   // A function killed at its timeout after its calls went through (Step Functions: Sandbox.Timedout).
-  const timeouts = LAMBDA_TIMEOUT_TARGETS.filter(() => random.float() < 0.25).map((target) => `${target}:timeout=${pick([0.2, 0.5])}`);
+  const timeouts = LAMBDA_TIMEOUT_TARGETS.filter(() => random.float() < 0.25).map(
+    (target) => `${target}:timeout=${pick([0.2, 0.5])}`,
+  );
   return { ...plan, faults: [plan.faults, ...timeouts].join(';') };
 }

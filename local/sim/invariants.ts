@@ -12,16 +12,23 @@ export interface Violation {
 
 /** The known shapes (each names the issue that fixes it). */
 export const KNOWN = {
-  killSwitchAfterGuard: 'issue 17, item 2: the kill switch is read only at the guard; one set later (during an approval wait) does not stop the change',
-  uncountedFailedChange: 'issue 17, item 5: a call that went through but whose task failed releases the lock with no cooldown and no failure counted',
-  recordingTimedOut: 'issue 17, items 9 and 10: Record Outcome timed out on every retry (Sandbox.Timedout, 2 retries): the outcome is not recorded and the lock is left to expire',
-  guardFailedAfterLock: 'issue 17, item 9: the guard failed (here: timed out) after it took the lock, and the failure path does not release it',
-  notificationRepeated: 'issue 17 ("nothing acts twice"): Record Outcome timed out after publishing and was retried, so the notification went out again',
+  killSwitchAfterGuard:
+    'issue 17, item 2: the kill switch is read only at the guard; one set later (during an approval wait) does not stop the change',
+  uncountedFailedChange:
+    'issue 17, item 5: a call that went through but whose task failed releases the lock with no cooldown and no failure counted',
+  recordingTimedOut:
+    'issue 17, items 9 and 10: Record Outcome timed out on every retry (Sandbox.Timedout, 2 retries): the outcome is not recorded and the lock is left to expire',
+  guardFailedAfterLock:
+    'issue 17, item 9: the guard failed (here: timed out) after it took the lock, and the failure path does not release it',
+  notificationRepeated:
+    'issue 17 ("nothing acts twice"): Record Outcome timed out after publishing and was retried, so the notification went out again',
 };
 
 /** Whether a state of this execution failed with a Lambda timeout at least once. */
 const timedOutIn = (execution: ExecutionRecord | undefined, state: (name: string) => boolean): boolean =>
-  (execution?.run?.events ?? []).some((e) => e.type === 'StateFailed' && e.Error === 'Sandbox.Timedout' && state(e.state?.name ?? ''));
+  (execution?.run?.events ?? []).some(
+    (e) => e.type === 'StateFailed' && e.Error === 'Sandbox.Timedout' && state(e.state?.name ?? ''),
+  );
 
 interface OutcomeRecord {
   outcome?: string;
@@ -33,8 +40,10 @@ interface OutcomeRecord {
 function recordOf(execution: ExecutionRecord): OutcomeRecord | undefined {
   const fromOutput = (execution.run?.output as { record?: OutcomeRecord } | undefined)?.record;
   if (fromOutput) return fromOutput;
-  const exited = (execution.run?.events ?? []).filter((e) => e.type === 'StateExited' && OUTCOME_STATES.has(e.state?.name ?? '')).pop();
-  return ((exited?.state as { output?: { record?: OutcomeRecord } } | undefined)?.output)?.record;
+  const exited = (execution.run?.events ?? [])
+    .filter((e) => e.type === 'StateExited' && OUTCOME_STATES.has(e.state?.name ?? ''))
+    .pop();
+  return (exited?.state as { output?: { record?: OutcomeRecord } } | undefined)?.output?.record;
 }
 
 /** The metric each recorded outcome counts. */
@@ -65,7 +74,13 @@ export interface RunFacts {
 }
 
 /** The states that record an incident's outcome (one per execution). */
-const OUTCOME_STATES = new Set(['Record Success', 'Record Skip', 'Record Failure', 'Record Not Recovered', 'Notify Operator']);
+const OUTCOME_STATES = new Set([
+  'Record Success',
+  'Record Skip',
+  'Record Failure',
+  'Record Not Recovered',
+  'Notify Operator',
+]);
 
 /**
  * The incident a call was made for. A Task's input carries the incident, not the execution's name,
@@ -73,7 +88,9 @@ const OUTCOME_STATES = new Set(['Record Success', 'Record Skip', 'Record Failure
  */
 const executionOf = (call: CallRecord) => call.actor.split('|')[0] ?? '';
 export const incidentOf = (execution: ExecutionRecord): string =>
-  (execution.run?.output as { incident?: { id?: string } } | undefined)?.incident?.id ?? (execution.input as { id?: string } | undefined)?.id ?? execution.name;
+  (execution.run?.output as { incident?: { id?: string } } | undefined)?.incident?.id ??
+  (execution.input as { id?: string } | undefined)?.id ??
+  execution.name;
 
 /** The physical thing a mutating call changes. */
 export function physicalTarget(call: CallRecord, facts: Pick<RunFacts, 'deploymentGroupOf'>): string {
@@ -123,12 +140,22 @@ export function checkInvariants(facts: RunFacts): Violation[] {
       if (physicalTarget(first, facts) !== physicalTarget(second, facts)) continue;
       const gapSeconds = (Date.parse(second.at) - Date.parse(first.at)) / 1000;
       const [a, b] = [executionOf(first), executionOf(second)];
-      const sameCall = first.operation === second.operation && JSON.stringify(first.params) === JSON.stringify(second.params);
-      if (!(sameCall && !NOT_IDEMPOTENT.has(first.operation)) && gapSeconds < cooldownOf(byName.get(a), facts.defaultCooldownSeconds)) {
-        violations.push({ invariant: 'one-change-per-target', detail: `${physicalTarget(first, facts)} changed by ${a} (${first.operation} at ${first.at}) and by ${b} ${gapSeconds} s later (${second.operation})` });
+      const sameCall =
+        first.operation === second.operation && JSON.stringify(first.params) === JSON.stringify(second.params);
+      if (
+        !(sameCall && !NOT_IDEMPOTENT.has(first.operation)) &&
+        gapSeconds < cooldownOf(byName.get(a), facts.defaultCooldownSeconds)
+      ) {
+        violations.push({
+          invariant: 'one-change-per-target',
+          detail: `${physicalTarget(first, facts)} changed by ${a} (${first.operation} at ${first.at}) and by ${b} ${gapSeconds} s later (${second.operation})`,
+        });
       }
       if (a === b && NOT_IDEMPOTENT.has(first.operation) && sameCall) {
-        violations.push({ invariant: 'acts-once', detail: `${a} made ${first.operation} ${JSON.stringify(first.params)} twice (${first.at}, ${second.at})` });
+        violations.push({
+          invariant: 'acts-once',
+          detail: `${a} made ${first.operation} ${JSON.stringify(first.params)} twice (${first.at}, ${second.at})`,
+        });
       }
     }
   }
@@ -136,11 +163,18 @@ export function checkInvariants(facts: RunFacts): Violation[] {
   // 2. Never a change while the kill switch is on (after the documented cache time).
   for (const call of applied) {
     const t = Date.parse(call.at);
-    const window = facts.killSwitchOn.find((w) => t >= w.from + facts.killSwitchCacheMs && (w.to === undefined || t < w.to));
+    const window = facts.killSwitchOn.find(
+      (w) => t >= w.from + facts.killSwitchCacheMs && (w.to === undefined || t < w.to),
+    );
     if (!window) continue;
     // When this incident's guard last read the switch, before this change.
     const guardAt = facts.calls
-      .filter((c) => c.actor === `${executionOf(call)}|Check Guardrails` && c.operation === 'SSM.GetParameter' && Date.parse(c.at) <= t)
+      .filter(
+        (c) =>
+          c.actor === `${executionOf(call)}|Check Guardrails` &&
+          c.operation === 'SSM.GetParameter' &&
+          Date.parse(c.at) <= t,
+      )
       .map((c) => Date.parse(c.at))
       .pop();
     const afterGuard = guardAt !== undefined && guardAt < window.from;
@@ -155,9 +189,18 @@ export function checkInvariants(facts: RunFacts): Violation[] {
   for (const call of applied.filter((c) => c.operation === 'AutoScaling.SetDesiredCapacity' && c.before)) {
     const desired = Number((call.params as Record<string, unknown>).DesiredCapacity);
     const before = call.before as NonNullable<CallRecord['before']>;
-    if (desired < before.minSize || desired > before.maxSize) violations.push({ invariant: 'capacity-bounds', detail: `${executionOf(call)} set ${desired} outside ${before.minSize}..${before.maxSize}` });
-    const action = (byName.get(executionOf(call))?.run?.output as { plan?: { action?: { type?: string } } } | undefined)?.plan?.action?.type;
-    if (action === 'scale-out' && desired < before.desired) violations.push({ invariant: 'scale-out-lowers', detail: `${executionOf(call)} scaled out from ${before.desired} to ${desired}` });
+    if (desired < before.minSize || desired > before.maxSize)
+      violations.push({
+        invariant: 'capacity-bounds',
+        detail: `${executionOf(call)} set ${desired} outside ${before.minSize}..${before.maxSize}`,
+      });
+    const action = (byName.get(executionOf(call))?.run?.output as { plan?: { action?: { type?: string } } } | undefined)
+      ?.plan?.action?.type;
+    if (action === 'scale-out' && desired < before.desired)
+      violations.push({
+        invariant: 'scale-out-lowers',
+        detail: `${executionOf(call)} scaled out from ${before.desired} to ${desired}`,
+      });
   }
 
   // 4. Every incident ends, with exactly one recorded outcome.
@@ -172,7 +215,9 @@ export function checkInvariants(facts: RunFacts): Violation[] {
       violations.push({
         invariant: 'one-outcome',
         detail: `${execution.name} recorded ${recorded.length} outcomes (${recorded.join(', ') || 'none'})${failedRecording ? ', and its recording failed' : ''}`,
-        ...(failedRecording && timedOutIn(execution, (s) => OUTCOME_STATES.has(s)) ? { knownAs: KNOWN.recordingTimedOut } : {}),
+        ...(failedRecording && timedOutIn(execution, (s) => OUTCOME_STATES.has(s))
+          ? { knownAs: KNOWN.recordingTimedOut }
+          : {}),
       });
     }
   }
@@ -186,7 +231,8 @@ export function checkInvariants(facts: RunFacts): Violation[] {
       violations.push({
         invariant: 'lock-released',
         detail: `${String(item.target)} still locked by ${holder}, which ended ${execution.status}`,
-        ...((execution.run?.states ?? []).includes('Recording Failed') && timedOutIn(execution, (s) => OUTCOME_STATES.has(s))
+        ...((execution.run?.states ?? []).includes('Recording Failed') &&
+        timedOutIn(execution, (s) => OUTCOME_STATES.has(s))
           ? { knownAs: KNOWN.recordingTimedOut }
           : timedOutIn(execution, (s) => s === 'Check Guardrails')
             ? { knownAs: KNOWN.guardFailedAfterLock }
@@ -203,7 +249,10 @@ export function checkInvariants(facts: RunFacts): Violation[] {
       const last = Math.max(...calls.filter((c) => physicalTarget(c, facts) === target).map((c) => Date.parse(c.at)));
       const cooled = facts.calls.some(
         (c) =>
-          c.operation === 'DynamoDB.UpdateItem' && c.outcome === 'ok' && executionOf(c) === incident && Date.parse(c.at) >= last &&
+          c.operation === 'DynamoDB.UpdateItem' &&
+          c.outcome === 'ok' &&
+          executionOf(c) === incident &&
+          Date.parse(c.at) >= last &&
           (c.params as { Key?: { target?: { S?: string } } }).Key?.target?.S === target &&
           String((c.params as { UpdateExpression?: string }).UpdateExpression).startsWith('SET lockState = :cooldown'),
       );
@@ -224,12 +273,18 @@ export function checkInvariants(facts: RunFacts): Violation[] {
     for (const target of new Set(calls.map((c) => physicalTarget(c, facts)))) {
       const counted = facts.calls.some(
         (c) =>
-          c.operation === 'DynamoDB.UpdateItem' && c.outcome === 'ok' && executionOf(c) === incident &&
+          c.operation === 'DynamoDB.UpdateItem' &&
+          c.outcome === 'ok' &&
+          executionOf(c) === incident &&
           (c.params as { Key?: { target?: { S?: string } } }).Key?.target?.S === target &&
           String((c.params as { UpdateExpression?: string }).UpdateExpression).includes('failures = list_append'),
       );
       if (counted) continue;
-      violations.push({ invariant: 'breaker-counted', detail: `${incident} changed ${target} and ended ${record.outcome}, but no failure was counted for the circuit breaker`, knownAs: KNOWN.uncountedFailedChange });
+      violations.push({
+        invariant: 'breaker-counted',
+        detail: `${incident} changed ${target} and ended ${record.outcome}, but no failure was counted for the circuit breaker`,
+        knownAs: KNOWN.uncountedFailedChange,
+      });
     }
   }
 
@@ -241,12 +296,22 @@ export function checkInvariants(facts: RunFacts): Violation[] {
     const names = (record.metrics ?? []).map((m) => m.name);
     const outcomeMetrics = names.filter((n) => Object.values(OUTCOME_METRIC).flat().includes(n));
     const expectedMetrics = OUTCOME_METRIC[record.outcome] ?? [];
-    if (outcomeMetrics.length !== (expectedMetrics.length ? 1 : 0) || !outcomeMetrics.every((n) => expectedMetrics.includes(n))) {
-      violations.push({ invariant: 'metrics', detail: `${execution.name} recorded ${record.outcome} with outcome metrics [${outcomeMetrics.join(', ')}]` });
+    if (
+      outcomeMetrics.length !== (expectedMetrics.length ? 1 : 0) ||
+      !outcomeMetrics.every((n) => expectedMetrics.includes(n))
+    ) {
+      violations.push({
+        invariant: 'metrics',
+        detail: `${execution.name} recorded ${record.outcome} with outcome metrics [${outcomeMetrics.join(', ')}]`,
+      });
     }
     const changed = (byIncident.get(incidentOf(execution)) ?? []).length > 0;
     const started = names.includes('RemediationStarted');
-    if (started && !changed && !names.includes('RemediationDryRun')) violations.push({ invariant: 'metrics', detail: `${execution.name} counted RemediationStarted but the call log shows no change` });
+    if (started && !changed && !names.includes('RemediationDryRun'))
+      violations.push({
+        invariant: 'metrics',
+        detail: `${execution.name} counted RemediationStarted but the call log shows no change`,
+      });
     // A hand re-run of the incident that was held back did not change anything itself.
     if (changed && !started && record.outcome !== 'skipped' && record.outcome !== 'notified') {
       violations.push({
@@ -263,14 +328,24 @@ export function checkInvariants(facts: RunFacts): Violation[] {
   for (const execution of facts.executions.filter((e) => e.status === 'SUCCEEDED')) {
     const output = execution.run?.output as { record?: { notification?: unknown } } | undefined;
     const last = [...(execution.run?.states ?? [])].reverse().find((s) => OUTCOME_STATES.has(s));
-    if (last) expected.set(`${incidentOf(execution)}|${last}`, (expected.get(`${incidentOf(execution)}|${last}`) ?? 0) + (output?.record?.notification ? 1 : 0));
+    if (last)
+      expected.set(
+        `${incidentOf(execution)}|${last}`,
+        (expected.get(`${incidentOf(execution)}|${last}`) ?? 0) + (output?.record?.notification ? 1 : 0),
+      );
   }
   for (const [actor, count] of expected) {
-    const published = facts.calls.filter((c) => c.operation === 'SNS.Publish' && c.outcome === 'ok' && c.actor === actor).length;
+    const published = facts.calls.filter(
+      (c) => c.operation === 'SNS.Publish' && c.outcome === 'ok' && c.actor === actor,
+    ).length;
     if (published === count) continue;
     const [incident = '', state = ''] = actor.split('|');
     const repeated = published > count && timedOutIn(byName.get(incident), (s) => s === state);
-    violations.push({ invariant: 'notifications', detail: `${actor.replace('|', ': ')} published ${published} notifications, its records say ${count}`, ...(repeated ? { knownAs: KNOWN.notificationRepeated } : {}) });
+    violations.push({
+      invariant: 'notifications',
+      detail: `${actor.replace('|', ': ')} published ${published} notifications, its records say ${count}`,
+      ...(repeated ? { knownAs: KNOWN.notificationRepeated } : {}),
+    });
   }
   return violations;
 }

@@ -24,7 +24,8 @@ interface Pending {
   start: () => void;
 }
 
-const compare = (a: Pending, b: Pending) => a.at - b.at || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) || a.seq - b.seq;
+const compare = (a: Pending, b: Pending) =>
+  a.at - b.at || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) || a.seq - b.seq;
 
 export class VirtualClock implements Clock {
   private current: number;

@@ -14,7 +14,12 @@ function runInFreshNode(script: string) {
   return spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     encoding: 'utf8',
     // The fixture's incident is dated: a year's maximum age keeps it actionable on the real clock.
-    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', MAX_INCIDENT_AGE_SECONDS: '31536000' },
+    env: {
+      ...process.env,
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      MAX_INCIDENT_AGE_SECONDS: '31536000',
+    },
   });
 }
 
@@ -30,7 +35,9 @@ describeBuilt('the bundles sam build makes', () => {
   it('builds one ESM bundle per function, each exporting a handler that loads with no node_modules', () => {
     expect(built).toHaveLength(12);
     for (const fn of built) {
-      const result = runInFreshNode(`const m = await import(${JSON.stringify(pathToFileURL(fn.outfile).href)}); process.stdout.write(typeof m.handler);`);
+      const result = runInFreshNode(
+        `const m = await import(${JSON.stringify(pathToFileURL(fn.outfile).href)}); process.stdout.write(typeof m.handler);`,
+      );
       expect([fn.logicalId, result.stdout, result.stderr]).toEqual([fn.logicalId, 'function', '']);
     }
   }, 60_000);

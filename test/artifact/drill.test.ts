@@ -10,7 +10,10 @@ import { bundlesUnderTest, describeBuilt } from '../helpers/artifact';
 describeBuilt('the self-healing drill on the built bundles', () => {
   it('remediates and verifies the default game day', async () => {
     bundlesUnderTest();
-    const { exitCode, report } = await runDrill({ scenarios: GAME_DAY, json: true, seed: 42, approvals: 'approve', bundles: BUILD_DIR }, () => undefined);
+    const { exitCode, report } = await runDrill(
+      { scenarios: GAME_DAY, json: true, seed: 42, approvals: 'approve', bundles: BUILD_DIR },
+      () => undefined,
+    );
     const r = report as { passed: boolean; incidents: { kind: string }[]; mutatingCalls: { operation: string }[] };
 
     expect(exitCode).toBe(0);

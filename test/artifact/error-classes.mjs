@@ -10,10 +10,19 @@ session.connect();
 async function errorClasses() {
   const { result } = await session.post('Runtime.evaluate', { expression: 'Error.prototype' });
   const { objects } = await session.post('Runtime.queryObjects', { prototypeObjectId: result.objectId });
-  await session.post('Runtime.callFunctionOn', { objectId: objects.objectId, functionDeclaration: 'function () { globalThis.__errorObjects = this; }' });
+  await session.post('Runtime.callFunctionOn', {
+    objectId: objects.objectId,
+    functionDeclaration: 'function () { globalThis.__errorObjects = this; }',
+  });
   const found = globalThis.__errorObjects;
   delete globalThis.__errorObjects;
-  return new Set(found.filter((o) => Object.hasOwn(o, 'constructor') && typeof o.constructor === 'function' && o.constructor.prototype === o).map((o) => o.constructor));
+  return new Set(
+    found
+      .filter(
+        (o) => Object.hasOwn(o, 'constructor') && typeof o.constructor === 'function' && o.constructor.prototype === o,
+      )
+      .map((o) => o.constructor),
+  );
 }
 
 const before = await errorClasses();
@@ -27,7 +36,12 @@ const classes = added.map((C) => {
   } catch {
     // Some library errors need constructor arguments; their names are not ours to check.
   }
-  return { id: ids.get(C), parent: ids.get(Object.getPrototypeOf(C)) ?? null, instanceName, prototypeName: C.prototype.name };
+  return {
+    id: ids.get(C),
+    parent: ids.get(Object.getPrototypeOf(C)) ?? null,
+    instanceName,
+    prototypeName: C.prototype.name,
+  };
 });
 process.stdout.write(JSON.stringify(classes));
 session.disconnect();

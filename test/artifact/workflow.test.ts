@@ -66,18 +66,31 @@ function cpuIncident(): object {
 
 function alarmFiring(firing: boolean): void {
   sandbox.fleet.setDemand('web-asg', firing ? 100_000 : 10);
-  sandbox.fleet.setAlarmState('web-cpu-high', firing ? 'ALARM' : 'OK', firing ? 'Threshold Crossed' : 'Threshold not breached');
+  sandbox.fleet.setAlarmState(
+    'web-cpu-high',
+    firing ? 'ALARM' : 'OK',
+    firing ? 'Threshold Crossed' : 'Threshold not breached',
+  );
 }
 
 /** Per retry of Apply: the error the bundle threw, and the retrier of the ASL that matched it. */
-async function run(name: string): Promise<{ run: WorkflowRun; scaled: number; retriedWith: string[]; matched: string[][] }> {
+async function run(
+  name: string,
+): Promise<{ run: WorkflowRun; scaled: number; retriedWith: string[]; matched: string[][] }> {
   const before = sandbox.mutatingCalls().length;
   const result = await simulation.await(workflow.run(cpuIncident(), { executionName: name }));
   return {
     run: result,
-    scaled: sandbox.mutatingCalls().slice(before).filter((c) => c.operation === 'AutoScaling.SetDesiredCapacity').length,
-    retriedWith: result.events.filter((e) => e.type === 'StateFailed' && e.state?.name === 'Apply Auto Scaling Action').map((e) => e.Error ?? ''),
-    matched: result.events.filter((e) => e.type === 'StateRetried' && e.state?.name === 'Apply Auto Scaling Action').map((e) => e.retry?.retrier?.ErrorEquals ?? []),
+    scaled: sandbox
+      .mutatingCalls()
+      .slice(before)
+      .filter((c) => c.operation === 'AutoScaling.SetDesiredCapacity').length,
+    retriedWith: result.events
+      .filter((e) => e.type === 'StateFailed' && e.state?.name === 'Apply Auto Scaling Action')
+      .map((e) => e.Error ?? ''),
+    matched: result.events
+      .filter((e) => e.type === 'StateRetried' && e.state?.name === 'Apply Auto Scaling Action')
+      .map((e) => e.retry?.retrier?.ErrorEquals ?? []),
   };
 }
 
@@ -102,7 +115,10 @@ describeBuilt('error names through the state machine, with the built bundles', (
     const { run: result, scaled, retriedWith, matched } = await run('artifact-busy');
 
     expect(retriedWith).toEqual(['ScalingActivityInProgress', 'ScalingActivityInProgress']);
-    expect(matched).toEqual([expect.arrayContaining(['ScalingActivityInProgress']), expect.arrayContaining(['ScalingActivityInProgress'])]);
+    expect(matched).toEqual([
+      expect.arrayContaining(['ScalingActivityInProgress']),
+      expect.arrayContaining(['ScalingActivityInProgress']),
+    ]);
     expect(result.states).not.toContain('Record Failure');
     expect(scaled).toBe(1);
   }, 60_000);

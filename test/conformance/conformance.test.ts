@@ -18,7 +18,9 @@ const CASES = join(HERE, 'pattern-cases.json');
 const python = spawnSync('python3', ['-c', 'import boto3, moto'], { encoding: 'utf8' });
 const available = python.status === 0;
 if (!available) {
-  console.warn('python3 with boto3 and moto not found: skipping the conformance checks against botocore and moto (pip install boto3 "moto[server]").');
+  console.warn(
+    'python3 with boto3 and moto not found: skipping the conformance checks against botocore and moto (pip install boto3 "moto[server]").',
+  );
 }
 
 interface Attempt {
@@ -36,7 +38,11 @@ function runPython(args: string[]): Promise<unknown> {
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`conformance.py ${args[0]} exited ${code}: ${stderr.slice(-2000)}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(JSON.parse(stdout))
+        : reject(new Error(`conformance.py ${args[0]} exited ${code}: ${stderr.slice(-2000)}`)),
+    );
   });
 }
 
@@ -85,7 +91,11 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
 
   it('botocore can call every operation the sandbox serves, with AWS errors where AWS would give them', async () => {
     const calls = (await runPython(['calls', sandbox.url])) as Record<string, Attempt>;
-    const failures = Object.fromEntries(Object.entries(calls).filter(([, a]) => !a.ok).map(([op, a]) => [op, a.code]));
+    const failures = Object.fromEntries(
+      Object.entries(calls)
+        .filter(([, a]) => !a.ok)
+        .map(([op, a]) => [op, a.code]),
+    );
 
     expect(failures).toEqual({
       'DynamoDB.UpdateItem (condition fails)': 'ConditionalCheckFailedException',
@@ -96,27 +106,71 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
       'SSM.DescribeInstanceInformation (not served)': 'UnknownOperationException',
     });
     expect(Object.keys(calls)).toHaveLength(29);
-    expect(calls['DynamoDB.GetItem']?.response?.Item).toEqual({ target: { S: 'asg:botocore' }, lockedBy: { S: 'botocore' } });
-    const group = (calls['AutoScaling.DescribeAutoScalingGroups']?.response?.AutoScalingGroups as { DesiredCapacity: number; Instances: unknown[] }[])[0];
+    expect(calls['DynamoDB.GetItem']?.response?.Item).toEqual({
+      target: { S: 'asg:botocore' },
+      lockedBy: { S: 'botocore' },
+    });
+    const group = (
+      calls['AutoScaling.DescribeAutoScalingGroups']?.response?.AutoScalingGroups as {
+        DesiredCapacity: number;
+        Instances: unknown[];
+      }[]
+    )[0];
     expect(group).toMatchObject({ DesiredCapacity: 4 });
     expect(group?.Instances).toHaveLength(4);
-    expect(calls['SSM.StartAutomationExecution (same ClientToken)']?.response?.AutomationExecutionId).toBe(calls['SSM.StartAutomationExecution']?.response?.AutomationExecutionId);
-    expect(calls['CloudWatch.DescribeAlarms']?.response?.MetricAlarms).toEqual([expect.objectContaining({ AlarmName: 'web-cpu-high', StateValue: 'OK' })]);
-    expect(sandbox.calls.filter((c) => c.operation === 'AutoScaling.SetDesiredCapacity').map((c) => c.params)).toEqual([{ AutoScalingGroupName: 'web-asg', DesiredCapacity: '5', HonorCooldown: 'false' }]);
+    expect(calls['SSM.StartAutomationExecution (same ClientToken)']?.response?.AutomationExecutionId).toBe(
+      calls['SSM.StartAutomationExecution']?.response?.AutomationExecutionId,
+    );
+    expect(calls['CloudWatch.DescribeAlarms']?.response?.MetricAlarms).toEqual([
+      expect.objectContaining({ AlarmName: 'web-cpu-high', StateValue: 'OK' }),
+    ]);
+    expect(sandbox.calls.filter((c) => c.operation === 'AutoScaling.SetDesiredCapacity').map((c) => c.params)).toEqual([
+      { AutoScalingGroupName: 'web-asg', DesiredCapacity: '5', HonorCooldown: 'false' },
+    ]);
   }, 60_000);
 
   it('answers with the shapes moto_server gives for the same calls, for every field the functions read', async () => {
-    const { moto: fromMoto, sandbox: fromSandbox } = (await runPython(['shapes', sandbox.url, motoUrl])) as Record<string, Record<string, Attempt>>;
+    const { moto: fromMoto, sandbox: fromSandbox } = (await runPython(['shapes', sandbox.url, motoUrl])) as Record<
+      string,
+      Record<string, Attempt>
+    >;
     const READ_BY_THE_FUNCTIONS: Record<string, string[]> = {
-      'AutoScaling.DescribeAutoScalingGroups': ['AutoScalingGroups[].AutoScalingGroupName', 'AutoScalingGroups[].MinSize', 'AutoScalingGroups[].MaxSize', 'AutoScalingGroups[].DesiredCapacity', 'AutoScalingGroups[].Instances[].InstanceId', 'AutoScalingGroups[].Instances[].LifecycleState', 'AutoScalingGroups[].Instances[].HealthStatus'],
-      'AutoScaling.DescribeAutoScalingInstances': ['AutoScalingInstances[].InstanceId', 'AutoScalingInstances[].AutoScalingGroupName'],
+      'AutoScaling.DescribeAutoScalingGroups': [
+        'AutoScalingGroups[].AutoScalingGroupName',
+        'AutoScalingGroups[].MinSize',
+        'AutoScalingGroups[].MaxSize',
+        'AutoScalingGroups[].DesiredCapacity',
+        'AutoScalingGroups[].Instances[].InstanceId',
+        'AutoScalingGroups[].Instances[].LifecycleState',
+        'AutoScalingGroups[].Instances[].HealthStatus',
+      ],
+      'AutoScaling.DescribeAutoScalingInstances': [
+        'AutoScalingInstances[].InstanceId',
+        'AutoScalingInstances[].AutoScalingGroupName',
+      ],
       'AutoScaling.SetDesiredCapacity': [],
       'AutoScaling.SetInstanceHealth': [],
-      'CloudWatch.DescribeAlarms': ['MetricAlarms[].AlarmName', 'MetricAlarms[].StateValue', 'MetricAlarms[].StateUpdatedTimestamp'],
-      'CodeDeploy.GetDeploymentGroup': ['deploymentGroupInfo.applicationName', 'deploymentGroupInfo.deploymentGroupName'],
+      'CloudWatch.DescribeAlarms': [
+        'MetricAlarms[].AlarmName',
+        'MetricAlarms[].StateValue',
+        'MetricAlarms[].StateUpdatedTimestamp',
+      ],
+      'CodeDeploy.GetDeploymentGroup': [
+        'deploymentGroupInfo.applicationName',
+        'deploymentGroupInfo.deploymentGroupName',
+      ],
       'CodeDeploy.ListDeployments': ['deployments'],
-      'CodeDeploy.GetDeployment': ['deploymentInfo.deploymentId', 'deploymentInfo.status', 'deploymentInfo.revision.s3Location.key', 'deploymentInfo.createTime'],
-      'CodeDeploy.BatchGetDeployments': ['deploymentsInfo[].deploymentId', 'deploymentsInfo[].revision.revisionType', 'deploymentsInfo[].createTime'],
+      'CodeDeploy.GetDeployment': [
+        'deploymentInfo.deploymentId',
+        'deploymentInfo.status',
+        'deploymentInfo.revision.s3Location.key',
+        'deploymentInfo.createTime',
+      ],
+      'CodeDeploy.BatchGetDeployments': [
+        'deploymentsInfo[].deploymentId',
+        'deploymentsInfo[].revision.revisionType',
+        'deploymentsInfo[].createTime',
+      ],
       'SNS.Publish': ['MessageId'],
       'SQS.SendMessage': ['MessageId', 'MD5OfMessageBody'],
     };
@@ -130,9 +184,16 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
   }, 60_000);
 
   it("judges the shared table of EventBridge patterns as moto's implementation does", async () => {
-    const table = (await import(CASES, { with: { type: 'json' } })) as { default: { event: unknown; cases: { name: string; pattern: unknown; expected: boolean }[] } };
+    const table = (await import(CASES, { with: { type: 'json' } })) as {
+      default: { event: unknown; cases: { name: string; pattern: unknown; expected: boolean }[] };
+    };
     const fromMoto = (await runPython(['patterns', CASES])) as { name: string; moto: boolean }[];
-    const verdicts = table.default.cases.map((c, i) => ({ name: c.name, expected: c.expected, ours: matchesPattern(c.pattern, table.default.event), moto: fromMoto[i]?.moto }));
+    const verdicts = table.default.cases.map((c, i) => ({
+      name: c.name,
+      expected: c.expected,
+      ours: matchesPattern(c.pattern, table.default.event),
+      moto: fromMoto[i]?.moto,
+    }));
 
     expect(verdicts.filter((v) => v.ours !== v.expected || v.moto !== v.expected)).toEqual([]);
     expect(verdicts).toHaveLength(20);

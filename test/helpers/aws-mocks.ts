@@ -26,19 +26,27 @@ export function resetAwsMocks(): void {
 
 /** An error shaped like the SDK's for a service error (name, HTTP status). */
 export function awsError(name: string, status = 400, message = name): Error {
-  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status }, $fault: status >= 500 ? 'server' : 'client' });
+  return Object.assign(new Error(message), {
+    name,
+    $metadata: { httpStatusCode: status },
+    $fault: status >= 500 ? 'server' : 'client',
+  });
 }
 
 /** What ingest needs from AWS, answering as it would when all is well. */
 export function resetIngestMocks(): void {
   resetAwsMocks();
-  aws.sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:123456789012:execution:remediation:x', startDate: new Date() });
+  aws.sfn
+    .on(StartExecutionCommand)
+    .resolves({ executionArn: 'arn:aws:states:us-east-1:123456789012:execution:remediation:x', startDate: new Date() });
   aws.sqs.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
 }
 
 /** The triggering alarm still firing when an action re-reads it (the stale-incident check). */
 export function alarmStillFiring(): void {
-  aws.cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'x', StateValue: 'ALARM', StateUpdatedTimestamp: new Date('2026-11-23T10:15:30Z') }] });
+  aws.cloudWatch.on(DescribeAlarmsCommand).resolves({
+    MetricAlarms: [{ AlarmName: 'x', StateValue: 'ALARM', StateUpdatedTimestamp: new Date('2026-11-23T10:15:30Z') }],
+  });
 }
 
 /** The guard step with a free target and the kill switch off; no automation running; the alarm still firing; no recent change. */
@@ -67,6 +75,8 @@ export async function untilAlsoSent(alsoSent: () => boolean, what: string): Prom
 export function alarmAnsweredAlongside(alsoSent: () => boolean, state: 'ALARM' | 'OK' = 'ALARM'): void {
   aws.cloudWatch.on(DescribeAlarmsCommand).callsFake(async () => {
     await untilAlsoSent(alsoSent, 'DescribeAlarms');
-    return { MetricAlarms: [{ AlarmName: 'x', StateValue: state, StateUpdatedTimestamp: new Date('2026-11-23T10:15:30Z') }] };
+    return {
+      MetricAlarms: [{ AlarmName: 'x', StateValue: state, StateUpdatedTimestamp: new Date('2026-11-23T10:15:30Z') }],
+    };
   });
 }

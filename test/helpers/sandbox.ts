@@ -9,7 +9,9 @@ import { type Simulation, type SimulationOptions, startSimulation } from '../../
  * they see. The test is a process of the simulation: simulated time passes only while it waits
  * (`settle()`, `advance()`, `until()`), so what the tests see does not depend on machine load.
  */
-export function useGameDaySandbox(options: Omit<SimulationOptions, 'fleet'> = {}): (() => Sandbox) & { simulation: () => Simulation } {
+export function useGameDaySandbox(
+  options: Omit<SimulationOptions, 'fleet'> = {},
+): (() => Sandbox) & { simulation: () => Simulation } {
   let simulation: Simulation | undefined;
   beforeAll(async () => {
     simulation = await startSimulation({ fleet: gameDayFleet, ...options });

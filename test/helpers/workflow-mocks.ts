@@ -24,7 +24,9 @@ export function group(desired: number, inService: number, extra: object = {}) {
 }
 
 export const alarmIs = (state: 'OK' | 'ALARM') =>
-  ({ MetricAlarms: [{ AlarmName: 'x', StateValue: state, StateUpdatedTimestamp: new Date('2026-11-23T10:19:30Z') }] }) as never;
+  ({
+    MetricAlarms: [{ AlarmName: 'x', StateValue: state, StateUpdatedTimestamp: new Date('2026-11-23T10:19:30Z') }],
+  }) as never;
 
 /** The alarm still firing when the action re-reads it (the stale-incident check), ALARM for `looks` recovery looks, then OK. */
 export function alarmRecoversAfter(looks: number) {
@@ -36,4 +38,3 @@ export function alarmRecoversAfter(looks: number) {
 export function publishedSubjects(): string[] {
   return aws.sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject ?? '');
 }
-

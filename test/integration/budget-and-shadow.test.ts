@@ -6,13 +6,20 @@ import { runScript } from '../helpers/cli';
 
 interface DrillReport {
   passed: boolean;
-  incidents: { kind: string; rule: string; reason?: string; shadow?: { selfRecovered: boolean; wouldDo: string; timeToSelfRecoverSeconds?: number } }[];
+  incidents: {
+    kind: string;
+    rule: string;
+    reason?: string;
+    shadow?: { selfRecovered: boolean; wouldDo: string; timeToSelfRecoverSeconds?: number };
+  }[];
   mutatingCalls: { operation: string }[];
   notifications: { subject?: string; severity?: string }[];
 }
 
 async function drill(scenario: string): Promise<DrillReport> {
-  const { stdout, stderr } = await runScript('local/drill.ts', ['--scenario', scenario, '--json'], { POWERTOOLS_LOG_LEVEL: 'ERROR' });
+  const { stdout, stderr } = await runScript('local/drill.ts', ['--scenario', scenario, '--json'], {
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  });
   if (!stdout.startsWith('{')) throw new Error(stderr.slice(-1000));
   return JSON.parse(stdout) as DrillReport;
 }
@@ -26,7 +33,12 @@ describe('fleet-wide remediation budget (RemediationBudgetPerHour=2)', () => {
     expect(report.mutatingCalls).toHaveLength(2);
     const held = report.notifications.filter((n) => n.subject?.startsWith('[SelfHealing] BUDGET EXHAUSTED'));
     // SNS subjects stop at 100 characters: the alarm's name is cut short.
-    expect(held).toEqual([{ subject: expect.stringContaining('run self-healing-local-RestartService: worker-i-0b0b0b0') as never, severity: 'critical' }]);
+    expect(held).toEqual([
+      {
+        subject: expect.stringContaining('run self-healing-local-RestartService: worker-i-0b0b0b0') as never,
+        severity: 'critical',
+      },
+    ]);
   }, 120_000);
 });
 
@@ -38,7 +50,11 @@ describe('shadow mode (ShadowMode=true)', () => {
     expect(report.mutatingCalls).toEqual([]);
     expect(report.notifications).toEqual([]);
     const byRule = Object.fromEntries(report.incidents.map((i) => [i.rule, i.shadow]));
-    expect(byRule['high-cpu-scale-out']).toMatchObject({ selfRecovered: true, wouldDo: 'set web-asg desired capacity 4 → 6', timeToSelfRecoverSeconds: expect.any(Number) });
+    expect(byRule['high-cpu-scale-out']).toMatchObject({
+      selfRecovered: true,
+      wouldDo: 'set web-asg desired capacity 4 → 6',
+      timeToSelfRecoverSeconds: expect.any(Number),
+    });
     expect(byRule['system-status-check-restart']).toMatchObject({ selfRecovered: false });
   }, 120_000);
 });

@@ -13,7 +13,11 @@ interface DrillReport {
 }
 
 async function drill(seed: number): Promise<DrillReport> {
-  const { code, stdout, stderr } = await runScript('local/drill.ts', ['--json', '--faults', '*:throttle=0.3,5xx=0.05', '--seed', String(seed)], { POWERTOOLS_LOG_LEVEL: 'ERROR' });
+  const { code, stdout, stderr } = await runScript(
+    'local/drill.ts',
+    ['--json', '--faults', '*:throttle=0.3,5xx=0.05', '--seed', String(seed)],
+    { POWERTOOLS_LOG_LEVEL: 'ERROR' },
+  );
   if (code !== 0) throw new Error(`drill --seed ${seed} exited ${code}: ${stderr.slice(-2000)}`);
   return JSON.parse(stdout) as DrillReport;
 }

@@ -7,14 +7,25 @@ import { runScript } from '../helpers/cli';
 // the first endpoint they see (jest gives each file a fresh module registry).
 describe('the self-healing drill', () => {
   it('remediates and verifies the whole game day with 30 % of all calls throttled, never applying an action twice', async () => {
-    const { exitCode, report } = await runDrill({ scenarios: CORE_FAULTS, faults: '*:throttle=0.3', json: true, seed: 7, approvals: 'approve' }, () => undefined);
-    const r = report as { passed: boolean; injectedFaults: number; incidents: { kind: string; reason?: string }[]; mutatingCalls: { operation: string; params: Record<string, unknown> }[] };
+    const { exitCode, report } = await runDrill(
+      { scenarios: CORE_FAULTS, faults: '*:throttle=0.3', json: true, seed: 7, approvals: 'approve' },
+      () => undefined,
+    );
+    const r = report as {
+      passed: boolean;
+      injectedFaults: number;
+      incidents: { kind: string; reason?: string }[];
+      mutatingCalls: { operation: string; params: Record<string, unknown> }[];
+    };
 
     expect(exitCode).toBe(0);
     expect(r.passed).toBe(true);
     expect(r.injectedFaults).toBeGreaterThan(10);
     expect(r.incidents.map((i) => i.kind)).toEqual(Array(7).fill('remediated'));
-    const applied = r.mutatingCalls.map((c) => `${c.operation} ${JSON.stringify(c.params.InstanceId ?? c.params.AutoScalingGroupName ?? c.params.applicationName ?? c.params.DocumentName)}`);
+    const applied = r.mutatingCalls.map(
+      (c) =>
+        `${c.operation} ${JSON.stringify(c.params.InstanceId ?? c.params.AutoScalingGroupName ?? c.params.applicationName ?? c.params.DocumentName)}`,
+    );
     expect(applied.sort()).toEqual([
       'AutoScaling.SetDesiredCapacity "web-asg"',
       'AutoScaling.SetInstanceHealth "i-0a11ce00000000001"',
@@ -31,7 +42,11 @@ describe('the self-healing drill', () => {
 
   it('with --warm-up, runs the drill once unreported, then reports a second full run on the same sandbox endpoint', async () => {
     const { code, stdout } = await runScript('local/drill.ts', ['--scenario', 'cpu-spike', '--warm-up', '--json']);
-    const report = JSON.parse(stdout) as { passed: boolean; incidents: { kind: string; reactionMs: number | null }[]; mutatingCalls: { operation: string }[] };
+    const report = JSON.parse(stdout) as {
+      passed: boolean;
+      incidents: { kind: string; reactionMs: number | null }[];
+      mutatingCalls: { operation: string }[];
+    };
 
     expect(code).toBe(0);
     expect(report.passed).toBe(true);

@@ -21,7 +21,12 @@ const EXPECTED: Record<string, string[]> = {
 
 describe("template.yaml's EventBridge rules", () => {
   it('cover every EventBridge fixture', () => {
-    expect(eventFiles().filter((f) => f.startsWith('eventbridge-')).map((f) => f.replace('.json', '')).sort()).toEqual(Object.keys(EXPECTED).sort());
+    expect(
+      eventFiles()
+        .filter((f) => f.startsWith('eventbridge-'))
+        .map((f) => f.replace('.json', ''))
+        .sort(),
+    ).toEqual(Object.keys(EXPECTED).sort());
   });
 
   it.each(Object.entries(EXPECTED))('route %s to %j and to no other rule', (fixture, rules) => {
@@ -33,7 +38,9 @@ describe("template.yaml's EventBridge rules", () => {
     event.detail.alarmName = 'web-cpu-high';
 
     expect(matchingRules(routes, event)).toEqual([]);
-    expect(matchingRules(routesOf(loadTemplate(), { EventBridgeAlarmPrefix: 'web-' }), event).map((r) => r.eventName)).toEqual(['AlarmStateChange']);
+    expect(
+      matchingRules(routesOf(loadTemplate(), { EventBridgeAlarmPrefix: 'web-' }), event).map((r) => r.eventName),
+    ).toEqual(['AlarmStateChange']);
   });
 
   it('send no SNS fixture to any EventBridge rule', () => {
@@ -49,7 +56,14 @@ describe('event pattern matcher', () => {
     source: 'aws.ec2',
     'detail-type': 'EC2 Instance State-change Notification',
     resources: ['arn:aws:ec2:us-east-1:123456789012:instance/i-0123'],
-    detail: { state: 'running', 'instance-id': 'i-0123', count: 5, tags: ['a', 'b'], name: 'Web-Server.EXAMPLE.com', nothing: null },
+    detail: {
+      state: 'running',
+      'instance-id': 'i-0123',
+      count: 5,
+      tags: ['a', 'b'],
+      name: 'Web-Server.EXAMPLE.com',
+      nothing: null,
+    },
   };
 
   it.each([

@@ -6,7 +6,11 @@ const invoke = (args: string[]) => runScript('local/invoke.ts', args, { POWERTOO
 
 describe('npm run invoke (Docker-free sam local invoke)', () => {
   it.each([
-    ['AlarmIngestFunction', 'sns-alarm-malformed-batch', { results: [{ status: 'started' }, { status: 'rejected' }, { status: 'rejected' }, { status: 'rejected' }] }],
+    [
+      'AlarmIngestFunction',
+      'sns-alarm-malformed-batch',
+      { results: [{ status: 'started' }, { status: 'rejected' }, { status: 'rejected' }, { status: 'rejected' }] },
+    ],
     ['EventIngestFunction', 'eventbridge-codedeploy-failure', { results: [{ status: 'started' }] }],
     ['PlanFunction', 'plan-manual', { plan: { decision: 'act', actionSource: 'manual' } }],
     ['AutoScalingActionFunction', 'auto-scaling-prepare', { status: 'ready', desiredCapacity: 6 }],
@@ -15,21 +19,28 @@ describe('npm run invoke (Docker-free sam local invoke)', () => {
     ['CheckProgressFunction', 'check-progress', { status: 'pending', detail: '4/6 InService and healthy' }],
     ['VerifyRecoveryFunction', 'verify-recovery', { status: 'recovered' }],
     ['RecordOutcomeFunction', 'record-outcome-failed', { outcome: 'failed' }],
-  ])('runs %s on events/%s.json and prints only its result on stdout', async (id, fixture, expected) => {
-    const { code, stdout, stderr } = await invoke([id, '--event', `events/${fixture}.json`]);
+  ])(
+    'runs %s on events/%s.json and prints only its result on stdout',
+    async (id, fixture, expected) => {
+      const { code, stdout, stderr } = await invoke([id, '--event', `events/${fixture}.json`]);
 
-    // On failure, show what the command printed.
-    expect([code, code === 0 ? '' : stdout + stderr.slice(-500)]).toEqual([0, '']);
-    expect(stderr).toContain('Local AWS sandbox at http://127.0.0.1:');
-    expect(JSON.parse(stdout)).toMatchObject(expected);
-    expect(stdout).not.toContain('"level"');
-  }, 60_000);
+      // On failure, show what the command printed.
+      expect([code, code === 0 ? '' : stdout + stderr.slice(-500)]).toEqual([0, '']);
+      expect(stderr).toContain('Local AWS sandbox at http://127.0.0.1:');
+      expect(JSON.parse(stdout)).toMatchObject(expected);
+      expect(stdout).not.toContain('"level"');
+    },
+    60_000,
+  );
 
   it('exits 1 with the error type and message when the handler throws', async () => {
     const { code, stdout } = await invoke(['EventIngestFunction', '--event', 'events/eventbridge-unusable.json']);
 
     expect(code).toBe(1);
-    expect(JSON.parse(stdout)).toMatchObject({ errorType: 'InvalidEventError', errorMessage: expect.stringContaining('Not an EventBridge event') });
+    expect(JSON.parse(stdout)).toMatchObject({
+      errorType: 'InvalidEventError',
+      errorMessage: expect.stringContaining('Not an EventBridge event'),
+    });
   }, 60_000);
 
   it('explains its usage for an unknown function', async () => {

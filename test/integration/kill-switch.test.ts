@@ -8,12 +8,27 @@ const current = useGameDaySandbox();
 
 describe('kill switch', () => {
   it('stops every mutating remediation and records the incident as skipped, Reason Paused; notifications still go out', async () => {
-    await new SSMClient({}).send(new PutParameterCommand({ Name: process.env.PAUSE_PARAMETER_NAME, Value: 'true', Type: 'String', Overwrite: true }));
+    await new SSMClient({}).send(
+      new PutParameterCommand({
+        Name: process.env.PAUSE_PARAMETER_NAME,
+        Value: 'true',
+        Type: 'String',
+        Overwrite: true,
+      }),
+    );
     const sfn = new SFNClient({});
     const run = async (name: string, action: object) => {
-      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: process.env.STATE_MACHINE_ARN, name, input: JSON.stringify({ action, reason: 'paused test', dryRun: false }) }));
+      const { executionArn } = await sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: process.env.STATE_MACHINE_ARN,
+          name,
+          input: JSON.stringify({ action, reason: 'paused test', dryRun: false }),
+        }),
+      );
       await current().settle();
-      return JSON.parse((await sfn.send(new DescribeExecutionCommand({ executionArn }))).output ?? '{}') as { record?: { outcome?: string; reason?: string } };
+      return JSON.parse((await sfn.send(new DescribeExecutionCommand({ executionArn }))).output ?? '{}') as {
+        record?: { outcome?: string; reason?: string };
+      };
     };
 
     const scale = await run('paused-scale', { type: 'scale-out', autoScalingGroupName: 'web-asg', step: 2 });

@@ -13,27 +13,29 @@ if (!hasAwsCli) console.warn('The AWS CLI is not installed: skipping the smoke-c
 
 /** Runs the script; meanwhile simulated time passes (this test waits as a process of the simulation). */
 function smokeCheck(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return current.simulation().await(new Promise((resolve, reject) => {
-    const child = spawn('bash', [join(ROOT, 'scripts', 'smoke-check.sh'), 'self-healing-local'], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        AWS_ENDPOINT_URL: current().url,
-        AWS_DEFAULT_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'sandbox',
-        AWS_SECRET_ACCESS_KEY: 'sandbox',
-        STATE_MACHINE_ARN: process.env.STATE_MACHINE_ARN,
-        SMOKE_POLL_SECONDS: '0.2',
-        SMOKE_TIMEOUT_SECONDS: '60',
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  }));
+  return current.simulation().await(
+    new Promise((resolve, reject) => {
+      const child = spawn('bash', [join(ROOT, 'scripts', 'smoke-check.sh'), 'self-healing-local'], {
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          AWS_ENDPOINT_URL: current().url,
+          AWS_DEFAULT_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'sandbox',
+          AWS_SECRET_ACCESS_KEY: 'sandbox',
+          STATE_MACHINE_ARN: process.env.STATE_MACHINE_ARN,
+          SMOKE_POLL_SECONDS: '0.2',
+          SMOKE_TIMEOUT_SECONDS: '60',
+        },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once('error', reject);
+      child.once('close', (code) => resolve({ code, stdout, stderr }));
+    }),
+  );
 }
 
 (hasAwsCli ? describe : describe.skip)('the pipeline smoke check (scripts/smoke-check.sh)', () => {
@@ -42,7 +44,9 @@ function smokeCheck(): Promise<{ code: number | null; stdout: string; stderr: st
     const { code, stdout, stderr } = await smokeCheck();
 
     expect([code, stderr]).toEqual([0, '']);
-    expect(stdout).toMatch(/smoke check passed: SUCCEEDED, plan manual-notify|smoke check passed: SUCCEEDED, plan notify/);
+    expect(stdout).toMatch(
+      /smoke check passed: SUCCEEDED, plan manual-notify|smoke check passed: SUCCEEDED, plan notify/,
+    );
     expect(current().mutatingCalls().length).toBe(before);
   }, 60_000);
 

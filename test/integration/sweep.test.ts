@@ -11,7 +11,14 @@ const CI_SEEDS = '1..50';
 describe('the fault sweep', () => {
   it(`breaks no safety invariant on seeds ${CI_SEEDS}`, async () => {
     const results = await sweep(parseSeeds(CI_SEEDS), 2);
-    const failures = results.filter((r) => !r.passed).map((r) => ({ seed: r.seed, reproduce: `npm start -- --chaos --seed ${r.seed}`, violations: r.violations, error: r.error }));
+    const failures = results
+      .filter((r) => !r.passed)
+      .map((r) => ({
+        seed: r.seed,
+        reproduce: `npm start -- --chaos --seed ${r.seed}`,
+        violations: r.violations,
+        error: r.error,
+      }));
 
     expect(results).toHaveLength(50);
     expect(failures).toEqual([]);
@@ -22,8 +29,14 @@ describe('the fault sweep', () => {
   // Seed 4 found it: a CreateDeployment whose answer was lost was sent again by the SDK's own retry,
   // and the rollback deployed twice. It now replays the same lost answer and deploys once.
   it('replays seed 4 exactly: the lost CreateDeployment answer, and one rollback deployment', async () => {
-    const { code, stdout } = await runScript('local/drill.ts', ['--chaos', '--seed', '4', '--json'], { POWERTOOLS_LOG_LEVEL: 'ERROR' });
-    const report = JSON.parse(stdout) as { passed: boolean; invariants: { violations: unknown[] }; callLog: { operation: string; outcome: string }[] };
+    const { code, stdout } = await runScript('local/drill.ts', ['--chaos', '--seed', '4', '--json'], {
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+    });
+    const report = JSON.parse(stdout) as {
+      passed: boolean;
+      invariants: { violations: unknown[] };
+      callLog: { operation: string; outcome: string }[];
+    };
     const creates = report.callLog.filter((c) => c.operation === 'CodeDeploy.CreateDeployment');
 
     expect(code).toBe(0);
@@ -36,26 +49,41 @@ describe('the fault sweep', () => {
   // Reported as known, not failing, until issue 17 re-checks it before every change; then this
   // test fails and is turned round to expect no violation.
   it('replays seed 92: a rollback made after the kill switch was set during its approval wait (known)', async () => {
-    const { code, stdout } = await runScript('local/drill.ts', ['--chaos', '--seed', '92', '--json'], { POWERTOOLS_LOG_LEVEL: 'ERROR' });
-    const report = JSON.parse(stdout) as { invariants: { violations: unknown[]; known: { invariant: string; detail: string; knownAs: string }[] } };
+    const { code, stdout } = await runScript('local/drill.ts', ['--chaos', '--seed', '92', '--json'], {
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+    });
+    const report = JSON.parse(stdout) as {
+      invariants: { violations: unknown[]; known: { invariant: string; detail: string; knownAs: string }[] };
+    };
 
     expect(code).toBe(0);
     expect(report.invariants.violations).toEqual([]);
     expect(report.invariants.known).toEqual([
-      expect.objectContaining({ invariant: 'kill-switch', detail: expect.stringContaining('made CodeDeploy.CreateDeployment'), knownAs: expect.stringContaining('issue 17, item 2') }),
+      expect.objectContaining({
+        invariant: 'kill-switch',
+        detail: expect.stringContaining('made CodeDeploy.CreateDeployment'),
+        knownAs: expect.stringContaining('issue 17, item 2'),
+      }),
     ]);
   }, 60_000);
 
   // Seed 16 found another (issue 17, item 9): the guard took the lock and then timed out (a Lambda
   // timeout the sweep injects) on every retry; the failure path leaves the lock to expire.
   it('replays seed 16: a lock left behind by a guard that timed out after taking it (known)', async () => {
-    const { code, stdout } = await runScript('local/drill.ts', ['--chaos', '--seed', '16', '--json'], { POWERTOOLS_LOG_LEVEL: 'ERROR' });
-    const report = JSON.parse(stdout) as { faults: string; invariants: { violations: unknown[]; known: { invariant: string; knownAs: string }[] } };
+    const { code, stdout } = await runScript('local/drill.ts', ['--chaos', '--seed', '16', '--json'], {
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+    });
+    const report = JSON.parse(stdout) as {
+      faults: string;
+      invariants: { violations: unknown[]; known: { invariant: string; knownAs: string }[] };
+    };
 
     expect(code).toBe(0);
     expect(report.faults).toContain('Lambda.GuardFunction:timeout=');
     expect(report.invariants.violations).toEqual([]);
-    expect(report.invariants.known).toContainEqual(expect.objectContaining({ invariant: 'lock-released', knownAs: expect.stringContaining('issue 17, item 9') }));
+    expect(report.invariants.known).toContainEqual(
+      expect.objectContaining({ invariant: 'lock-released', knownAs: expect.stringContaining('issue 17, item 9') }),
+    );
   }, 60_000);
 
   it('reads seed lists and ranges, and refuses what is neither', () => {

@@ -14,7 +14,11 @@ import {
   ListDeploymentsCommand,
 } from '@aws-sdk/client-codedeploy';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { GetAutomationExecutionCommand, GetParameterCommand, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
+import {
+  GetAutomationExecutionCommand,
+  GetParameterCommand,
+  StartAutomationExecutionCommand,
+} from '@aws-sdk/client-ssm';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { clearCaches } from '@aws-lambda-powertools/parameters';
 import validateAsl from 'asl-validator';
@@ -51,7 +55,10 @@ describe('remediation.asl.json', () => {
 
     expect(run.status).toBe('SUCCEEDED');
     expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Record Skip', 'Skipped']);
-    expect(run.output).toMatchObject({ plan: { decision: 'skip', reason: 'NoMatchingRule' }, record: { outcome: 'skipped', reason: 'NoMatchingRule' } });
+    expect(run.output).toMatchObject({
+      plan: { decision: 'skip', reason: 'NoMatchingRule' },
+      record: { outcome: 'skipped', reason: 'NoMatchingRule' },
+    });
     expect(aws.autoScaling.calls()).toHaveLength(0);
     expect(aws.sns).not.toHaveReceivedCommand(PublishCommand);
   });
@@ -98,7 +105,11 @@ describe('remediation.asl.json', () => {
       LifecycleState: 'Terminating',
       HealthStatus: 'Unhealthy',
     });
-    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolvesOnce(group(4, 4)).resolvesOnce(withOld).resolves(group(4, 4));
+    aws.autoScaling
+      .on(DescribeAutoScalingGroupsCommand)
+      .resolvesOnce(group(4, 4))
+      .resolvesOnce(withOld)
+      .resolves(group(4, 4));
     aws.autoScaling.on(SetInstanceHealthCommand).resolves({});
     alarmRecoversAfter(0);
     const incident = incidentFrom('sns-alarm-status-check');
@@ -121,14 +132,29 @@ describe('remediation.asl.json', () => {
     aws.codeDeploy.on(GetDeploymentGroupCommand).resolves({
       deploymentGroupInfo: { lastAttemptedDeployment: { deploymentId: 'd-BAD000002', status: 'Succeeded' } },
     } as never);
-    aws.codeDeploy
-      .on(GetDeploymentCommand, { deploymentId: 'd-BAD000002' })
-      .resolves({ deploymentInfo: { deploymentId: 'd-BAD000002', status: 'Succeeded', createTime: new Date('2026-11-23T10:00:00Z'), revision: bad } } as never);
+    aws.codeDeploy.on(GetDeploymentCommand, { deploymentId: 'd-BAD000002' }).resolves({
+      deploymentInfo: {
+        deploymentId: 'd-BAD000002',
+        status: 'Succeeded',
+        createTime: new Date('2026-11-23T10:00:00Z'),
+        revision: bad,
+      },
+    } as never);
     aws.codeDeploy.on(ListDeploymentsCommand).resolves({ deployments: ['d-BAD000002', 'd-GOOD00001', 'd-OLD000000'] });
     aws.codeDeploy.on(BatchGetDeploymentsCommand).resolves({
       deploymentsInfo: [
-        { deploymentId: 'd-OLD000000', status: 'Succeeded', createTime: new Date('2026-11-01T10:00:00Z'), revision: bad },
-        { deploymentId: 'd-GOOD00001', status: 'Succeeded', createTime: new Date('2026-11-20T10:00:00Z'), revision: good },
+        {
+          deploymentId: 'd-OLD000000',
+          status: 'Succeeded',
+          createTime: new Date('2026-11-01T10:00:00Z'),
+          revision: bad,
+        },
+        {
+          deploymentId: 'd-GOOD00001',
+          status: 'Succeeded',
+          createTime: new Date('2026-11-20T10:00:00Z'),
+          revision: good,
+        },
       ],
     } as never);
     aws.codeDeploy.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-NEW000003' });
@@ -148,7 +174,10 @@ describe('remediation.asl.json', () => {
       deploymentGroupName: 'web-prod',
       revision: good,
     });
-    expect(run.output).toMatchObject({ progress: { detail: 'deployment d-NEW000003 Succeeded' }, record: { outcome: 'succeeded', rule: 'error-rate-rollback' } });
+    expect(run.output).toMatchObject({
+      progress: { detail: 'deployment d-NEW000003 Succeeded' },
+      record: { outcome: 'succeeded', rule: 'error-rate-rollback' },
+    });
   });
 
   it('runs an SSM Automation runbook with an idempotency token and waits for it to finish', async () => {
@@ -178,11 +207,21 @@ describe('remediation.asl.json', () => {
     const run = await workflow.run(incident, { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
-    expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Check Guardrails', 'Route', 'Notify Operator', 'Operator Notified']);
+    expect(run.states).toEqual([
+      'Plan Remediation',
+      'Should Act?',
+      'Check Guardrails',
+      'Route',
+      'Notify Operator',
+      'Operator Notified',
+    ]);
     expect(aws.ssm).not.toHaveReceivedCommand(GetParameterCommand);
     expect(aws.sns).toHaveReceivedCommandWith(PublishCommand, {
       TopicArn: process.env.NOTIFICATION_TOPIC_ARN,
-      MessageAttributes: { severity: { DataType: 'String', StringValue: 'critical' }, outcome: { DataType: 'String', StringValue: 'notified' } },
+      MessageAttributes: {
+        severity: { DataType: 'String', StringValue: 'critical' },
+        outcome: { DataType: 'String', StringValue: 'notified' },
+      },
     });
   });
 
@@ -216,7 +255,9 @@ describe('remediation.asl.json', () => {
     // high-cpu-scale-out verifies every 60 s for 900 s: 15 looks, then a human.
     // Backoff within the 900 s verify timeout: looks at 60, 120, 240, 480, 780 and 900 s.
     expect(run.states.filter((s) => s === 'Verify Recovery')).toHaveLength(6);
-    expect(publishedSubjects()).toEqual(['[SelfHealing] NOT RECOVERED after scale out web-asg by 2 (cap 20): web-cpu-high']);
+    expect(publishedSubjects()).toEqual([
+      '[SelfHealing] NOT RECOVERED after scale out web-asg by 2 (cap 20): web-cpu-high',
+    ]);
   });
 
   it('fails the remediation when the action never finishes within its progress timeout', async () => {
@@ -233,17 +274,26 @@ describe('remediation.asl.json', () => {
   });
 
   it('retries a throttled AWS call and a throttled Lambda invocation, acting exactly once', async () => {
-    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolvesOnce(group(4, 4)).resolvesOnce(group(4, 4)).resolvesOnce(group(4, 4)).resolves(group(6, 6));
-    aws.autoScaling.on(SetDesiredCapacityCommand).rejectsOnce(awsError('Throttling', 400, 'Rate exceeded')).resolves({});
+    aws.autoScaling
+      .on(DescribeAutoScalingGroupsCommand)
+      .resolvesOnce(group(4, 4))
+      .resolvesOnce(group(4, 4))
+      .resolvesOnce(group(4, 4))
+      .resolves(group(6, 6));
+    aws.autoScaling
+      .on(SetDesiredCapacityCommand)
+      .rejectsOnce(awsError('Throttling', 400, 'Rate exceeded'))
+      .resolves({});
     alarmRecoversAfter(1); // the retried apply re-reads it too
     let planCalls = 0;
     const throttledOnce = new LocalWorkflow({
       ...FUNCTION_HANDLERS,
-      PlanFunction: (async (event: never, context) => {
+      PlanFunction: async (event: never, context) => {
         planCalls += 1;
-        if (planCalls === 1) throw Object.assign(new Error('Rate Exceeded.'), { name: 'Lambda.TooManyRequestsException' });
+        if (planCalls === 1)
+          throw Object.assign(new Error('Rate Exceeded.'), { name: 'Lambda.TooManyRequestsException' });
         return (FUNCTION_HANDLERS.PlanFunction as LambdaHandler)(event, context);
-      }),
+      },
     });
     const incident = incidentFrom('sns-alarm-cpu-high');
 
@@ -292,7 +342,10 @@ describe('remediation.asl.json', () => {
       applied: {
         applied: false,
         description: 'Dry run: would set web-asg desired capacity 4 → 6',
-        call: { operation: 'AutoScaling.SetDesiredCapacity', input: { AutoScalingGroupName: 'web-asg', DesiredCapacity: 6 } },
+        call: {
+          operation: 'AutoScaling.SetDesiredCapacity',
+          input: { AutoScalingGroupName: 'web-asg', DesiredCapacity: 6 },
+        },
       },
       record: { outcome: 'succeeded', dryRun: true },
     });
@@ -311,13 +364,31 @@ describe('remediation.asl.json', () => {
   });
 
   it('skips without acting when another remediation holds the target, and releases nothing it does not hold', async () => {
-    aws.dynamoDb.on(GetCommand).resolves({ Item: { target: 'asg:web-asg', lockedBy: 'alarm-other-incident', lockState: 'in-progress', lockExpiresAt: 4_102_444_800 } });
+    aws.dynamoDb.on(GetCommand).resolves({
+      Item: {
+        target: 'asg:web-asg',
+        lockedBy: 'alarm-other-incident',
+        lockState: 'in-progress',
+        lockExpiresAt: 4_102_444_800,
+      },
+    });
     const incident = incidentFrom('sns-alarm-cpu-high');
 
     const run = await workflow.run(incident, { executionName: incident.id });
 
-    expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Correlate Recent Change', 'Check Guardrails', 'Route', 'Record Skip', 'Skipped']);
-    expect(run.output).toMatchObject({ guard: { decision: 'skip', reason: 'InProgress', targetKey: 'asg:web-asg' }, record: { outcome: 'skipped', reason: 'InProgress' } });
+    expect(run.states).toEqual([
+      'Plan Remediation',
+      'Should Act?',
+      'Correlate Recent Change',
+      'Check Guardrails',
+      'Route',
+      'Record Skip',
+      'Skipped',
+    ]);
+    expect(run.output).toMatchObject({
+      guard: { decision: 'skip', reason: 'InProgress', targetKey: 'asg:web-asg' },
+      record: { outcome: 'skipped', reason: 'InProgress' },
+    });
     expect(aws.dynamoDb).not.toHaveReceivedCommand(UpdateCommand);
     expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
   });
@@ -344,10 +415,17 @@ describe('remediation.asl.json', () => {
     aws.cloudWatch.reset();
     alarmRecoversAfter(0);
     aws.ssm.on(StartAutomationExecutionCommand).resolves({ AutomationExecutionId: 'auto-9' });
-    aws.ssm.on(GetAutomationExecutionCommand).resolves({ AutomationExecution: { AutomationExecutionStatus: 'Failed' } });
-    await workflow.run(loadEvent<{ incident: unknown }>('automation-start').incident, { executionName: 'alarm-system-status-fails-again' });
+    aws.ssm
+      .on(GetAutomationExecutionCommand)
+      .resolves({ AutomationExecution: { AutomationExecutionStatus: 'Failed' } });
+    await workflow.run(loadEvent<{ incident: unknown }>('automation-start').incident, {
+      executionName: 'alarm-system-status-fails-again',
+    });
 
-    const updates = aws.dynamoDb.commandCalls(UpdateCommand).map((c) => c.args[0].input).filter((u) => !String(u.Key?.target).startsWith('budget:'));
+    const updates = aws.dynamoDb
+      .commandCalls(UpdateCommand)
+      .map((c) => c.args[0].input)
+      .filter((u) => !String(u.Key?.target).startsWith('budget:'));
     expect(updates.map((u) => [u.Key?.target, u.UpdateExpression?.split(',')[0]])).toEqual([
       ['asg:web-asg', 'SET lockedBy = :me'],
       ['asg:web-asg', 'SET lockState = :cooldown'],
@@ -370,11 +448,12 @@ describe('remediation.asl.json', () => {
     let applies = 0;
     const timesOutOnce = new LocalWorkflow({
       ...FUNCTION_HANDLERS,
-      AutoScalingActionFunction: (async (event: { operation?: string }, context) => {
+      AutoScalingActionFunction: async (event: { operation?: string }, context) => {
         const result = await (FUNCTION_HANDLERS.AutoScalingActionFunction as LambdaHandler)(event as never, context);
-        if (event.operation === 'apply' && ++applies === 1) throw Object.assign(new Error('Task timed out after 30.00 seconds'), { name: 'Sandbox.Timedout' });
+        if (event.operation === 'apply' && ++applies === 1)
+          throw Object.assign(new Error('Task timed out after 30.00 seconds'), { name: 'Sandbox.Timedout' });
         return result;
-      }),
+      },
     });
     const incident = incidentFrom('sns-alarm-cpu-high');
 
@@ -383,33 +462,59 @@ describe('remediation.asl.json', () => {
     expect(run.status).toBe('SUCCEEDED');
     expect(run.retries).toEqual([{ state: 'Apply Auto Scaling Action', attempt: 1 }]);
     expect(aws.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
-    expect(run.output).toMatchObject({ applied: { description: 'set web-asg desired capacity 4 → 6 (already applied: web-asg desired capacity is already 6)' } });
+    expect(run.output).toMatchObject({
+      applied: {
+        description: 'set web-asg desired capacity 4 → 6 (already applied: web-asg desired capacity is already 6)',
+      },
+    });
   });
 
-  it.each(['Remediation Failed', 'Recording Failed'])('"%s" fails with the caught error even when it has no Cause (CausePath must point to a value)', async (failState) => {
-    const { States } = substitutedDefinition();
-    const describeState = `Describe ${failState}`;
-    const machine = new StateMachine({ StartAt: describeState, States: { [describeState]: States[describeState], [failState]: States[failState] } } as never);
+  it.each(['Remediation Failed', 'Recording Failed'])(
+    '"%s" fails with the caught error even when it has no Cause (CausePath must point to a value)',
+    async (failState) => {
+      const { States } = substitutedDefinition();
+      const describeState = `Describe ${failState}`;
+      const machine = new StateMachine({
+        StartAt: describeState,
+        States: { [describeState]: States[describeState], [failState]: States[failState] },
+      } as never);
 
-    const execution = machine.run({ error: { Error: 'NoRollbackTargetError' } });
-    const failed = await execution.result.then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    const events: { type: string; Error?: string; Cause?: unknown }[] = [];
-    for await (const event of execution.eventLogs) events.push(event);
+      const execution = machine.run({ error: { Error: 'NoRollbackTargetError' } });
+      const failed = await execution.result.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      const events: { type: string; Error?: string; Cause?: unknown }[] = [];
+      for await (const event of execution.eventLogs) events.push(event);
 
-    expect(failed).toBeDefined();
-    expect(events.find((e) => e.type === 'ExecutionFailed')).toMatchObject({ Error: 'NoRollbackTargetError', Cause: '{"Error":"NoRollbackTargetError"}' });
-  });
+      expect(failed).toBeDefined();
+      expect(events.find((e) => e.type === 'ExecutionFailed')).toMatchObject({
+        Error: 'NoRollbackTargetError',
+        Cause: '{"Error":"NoRollbackTargetError"}',
+      });
+    },
+  );
 
   describe('approval', () => {
     function rollbackMocks() {
       const good = { revisionType: 'S3', s3Location: { bucket: 'artifacts', key: 'web-1.4.1.zip', bundleType: 'zip' } };
-      aws.codeDeploy.on(GetDeploymentGroupCommand).resolves({ deploymentGroupInfo: { lastAttemptedDeployment: { deploymentId: 'd-BAD000002' } } });
-      aws.codeDeploy.on(GetDeploymentCommand).resolves({ deploymentInfo: { deploymentId: 'd-BAD000002', status: 'Succeeded', createTime: new Date('2026-11-23T10:00:00Z'), revision: { ...good, s3Location: { ...good.s3Location, key: 'bad.zip' } } } } as never);
+      aws.codeDeploy
+        .on(GetDeploymentGroupCommand)
+        .resolves({ deploymentGroupInfo: { lastAttemptedDeployment: { deploymentId: 'd-BAD000002' } } });
+      aws.codeDeploy.on(GetDeploymentCommand).resolves({
+        deploymentInfo: {
+          deploymentId: 'd-BAD000002',
+          status: 'Succeeded',
+          createTime: new Date('2026-11-23T10:00:00Z'),
+          revision: { ...good, s3Location: { ...good.s3Location, key: 'bad.zip' } },
+        },
+      } as never);
       aws.codeDeploy.on(ListDeploymentsCommand).resolves({ deployments: ['d-GOOD00001'] });
-      aws.codeDeploy.on(BatchGetDeploymentsCommand).resolves({ deploymentsInfo: [{ deploymentId: 'd-GOOD00001', createTime: new Date('2026-11-20T10:00:00Z'), revision: good }] } as never);
+      aws.codeDeploy.on(BatchGetDeploymentsCommand).resolves({
+        deploymentsInfo: [
+          { deploymentId: 'd-GOOD00001', createTime: new Date('2026-11-20T10:00:00Z'), revision: good },
+        ],
+      } as never);
     }
 
     it('asks a human before a rollback, with what will happen and the approve and reject commands', async () => {
@@ -420,7 +525,9 @@ describe('remediation.asl.json', () => {
         return Promise.resolve({ approved: true, by: 'jane' });
       });
       aws.codeDeploy.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-NEW000003' });
-      aws.codeDeploy.on(GetDeploymentCommand, { deploymentId: 'd-NEW000003' }).resolves({ deploymentInfo: { deploymentId: 'd-NEW000003', status: 'Succeeded' } } as never);
+      aws.codeDeploy
+        .on(GetDeploymentCommand, { deploymentId: 'd-NEW000003' })
+        .resolves({ deploymentInfo: { deploymentId: 'd-NEW000003', status: 'Succeeded' } } as never);
       alarmRecoversAfter(0);
       const incident = incidentFrom('sns-alarm-error-rate');
 
@@ -446,15 +553,20 @@ describe('remediation.asl.json', () => {
     it.each([
       ['rejected', Object.assign(new Error('not during the sale'), { name: 'NotApproved' })],
       ['not answered in time', Object.assign(new Error('No answer within 3600 s'), { name: 'States.Timeout' })],
-    ])('records a rollback that is %s as skipped, NotApproved, changes nothing and releases the lock', async (_how, answer) => {
-      const run = await rollbackAnswered(() => Promise.reject(answer));
+    ])(
+      'records a rollback that is %s as skipped, NotApproved, changes nothing and releases the lock',
+      async (_how, answer) => {
+        const run = await rollbackAnswered(() => Promise.reject(answer));
 
-      expect(run.status).toBe('SUCCEEDED');
-      expect(run.states.slice(-3)).toEqual(['Not Approved', 'Record Skip', 'Skipped']);
-      expect(run.output).toMatchObject({ record: { outcome: 'skipped', reason: 'NotApproved' } });
-      expect(aws.codeDeploy).not.toHaveReceivedCommand(CreateDeploymentCommand);
-      expect(aws.dynamoDb.commandCalls(UpdateCommand).at(-1)?.args[0].input.UpdateExpression).toBe('REMOVE lockedBy, lockState, lockExpiresAt');
-    });
+        expect(run.status).toBe('SUCCEEDED');
+        expect(run.states.slice(-3)).toEqual(['Not Approved', 'Record Skip', 'Skipped']);
+        expect(run.output).toMatchObject({ record: { outcome: 'skipped', reason: 'NotApproved' } });
+        expect(aws.codeDeploy).not.toHaveReceivedCommand(CreateDeploymentCommand);
+        expect(aws.dynamoDb.commandCalls(UpdateCommand).at(-1)?.args[0].input.UpdateExpression).toBe(
+          'REMOVE lockedBy, lockState, lockExpiresAt',
+        );
+      },
+    );
 
     it.each([
       ['an answer without "approved"', { by: 'jane' }],

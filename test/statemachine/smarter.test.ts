@@ -47,16 +47,35 @@ beforeEach(() => {
 function serviceIncident(): Incident {
   const incident = incidentFrom('sns-alarm-status-check');
   const alarm = incident.alarm as NonNullable<Incident['alarm']>;
-  return { ...incident, id: 'alarm-worker-service', alarm: { ...alarm, name: 'worker-service-health', metricName: 'HealthCheckFailed', namespace: 'WebApp', tags: { 'selfhealing:service': 'worker' } } };
+  return {
+    ...incident,
+    id: 'alarm-worker-service',
+    alarm: {
+      ...alarm,
+      name: 'worker-service-health',
+      metricName: 'HealthCheckFailed',
+      namespace: 'WebApp',
+      tags: { 'selfhealing:service': 'worker' },
+    },
+  };
 }
 
 describe('escalation ladder', () => {
   it('climbs from the service restart to replacing the instance when the alarm stays in ALARM, recording each step', async () => {
     let replaced = false;
     aws.ssm.on(StartAutomationExecutionCommand).resolves({ AutomationExecutionId: 'auto-1' });
-    aws.ssm.on(GetAutomationExecutionCommand).resolves({ AutomationExecution: { AutomationExecutionStatus: 'Success' } });
+    aws.ssm
+      .on(GetAutomationExecutionCommand)
+      .resolves({ AutomationExecution: { AutomationExecutionStatus: 'Success' } });
     aws.autoScaling.on(DescribeAutoScalingInstancesCommand).callsFake(() => ({
-      AutoScalingInstances: [{ InstanceId: INSTANCE, AutoScalingGroupName: 'web-asg', LifecycleState: 'InService', HealthStatus: replaced ? 'UNHEALTHY' : 'HEALTHY' }],
+      AutoScalingInstances: [
+        {
+          InstanceId: INSTANCE,
+          AutoScalingGroupName: 'web-asg',
+          LifecycleState: 'InService',
+          HealthStatus: replaced ? 'UNHEALTHY' : 'HEALTHY',
+        },
+      ],
     }));
     aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves(group(4, 4));
     aws.autoScaling.on(SetInstanceHealthCommand).callsFake(() => {
@@ -70,7 +89,10 @@ describe('escalation ladder', () => {
 
     expect(run.status).toBe('SUCCEEDED');
     expect(aws.ssm).toHaveReceivedCommandTimes(StartAutomationExecutionCommand, 1);
-    expect(aws.ssm).toHaveReceivedCommandWith(StartAutomationExecutionCommand, { DocumentName: 'self-healing-RestartService', Parameters: expect.objectContaining({ ServiceName: ['worker'] }) });
+    expect(aws.ssm).toHaveReceivedCommandWith(StartAutomationExecutionCommand, {
+      DocumentName: 'self-healing-RestartService',
+      Parameters: expect.objectContaining({ ServiceName: ['worker'] }),
+    });
     expect(aws.autoScaling).toHaveReceivedCommandTimes(SetInstanceHealthCommand, 1);
     expect(run.states.filter((s) => s === 'Escalate To Next Step')).toHaveLength(1);
     expect(run.states.filter((s) => s === 'Check Guardrails')).toHaveLength(2);
@@ -80,12 +102,20 @@ describe('escalation ladder', () => {
         outcome: 'succeeded',
         steps: [
           { step: 1, actionType: 'run-automation', result: 'not-recovered' },
-          { step: 2, actionType: 'replace-instance', result: 'recovered', timeToOkSeconds: expect.any(Number) as never },
+          {
+            step: 2,
+            actionType: 'replace-instance',
+            result: 'recovered',
+            timeToOkSeconds: expect.any(Number) as never,
+          },
         ],
       },
     });
     // Each rung took the lock of its own target and let it go before the next.
-    const locks = aws.dynamoDb.commandCalls(UpdateCommand).map((c) => c.args[0].input).filter((u) => !String(u.Key?.target).startsWith('budget:'));
+    const locks = aws.dynamoDb
+      .commandCalls(UpdateCommand)
+      .map((c) => c.args[0].input)
+      .filter((u) => !String(u.Key?.target).startsWith('budget:'));
     expect(locks.map((u) => [u.Key?.target, u.UpdateExpression?.split(',')[0]])).toEqual([
       ['instance:i-0abc123def4567890', 'SET lockedBy = :me'],
       ['instance:i-0abc123def4567890', 'SET lockState = :cooldown'],
@@ -96,7 +126,9 @@ describe('escalation ladder', () => {
 
   it('ends on the human when no step brings the alarm back, with every step in the page', async () => {
     aws.ssm.on(StartAutomationExecutionCommand).resolves({ AutomationExecutionId: 'auto-1' });
-    aws.ssm.on(GetAutomationExecutionCommand).resolves({ AutomationExecution: { AutomationExecutionStatus: 'Success' } });
+    aws.ssm
+      .on(GetAutomationExecutionCommand)
+      .resolves({ AutomationExecution: { AutomationExecutionStatus: 'Success' } });
     // Not in a group: the replacement has nothing to change, so the ladder climbs straight on.
     aws.autoScaling.on(DescribeAutoScalingInstancesCommand).resolves({ AutoScalingInstances: [] });
     aws.cloudWatch.on(DescribeAlarmsCommand).resolves(alarmIs('ALARM'));
@@ -126,7 +158,10 @@ describe('stale-incident check', () => {
     expect(run.states.slice(-3)).toEqual(['Apply Auto Scaling Action', 'Record Skip', 'Skipped']);
     expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
     expect(run.output).toMatchObject({ record: { outcome: 'skipped', reason: 'AlreadyRecovered' } });
-    const locks = aws.dynamoDb.commandCalls(UpdateCommand).map((c) => c.args[0].input).filter((u) => u.Key?.target === 'asg:web-asg');
+    const locks = aws.dynamoDb
+      .commandCalls(UpdateCommand)
+      .map((c) => c.args[0].input)
+      .filter((u) => u.Key?.target === 'asg:web-asg');
     expect(locks.map((u) => u.UpdateExpression?.split(',')[0])).toEqual(['SET lockedBy = :me', 'REMOVE lockedBy']);
     expect(publishedSubjects()).toEqual([]);
   });
@@ -144,11 +179,28 @@ describe('stale-incident check', () => {
 });
 
 describe('change-aware choice', () => {
-  const good = { revisionType: 'S3', s3Location: { bucket: 'artifacts', key: 'checkout-3.2.0.zip', bundleType: 'zip' } };
+  const good = {
+    revisionType: 'S3',
+    s3Location: { bucket: 'artifacts', key: 'checkout-3.2.0.zip', bundleType: 'zip' },
+  };
   const bad = { ...good, s3Location: { ...good.s3Location, key: 'checkout-3.3.0.zip' } };
   const deployments: Record<string, object> = {
-    'd-NEW000002': { deploymentId: 'd-NEW000002', status: 'Succeeded', creator: 'user', createTime: new Date('2026-11-23T10:09:00Z'), completeTime: new Date('2026-11-23T10:11:30Z'), revision: bad },
-    'd-GOOD00001': { deploymentId: 'd-GOOD00001', status: 'Succeeded', creator: 'user', createTime: new Date('2026-11-21T10:00:00Z'), completeTime: new Date('2026-11-21T10:02:00Z'), revision: good },
+    'd-NEW000002': {
+      deploymentId: 'd-NEW000002',
+      status: 'Succeeded',
+      creator: 'user',
+      createTime: new Date('2026-11-23T10:09:00Z'),
+      completeTime: new Date('2026-11-23T10:11:30Z'),
+      revision: bad,
+    },
+    'd-GOOD00001': {
+      deploymentId: 'd-GOOD00001',
+      status: 'Succeeded',
+      creator: 'user',
+      createTime: new Date('2026-11-21T10:00:00Z'),
+      completeTime: new Date('2026-11-21T10:02:00Z'),
+      revision: good,
+    },
     'd-ROLLBACK3': { deploymentId: 'd-ROLLBACK3', status: 'Succeeded' },
   };
   const taggedIncident = (): Incident => {
@@ -156,16 +208,28 @@ describe('change-aware choice', () => {
     const alarm = incident.alarm as NonNullable<Incident['alarm']>;
     return {
       ...incident,
-      alarm: { ...alarm, tags: { 'selfhealing:codedeploy-application': 'checkout-app', 'selfhealing:codedeploy-deployment-group': 'checkout-prod' } },
+      alarm: {
+        ...alarm,
+        tags: {
+          'selfhealing:codedeploy-application': 'checkout-app',
+          'selfhealing:codedeploy-deployment-group': 'checkout-prod',
+        },
+      },
       target: { ...incident.target, codedeploy: { application: 'checkout-app', deploymentGroup: 'checkout-prod' } },
     };
   };
 
   it('rolls back the deployment that finished 4 minutes before the CPU alarm instead of scaling out, and says which', async () => {
     aws.codeDeploy.on(ListDeploymentsCommand).resolves({ deployments: ['d-NEW000002', 'd-GOOD00001'] });
-    aws.codeDeploy.on(BatchGetDeploymentsCommand).callsFake((input: { deploymentIds: string[] }) => ({ deploymentsInfo: input.deploymentIds.map((id) => deployments[id]) }));
-    aws.codeDeploy.on(GetDeploymentGroupCommand).resolves({ deploymentGroupInfo: { lastAttemptedDeployment: { deploymentId: 'd-NEW000002' } } });
-    aws.codeDeploy.on(GetDeploymentCommand).callsFake((input: { deploymentId: string }) => ({ deploymentInfo: deployments[input.deploymentId] }));
+    aws.codeDeploy.on(BatchGetDeploymentsCommand).callsFake((input: { deploymentIds: string[] }) => ({
+      deploymentsInfo: input.deploymentIds.map((id) => deployments[id]),
+    }));
+    aws.codeDeploy
+      .on(GetDeploymentGroupCommand)
+      .resolves({ deploymentGroupInfo: { lastAttemptedDeployment: { deploymentId: 'd-NEW000002' } } });
+    aws.codeDeploy
+      .on(GetDeploymentCommand)
+      .callsFake((input: { deploymentId: string }) => ({ deploymentInfo: deployments[input.deploymentId] }));
     aws.codeDeploy.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-ROLLBACK3' });
     alarmRecoversAfter(0);
     const incident = taggedIncident();
@@ -173,9 +237,19 @@ describe('change-aware choice', () => {
     const run = await workflow.run(incident, { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
-    expect(run.states.slice(0, 5)).toEqual(['Plan Remediation', 'Should Act?', 'Correlate Recent Change', 'Check Guardrails', 'Route']);
+    expect(run.states.slice(0, 5)).toEqual([
+      'Plan Remediation',
+      'Should Act?',
+      'Correlate Recent Change',
+      'Check Guardrails',
+      'Route',
+    ]);
     expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
-    expect(aws.codeDeploy).toHaveReceivedCommandWith(CreateDeploymentCommand, { applicationName: 'checkout-app', deploymentGroupName: 'checkout-prod', revision: good });
+    expect(aws.codeDeploy).toHaveReceivedCommandWith(CreateDeploymentCommand, {
+      applicationName: 'checkout-app',
+      deploymentGroupName: 'checkout-prod',
+      revision: good,
+    });
     expect(run.output).toMatchObject({
       plan: {
         rule: 'high-cpu-scale-out',
@@ -186,14 +260,20 @@ describe('change-aware choice', () => {
       record: { outcome: 'succeeded' },
     });
     const why = (run.output as { plan: { explanation: string[] } }).plan.explanation.join(' ');
-    expect(why).toContain('deployment d-NEW000002 of checkout-app/checkout-prod finished 4 min before the alarm; rolling it back instead of scale out web-asg by 2');
+    expect(why).toContain(
+      'deployment d-NEW000002 of checkout-app/checkout-prod finished 4 min before the alarm; rolling it back instead of scale out web-asg by 2',
+    );
   });
 
   it('keeps scaling out when nothing changed in the window', async () => {
     aws.codeDeploy.on(ListDeploymentsCommand).resolves({ deployments: ['d-GOOD00001'] });
     aws.codeDeploy.on(BatchGetDeploymentsCommand).resolves({ deploymentsInfo: [deployments['d-GOOD00001']] } as never);
     aws.autoScaling.on(DescribeInstanceRefreshesCommand).resolves({ InstanceRefreshes: [] });
-    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolvesOnce(group(4, 4)).resolvesOnce(group(4, 4)).resolves(group(6, 6));
+    aws.autoScaling
+      .on(DescribeAutoScalingGroupsCommand)
+      .resolvesOnce(group(4, 4))
+      .resolvesOnce(group(4, 4))
+      .resolves(group(6, 6));
     aws.autoScaling.on(SetDesiredCapacityCommand).resolves({});
     alarmRecoversAfter(0);
     const incident = taggedIncident();
@@ -201,7 +281,10 @@ describe('change-aware choice', () => {
     const run = await workflow.run(incident, { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
-    expect(aws.autoScaling).toHaveReceivedCommandWith(SetDesiredCapacityCommand, { AutoScalingGroupName: 'web-asg', DesiredCapacity: 6 });
+    expect(aws.autoScaling).toHaveReceivedCommandWith(SetDesiredCapacityCommand, {
+      AutoScalingGroupName: 'web-asg',
+      DesiredCapacity: 6,
+    });
     expect(aws.codeDeploy).not.toHaveReceivedCommand(CreateDeploymentCommand);
     expect(run.output).toMatchObject({ plan: { actionSource: 'rule', action: { type: 'scale-out' } } });
   });
@@ -214,26 +297,47 @@ describe('fleet-wide budget and approval thresholds', () => {
       if (input.Key.target.startsWith('budget:')) throw awsError('ConditionalCheckFailedException');
       return { Attributes: {} };
     });
-    aws.dynamoDb.on(GetCommand).callsFake((input: { Key: { target: string } }) =>
-      input.Key.target.startsWith('budget:') ? { Item: { consumers: new Set(Array.from({ length: 20 }, (_, i) => `incident-${i}#1`)) } } : {},
-    );
+    aws.dynamoDb
+      .on(GetCommand)
+      .callsFake((input: { Key: { target: string } }) =>
+        input.Key.target.startsWith('budget:')
+          ? { Item: { consumers: new Set(Array.from({ length: 20 }, (_, i) => `incident-${i}#1`)) } }
+          : {},
+      );
     const incident = incidentFrom('sns-alarm-cpu-high');
 
     const run = await workflow.run(incident, { executionName: incident.id });
 
-    expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Correlate Recent Change', 'Check Guardrails', 'Route', 'Record Skip', 'Skipped']);
+    expect(run.states).toEqual([
+      'Plan Remediation',
+      'Should Act?',
+      'Correlate Recent Change',
+      'Check Guardrails',
+      'Route',
+      'Record Skip',
+      'Skipped',
+    ]);
     expect(run.output).toMatchObject({
       guard: { decision: 'skip', reason: 'BudgetExhausted', budget: { used: 20, limit: 20, scope: 'the account' } },
       record: { outcome: 'skipped', reason: 'BudgetExhausted' },
     });
     expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
-    expect(publishedSubjects()).toEqual(['[SelfHealing] BUDGET EXHAUSTED, notify-only: scale out web-asg by 2 (cap 20): web-cpu-high']);
-    const locks = aws.dynamoDb.commandCalls(UpdateCommand).map((c) => c.args[0].input).filter((u) => u.Key?.target === 'asg:web-asg');
+    expect(publishedSubjects()).toEqual([
+      '[SelfHealing] BUDGET EXHAUSTED, notify-only: scale out web-asg by 2 (cap 20): web-cpu-high',
+    ]);
+    const locks = aws.dynamoDb
+      .commandCalls(UpdateCommand)
+      .map((c) => c.args[0].input)
+      .filter((u) => u.Key?.target === 'asg:web-asg');
     expect(locks.map((u) => u.UpdateExpression?.split(',')[0])).toEqual(['SET lockedBy = :me', 'REMOVE lockedBy']);
   });
 
   it('asks a human only when the computed scale-out is over the +50 % threshold, showing the exact change', async () => {
-    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolvesOnce(group(2, 2)).resolvesOnce(group(2, 2)).resolves(group(4, 4));
+    aws.autoScaling
+      .on(DescribeAutoScalingGroupsCommand)
+      .resolvesOnce(group(2, 2))
+      .resolvesOnce(group(2, 2))
+      .resolves(group(4, 4));
     aws.autoScaling.on(SetDesiredCapacityCommand).resolves({});
     alarmRecoversAfter(0);
     const incident = incidentFrom('sns-alarm-cpu-high');
@@ -241,7 +345,13 @@ describe('fleet-wide budget and approval thresholds', () => {
     const run = await workflow.run(incident, { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
-    expect(run.states.slice(5, 10)).toEqual(['Prepare Auto Scaling Action', 'Is Auto Scaling Change Needed?', 'Request Approval', 'Approved?', 'Apply Auto Scaling Action']);
+    expect(run.states.slice(5, 10)).toEqual([
+      'Prepare Auto Scaling Action',
+      'Is Auto Scaling Change Needed?',
+      'Request Approval',
+      'Approved?',
+      'Apply Auto Scaling Action',
+    ]);
     const request = aws.sns.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '';
     expect(request).toContain('Exactly: set web-asg desired capacity 2 → 4');
     expect(request).toContain('capacity 2 → 4 (+100 %) is over the +50 % approval threshold');
@@ -249,7 +359,11 @@ describe('fleet-wide budget and approval thresholds', () => {
   });
 
   it('does not ask for a +50 % scale-out (within the threshold)', async () => {
-    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolvesOnce(group(4, 4)).resolvesOnce(group(4, 4)).resolves(group(6, 6));
+    aws.autoScaling
+      .on(DescribeAutoScalingGroupsCommand)
+      .resolvesOnce(group(4, 4))
+      .resolvesOnce(group(4, 4))
+      .resolves(group(6, 6));
     aws.autoScaling.on(SetDesiredCapacityCommand).resolves({});
     alarmRecoversAfter(0);
     const incident = incidentFrom('sns-alarm-cpu-high');

@@ -26,22 +26,46 @@ const functions = functionsOf(template);
 
 /** The fixtures in events/ for each function's input (`sam local invoke <Id> -e events/<file>`). */
 const FIXTURES: Record<string, { files: string[]; schema?: z.ZodType }> = {
-  AlarmIngestFunction: { files: ['sns-alarm-cpu-high', 'sns-alarm-ok', 'sns-alarm-metric-math', 'sns-alarm-composite', 'sns-alarm-tagged', 'sns-alarm-status-check', 'sns-alarm-error-rate', 'sns-alarm-malformed-batch', 'sns-invalid-envelope'] },
+  AlarmIngestFunction: {
+    files: [
+      'sns-alarm-cpu-high',
+      'sns-alarm-ok',
+      'sns-alarm-metric-math',
+      'sns-alarm-composite',
+      'sns-alarm-tagged',
+      'sns-alarm-status-check',
+      'sns-alarm-error-rate',
+      'sns-alarm-malformed-batch',
+      'sns-invalid-envelope',
+    ],
+  },
   EventIngestFunction: {
-    files: ['eventbridge-alarm-state-change', 'eventbridge-alarm-ok', 'eventbridge-codedeploy-failure', 'eventbridge-asg-launch-unsuccessful', 'eventbridge-asg-terminate-unsuccessful', 'eventbridge-ec2-stopped', 'eventbridge-ec2-terminated', 'eventbridge-malformed-detail', 'eventbridge-unusable'],
+    files: [
+      'eventbridge-alarm-state-change',
+      'eventbridge-alarm-ok',
+      'eventbridge-codedeploy-failure',
+      'eventbridge-asg-launch-unsuccessful',
+      'eventbridge-asg-terminate-unsuccessful',
+      'eventbridge-ec2-stopped',
+      'eventbridge-ec2-terminated',
+      'eventbridge-malformed-detail',
+      'eventbridge-unusable',
+    ],
   },
   PlanFunction: { files: ['plan-incident', 'plan-manual'], schema: PlanTaskInputSchema },
   GuardFunction: { files: ['guard-acquire'], schema: PlannedStateSchema },
   RequestApprovalFunction: { files: ['request-approval'], schema: ApprovalRequestSchema },
   AutoScalingActionFunction: { files: ['auto-scaling-prepare', 'auto-scaling-apply'], schema: AutoScalingTaskSchema },
-  DeploymentRollbackFunction: { files: ['deployment-rollback-prepare', 'deployment-rollback-apply'], schema: RollbackTaskSchema },
+  DeploymentRollbackFunction: {
+    files: ['deployment-rollback-prepare', 'deployment-rollback-apply'],
+    schema: RollbackTaskSchema,
+  },
   AutomationFunction: { files: ['automation-start'], schema: PlannedStateSchema },
   CheckProgressFunction: { files: ['check-progress'], schema: CheckProgressInputSchema },
   VerifyRecoveryFunction: { files: ['verify-recovery'], schema: VerifyInputSchema },
   RecordOutcomeFunction: { files: ['record-outcome-failed'], schema: RecordInputSchema },
   CorrelateChangeFunction: { files: ['correlate-change'], schema: PlannedStateSchema },
 };
-
 
 /**
  * Mutating actions with no IAM resource type (Service Authorization Reference): AWS grants them only
@@ -55,25 +79,33 @@ describe('template.yaml', () => {
     expect(functions.map(([id]) => id).sort()).toEqual(Object.keys(FUNCTION_HANDLERS).sort());
   });
 
-  it.each(functions)('%s is built by esbuild as ESM from an entry point that exists, with a retained log group', (id, fn) => {
-    const build = fn.Metadata?.BuildProperties;
-    expect(fn.Metadata?.BuildMethod).toBe('esbuild');
-    expect(build?.Format).toBe('esm');
-    expect(build?.EntryPoints).toHaveLength(1);
-    expect(existsSync(join(ROOT, build?.EntryPoints?.[0] ?? 'missing'))).toBe(true);
-    expect(fn.Properties?.Handler).toBe('handler.handler');
-    const logGroup = template.Resources[`${id}LogGroup`];
-    expect(logGroup?.Type).toBe('AWS::Logs::LogGroup');
-    expect(logGroup?.Properties?.RetentionInDays).toEqual({ Ref: 'LogRetentionDays' });
-    expect(fn.Properties?.LoggingConfig).toEqual({ LogGroup: { Ref: `${id}LogGroup` } });
-  });
+  it.each(functions)(
+    '%s is built by esbuild as ESM from an entry point that exists, with a retained log group',
+    (id, fn) => {
+      const build = fn.Metadata?.BuildProperties;
+      expect(fn.Metadata?.BuildMethod).toBe('esbuild');
+      expect(build?.Format).toBe('esm');
+      expect(build?.EntryPoints).toHaveLength(1);
+      expect(existsSync(join(ROOT, build?.EntryPoints?.[0] ?? 'missing'))).toBe(true);
+      expect(fn.Properties?.Handler).toBe('handler.handler');
+      const logGroup = template.Resources[`${id}LogGroup`];
+      expect(logGroup?.Type).toBe('AWS::Logs::LogGroup');
+      expect(logGroup?.Properties?.RetentionInDays).toEqual({ Ref: 'LogRetentionDays' });
+      expect(fn.Properties?.LoggingConfig).toEqual({ LogGroup: { Ref: `${id}LogGroup` } });
+    },
+  );
 
   it('gives every function Node 22 on arm64 with active tracing and the Powertools settings', () => {
     expect(template.Globals.Function).toMatchObject({
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       Tracing: 'Active',
-      Environment: { Variables: expect.objectContaining({ POWERTOOLS_SERVICE_NAME: 'self-healing', POWERTOOLS_METRICS_NAMESPACE: 'SelfHealing' }) },
+      Environment: {
+        Variables: expect.objectContaining({
+          POWERTOOLS_SERVICE_NAME: 'self-healing',
+          POWERTOOLS_METRICS_NAMESPACE: 'SelfHealing',
+        }),
+      },
     });
   });
 
@@ -82,7 +114,8 @@ describe('template.yaml', () => {
     // an esbuild function whose Sourcemap is truthy gets NODE_OPTIONS=--enable-source-maps written
     // onto the function itself, unless its NODE_OPTIONS already holds that flag. Node then parses the
     // map at every cold start (20-45 ms per function, measured).
-    const samWritesSourceMaps = ([, fn]: (typeof functions)[number]) => Boolean((fn.Metadata?.BuildProperties as { Sourcemap?: unknown } | undefined)?.Sourcemap);
+    const samWritesSourceMaps = ([, fn]: (typeof functions)[number]) =>
+      Boolean((fn.Metadata?.BuildProperties as { Sourcemap?: unknown } | undefined)?.Sourcemap);
     expect(functions.filter(samWritesSourceMaps).map(([id]) => id)).toEqual([]);
     expect(JSON.stringify(template.Globals.Function)).not.toContain('NODE_OPTIONS');
   });
@@ -90,7 +123,9 @@ describe('template.yaml', () => {
   it('gives list values only to the BuildProperties that esbuild takes as --flag:item (sam build passes each item that way)', () => {
     const LIST_FLAGS = new Set(['EntryPoints', 'External', 'Loader', 'Banner', 'Footer', 'OutExtension']);
     const lists = functions.flatMap(([id, fn]) =>
-      Object.entries((fn.Metadata?.BuildProperties ?? {}) as Record<string, unknown>).filter(([key, value]) => Array.isArray(value) && !LIST_FLAGS.has(key)).map(([key]) => `${id}.${key}`),
+      Object.entries((fn.Metadata?.BuildProperties ?? {}) as Record<string, unknown>)
+        .filter(([key, value]) => Array.isArray(value) && !LIST_FLAGS.has(key))
+        .map(([key]) => `${id}.${key}`),
     );
     expect(lists).toEqual([]);
   });
@@ -107,7 +142,7 @@ describe('template.yaml', () => {
 
   it('substitutes every ${…} of the ASL, and nothing else', () => {
     const machine = template.Resources.RemediationStateMachine;
-    const substitutions = Object.keys((machine?.Properties?.DefinitionSubstitutions ?? {})).sort();
+    const substitutions = Object.keys(machine?.Properties?.DefinitionSubstitutions ?? {}).sort();
 
     expect(machine?.Properties?.DefinitionUri).toBe('statemachines/remediation.asl.json');
     expect(substitutions).toEqual(aslPlaceholders());
@@ -119,15 +154,19 @@ describe('template.yaml', () => {
       const props = template.Resources[id]?.Properties ?? {};
       expect(props.DeadLetterQueue).toEqual({ Type: 'SQS', TargetArn: dlq });
       expect(props.EventInvokeConfig).toEqual({ MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 2 });
-      for (const [name, event] of Object.entries(props.Events as Record<string, { Type: string; Properties: Record<string, unknown> }>)) {
-        if (event.Type === 'SNS') expect([name, event.Properties.RedrivePolicy]).toEqual([name, { deadLetterTargetArn: dlq }]);
+      for (const [name, event] of Object.entries(
+        props.Events as Record<string, { Type: string; Properties: Record<string, unknown> }>,
+      )) {
+        if (event.Type === 'SNS')
+          expect([name, event.Properties.RedrivePolicy]).toEqual([name, { deadLetterTargetArn: dlq }]);
         else expect([name, event.Properties.DeadLetterConfig]).toEqual([name, { Arn: dlq }]);
       }
     }
   });
 
   it('lets only CloudWatch alarms of this account publish to the alarm topic', () => {
-    const statement = (template.Resources.AlarmTopicPolicy?.Properties?.PolicyDocument as { Statement: object[] }).Statement;
+    const statement = (template.Resources.AlarmTopicPolicy?.Properties?.PolicyDocument as { Statement: object[] })
+      .Statement;
     expect(statement).toEqual([
       expect.objectContaining({
         Principal: { Service: 'cloudwatch.amazonaws.com' },
@@ -140,18 +179,25 @@ describe('template.yaml', () => {
   it('scopes every mutating Auto Scaling, CodeDeploy and SSM permission to managed resources, never "*"', () => {
     const mutating = /^(autoscaling:(Set|Update|Terminate)|codedeploy:(Stop|Create)|ssm:Start)/;
     for (const [id, fn] of functions) {
-      for (const policy of (fn.Properties?.Policies ?? []) as { Statement?: { Action: string | string[]; Resource: unknown }[] }[]) {
+      for (const policy of (fn.Properties?.Policies ?? []) as {
+        Statement?: { Action: string | string[]; Resource: unknown }[];
+      }[]) {
         for (const statement of policy.Statement ?? []) {
           const actions = [statement.Action].flat();
-          if (actions.some((a) => mutating.test(a) && !ONLY_GRANTABLE_ON_STAR.has(a))) expect([id, statement.Resource]).not.toEqual([id, '*']);
+          if (actions.some((a) => mutating.test(a) && !ONLY_GRANTABLE_ON_STAR.has(a)))
+            expect([id, statement.Resource]).not.toEqual([id, '*']);
         }
       }
     }
   });
 
   it('exports what operators need', () => {
-    expect(Object.keys(template.Outputs)).toEqual(expect.arrayContaining(['AlarmTopicArn', 'StateMachineArn', 'NotificationTopicArn']));
-    expect(Object.keys(template.Parameters)).toEqual(expect.arrayContaining(['Environment', 'DryRun', 'NotificationEmail']));
+    expect(Object.keys(template.Outputs)).toEqual(
+      expect.arrayContaining(['AlarmTopicArn', 'StateMachineArn', 'NotificationTopicArn']),
+    );
+    expect(Object.keys(template.Parameters)).toEqual(
+      expect.arrayContaining(['Environment', 'DryRun', 'NotificationEmail']),
+    );
   });
 });
 
@@ -167,21 +213,41 @@ describe('events/ fixtures', () => {
 
   it('has no orphan fixture and a valid manual-execution input', () => {
     const known = new Set([...Object.values(FIXTURES).flatMap((f) => f.files), 'manual-execution']);
-    expect(eventFiles().map((f) => f.replace(/\.json$/, '')).filter((f) => !known.has(f))).toEqual([]);
+    expect(
+      eventFiles()
+        .map((f) => f.replace(/\.json$/, ''))
+        .filter((f) => !known.has(f)),
+    ).toEqual([]);
     expect(ManualRequestSchema.safeParse(loadEvent('manual-execution')).success).toBe(true);
   });
 });
 
 describe('the platform watching itself', () => {
   const body = (template.Resources.Dashboard?.Properties?.DashboardBody as { 'Fn::Sub': string })['Fn::Sub'];
-  const dashboard = JSON.parse(body.replace(/\$\{[\w:.]+\}/g, 'x')) as { widgets: { properties: { title: string; metrics: unknown[][] } }[] };
-  const source = ['functions/aws/ingest.ts', 'functions/domain/outcome.ts', 'functions/guard/handler.ts', 'functions/request-approval/handler.ts', 'functions/plan/handler.ts', 'functions/correlate-change/handler.ts']
+  const dashboard = JSON.parse(body.replace(/\$\{[\w:.]+\}/g, 'x')) as {
+    widgets: { properties: { title: string; metrics: unknown[][] } }[];
+  };
+  const source = [
+    'functions/aws/ingest.ts',
+    'functions/domain/outcome.ts',
+    'functions/guard/handler.ts',
+    'functions/request-approval/handler.ts',
+    'functions/plan/handler.ts',
+    'functions/correlate-change/handler.ts',
+  ]
     .map((f) => readFileSync(join(ROOT, f), 'utf8'))
     .join('\n');
 
   it('charts remediations by outcome and action, times, skips by reason, inbound events and the workflow', () => {
     expect(dashboard.widgets.map((w) => w.properties.title)).toEqual(
-      expect.arrayContaining(['Remediations by outcome', 'Remediations started, by action', 'Time to remediate and to recover (s, p90)', 'Skips by reason', 'Inbound', 'Workflow executions']),
+      expect.arrayContaining([
+        'Remediations by outcome',
+        'Remediations started, by action',
+        'Time to remediate and to recover (s, p90)',
+        'Skips by reason',
+        'Inbound',
+        'Workflow executions',
+      ]),
     );
   });
 
@@ -193,8 +259,16 @@ describe('the platform watching itself', () => {
 
   it("raises the platform's own alarms on the notification topic", () => {
     const alarms = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm');
-    expect(alarms.map(([id]) => id).sort()).toEqual(['BudgetExhaustedAlarm', 'ExecutionsTimedOutAlarm', 'IngestDeadLetterAlarm', 'IngestErrorsAlarm', 'InvalidEventsAlarm', 'RemediationFailuresAlarm']);
-    for (const [id, alarm] of alarms) expect([id, alarm.Properties?.AlarmActions]).toEqual([id, [{ Ref: 'NotificationTopic' }]]);
+    expect(alarms.map(([id]) => id).sort()).toEqual([
+      'BudgetExhaustedAlarm',
+      'ExecutionsTimedOutAlarm',
+      'IngestDeadLetterAlarm',
+      'IngestErrorsAlarm',
+      'InvalidEventsAlarm',
+      'RemediationFailuresAlarm',
+    ]);
+    for (const [id, alarm] of alarms)
+      expect([id, alarm.Properties?.AlarmActions]).toEqual([id, [{ Ref: 'NotificationTopic' }]]);
   });
 });
 
@@ -203,23 +277,45 @@ describe('game day', () => {
     const experiment = template.Resources.GameDayExperiment;
     expect(experiment?.Condition).toBe('CreateGameDay');
     expect(experiment?.Properties).toMatchObject({
-      Targets: { ChaosInstances: { SelectionMode: 'PERCENT(50)', ResourceTags: { 'selfhealing:chaos': 'true', 'aws:autoscaling:groupName': { Ref: 'GameDayAutoScalingGroup' } } } },
-      Actions: { StopHalf: { ActionId: 'aws:ec2:stop-instances', Parameters: { startInstancesAfterDuration: 'PT10M' } } },
-      StopConditions: [{ Source: 'aws:cloudwatch:alarm', Value: { 'Fn::GetAtt': ['RemediationFailuresAlarm', 'Arn'] } }],
+      Targets: {
+        ChaosInstances: {
+          SelectionMode: 'PERCENT(50)',
+          ResourceTags: {
+            'selfhealing:chaos': 'true',
+            'aws:autoscaling:groupName': { Ref: 'GameDayAutoScalingGroup' },
+          },
+        },
+      },
+      Actions: {
+        StopHalf: { ActionId: 'aws:ec2:stop-instances', Parameters: { startInstancesAfterDuration: 'PT10M' } },
+      },
+      StopConditions: [
+        { Source: 'aws:cloudwatch:alarm', Value: { 'Fn::GetAtt': ['RemediationFailuresAlarm', 'Arn'] } },
+      ],
     });
   });
 
   it('ships a restart-a-service runbook that the default policy names and the automation function may start', () => {
-    const runbook = template.Resources.RestartServiceRunbook?.Properties as { Name: { 'Fn::Sub': string }; DocumentType: string; Content: { mainSteps: { name: string }[] } };
+    const runbook = template.Resources.RestartServiceRunbook?.Properties as {
+      Name: { 'Fn::Sub': string };
+      DocumentType: string;
+      Content: { mainSteps: { name: string }[] };
+    };
     expect(runbook.DocumentType).toBe('Automation');
     expect(runbook.Content.mainSteps.map((step) => step.name)).toEqual(['RestartService', 'VerifyActive']);
     const allowed = JSON.stringify(template.Resources.AutomationFunction?.Properties?.Policies);
     expect(runbook.Name['Fn::Sub']).toBe('${AWS::StackName}-RestartService');
     expect(allowed).toContain('automation-definition/${AWS::StackName}-*:*');
     expect(template.Resources.PlanFunction?.Properties?.Environment).toEqual({
-      Variables: { RESTART_SERVICE_DOCUMENT: { Ref: 'RestartServiceRunbook' }, SHADOW_MODE: { Ref: 'ShadowMode' }, MAX_INCIDENT_AGE_SECONDS: { Ref: 'MaxIncidentAgeSeconds' } },
+      Variables: {
+        RESTART_SERVICE_DOCUMENT: { Ref: 'RestartServiceRunbook' },
+        SHADOW_MODE: { Ref: 'ShadowMode' },
+        MAX_INCIDENT_AGE_SECONDS: { Ref: 'MaxIncidentAgeSeconds' },
+      },
     });
-    expect(readFileSync(join(ROOT, 'policies', 'default.json'), 'utf8')).toContain('"documentName": "{{platform.restartServiceDocument}}"');
+    expect(readFileSync(join(ROOT, 'policies', 'default.json'), 'utf8')).toContain(
+      '"documentName": "{{platform.restartServiceDocument}}"',
+    );
   });
 });
 
@@ -240,7 +336,9 @@ describe('policy as code over template.yaml', () => {
   });
 
   it("lets only this account's CloudWatch, EventBridge and SNS use the key to deliver", () => {
-    const policy = template.Resources.EncryptionKey?.Properties?.KeyPolicy as { Statement: { Principal: { Service?: string[] }; Condition?: unknown }[] };
+    const policy = template.Resources.EncryptionKey?.Properties?.KeyPolicy as {
+      Statement: { Principal: { Service?: string[] }; Condition?: unknown }[];
+    };
     const services = policy.Statement.filter((st) => st.Principal.Service);
     expect(services).toEqual([
       expect.objectContaining({
@@ -252,18 +350,28 @@ describe('policy as code over template.yaml', () => {
 
   it('gives the key to every function that publishes to a topic or sends to a queue', () => {
     const missing = functions
-      .filter(([, fn]) => JSON.stringify(fn.Properties?.Policies ?? []).match(/SNSPublishMessagePolicy|SQSSendMessagePolicy/))
+      .filter(([, fn]) =>
+        JSON.stringify(fn.Properties?.Policies ?? []).match(/SNSPublishMessagePolicy|SQSSendMessagePolicy/),
+      )
       .filter(([, fn]) => !statementsOf(fn).some((st) => [st.Action].flat().includes('kms:GenerateDataKey')))
       .map(([id]) => id);
     expect(missing).toEqual([]);
   });
 
   it('sets a retention on every log group', () => {
-    expect(ofType('AWS::Logs::LogGroup').filter(([, r]) => r.Properties?.RetentionInDays === undefined).map(([id]) => id)).toEqual([]);
+    expect(
+      ofType('AWS::Logs::LogGroup')
+        .filter(([, r]) => r.Properties?.RetentionInDays === undefined)
+        .map(([id]) => id),
+    ).toEqual([]);
   });
 
   it('traces every function and the state machine', () => {
-    expect(functions.filter(([, fn]) => fn.Properties?.Tracing !== undefined && fn.Properties.Tracing !== 'Active').map(([id]) => id)).toEqual([]);
+    expect(
+      functions
+        .filter(([, fn]) => fn.Properties?.Tracing !== undefined && fn.Properties.Tracing !== 'Active')
+        .map(([id]) => id),
+    ).toEqual([]);
     expect(template.Globals.Function.Tracing).toBe('Active');
     expect(template.Resources.RemediationStateMachine?.Properties?.Tracing).toEqual({ Enabled: true });
   });
@@ -274,7 +382,12 @@ describe('policy as code over template.yaml', () => {
         .filter(
           (st) =>
             [st.Action].flat().some((a) => a === '*' || a.endsWith(':*')) ||
-            ([st.Action].flat().some((a) => /:(Set|Update|Terminate|Stop|Create|Start|Put|Delete)/.test(a) && !ONLY_GRANTABLE_ON_STAR.has(a)) && st.Resource === '*'),
+            ([st.Action]
+              .flat()
+              .some(
+                (a) => /:(Set|Update|Terminate|Stop|Create|Start|Put|Delete)/.test(a) && !ONLY_GRANTABLE_ON_STAR.has(a),
+              ) &&
+              st.Resource === '*'),
         )
         .map(() => id),
     );
@@ -291,11 +404,15 @@ if (!hasCfnLint) {
 const lint = (file: string) => spawnSync('cfn-lint', ['--format', 'parseable', file], { encoding: 'utf8', cwd: ROOT });
 
 (hasCfnLint ? describe : describe.skip)('cfn-lint', () => {
-  it.each(['template.yaml', 'pipeline/pipeline.yaml'])('reports nothing on %s', (file) => {
-    const result = lint(file);
-    expect(result.stdout + result.stderr).toBe('');
-    expect(result.status).toBe(0);
-  }, 60_000);
+  it.each(['template.yaml', 'pipeline/pipeline.yaml'])(
+    'reports nothing on %s',
+    (file) => {
+      const result = lint(file);
+      expect(result.stdout + result.stderr).toBe('');
+      expect(result.status).toBe(0);
+    },
+    60_000,
+  );
 
   it('fails a template with a misspelt property or an unknown resource type', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfn-lint-'));

@@ -10,7 +10,9 @@ interface AslState {
   Retry?: { ErrorEquals: string[] }[];
   Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[];
 }
-const asl = JSON.parse(readFileSync(join(ROOT, 'statemachines', 'remediation.asl.json'), 'utf8')) as { States: Record<string, AslState> };
+const asl = JSON.parse(readFileSync(join(ROOT, 'statemachines', 'remediation.asl.json'), 'utf8')) as {
+  States: Record<string, AslState>;
+};
 const tasks = Object.entries(asl.States).filter(([, s]) => s.Type === 'Task');
 /** The standard policy: Lambda's own transient errors, AWS throttling and 5xx, a Lambda timeout. */
 const STANDARD_RETRY = asl.States['Plan Remediation']?.Retry ?? [];
@@ -19,7 +21,11 @@ const OWN_RETRIERS: Record<string, string[]> = { 'Start Automation': ['Automatio
 
 describe('one retry and catch policy for every Task', () => {
   it('names the standard retriers', () => {
-    expect(STANDARD_RETRY.map((r) => r.ErrorEquals[0])).toEqual(['Lambda.ServiceException', 'AwsThrottledError', 'Sandbox.Timedout']);
+    expect(STANDARD_RETRY.map((r) => r.ErrorEquals[0])).toEqual([
+      'Lambda.ServiceException',
+      'AwsThrottledError',
+      'Sandbox.Timedout',
+    ]);
   });
 
   it.each(tasks)('%s retries with the standard policy', (name, state) => {
@@ -38,8 +44,8 @@ describe('one retry and catch policy for every Task', () => {
 describe('one esbuild Metadata for every function', () => {
   const functions = functionsOf(loadTemplate());
   const metadata = functions.map(([id, resource]) => {
-    const { EntryPoints, ...rest } = ((resource.Metadata)?.BuildProperties ?? {});
-    return { id, entry: EntryPoints, build: { BuildMethod: (resource.Metadata)?.BuildMethod, ...rest } };
+    const { EntryPoints, ...rest } = resource.Metadata?.BuildProperties ?? {};
+    return { id, entry: EntryPoints, build: { BuildMethod: resource.Metadata?.BuildMethod, ...rest } };
   });
 
   it.each(metadata.slice(1))('$id builds as the first function does', ({ build }) => {
@@ -47,7 +53,8 @@ describe('one esbuild Metadata for every function', () => {
   });
 
   it('builds each function from its own folder, named as its handler', () => {
-    for (const { entry } of metadata) expect(entry).toEqual([expect.stringMatching(/^functions\/[a-z-]+\/handler\.ts$/)]);
+    for (const { entry } of metadata)
+      expect(entry).toEqual([expect.stringMatching(/^functions\/[a-z-]+\/handler\.ts$/)]);
     expect(new Set(metadata.map((m) => JSON.stringify(m.entry))).size).toBe(metadata.length);
   });
 });

@@ -58,7 +58,9 @@ describe('AlarmIngestFunction', () => {
   it('ignores OK transitions without starting anything', async () => {
     const { results } = await invoke(loadEvent('sns-alarm-ok'));
 
-    expect(results).toEqual([expect.objectContaining({ status: 'ignored', reason: 'alarm state OK is not actionable' })]);
+    expect(results).toEqual([
+      expect.objectContaining({ status: 'ignored', reason: 'alarm state OK is not actionable' }),
+    ]);
     expect(aws.sfn).not.toHaveReceivedCommand(StartExecutionCommand);
   });
 
@@ -72,7 +74,9 @@ describe('AlarmIngestFunction', () => {
       dimensions: { LoadBalancer: 'app/web-alb/50dc6c495c0c9188' },
       tags: { 'selfhealing:codedeploy-application': 'web-app', 'selfhealing:codedeploy-deployment-group': 'web-prod' },
     });
-    expect(results[0]?.incident?.target).toEqual({ codedeploy: { application: 'web-app', deploymentGroup: 'web-prod' } });
+    expect(results[0]?.incident?.target).toEqual({
+      codedeploy: { application: 'web-app', deploymentGroup: 'web-prod' },
+    });
   });
 
   it('reads a composite alarm by its rule', async () => {
@@ -102,7 +106,10 @@ describe('AlarmIngestFunction', () => {
 
     const { results } = await invoke(loadEvent('sns-alarm-cpu-high'));
 
-    expect(results[0]).toMatchObject({ status: 'duplicate', executionName: expect.stringMatching(/^alarm-web-cpu-high-/) });
+    expect(results[0]).toMatchObject({
+      status: 'duplicate',
+      executionName: expect.stringMatching(/^alarm-web-cpu-high-/),
+    });
   });
 
   it('gives the same execution name to the same transition on every delivery', async () => {
@@ -117,16 +124,26 @@ describe('AlarmIngestFunction', () => {
     const { result, metrics } = await captureMetrics(() => invoke(loadEvent('sns-alarm-malformed-batch')));
 
     expect(result.results.map((r) => r.status)).toEqual(['started', 'rejected', 'rejected', 'rejected']);
-    expect(result.results[1]?.reason).toMatch(/^Records\.1\.Sns\.Message\.AlarmName: expected string, received undefined/);
+    expect(result.results[1]?.reason).toMatch(
+      /^Records\.1\.Sns\.Message\.AlarmName: expected string, received undefined/,
+    );
     expect(result.results[2]?.reason).toMatch(/^Records\.2\.Sns\.Message: /);
-    expect(result.results[3]?.reason).toMatch(/^Records\.3\.Sns\.Message\.NewStateValue: .*"OK"\|"ALARM"\|"INSUFFICIENT_DATA"/);
+    expect(result.results[3]?.reason).toMatch(
+      /^Records\.3\.Sns\.Message\.NewStateValue: .*"OK"\|"ALARM"\|"INSUFFICIENT_DATA"/,
+    );
     expect(aws.sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
     expect(aws.sqs).toHaveReceivedCommandTimes(SendMessageCommand, 3);
-    const deadLetter = JSON.parse(aws.sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '{}') as { reason: string; record: unknown };
+    const deadLetter = JSON.parse(aws.sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '{}') as {
+      reason: string;
+      record: unknown;
+    };
     expect(deadLetter.reason).toBe(result.results[1]?.reason);
     expect(deadLetter.record).toEqual(loadEvent<{ Records: unknown[] }>('sns-alarm-malformed-batch').Records[1]);
     expect(metrics.filter((m) => m.name === 'InvalidEvents').map((m) => m.value)).toEqual([3]);
-    expect(metrics.find((m) => m.name === 'IncidentsReceived')).toMatchObject({ value: 1, dimensions: { Environment: 'test' } });
+    expect(metrics.find((m) => m.name === 'IncidentsReceived')).toMatchObject({
+      value: 1,
+      dimensions: { Environment: 'test' },
+    });
   });
 
   it('throws InvalidEventError for a payload that is not an SNS event, so Lambda retries and dead-letters it', async () => {
@@ -145,7 +162,9 @@ describe('AlarmIngestFunction', () => {
 
   it('names executions validly for 255-character alarm names with spaces, symbols and unicode', async () => {
     const longName = `Prod — API latency p99 > 2s / eu-west-1 (ünïcödé) ${'x'.repeat(200)}`.slice(0, 255);
-    const { results } = await invoke(snsEventWith({ AlarmName: longName, AlarmArn: `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${longName}` }));
+    const { results } = await invoke(
+      snsEventWith({ AlarmName: longName, AlarmArn: `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${longName}` }),
+    );
 
     const name = results[0]?.executionName ?? '';
     expect(results[0]?.status).toBe('started');

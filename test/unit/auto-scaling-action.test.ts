@@ -11,9 +11,12 @@ import { lambdaContext } from '../../local/lambda-context';
 import { alarmAnsweredAlongside, alarmStillFiring, aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
 
-const invoke = (event: unknown) => handler(event as never, lambdaContext('AutoScalingActionFunction')) as Promise<Record<string, unknown>>;
+const invoke = (event: unknown) =>
+  handler(event as never, lambdaContext('AutoScalingActionFunction')) as Promise<Record<string, unknown>>;
 const describeGroup = (desired: number, min = 2, max = 10) =>
-  ({ AutoScalingGroups: [{ AutoScalingGroupName: 'web-asg', MinSize: min, MaxSize: max, DesiredCapacity: desired }] }) as never;
+  ({
+    AutoScalingGroups: [{ AutoScalingGroupName: 'web-asg', MinSize: min, MaxSize: max, DesiredCapacity: desired }],
+  }) as never;
 
 type Task = { plan: { dryRun: boolean; action: Record<string, unknown> }; prepared: Record<string, unknown> };
 
@@ -29,11 +32,19 @@ describe('computeDesiredCapacity', () => {
   it.each([
     [out, { minSize: 2, maxSize: 10, desiredCapacity: 4 }, { desiredCapacity: 6 }],
     [out, { minSize: 2, maxSize: 5, desiredCapacity: 4 }, { desiredCapacity: 5, limitedBy: 'MaxSize 5' }],
-    [{ ...out, maxCapacity: 5 }, { minSize: 2, maxSize: 10, desiredCapacity: 4 }, { desiredCapacity: 5, limitedBy: 'rule cap 5' }],
+    [
+      { ...out, maxCapacity: 5 },
+      { minSize: 2, maxSize: 10, desiredCapacity: 4 },
+      { desiredCapacity: 5, limitedBy: 'rule cap 5' },
+    ],
     [out, { minSize: 3, maxSize: 10, desiredCapacity: 0 }, { desiredCapacity: 3 }],
     [inn, { minSize: 2, maxSize: 10, desiredCapacity: 6 }, { desiredCapacity: 4 }],
     [inn, { minSize: 2, maxSize: 10, desiredCapacity: 3 }, { desiredCapacity: 2, limitedBy: 'MinSize 2' }],
-    [{ ...inn, minCapacity: 5 }, { minSize: 2, maxSize: 10, desiredCapacity: 6 }, { desiredCapacity: 5, limitedBy: 'rule floor 5' }],
+    [
+      { ...inn, minCapacity: 5 },
+      { minSize: 2, maxSize: 10, desiredCapacity: 6 },
+      { desiredCapacity: 5, limitedBy: 'rule floor 5' },
+    ],
   ])('%o on %o → %o', (action, group, expected) => {
     expect(computeDesiredCapacity(action, group)).toEqual(expected);
   });
@@ -45,7 +56,9 @@ describe('AutoScalingActionFunction', () => {
 
     const prepared = await invoke(loadEvent('auto-scaling-prepare'));
 
-    expect(aws.autoScaling).toHaveReceivedCommandWith(DescribeAutoScalingGroupsCommand, { AutoScalingGroupNames: ['web-asg'] });
+    expect(aws.autoScaling).toHaveReceivedCommandWith(DescribeAutoScalingGroupsCommand, {
+      AutoScalingGroupNames: ['web-asg'],
+    });
     expect(prepared).toEqual({
       status: 'ready',
       description: 'set web-asg desired capacity 4 → 6',
@@ -59,7 +72,10 @@ describe('AutoScalingActionFunction', () => {
   it('prepares no change when the group is already at its limit', async () => {
     aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup(10));
 
-    expect(await invoke(loadEvent('auto-scaling-prepare'))).toMatchObject({ status: 'noop', reason: 'AtCapacityLimit' });
+    expect(await invoke(loadEvent('auto-scaling-prepare'))).toMatchObject({
+      status: 'noop',
+      reason: 'AtCapacityLimit',
+    });
   });
 
   it('fails with TargetNotFoundError when the group does not exist', async () => {
@@ -75,8 +91,16 @@ describe('AutoScalingActionFunction', () => {
     const applied = await invoke(loadEvent('auto-scaling-apply'));
 
     expect(aws.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
-    expect(aws.autoScaling).toHaveReceivedCommandWith(SetDesiredCapacityCommand, { AutoScalingGroupName: 'web-asg', DesiredCapacity: 6, HonorCooldown: false });
-    expect(applied).toMatchObject({ applied: true, dryRun: false, watch: { kind: 'auto-scaling-group', autoScalingGroupName: 'web-asg', desiredCapacity: 6 } });
+    expect(aws.autoScaling).toHaveReceivedCommandWith(SetDesiredCapacityCommand, {
+      AutoScalingGroupName: 'web-asg',
+      DesiredCapacity: 6,
+      HonorCooldown: false,
+    });
+    expect(applied).toMatchObject({
+      applied: true,
+      dryRun: false,
+      watch: { kind: 'auto-scaling-group', autoScalingGroupName: 'web-asg', desiredCapacity: 6 },
+    });
   });
 
   it('makes no call in a dry run and says what it would have done', async () => {
@@ -86,7 +110,12 @@ describe('AutoScalingActionFunction', () => {
     const applied = await invoke(task);
 
     expect(aws.autoScaling.calls()).toHaveLength(0);
-    expect(applied).toMatchObject({ applied: false, dryRun: true, description: 'Dry run: would set web-asg desired capacity 4 → 6', watch: { kind: 'none' } });
+    expect(applied).toMatchObject({
+      applied: false,
+      dryRun: true,
+      description: 'Dry run: would set web-asg desired capacity 4 → 6',
+      watch: { kind: 'none' },
+    });
   });
 
   it('does not call again when an earlier attempt already set the capacity (a retry after a timeout)', async () => {
@@ -95,7 +124,10 @@ describe('AutoScalingActionFunction', () => {
     const applied = await invoke(loadEvent('auto-scaling-apply'));
 
     expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
-    expect(applied).toMatchObject({ applied: true, description: 'set web-asg desired capacity 4 → 6 (already applied: web-asg desired capacity is already 6)' });
+    expect(applied).toMatchObject({
+      applied: true,
+      description: 'set web-asg desired capacity 4 → 6 (already applied: web-asg desired capacity is already 6)',
+    });
   });
 
   it('re-reads the alarm and the group together, one round trip before the write', async () => {
@@ -129,7 +161,16 @@ describe('AutoScalingActionFunction', () => {
   });
 
   it('replaces an instance of a group by marking it Unhealthy, ignoring the grace period', async () => {
-    aws.autoScaling.on(DescribeAutoScalingInstancesCommand).resolves({ AutoScalingInstances: [{ InstanceId: 'i-0abc123def4567890', AutoScalingGroupName: 'web-asg', HealthStatus: 'HEALTHY', LifecycleState: 'InService' }] } as never);
+    aws.autoScaling.on(DescribeAutoScalingInstancesCommand).resolves({
+      AutoScalingInstances: [
+        {
+          InstanceId: 'i-0abc123def4567890',
+          AutoScalingGroupName: 'web-asg',
+          HealthStatus: 'HEALTHY',
+          LifecycleState: 'InService',
+        },
+      ],
+    } as never);
     aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup(4));
     aws.autoScaling.on(SetInstanceHealthCommand).resolves({});
     const task = loadEvent<Task & { operation: string }>('auto-scaling-prepare');
@@ -138,9 +179,20 @@ describe('AutoScalingActionFunction', () => {
     const prepared = await invoke(task);
     const applied = await invoke({ ...task, operation: 'apply', prepared });
 
-    expect(prepared).toMatchObject({ status: 'ready', autoScalingGroupName: 'web-asg', desiredCapacity: 4, instanceId: 'i-0abc123def4567890' });
-    expect(aws.autoScaling).toHaveReceivedCommandWith(SetInstanceHealthCommand, { InstanceId: 'i-0abc123def4567890', HealthStatus: 'Unhealthy', ShouldRespectGracePeriod: false });
-    expect(applied).toMatchObject({ watch: { kind: 'auto-scaling-group', replacedInstanceId: 'i-0abc123def4567890', desiredCapacity: 4 } });
+    expect(prepared).toMatchObject({
+      status: 'ready',
+      autoScalingGroupName: 'web-asg',
+      desiredCapacity: 4,
+      instanceId: 'i-0abc123def4567890',
+    });
+    expect(aws.autoScaling).toHaveReceivedCommandWith(SetInstanceHealthCommand, {
+      InstanceId: 'i-0abc123def4567890',
+      HealthStatus: 'Unhealthy',
+      ShouldRespectGracePeriod: false,
+    });
+    expect(applied).toMatchObject({
+      watch: { kind: 'auto-scaling-group', replacedInstanceId: 'i-0abc123def4567890', desiredCapacity: 4 },
+    });
   });
 
   it('prepares no change for an instance no Auto Scaling group owns', async () => {

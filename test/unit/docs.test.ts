@@ -13,7 +13,11 @@ function anchorsOf(markdown: string): Set<string> {
   const withoutCode = markdown.replace(/```[\s\S]*?```/g, '');
   return new Set(
     [...withoutCode.matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
-      (m[1] ?? '').toLowerCase().replace(/[`*]/g, '').replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-'),
+      (m[1] ?? '')
+        .toLowerCase()
+        .replace(/[`*]/g, '')
+        .replace(/[^\p{L}\p{N} _-]/gu, '')
+        .replace(/ /g, '-'),
     ),
   );
 }
@@ -27,7 +31,8 @@ describe('documentation', () => {
       const [path = '', anchor] = target.split('#');
       const file = path === '' ? doc : join(dirname(doc), path);
       if (!existsSync(join(ROOT, file))) broken.push(`${target} (no file ${file})`);
-      else if (anchor && file.endsWith('.md') && !anchorsOf(read(file)).has(anchor)) broken.push(`${target} (no heading #${anchor})`);
+      else if (anchor && file.endsWith('.md') && !anchorsOf(read(file)).has(anchor))
+        broken.push(`${target} (no heading #${anchor})`);
     }
     expect(broken).toEqual([]);
   });

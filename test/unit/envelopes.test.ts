@@ -1,6 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { JSONStringified as PowertoolsJSONStringified } from '@aws-lambda-powertools/parser/helpers';
-import { EventBridgeSchema as PowertoolsEventBridge, SnsRecordSchema as PowertoolsSnsRecord } from '@aws-lambda-powertools/parser/schemas';
+import {
+  EventBridgeSchema as PowertoolsEventBridge,
+  SnsRecordSchema as PowertoolsSnsRecord,
+} from '@aws-lambda-powertools/parser/schemas';
 import * as z from 'zod';
 import { EventBridgeSchema, JSONStringified, SnsRecordSchema } from '../../functions/domain/inbound/envelopes';
 import { loadEvent } from '../helpers/fixtures';
@@ -8,10 +11,14 @@ import { loadEvent } from '../helpers/fixtures';
 // The hand-copied envelopes (copied to keep zod tree-shakable) must judge exactly as Powertools' do.
 const verdict = (schema: z.ZodType, value: unknown) => {
   const result = schema.safeParse(value);
-  return result.success ? { ok: true, data: result.data } : { ok: false, issues: result.error.issues.map((i) => `${i.path.join('.')}: ${i.code}`) };
+  return result.success
+    ? { ok: true, data: result.data }
+    : { ok: false, issues: result.error.issues.map((i) => `${i.path.join('.')}: ${i.code}`) };
 };
 
-const snsRecord = (loadEvent<{ Records: Record<string, unknown>[] }>('sns-alarm-cpu-high').Records[0] ?? {}) as { Sns: Record<string, unknown> };
+const snsRecord = (loadEvent<{ Records: Record<string, unknown>[] }>('sns-alarm-cpu-high').Records[0] ?? {}) as {
+  Sns: Record<string, unknown>;
+};
 const event = loadEvent<Record<string, unknown>>('eventbridge-alarm-state-change');
 
 describe('ingest envelopes', () => {
@@ -36,8 +43,11 @@ describe('ingest envelopes', () => {
     expect(verdict(EventBridgeSchema, value)).toEqual(verdict(PowertoolsEventBridge, value));
   });
 
-  it.each([['{"a":1}'], ['{not json'], ['"text"'], ['42']])('parse JSON strings as Powertools JSONStringified does: %s', (text) => {
-    const inner = z.object({ a: z.number() });
-    expect(verdict(JSONStringified(inner), text)).toEqual(verdict(PowertoolsJSONStringified(inner), text));
-  });
+  it.each([['{"a":1}'], ['{not json'], ['"text"'], ['42']])(
+    'parse JSON strings as Powertools JSONStringified does: %s',
+    (text) => {
+      const inner = z.object({ a: z.number() });
+      expect(verdict(JSONStringified(inner), text)).toEqual(verdict(PowertoolsJSONStringified(inner), text));
+    },
+  );
 });

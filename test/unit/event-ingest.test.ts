@@ -65,7 +65,11 @@ describe('EventIngestFunction', () => {
       executionName: expect.stringMatching(/^deploy-web-app-web-prod-FAILURE-[0-9a-f]{20}$/),
       incident: {
         source: 'codedeploy',
-        event: { source: 'aws.codedeploy', detailType: 'CodeDeploy Deployment State-change Notification', state: 'FAILURE' },
+        event: {
+          source: 'aws.codedeploy',
+          detailType: 'CodeDeploy Deployment State-change Notification',
+          state: 'FAILURE',
+        },
         target: { codedeploy: { application: 'web-app', deploymentGroup: 'web-prod', deploymentId: 'd-ABCDEF123' } },
       },
     });
@@ -82,11 +86,19 @@ describe('EventIngestFunction', () => {
 
   it.each([
     ['eventbridge-asg-launch-unsuccessful', { autoScalingGroupName: 'web-asg' }, /^asg-web-asg-launch-failed-/],
-    ['eventbridge-asg-terminate-unsuccessful', { autoScalingGroupName: 'web-asg', instanceId: 'i-0abc123def4567890' }, /^asg-web-asg-terminate-failed-/],
+    [
+      'eventbridge-asg-terminate-unsuccessful',
+      { autoScalingGroupName: 'web-asg', instanceId: 'i-0abc123def4567890' },
+      /^asg-web-asg-terminate-failed-/,
+    ],
   ])('turns %s into an Auto Scaling incident', async (fixture, target, name) => {
     const { results } = await invoke(loadEvent(fixture));
 
-    expect(results[0]).toMatchObject({ status: 'started', executionName: expect.stringMatching(name), incident: { source: 'autoscaling', target } });
+    expect(results[0]).toMatchObject({
+      status: 'started',
+      executionName: expect.stringMatching(name),
+      incident: { source: 'autoscaling', target },
+    });
   });
 
   it.each([
@@ -95,7 +107,10 @@ describe('EventIngestFunction', () => {
   ])('turns %s into an EC2 incident', async (fixture, state, instanceId) => {
     const { results } = await invoke(loadEvent(fixture));
 
-    expect(results[0]).toMatchObject({ status: 'started', incident: { source: 'ec2', event: { state }, target: { instanceId } } });
+    expect(results[0]).toMatchObject({
+      status: 'started',
+      incident: { source: 'ec2', event: { state }, target: { instanceId } },
+    });
   });
 
   it('ignores an instance that is merely running', async () => {
@@ -110,7 +125,9 @@ describe('EventIngestFunction', () => {
   it('rejects a known event with a bad detail, naming the field, and dead-letters it with a metric', async () => {
     const { result, metrics } = await captureMetrics(() => invoke(loadEvent('eventbridge-malformed-detail')));
 
-    expect(result.results).toEqual([{ status: 'rejected', reason: 'detail.deploymentId: expected string, received undefined' }]);
+    expect(result.results).toEqual([
+      { status: 'rejected', reason: 'detail.deploymentId: expected string, received undefined' },
+    ]);
     expect(aws.sqs).toHaveReceivedCommandWith(SendMessageCommand, { QueueUrl: process.env.DEAD_LETTER_QUEUE_URL });
     expect(metrics.find((m) => m.name === 'InvalidEvents')?.value).toBe(1);
     expect(aws.sfn).not.toHaveReceivedCommand(StartExecutionCommand);
@@ -122,7 +139,10 @@ describe('EventIngestFunction', () => {
 
     const { results } = await invoke(event);
 
-    expect(results[0]).toEqual({ status: 'rejected', reason: 'detail-type: unsupported "AWS API Call via CloudTrail"' });
+    expect(results[0]).toEqual({
+      status: 'rejected',
+      reason: 'detail-type: unsupported "AWS API Call via CloudTrail"',
+    });
   });
 
   it('throws InvalidEventError for a payload that is not an EventBridge event', async () => {

@@ -10,9 +10,13 @@ interface AslState {
   ResultPath?: string | null;
   Catch?: { ResultPath?: string }[];
 }
-const asl = JSON.parse(readFileSync(join(ROOT, 'statemachines', 'remediation.asl.json'), 'utf8')) as { States: Record<string, AslState> };
+const asl = JSON.parse(readFileSync(join(ROOT, 'statemachines', 'remediation.asl.json'), 'utf8')) as {
+  States: Record<string, AslState>;
+};
 const written = Object.entries(asl.States).flatMap(([name, state]) =>
-  [state.ResultPath, ...(state.Catch ?? []).map((c) => c.ResultPath)].filter((p): p is string => typeof p === 'string').map((path) => ({ name, path })),
+  [state.ResultPath, ...(state.Catch ?? []).map((c) => c.ResultPath)]
+    .filter((p): p is string => typeof p === 'string')
+    .map((path) => ({ name, path })),
 );
 
 describe('ExecutionState', () => {
@@ -34,6 +38,8 @@ describe('ExecutionState', () => {
     const parsed = ExecutionStateSchema.safeParse({ incident: {}, plan: {}, guard: { decision: 'maybe' } });
 
     expect(parsed.success).toBe(false);
-    expect(parsed.error?.issues.map((i) => i.path.join('.'))).toEqual(expect.arrayContaining(['guard.decision', 'plan.decision']));
+    expect(parsed.error?.issues.map((i) => i.path.join('.'))).toEqual(
+      expect.arrayContaining(['guard.decision', 'plan.decision']),
+    );
   });
 });

@@ -8,8 +8,10 @@ import { lambdaContext } from '../../local/lambda-context';
 import { aws, awsError, resetAwsMocks, untilAlsoSent } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
 
-const invoke = (event: unknown) => handler(event as never, lambdaContext('GuardFunction')) as Promise<Record<string, unknown>>;
-const killSwitch = (value: 'true' | 'false') => aws.ssm.on(GetParameterCommand).resolves({ Parameter: { Name: process.env.PAUSE_PARAMETER_NAME, Value: value } });
+const invoke = (event: unknown) =>
+  handler(event as never, lambdaContext('GuardFunction')) as Promise<Record<string, unknown>>;
+const killSwitch = (value: 'true' | 'false') =>
+  aws.ssm.on(GetParameterCommand).resolves({ Parameter: { Name: process.env.PAUSE_PARAMETER_NAME, Value: value } });
 
 beforeEach(() => {
   resetAwsMocks();
@@ -34,7 +36,11 @@ describe('GuardFunction', () => {
     aws.dynamoDb.on(GetCommand).resolves({});
     aws.dynamoDb.on(UpdateCommand).resolves({ Attributes: {} });
 
-    await expect(invoke(loadEvent('guard-acquire'))).resolves.toMatchObject({ decision: 'proceed', lockAcquired: true, targetKey: 'asg:web-asg' });
+    await expect(invoke(loadEvent('guard-acquire'))).resolves.toMatchObject({
+      decision: 'proceed',
+      lockAcquired: true,
+      targetKey: 'asg:web-asg',
+    });
     const writes = aws.dynamoDb.commandCalls(UpdateCommand).map((c) => String(c.args[0].input.Key?.target));
     expect(writes[0]).toBe('asg:web-asg');
     expect(writes.slice(1).every((key) => key.startsWith('budget:'))).toBe(true);
@@ -53,7 +59,11 @@ describe('one lock per physical instance', () => {
   // The platform's own AWS-RestartEC2Instance stops the instance; the "stopped" event that raises must
   // find the instance locked by the restart, not replace it (Guard skips InProgress, then Cooldown).
   it('gives a runbook on one instance and a replacement of that instance the same lock', () => {
-    const restart = targetKeyOf({ type: 'run-automation', documentName: 'AWS-RestartEC2Instance', parameters: { InstanceId: ['i-0abc123def4567890'] } } as never);
+    const restart = targetKeyOf({
+      type: 'run-automation',
+      documentName: 'AWS-RestartEC2Instance',
+      parameters: { InstanceId: ['i-0abc123def4567890'] },
+    } as never);
     const replace = targetKeyOf({ type: 'replace-instance', instanceId: 'i-0abc123def4567890' } as never);
 
     expect(restart).toBe('instance:i-0abc123def4567890');
@@ -61,7 +71,15 @@ describe('one lock per physical instance', () => {
   });
 
   it('keeps a runbook over several instances (or none) on a lock of its own', () => {
-    expect(targetKeyOf({ type: 'run-automation', documentName: 'Patch', parameters: { InstanceId: ['i-1', 'i-2'] } } as never)).toBe('automation:Patch:i-1,i-2');
-    expect(targetKeyOf({ type: 'run-automation', documentName: 'Rotate', parameters: {} } as never)).toBe('automation:Rotate:any');
+    expect(
+      targetKeyOf({
+        type: 'run-automation',
+        documentName: 'Patch',
+        parameters: { InstanceId: ['i-1', 'i-2'] },
+      } as never),
+    ).toBe('automation:Patch:i-1,i-2');
+    expect(targetKeyOf({ type: 'run-automation', documentName: 'Rotate', parameters: {} } as never)).toBe(
+      'automation:Rotate:any',
+    );
   });
 });

@@ -7,8 +7,11 @@ import { ROOT } from '../helpers/template';
 // AWS I/O; functions/platform is plumbing; each functions/<action>/handler.ts wires them. ESLint
 // enforces the domain's imports (eslint.config.js); this test keeps that rule from going missing.
 const files = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
-const importsOf = (file: string) => [...readFileSync(file, 'utf8').matchAll(/^import\s[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1] as string);
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+const importsOf = (file: string) =>
+  [...readFileSync(file, 'utf8').matchAll(/^import\s[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1] as string);
 
 describe('project layout', () => {
   const domain = files(join(ROOT, 'functions', 'domain'));
@@ -24,6 +27,15 @@ describe('project layout', () => {
     expect(offending).toEqual([]);
   });
 
+  it('is formatted by Prettier, which npm run lint enforces', () => {
+    const scripts = (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
+
+    expect(scripts.lint).toContain('prettier --check .');
+    expect(scripts.format).toBe('prettier --write .');
+  });
+
   it('has the lint rule that enforces it', () => {
     const config = readFileSync(join(ROOT, 'eslint.config.js'), 'utf8');
 
@@ -32,14 +44,39 @@ describe('project layout', () => {
   });
 
   it('names each function folder after what it does, as the action types do', () => {
-    const folders = readdirSync(join(ROOT, 'functions'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    const folders = readdirSync(join(ROOT, 'functions'), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
 
-    expect(folders).toEqual(['alarm-ingest', 'auto-scaling-action', 'aws', 'check-progress', 'correlate-change', 'domain', 'event-ingest', 'guard', 'plan', 'platform', 'record-outcome', 'request-approval', 'rollback-deployment', 'run-automation', 'verify-recovery']);
+    expect(folders).toEqual([
+      'alarm-ingest',
+      'auto-scaling-action',
+      'aws',
+      'check-progress',
+      'correlate-change',
+      'domain',
+      'event-ingest',
+      'guard',
+      'plan',
+      'platform',
+      'record-outcome',
+      'request-approval',
+      'rollback-deployment',
+      'run-automation',
+      'verify-recovery',
+    ]);
   });
 
   it('reads the environment in one place (platform/env.ts), and has one home per default', () => {
     const all = files(join(ROOT, 'functions'));
-    const reading = all.filter((f) => !f.endsWith(join('platform', 'env.ts')) && /process\.env(?!\)\s*:)(?! *\)\s*:)/.test(readFileSync(f, 'utf8').replace(/env: NodeJS\.ProcessEnv = process\.env/g, '')));
+    const reading = all.filter(
+      (f) =>
+        !f.endsWith(join('platform', 'env.ts')) &&
+        /process\.env(?!\)\s*:)(?! *\)\s*:)/.test(
+          readFileSync(f, 'utf8').replace(/env: NodeJS\.ProcessEnv = process\.env/g, ''),
+        ),
+    );
     const dryRun = all.filter((f) => readFileSync(f, 'utf8').includes("'DRY_RUN'"));
     const cooldown = all.filter((f) => /cooldown[^\n]*\b300\b/i.test(readFileSync(f, 'utf8')));
 

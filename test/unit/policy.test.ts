@@ -22,7 +22,9 @@ describe('default remediation policy', () => {
   it('validates, and its committed JSON Schemas match the zod schemas', () => {
     expect(policy.rules.length).toBeGreaterThanOrEqual(7);
     for (const [path, schema] of Object.entries(jsonSchemas())) {
-      expect(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', path), 'utf8')).toBe(serialise(schema));
+      expect(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', path), 'utf8')).toBe(
+        serialise(schema),
+      );
     }
   });
 
@@ -54,13 +56,20 @@ describe('default remediation policy', () => {
 
     expect(plan(system)).toMatchObject({
       rule: 'system-status-check-restart',
-      action: { type: 'run-automation', documentName: 'AWS-RestartEC2Instance', parameters: { InstanceId: ['i-0abc123def4567890'] } },
+      action: {
+        type: 'run-automation',
+        documentName: 'AWS-RestartEC2Instance',
+        parameters: { InstanceId: ['i-0abc123def4567890'] },
+      },
     });
   });
 
   it("restarts an alarm's selfhealing:service with the stack's RestartService runbook, and starts the ladder at its next step without the stack's name", () => {
     const incident = withTags(incidentFrom('sns-alarm-status-check'), { 'selfhealing:service': 'nginx' });
-    const serviceAlarm = { ...incident, alarm: { ...incident.alarm!, namespace: 'WebApp', metricName: 'HealthCheckFailed' } };
+    const serviceAlarm = {
+      ...incident,
+      alarm: { ...incident.alarm!, namespace: 'WebApp', metricName: 'HealthCheckFailed' },
+    };
     const platform = { restartServiceDocument: 'prod-healing-RestartService' };
 
     expect(planRemediation(serviceAlarm, policy, { stackDryRun: false, now, platform })).toMatchObject({
@@ -74,8 +83,14 @@ describe('default remediation policy', () => {
     });
     // Without the stack's runbook name the ladder starts at its second step, and says why.
     const withoutRunbook = plan(serviceAlarm);
-    expect(withoutRunbook).toMatchObject({ decision: 'act', action: { type: 'replace-instance' }, escalation: { step: 1, of: 2 } });
-    expect(withoutRunbook.explanation).toContain('Escalation step 1 (run-automation) left out: no value for {{platform.restartServiceDocument}}.');
+    expect(withoutRunbook).toMatchObject({
+      decision: 'act',
+      action: { type: 'replace-instance' },
+      escalation: { step: 1, of: 2 },
+    });
+    expect(withoutRunbook.explanation).toContain(
+      'Escalation step 1 (run-automation) left out: no value for {{platform.restartServiceDocument}}.',
+    );
   });
 
   it('rolls back a CodeDeploy-managed service whose error rate is up, also for a metric-math alarm', () => {
@@ -93,7 +108,10 @@ describe('default remediation policy', () => {
       action: { type: 'notify', severity: 'critical' },
       verify: { enabled: false },
     });
-    expect(plan(incidentFrom('eventbridge-asg-launch-unsuccessful'))).toMatchObject({ rule: 'launch-failure-notify', action: { type: 'notify' } });
+    expect(plan(incidentFrom('eventbridge-asg-launch-unsuccessful'))).toMatchObject({
+      rule: 'launch-failure-notify',
+      action: { type: 'notify' },
+    });
   });
 
   it('has the Auto Scaling group replace a stopped instance', () => {
@@ -105,8 +123,15 @@ describe('default remediation policy', () => {
   });
 
   it('skips what no rule covers, without paging anyone', () => {
-    expect(plan(incidentFrom('sns-alarm-composite'))).toMatchObject({ decision: 'skip', reason: 'NoMatchingRule', notifyOnSkip: false });
-    expect(plan(incidentFrom('eventbridge-ec2-terminated'))).toMatchObject({ decision: 'skip', reason: 'NoMatchingRule' });
+    expect(plan(incidentFrom('sns-alarm-composite'))).toMatchObject({
+      decision: 'skip',
+      reason: 'NoMatchingRule',
+      notifyOnSkip: false,
+    });
+    expect(plan(incidentFrom('eventbridge-ec2-terminated'))).toMatchObject({
+      decision: 'skip',
+      reason: 'NoMatchingRule',
+    });
   });
 
   it('skips an alarm that is not in ALARM (a manual re-run of an OK transition)', () => {
@@ -132,8 +157,14 @@ describe('default remediation policy', () => {
       reason: 'InvalidAlarmTags',
       notifyOnSkip: true,
     });
-    expect(plan(withTags(tagged, { 'selfhealing:action': 'reboot-everything' }))).toMatchObject({ decision: 'skip', reason: 'InvalidAlarmTags' });
-    expect(plan(withTags(tagged, { 'selfhealing:action': 'run-automation' }))).toMatchObject({ decision: 'skip', reason: 'InvalidAlarmTags' });
+    expect(plan(withTags(tagged, { 'selfhealing:action': 'reboot-everything' }))).toMatchObject({
+      decision: 'skip',
+      reason: 'InvalidAlarmTags',
+    });
+    expect(plan(withTags(tagged, { 'selfhealing:action': 'run-automation' }))).toMatchObject({
+      decision: 'skip',
+      reason: 'InvalidAlarmTags',
+    });
     expect(
       actionFromAlarmTags({ 'selfhealing:action': 'scale-in' }, { allowedActions: ['scale-out'], maxStep: 2 }),
     ).toMatchObject({ ok: false, reason: 'AlarmTagActionNotAllowed' });
@@ -142,20 +173,41 @@ describe('default remediation policy', () => {
   it('builds a rollback and a runbook from tags', () => {
     const tagged = incidentFrom('sns-alarm-tagged');
 
-    expect(plan(withTags(tagged, { 'selfhealing:action': 'rollback-deployment', 'selfhealing:target': 'api/api-prod' }))).toMatchObject({
+    expect(
+      plan(withTags(tagged, { 'selfhealing:action': 'rollback-deployment', 'selfhealing:target': 'api/api-prod' })),
+    ).toMatchObject({
       action: { type: 'rollback-deployment', application: 'api', deploymentGroup: 'api-prod' },
     });
     expect(
-      plan(withTags(tagged, { 'selfhealing:action': 'run-automation', 'selfhealing:document': 'AWS-RestartEC2Instance', 'selfhealing:target': 'i-0123456789abcdef0' })),
-    ).toMatchObject({ action: { type: 'run-automation', documentName: 'AWS-RestartEC2Instance', parameters: { InstanceId: ['i-0123456789abcdef0'] } } });
+      plan(
+        withTags(tagged, {
+          'selfhealing:action': 'run-automation',
+          'selfhealing:document': 'AWS-RestartEC2Instance',
+          'selfhealing:target': 'i-0123456789abcdef0',
+        }),
+      ),
+    ).toMatchObject({
+      action: {
+        type: 'run-automation',
+        documentName: 'AWS-RestartEC2Instance',
+        parameters: { InstanceId: ['i-0123456789abcdef0'] },
+      },
+    });
   });
 
   it('skips and pages when a matched rule cannot resolve its target', () => {
     const incident = incidentFrom('sns-alarm-cpu-high');
     const noGroup = { ...incident, target: {} };
 
-    expect(plan(noGroup)).toMatchObject({ decision: 'skip', reason: 'TargetUnresolved', rule: 'high-cpu-scale-out', notifyOnSkip: true });
-    expect(plan(noGroup).explanation).toContain('Cannot resolve the target: no value for {{target.autoScalingGroupName}}.');
+    expect(plan(noGroup)).toMatchObject({
+      decision: 'skip',
+      reason: 'TargetUnresolved',
+      rule: 'high-cpu-scale-out',
+      notifyOnSkip: true,
+    });
+    expect(plan(noGroup).explanation).toContain(
+      'Cannot resolve the target: no value for {{target.autoScalingGroupName}}.',
+    );
   });
 
   it('records every source of dry run', () => {
@@ -163,8 +215,14 @@ describe('default remediation policy', () => {
 
     expect(plan(incident, true)).toMatchObject({ dryRun: true, dryRunSources: ['stack', 'incident'] });
     expect(plan({ ...incident, dryRun: false })).toMatchObject({ dryRun: false, dryRunSources: [] });
-    const ruleInDryRun = loadPolicy({ version: 1, rules: [{ name: 'cautious', match: {}, dryRun: true, action: { type: 'scale-out' } }] });
-    expect(planRemediation({ ...incident, dryRun: false }, ruleInDryRun, { stackDryRun: false, now })).toMatchObject({ dryRun: true, dryRunSources: ['rule'] });
+    const ruleInDryRun = loadPolicy({
+      version: 1,
+      rules: [{ name: 'cautious', match: {}, dryRun: true, action: { type: 'scale-out' } }],
+    });
+    expect(planRemediation({ ...incident, dryRun: false }, ruleInDryRun, { stackDryRun: false, now })).toMatchObject({
+      dryRun: true,
+      dryRunSources: ['rule'],
+    });
   });
 });
 
@@ -176,19 +234,27 @@ describe('policy rules', () => {
       version: 1,
       rules: [
         rule({ name: 'off', enabled: false, match: { alarmName: { prefix: 'web-' } }, action: { type: 'scale-in' } }),
-        rule({ name: 'by-pattern', match: { alarmName: { pattern: '^web-.*-high$' }, namespace: ['AWS/EC2', 'AWS/ECS'] } }),
+        rule({
+          name: 'by-pattern',
+          match: { alarmName: { pattern: '^web-.*-high$' }, namespace: ['AWS/EC2', 'AWS/ECS'] },
+        }),
         rule({ name: 'by-name', match: { alarmName: 'web-cpu-high' }, action: { type: 'scale-out' } }),
       ],
     });
 
-    expect(planRemediation(incidentFrom('sns-alarm-cpu-high'), custom, { stackDryRun: false, now }).rule).toBe('by-pattern');
+    expect(planRemediation(incidentFrom('sns-alarm-cpu-high'), custom, { stackDryRun: false, now }).rule).toBe(
+      'by-pattern',
+    );
   });
 
   it('matches dimensions and tags by value, by absence and by event fields', () => {
     const custom = loadPolicy({
       version: 1,
       rules: [
-        rule({ name: 'tag-absent', match: { alarmTags: { team: { exists: false } }, dimensions: { AutoScalingGroupName: 'web-asg' } } }),
+        rule({
+          name: 'tag-absent',
+          match: { alarmTags: { team: { exists: false } }, dimensions: { AutoScalingGroupName: 'web-asg' } },
+        }),
         rule({ name: 'event-state', match: { event: { source: 'aws.ec2', state: ['stopped', 'terminated'] } } }),
       ],
     });
@@ -219,7 +285,9 @@ describe('policy rules', () => {
     expect(message).toContain('rules.1.action.type: Invalid discriminator value');
     expect(message).toContain('rules.2.action.step: Too small: expected number to be >=1');
     expect(message).toContain('rules.2.match: Unrecognized key: "metric"');
-    expect(() => loadPolicy({ version: 1, rules: [rule({ name: 'dup' }), rule({ name: 'dup' })] })).toThrow(/rules\.1\.name: duplicate rule name "dup"/);
+    expect(() => loadPolicy({ version: 1, rules: [rule({ name: 'dup' }), rule({ name: 'dup' })] })).toThrow(
+      /rules\.1\.name: duplicate rule name "dup"/,
+    );
   });
 });
 
@@ -227,7 +295,9 @@ describe('templates', () => {
   it('fills placeholders from the incident and fails loudly on a missing value', () => {
     const incident = incidentFrom('sns-alarm-cpu-high');
 
-    expect(renderTemplate('{{target.autoScalingGroupName}}-{{alarm.dimensions.AutoScalingGroupName}}', incident)).toBe('web-asg-web-asg');
+    expect(renderTemplate('{{target.autoScalingGroupName}}-{{alarm.dimensions.AutoScalingGroupName}}', incident)).toBe(
+      'web-asg-web-asg',
+    );
     expect(() => renderTemplate('{{target.instanceId}}', incident)).toThrow('no value for {{target.instanceId}}');
   });
 });
@@ -235,51 +305,108 @@ describe('templates', () => {
 describe('issue 7: ladders, change awareness, approval thresholds, shadow mode, maximum age', () => {
   const cpu = incidentFrom('sns-alarm-cpu-high');
   const rule = (extra: object) => ({ name: 'r', match: { metricName: 'CPUUtilization' }, ...extra });
-  const one = (extra: object, policyExtra: object = {}) => loadPolicy({ version: 1, ...policyExtra, rules: [rule(extra)] });
+  const one = (extra: object, policyExtra: object = {}) =>
+    loadPolicy({ version: 1, ...policyExtra, rules: [rule(extra)] });
   const scaleOut = { type: 'scale-out', autoScalingGroupName: 'web-asg', step: 2 };
 
   it('plans every rung of a ladder with its own recovery timeout, ending on a human', () => {
-    const ladder = one({ escalation: [{ action: scaleOut, verify: { timeoutSeconds: 300 } }, { action: { type: 'replace-instance', instanceId: 'i-1' } }, { action: { type: 'notify' } }] });
+    const ladder = one({
+      escalation: [
+        { action: scaleOut, verify: { timeoutSeconds: 300 } },
+        { action: { type: 'replace-instance', instanceId: 'i-1' } },
+        { action: { type: 'notify' } },
+      ],
+    });
     const result = planRemediation(cpu, ladder, { stackDryRun: false, now });
 
-    expect(result).toMatchObject({ action: scaleOut, verify: { intervalSeconds: 60, maxPolls: 5 }, escalation: { step: 1, of: 3, hasNext: true } });
+    expect(result).toMatchObject({
+      action: scaleOut,
+      verify: { intervalSeconds: 60, maxPolls: 5 },
+      escalation: { step: 1, of: 3, hasNext: true },
+    });
     expect(result.escalation.steps.map((s) => s.action.type)).toEqual(['scale-out', 'replace-instance', 'notify']);
     expect(result.escalation.steps[2]?.verify.enabled).toBe(false);
   });
 
   it('refuses ladders that do not end on a human, or put one in the middle, and rules with both an action and a ladder', () => {
     const bad = (extra: object) => () => one(extra);
-    expect(bad({ escalation: [{ action: scaleOut }, { action: scaleOut }] })).toThrow('the last step of an escalation must be `notify`: a human');
-    expect(bad({ escalation: [{ action: { type: 'notify' } }, { action: scaleOut }, { action: { type: 'notify' } }] })).toThrow('only the last step of an escalation may be `notify`');
-    expect(bad({ action: scaleOut, escalation: [{ action: scaleOut }, { action: { type: 'notify' } }] })).toThrow('a rule needs exactly one of `action` and `escalation`');
+    expect(bad({ escalation: [{ action: scaleOut }, { action: scaleOut }] })).toThrow(
+      'the last step of an escalation must be `notify`: a human',
+    );
+    expect(
+      bad({ escalation: [{ action: { type: 'notify' } }, { action: scaleOut }, { action: { type: 'notify' } }] }),
+    ).toThrow('only the last step of an escalation may be `notify`');
+    expect(bad({ action: scaleOut, escalation: [{ action: scaleOut }, { action: { type: 'notify' } }] })).toThrow(
+      'a rule needs exactly one of `action` and `escalation`',
+    );
   });
 
   it('asks for approval by environment or above a capacity threshold, from the rule or the policy', () => {
     const byEnv = one({ action: scaleOut }, { approval: { environments: ['prod'] } });
-    expect(planRemediation(cpu, byEnv, { stackDryRun: false, now, environment: 'prod' }).approval).toMatchObject({ required: true });
-    expect(planRemediation(cpu, byEnv, { stackDryRun: false, now, environment: 'staging' }).approval).toMatchObject({ required: false });
+    expect(planRemediation(cpu, byEnv, { stackDryRun: false, now, environment: 'prod' }).approval).toMatchObject({
+      required: true,
+    });
+    expect(planRemediation(cpu, byEnv, { stackDryRun: false, now, environment: 'staging' }).approval).toMatchObject({
+      required: false,
+    });
     const byCapacity = one({ action: scaleOut, approval: { capacityIncreaseOverPercent: 50 } });
-    expect(planRemediation(cpu, byCapacity, { stackDryRun: false, now }).approval).toEqual({ required: false, timeoutSeconds: 3600, capacityIncreaseOverPercent: 50 });
+    expect(planRemediation(cpu, byCapacity, { stackDryRun: false, now }).approval).toEqual({
+      required: false,
+      timeoutSeconds: 3600,
+      capacityIncreaseOverPercent: 50,
+    });
     // A rule's own setting wins over the policy's.
-    expect(planRemediation(cpu, one({ action: scaleOut, approval: 'none' }, { approval: { environments: ['prod'] } }), { stackDryRun: false, now, environment: 'prod' }).approval.required).toBe(false);
+    expect(
+      planRemediation(cpu, one({ action: scaleOut, approval: 'none' }, { approval: { environments: ['prod'] } }), {
+        stackDryRun: false,
+        now,
+        environment: 'prod',
+      }).approval.required,
+    ).toBe(false);
   });
 
   it('in shadow mode (rule or stack) plans a dry run that keeps watching the alarm, with no approval and no climbing', () => {
-    const shadowRule = one({ mode: 'shadow', escalation: [{ action: scaleOut }, { action: { type: 'notify' } }], approval: 'required' });
+    const shadowRule = one({
+      mode: 'shadow',
+      escalation: [{ action: scaleOut }, { action: { type: 'notify' } }],
+      approval: 'required',
+    });
     const result = planRemediation(cpu, shadowRule, { stackDryRun: false, now });
-    expect(result).toMatchObject({ shadow: true, dryRun: true, dryRunSources: ['shadow'], approval: { required: false }, verify: { enabled: true }, escalation: { hasNext: false } });
-    expect(planRemediation(cpu, one({ action: scaleOut }), { stackDryRun: false, now, shadow: true })).toMatchObject({ shadow: true, dryRun: true });
+    expect(result).toMatchObject({
+      shadow: true,
+      dryRun: true,
+      dryRunSources: ['shadow'],
+      approval: { required: false },
+      verify: { enabled: true },
+      escalation: { hasNext: false },
+    });
+    expect(planRemediation(cpu, one({ action: scaleOut }), { stackDryRun: false, now, shadow: true })).toMatchObject({
+      shadow: true,
+      dryRun: true,
+    });
   });
 
   it('skips an incident older than its maximum age (Stale), and stamps a deadline on the rest', () => {
     const later = new Date(Date.parse(cpu.detectedAt) + 7201_000);
-    expect(planRemediation(cpu, policy, { stackDryRun: false, now: later })).toMatchObject({ decision: 'skip', reason: 'Stale', notifyOnSkip: true });
-    expect(planRemediation(cpu, one({ action: scaleOut, maxIncidentAgeSeconds: 600 }), { stackDryRun: false, now }).notAfter).toBe(new Date(Date.parse(cpu.detectedAt) + 600_000).toISOString());
+    expect(planRemediation(cpu, policy, { stackDryRun: false, now: later })).toMatchObject({
+      decision: 'skip',
+      reason: 'Stale',
+      notifyOnSkip: true,
+    });
+    expect(
+      planRemediation(cpu, one({ action: scaleOut, maxIncidentAgeSeconds: 600 }), { stackDryRun: false, now }).notAfter,
+    ).toBe(new Date(Date.parse(cpu.detectedAt) + 600_000).toISOString());
   });
 
   it('looks for changes in the window before the alarm only for change-aware rules', () => {
-    const tagged = { ...withTags(cpu, {}), target: { ...cpu.target, codedeploy: { application: 'web-app', deploymentGroup: 'web-prod' } } };
-    const aware = planRemediation(tagged, one({ action: scaleOut, preferRollbackAfterChange: { withinMinutes: 20 } }), { stackDryRun: false, now });
+    const tagged = {
+      ...withTags(cpu, {}),
+      target: { ...cpu.target, codedeploy: { application: 'web-app', deploymentGroup: 'web-prod' } },
+    };
+    const aware = planRemediation(tagged, one({ action: scaleOut, preferRollbackAfterChange: { withinMinutes: 20 } }), {
+      stackDryRun: false,
+      now,
+    });
     expect(aware.changeCheck).toEqual({
       enabled: true,
       since: new Date(Date.parse(cpu.detectedAt) - 20 * 60_000).toISOString(),
@@ -288,6 +415,8 @@ describe('issue 7: ladders, change awareness, approval thresholds, shadow mode, 
       deploymentGroup: 'web-prod',
       autoScalingGroupName: 'web-asg',
     });
-    expect(planRemediation(tagged, one({ action: scaleOut }), { stackDryRun: false, now }).changeCheck).toEqual({ enabled: false });
+    expect(planRemediation(tagged, one({ action: scaleOut }), { stackDryRun: false, now }).changeCheck).toEqual({
+      enabled: false,
+    });
   });
 });

@@ -5,7 +5,13 @@ import { retryWaitMs } from '../../local/workflow';
 // the one the States Language specifies: IntervalSeconds × BackoffRate^attempt, capped by
 // MaxDelaySeconds, drawn from [0, that] with FULL jitter, until MaxAttempts.
 describe('Retry intervals on the virtual clock', () => {
-  const throttled = { ErrorEquals: ['AwsThrottledError'], IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 3, MaxDelaySeconds: 12 };
+  const throttled = {
+    ErrorEquals: ['AwsThrottledError'],
+    IntervalSeconds: 5,
+    BackoffRate: 2,
+    MaxAttempts: 3,
+    MaxDelaySeconds: 12,
+  };
   const timedOut = { ErrorEquals: ['Sandbox.Timedout'], IntervalSeconds: 2, MaxAttempts: 2 };
 
   it('backs off, caps at MaxDelaySeconds, and stops after MaxAttempts', () => {

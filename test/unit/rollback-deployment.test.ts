@@ -13,7 +13,8 @@ import { lambdaContext } from '../../local/lambda-context';
 import { alarmAnsweredAlongside, alarmStillFiring, aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
 
-const invoke = (event: unknown) => handler(event as never, lambdaContext('DeploymentRollbackFunction')) as Promise<Record<string, unknown>>;
+const invoke = (event: unknown) =>
+  handler(event as never, lambdaContext('DeploymentRollbackFunction')) as Promise<Record<string, unknown>>;
 const good = { revisionType: 'S3', s3Location: { bucket: 'artifacts', key: 'web-1.4.1.zip', bundleType: 'zip' } };
 const bad = { revisionType: 'S3', s3Location: { bucket: 'artifacts', key: 'web-1.5.0.zip', bundleType: 'zip' } };
 
@@ -25,14 +26,36 @@ function groupWithLatest(deploymentId: string, lastSuccessful?: string) {
     },
   });
 }
-const deployment = (deploymentId: string, status: string, created: string, revision: object = bad, extra: object = {}) =>
+const deployment = (
+  deploymentId: string,
+  status: string,
+  created: string,
+  revision: object = bad,
+  extra: object = {},
+) =>
   aws.codeDeploy.on(GetDeploymentCommand, { deploymentId }).resolves({
-    deploymentInfo: { deploymentId, status, createTime: new Date(created), revision, applicationName: 'web-app', deploymentGroupName: 'web-prod', ...extra },
+    deploymentInfo: {
+      deploymentId,
+      status,
+      createTime: new Date(created),
+      revision,
+      applicationName: 'web-app',
+      deploymentGroupName: 'web-prod',
+      ...extra,
+    },
   } as never);
 const WEB_PROD_ARN = 'arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:web-app/web-prod';
 const groupTags = (tags: Record<string, string>) =>
-  aws.codeDeploy.on(ListTagsForResourceCommand, { ResourceArn: WEB_PROD_ARN }).resolves({ Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) });
-const stopPrepared = { mode: 'stop', application: 'web-app', deploymentGroup: 'web-prod', deploymentId: 'd-RUNNING01', description: 'stop' };
+  aws.codeDeploy
+    .on(ListTagsForResourceCommand, { ResourceArn: WEB_PROD_ARN })
+    .resolves({ Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) });
+const stopPrepared = {
+  mode: 'stop',
+  application: 'web-app',
+  deploymentGroup: 'web-prod',
+  deploymentId: 'd-RUNNING01',
+  description: 'stop',
+};
 
 beforeEach(() => {
   resetAwsMocks();
@@ -50,7 +73,10 @@ describe('DeploymentRollbackFunction', () => {
 
     expect(prepared).toMatchObject({ mode: 'stop', deploymentId: 'd-RUNNING01' });
     expect(aws.codeDeploy).toHaveReceivedCommandWith(ListTagsForResourceCommand, { ResourceArn: WEB_PROD_ARN });
-    expect(aws.codeDeploy).toHaveReceivedCommandWith(StopDeploymentCommand, { deploymentId: 'd-RUNNING01', autoRollbackEnabled: true });
+    expect(aws.codeDeploy).toHaveReceivedCommandWith(StopDeploymentCommand, {
+      deploymentId: 'd-RUNNING01',
+      autoRollbackEnabled: true,
+    });
     expect(applied).toMatchObject({ applied: true, watch: { kind: 'deployment', deploymentId: 'd-RUNNING01' } });
   });
 
@@ -69,34 +95,56 @@ describe('DeploymentRollbackFunction', () => {
     deployment('d-RUNNING01', 'InProgress', '2026-11-23T10:00:00Z');
     groupTags({ team: 'payments' });
 
-    await expect(invoke({ ...loadEvent<object>('deployment-rollback-apply'), prepared: stopPrepared })).rejects.toMatchObject({ name: 'TargetNotManagedError' });
+    await expect(
+      invoke({ ...loadEvent<object>('deployment-rollback-apply'), prepared: stopPrepared }),
+    ).rejects.toMatchObject({ name: 'TargetNotManagedError' });
     expect(aws.codeDeploy).not.toHaveReceivedCommand(StopDeploymentCommand);
   });
 
   it('does not stop a deployment that belongs to another group than the one it locked', async () => {
-    deployment('d-RUNNING01', 'InProgress', '2026-11-23T10:00:00Z', bad, { applicationName: 'billing', deploymentGroupName: 'billing-prod' });
+    deployment('d-RUNNING01', 'InProgress', '2026-11-23T10:00:00Z', bad, {
+      applicationName: 'billing',
+      deploymentGroupName: 'billing-prod',
+    });
     groupTags({ 'selfhealing:managed': 'true' });
 
-    await expect(invoke({ ...loadEvent<object>('deployment-rollback-apply'), prepared: stopPrepared })).rejects.toMatchObject({ name: 'InvalidInputError' });
+    await expect(
+      invoke({ ...loadEvent<object>('deployment-rollback-apply'), prepared: stopPrepared }),
+    ).rejects.toMatchObject({ name: 'InvalidInputError' });
     expect(aws.codeDeploy).not.toHaveReceivedCommand(StopDeploymentCommand);
   });
 
   it('redeploys the newest earlier successful revision when the bad one already succeeded', async () => {
     groupWithLatest('d-BAD000002');
     deployment('d-BAD000002', 'Succeeded', '2026-11-23T10:00:00Z');
-    aws.codeDeploy.on(ListDeploymentsCommand).resolves({ deployments: ['d-BAD000002', 'd-SAME00000', 'd-GOOD00001', 'd-OLDER0000'] });
+    aws.codeDeploy
+      .on(ListDeploymentsCommand)
+      .resolves({ deployments: ['d-BAD000002', 'd-SAME00000', 'd-GOOD00001', 'd-OLDER0000'] });
     aws.codeDeploy.on(BatchGetDeploymentsCommand).resolves({
       deploymentsInfo: [
         { deploymentId: 'd-SAME00000', createTime: new Date('2026-11-22T10:00:00Z'), revision: bad },
         { deploymentId: 'd-GOOD00001', createTime: new Date('2026-11-20T10:00:00Z'), revision: good },
-        { deploymentId: 'd-OLDER0000', createTime: new Date('2026-11-01T10:00:00Z'), revision: { ...good, s3Location: { ...good.s3Location, key: 'web-1.3.0.zip' } } },
+        {
+          deploymentId: 'd-OLDER0000',
+          createTime: new Date('2026-11-01T10:00:00Z'),
+          revision: { ...good, s3Location: { ...good.s3Location, key: 'web-1.3.0.zip' } },
+        },
       ],
     } as never);
 
     const prepared = await invoke(loadEvent('deployment-rollback-prepare'));
 
-    expect(aws.codeDeploy).toHaveReceivedCommandWith(ListDeploymentsCommand, { applicationName: 'web-app', deploymentGroupName: 'web-prod', includeOnlyStatuses: ['Succeeded'] });
-    expect(prepared).toMatchObject({ mode: 'redeploy', badDeploymentId: 'd-BAD000002', goodDeploymentId: 'd-GOOD00001', revision: good });
+    expect(aws.codeDeploy).toHaveReceivedCommandWith(ListDeploymentsCommand, {
+      applicationName: 'web-app',
+      deploymentGroupName: 'web-prod',
+      includeOnlyStatuses: ['Succeeded'],
+    });
+    expect(prepared).toMatchObject({
+      mode: 'redeploy',
+      badDeploymentId: 'd-BAD000002',
+      goodDeploymentId: 'd-GOOD00001',
+      revision: good,
+    });
   });
 
   it('redeploys the last successful revision after a failed deployment', async () => {
@@ -104,7 +152,11 @@ describe('DeploymentRollbackFunction', () => {
     deployment('d-FAILED002', 'Failed', '2026-11-23T10:00:00Z');
     deployment('d-GOOD00001', 'Succeeded', '2026-11-20T10:00:00Z', good);
 
-    expect(await invoke(loadEvent('deployment-rollback-prepare'))).toMatchObject({ mode: 'redeploy', goodDeploymentId: 'd-GOOD00001', revision: good });
+    expect(await invoke(loadEvent('deployment-rollback-prepare'))).toMatchObject({
+      mode: 'redeploy',
+      goodDeploymentId: 'd-GOOD00001',
+      revision: good,
+    });
   });
 
   it('fails with NoRollbackTargetError when there is nothing earlier to go back to', async () => {
@@ -112,7 +164,9 @@ describe('DeploymentRollbackFunction', () => {
     deployment('d-FIRST0001', 'Succeeded', '2026-11-23T10:00:00Z');
     aws.codeDeploy.on(ListDeploymentsCommand).resolves({ deployments: ['d-FIRST0001'] });
 
-    await expect(invoke(loadEvent('deployment-rollback-prepare'))).rejects.toMatchObject({ name: 'NoRollbackTargetError' });
+    await expect(invoke(loadEvent('deployment-rollback-prepare'))).rejects.toMatchObject({
+      name: 'NoRollbackTargetError',
+    });
   });
 
   it('creates the rollback deployment once, and finds it again on a retry instead of creating another', async () => {
@@ -130,7 +184,10 @@ describe('DeploymentRollbackFunction', () => {
     expect(aws.codeDeploy).toHaveReceivedCommandWith(CreateDeploymentCommand, {
       applicationName: 'web-app',
       deploymentGroupName: 'web-prod',
-      revision: { revisionType: 'S3', s3Location: { bucket: 'web-app-artifacts', key: 'web-app/1.4.1.zip', bundleType: 'zip' } },
+      revision: {
+        revisionType: 'S3',
+        s3Location: { bucket: 'web-app-artifacts', key: 'web-app/1.4.1.zip', bundleType: 'zip' },
+      },
     });
     expect(description).toContain(task.incident.id);
     expect(first).toMatchObject({ watch: { deploymentId: 'd-NEW000003' } });
@@ -142,7 +199,9 @@ describe('DeploymentRollbackFunction', () => {
     aws.codeDeploy.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-NEW000003' });
     alarmAnsweredAlongside(() => aws.codeDeploy.commandCalls(GetDeploymentGroupCommand).length > 0);
 
-    await expect(invoke(loadEvent('deployment-rollback-apply'))).resolves.toMatchObject({ watch: { deploymentId: 'd-NEW000003' } });
+    await expect(invoke(loadEvent('deployment-rollback-apply'))).resolves.toMatchObject({
+      watch: { deploymentId: 'd-NEW000003' },
+    });
   });
 
   it('skips as AlreadyRecovered when the alarm is OK again, and deploys nothing', async () => {
@@ -164,6 +223,8 @@ describe('DeploymentRollbackFunction', () => {
   it('fails with TargetNotFoundError for an unknown deployment group', async () => {
     aws.codeDeploy.on(GetDeploymentGroupCommand).rejects(awsError('DeploymentGroupDoesNotExistException'));
 
-    await expect(invoke(loadEvent('deployment-rollback-prepare'))).rejects.toMatchObject({ name: 'TargetNotFoundError' });
+    await expect(invoke(loadEvent('deployment-rollback-prepare'))).rejects.toMatchObject({
+      name: 'TargetNotFoundError',
+    });
   });
 });

@@ -5,7 +5,8 @@ import { lambdaContext } from '../../local/lambda-context';
 import { alarmAnsweredAlongside, alarmStillFiring, aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
 
-const invoke = (event: unknown) => handler(event as never, lambdaContext('AutomationFunction')) as Promise<Record<string, unknown>>;
+const invoke = (event: unknown) =>
+  handler(event as never, lambdaContext('AutomationFunction')) as Promise<Record<string, unknown>>;
 
 beforeEach(() => {
   resetAwsMocks();
@@ -57,7 +58,11 @@ describe('AutomationFunction', () => {
     const task = loadEvent<{ plan: { dryRun: boolean } }>('automation-start');
     task.plan.dryRun = true;
 
-    expect(await invoke(task)).toMatchObject({ applied: false, dryRun: true, call: { operation: 'SSM.StartAutomationExecution' } });
+    expect(await invoke(task)).toMatchObject({
+      applied: false,
+      dryRun: true,
+      call: { operation: 'SSM.StartAutomationExecution' },
+    });
     expect(aws.ssm.calls()).toHaveLength(0);
   });
 
@@ -68,9 +73,18 @@ describe('AutomationFunction', () => {
   });
 
   it('keeps the platform under its ceiling of concurrent automations: at the ceiling it waits (retryable error) and starts nothing', async () => {
-    aws.ssm.on(DescribeAutomationExecutionsCommand).resolves({ AutomationExecutionMetadataList: [{ AutomationExecutionId: 'a' }, { AutomationExecutionId: 'b' }, { AutomationExecutionId: 'c' }] });
+    aws.ssm.on(DescribeAutomationExecutionsCommand).resolves({
+      AutomationExecutionMetadataList: [
+        { AutomationExecutionId: 'a' },
+        { AutomationExecutionId: 'b' },
+        { AutomationExecutionId: 'c' },
+      ],
+    });
 
-    await expect(invoke(loadEvent('automation-start'))).rejects.toMatchObject({ name: 'AutomationConcurrencyLimit', message: expect.stringContaining('ceiling 3') });
+    await expect(invoke(loadEvent('automation-start'))).rejects.toMatchObject({
+      name: 'AutomationConcurrencyLimit',
+      message: expect.stringContaining('ceiling 3'),
+    });
     expect(aws.ssm).toHaveReceivedCommandWith(DescribeAutomationExecutionsCommand, {
       Filters: [
         { Key: 'ExecutionStatus', Values: ['Pending', 'InProgress', 'Waiting'] },
@@ -83,10 +97,16 @@ describe('AutomationFunction', () => {
   it('counts running automations across pages (SSM returns at most 50 a page), so a ceiling above one page holds', async () => {
     aws.ssm
       .on(DescribeAutomationExecutionsCommand)
-      .resolvesOnce({ AutomationExecutionMetadataList: [{ AutomationExecutionId: 'a' }, { AutomationExecutionId: 'b' }], NextToken: 'page-2' })
+      .resolvesOnce({
+        AutomationExecutionMetadataList: [{ AutomationExecutionId: 'a' }, { AutomationExecutionId: 'b' }],
+        NextToken: 'page-2',
+      })
       .resolvesOnce({ AutomationExecutionMetadataList: [{ AutomationExecutionId: 'c' }] });
 
-    await expect(invoke(loadEvent('automation-start'))).rejects.toMatchObject({ name: 'AutomationConcurrencyLimit', message: expect.stringContaining('3 platform automations') });
+    await expect(invoke(loadEvent('automation-start'))).rejects.toMatchObject({
+      name: 'AutomationConcurrencyLimit',
+      message: expect.stringContaining('3 platform automations'),
+    });
     expect(aws.ssm).toHaveReceivedCommandWith(DescribeAutomationExecutionsCommand, { NextToken: 'page-2' });
     expect(aws.ssm).not.toHaveReceivedCommand(StartAutomationExecutionCommand);
   });

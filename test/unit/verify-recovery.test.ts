@@ -5,7 +5,8 @@ import { lambdaContext } from '../../local/lambda-context';
 import { aws, resetAwsMocks } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
 
-const invoke = (event: unknown) => handler(event as never, lambdaContext('VerifyRecoveryFunction')) as Promise<Record<string, unknown>>;
+const invoke = (event: unknown) =>
+  handler(event as never, lambdaContext('VerifyRecoveryFunction')) as Promise<Record<string, unknown>>;
 type State = { plan: { dryRun: boolean; verify: { enabled: boolean } }; verification?: object };
 
 beforeEach(() => resetAwsMocks());
@@ -13,26 +14,49 @@ beforeEach(() => resetAwsMocks());
 describe('VerifyRecoveryFunction', () => {
   it('reports recovery when the triggering alarm is OK, with the time it turned OK', async () => {
     aws.cloudWatch.on(DescribeAlarmsCommand).resolves({
-      MetricAlarms: [{ AlarmName: 'web-cpu-high', StateValue: 'OK', StateUpdatedTimestamp: new Date('2026-11-23T10:20:00Z') }],
+      MetricAlarms: [
+        { AlarmName: 'web-cpu-high', StateValue: 'OK', StateUpdatedTimestamp: new Date('2026-11-23T10:20:00Z') },
+      ],
     });
 
     const verification = await invoke(loadEvent('verify-recovery'));
 
-    expect(aws.cloudWatch).toHaveReceivedCommandWith(DescribeAlarmsCommand, { AlarmNames: ['web-cpu-high'], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] });
+    expect(aws.cloudWatch).toHaveReceivedCommandWith(DescribeAlarmsCommand, {
+      AlarmNames: ['web-cpu-high'],
+      AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+    });
     expect(verification).toEqual({
-      status: 'recovered', attempt: 1, detail: 'web-cpu-high is OK', alarmState: 'OK', recoveredAt: '2026-11-23T10:20:00.000Z', nextCheckSeconds: 0, exhausted: false,
+      status: 'recovered',
+      attempt: 1,
+      detail: 'web-cpu-high is OK',
+      alarmState: 'OK',
+      recoveredAt: '2026-11-23T10:20:00.000Z',
+      nextCheckSeconds: 0,
+      exhausted: false,
     });
   });
 
   it('counts attempts while the alarm is still in ALARM, and backs off within the verify timeout', async () => {
-    aws.cloudWatch.on(DescribeAlarmsCommand).resolves({ CompositeAlarms: [{ AlarmName: 'web-cpu-high', StateValue: 'ALARM' }] });
+    aws.cloudWatch
+      .on(DescribeAlarmsCommand)
+      .resolves({ CompositeAlarms: [{ AlarmName: 'web-cpu-high', StateValue: 'ALARM' }] });
     const state = loadEvent<State>('verify-recovery');
-    const pendingAfter = (attempt: number) => invoke({ ...state, verification: { status: 'pending', attempt, detail: '', nextCheckSeconds: 60, exhausted: false } });
+    const pendingAfter = (attempt: number) =>
+      invoke({
+        ...state,
+        verification: { status: 'pending', attempt, detail: '', nextCheckSeconds: 60, exhausted: false },
+      });
 
-    expect(await pendingAfter(0)).toMatchObject({ status: 'pending', attempt: 1, detail: 'web-cpu-high is still ALARM', nextCheckSeconds: 60, exhausted: false });
+    expect(await pendingAfter(0)).toMatchObject({
+      status: 'pending',
+      attempt: 1,
+      detail: 'web-cpu-high is still ALARM',
+      nextCheckSeconds: 60,
+      exhausted: false,
+    });
     // The fixture's rule: 60 s interval, 900 s timeout. Looks at 60, 120, 240, 480, 780, 900 s.
     const waits = [];
-    for (let attempt = 0; attempt < 6; attempt += 1) waits.push((await pendingAfter(attempt)));
+    for (let attempt = 0; attempt < 6; attempt += 1) waits.push(await pendingAfter(attempt));
     expect(waits.map((w) => w.nextCheckSeconds)).toEqual([60, 120, 240, 300, 120, 0]);
     expect(waits.map((w) => w.exhausted)).toEqual([false, false, false, false, false, true]);
   });

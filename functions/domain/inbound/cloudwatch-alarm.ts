@@ -6,17 +6,17 @@ import { AlarmStateSchema, AwsTimestampSchema } from '../incident';
 
 /** Alarm tags arrive either as a key→value object or as a list of Key/Value pairs. */
 export const AlarmTagsSchema = z
-  .union([
-    z.record(z.string(), z.string()),
-    z.array(z.object({ Key: z.string(), Value: z.string() })),
-  ])
+  .union([z.record(z.string(), z.string()), z.array(z.object({ Key: z.string(), Value: z.string() }))])
   .transform((tags) => (Array.isArray(tags) ? Object.fromEntries(tags.map((t) => [t.Key, t.Value])) : tags));
 
 // SNS alarm JSON uses lower-case name/value in Trigger dimensions; accept the capitalised form too.
 const SnsDimensionSchema = z
   .union([z.object({ name: z.string(), value: z.string() }), z.object({ Name: z.string(), Value: z.string() })])
   .transform((d) => ('name' in d ? d : { name: d.Name, value: d.Value }));
-const SnsDimensionsSchema = z.array(SnsDimensionSchema).nullish().transform((list) => list ?? []);
+const SnsDimensionsSchema = z
+  .array(SnsDimensionSchema)
+  .nullish()
+  .transform((list) => list ?? []);
 
 const SnsMetricDataQuerySchema = z.object({
   Id: z.string(),
@@ -156,12 +156,14 @@ export function metricIdentityFromSns(message: SnsAlarmMessage): MetricIdentity 
   }
   const stats = (trigger.Metrics ?? []).flatMap((m) =>
     m.MetricStat
-      ? [{
-          namespace: m.MetricStat.Metric.Namespace,
-          metricName: m.MetricStat.Metric.MetricName,
-          dimensions: Object.fromEntries(m.MetricStat.Metric.Dimensions.map((d) => [d.name, d.value])),
-          returnData: m.ReturnData ?? false,
-        }]
+      ? [
+          {
+            namespace: m.MetricStat.Metric.Namespace,
+            metricName: m.MetricStat.Metric.MetricName,
+            dimensions: Object.fromEntries(m.MetricStat.Metric.Dimensions.map((d) => [d.name, d.value])),
+            returnData: m.ReturnData ?? false,
+          },
+        ]
       : [],
   );
   return { ...fromMetricStats(stats), type: 'metric-math' };
@@ -172,12 +174,14 @@ export function metricIdentityFromEventBridge(detail: AlarmStateChangeDetail): M
   if (metrics.length === 0) return { type: 'composite', dimensions: {} };
   const stats = metrics.flatMap((m) =>
     m.metricStat
-      ? [{
-          namespace: m.metricStat.metric.namespace,
-          metricName: m.metricStat.metric.name,
-          dimensions: m.metricStat.metric.dimensions ?? {},
-          returnData: m.returnData ?? true,
-        }]
+      ? [
+          {
+            namespace: m.metricStat.metric.namespace,
+            metricName: m.metricStat.metric.name,
+            dimensions: m.metricStat.metric.dimensions ?? {},
+            returnData: m.returnData ?? true,
+          },
+        ]
       : [],
   );
   const identity = fromMetricStats(stats);

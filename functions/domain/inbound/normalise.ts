@@ -1,11 +1,5 @@
 import * as z from 'zod';
-import {
-  type AlarmInfo,
-  type Incident,
-  alarmIncidentId,
-  executionName,
-  targetFromDimensions,
-} from '../incident';
+import { type AlarmInfo, type Incident, alarmIncidentId, executionName, targetFromDimensions } from '../incident';
 import { InvalidEventError } from '../errors';
 import {
   AlarmStateChangeDetailSchema,
@@ -31,16 +25,11 @@ const SnsAlarmRecordSchema = SnsRecordSchema.extend({
   Sns: SnsRecordSchema.shape.Sns.extend({ Message: JSONStringified(SnsAlarmMessageSchema) }),
 });
 
-function alarmIncident(
-  alarm: AlarmInfo,
-  account: string,
-  region: string,
-  ctx: IngestContext,
-): Normalised {
+function alarmIncident(alarm: AlarmInfo, account: string, region: string, ctx: IngestContext): Normalised {
   const incident: Incident = {
     id: alarmIncidentId(account, region, alarm.name, alarm.state, alarm.stateChangeTime),
     source: 'cloudwatch-alarm',
-    summary: `${alarm.state} ${alarm.name} (${alarm.type === 'composite' ? 'composite' : alarm.metricName ?? alarm.type})`,
+    summary: `${alarm.state} ${alarm.name} (${alarm.type === 'composite' ? 'composite' : (alarm.metricName ?? alarm.type)})`,
     account,
     region,
     receivedAt: ctx.receivedAt,
@@ -55,7 +44,10 @@ function alarmIncident(
   return { status: 'incident', incident };
 }
 
-function buildAlarm(fields: Omit<AlarmInfo, 'type' | 'namespace' | 'metricName' | 'dimensions'>, identity: MetricIdentity): AlarmInfo {
+function buildAlarm(
+  fields: Omit<AlarmInfo, 'type' | 'namespace' | 'metricName' | 'dimensions'>,
+  identity: MetricIdentity,
+): AlarmInfo {
   return {
     ...fields,
     type: identity.type,
@@ -141,9 +133,14 @@ function eventIncident(
   };
 }
 
-function parseDetail<T extends z.ZodType>(schema: T, detail: unknown): { ok: true; value: z.infer<T> } | { ok: false; reason: string } {
+function parseDetail<T extends z.ZodType>(
+  schema: T,
+  detail: unknown,
+): { ok: true; value: z.infer<T> } | { ok: false; reason: string } {
   const parsed = schema.safeParse(detail);
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: describeIssues(parsed.error, ['detail']) };
+  return parsed.success
+    ? { ok: true, value: parsed.data }
+    : { ok: false, reason: describeIssues(parsed.error, ['detail']) };
 }
 
 /**
@@ -188,7 +185,9 @@ export function normaliseEventBridge(raw: unknown, ctx: IngestContext): Normalis
         source: 'codedeploy',
         state: d.state,
         summary: `CodeDeploy ${d.deploymentId} ${d.state} (${d.application}/${d.deploymentGroup})`,
-        target: { codedeploy: { application: d.application, deploymentGroup: d.deploymentGroup, deploymentId: d.deploymentId } },
+        target: {
+          codedeploy: { application: d.application, deploymentGroup: d.deploymentGroup, deploymentId: d.deploymentId },
+        },
       });
       return d.state === 'FAILURE'
         ? { status: 'incident', incident }

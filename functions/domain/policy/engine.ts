@@ -1,7 +1,14 @@
 import type { AlarmInfo, Incident } from '../incident';
 import { NO_ESCALATION, type Plan, type SkipReason } from '../execution-state';
 import { type Action, ActionSchema, ActionTypeSchema, isMutating } from './actions';
-import { DEFAULT_COOLDOWN_SECONDS, type KeyMatcher, type Match, type Policy, type Rule, type StringMatcher } from './schema';
+import {
+  DEFAULT_COOLDOWN_SECONDS,
+  type KeyMatcher,
+  type Match,
+  type Policy,
+  type Rule,
+  type StringMatcher,
+} from './schema';
 import { UnresolvedTemplateError, renderDeep } from './template';
 
 export interface PlanOptions {
@@ -63,24 +70,44 @@ export function ruleMatches(match: Match, incident: Incident): boolean {
 type TagOutcome = { ok: true; action: Action } | { ok: false; reason: SkipReason; why: string };
 
 /** Builds an action from `selfhealing:*` alarm tags, within the rule's trust limits. */
-export function actionFromAlarmTags(tags: Record<string, string>, trust: NonNullable<Rule['trustAlarmTags']>): TagOutcome {
+export function actionFromAlarmTags(
+  tags: Record<string, string>,
+  trust: NonNullable<Rule['trustAlarmTags']>,
+): TagOutcome {
   const type = ActionTypeSchema.safeParse(tags['selfhealing:action']);
   if (!type.success) {
-    return { ok: false, reason: 'InvalidAlarmTags', why: `selfhealing:action "${tags['selfhealing:action']}" is not an action type` };
+    return {
+      ok: false,
+      reason: 'InvalidAlarmTags',
+      why: `selfhealing:action "${tags['selfhealing:action']}" is not an action type`,
+    };
   }
   if (!trust.allowedActions.includes(type.data)) {
-    return { ok: false, reason: 'AlarmTagActionNotAllowed', why: `selfhealing:action ${type.data} is not allowed by this rule` };
+    return {
+      ok: false,
+      reason: 'AlarmTagActionNotAllowed',
+      why: `selfhealing:action ${type.data} is not allowed by this rule`,
+    };
   }
   const target = tags['selfhealing:target'];
   const stepTag = tags['selfhealing:step'];
   const step = stepTag === undefined ? 1 : Number(stepTag);
   if (!Number.isInteger(step) || step < 1 || step > trust.maxStep) {
-    return { ok: false, reason: 'InvalidAlarmTags', why: `selfhealing:step "${stepTag}" must be an integer from 1 to ${trust.maxStep}` };
+    return {
+      ok: false,
+      reason: 'InvalidAlarmTags',
+      why: `selfhealing:step "${stepTag}" must be an integer from 1 to ${trust.maxStep}`,
+    };
   }
   let candidate: unknown;
   switch (type.data) {
     case 'scale-out':
-      candidate = { type: 'scale-out', step, ...(target ? { autoScalingGroupName: target } : {}), ...(trust.maxCapacity !== undefined ? { maxCapacity: trust.maxCapacity } : {}) };
+      candidate = {
+        type: 'scale-out',
+        step,
+        ...(target ? { autoScalingGroupName: target } : {}),
+        ...(trust.maxCapacity !== undefined ? { maxCapacity: trust.maxCapacity } : {}),
+      };
       break;
     case 'scale-in':
       candidate = { type: 'scale-in', step, ...(target ? { autoScalingGroupName: target } : {}) };
@@ -91,7 +118,11 @@ export function actionFromAlarmTags(tags: Record<string, string>, trust: NonNull
     case 'rollback-deployment': {
       const [application, deploymentGroup] = target?.split('/') ?? [];
       if (target && (!application || !deploymentGroup)) {
-        return { ok: false, reason: 'InvalidAlarmTags', why: 'selfhealing:target for rollback-deployment must be "application/deployment-group"' };
+        return {
+          ok: false,
+          reason: 'InvalidAlarmTags',
+          why: 'selfhealing:target for rollback-deployment must be "application/deployment-group"',
+        };
       }
       candidate = { type: 'rollback-deployment', ...(target ? { application, deploymentGroup } : {}) };
       break;
@@ -101,7 +132,11 @@ export function actionFromAlarmTags(tags: Record<string, string>, trust: NonNull
       if (!documentName) {
         return { ok: false, reason: 'InvalidAlarmTags', why: 'run-automation needs the selfhealing:document tag' };
       }
-      candidate = { type: 'run-automation', documentName, parameters: { InstanceId: [target ?? '{{target.instanceId}}'] } };
+      candidate = {
+        type: 'run-automation',
+        documentName,
+        parameters: { InstanceId: [target ?? '{{target.instanceId}}'] },
+      };
       break;
     }
     case 'notify':
@@ -122,19 +157,29 @@ const DEFAULT_VERIFY = { intervalSeconds: 60, timeoutSeconds: 900, enabled: true
 export const DEFAULT_MAX_INCIDENT_AGE_SECONDS = 7200;
 
 function polls(loop: { intervalSeconds: number; timeoutSeconds: number }) {
-  return { intervalSeconds: loop.intervalSeconds, maxPolls: Math.max(1, Math.ceil(loop.timeoutSeconds / loop.intervalSeconds)) };
+  return {
+    intervalSeconds: loop.intervalSeconds,
+    maxPolls: Math.max(1, Math.ceil(loop.timeoutSeconds / loop.intervalSeconds)),
+  };
 }
 
 const minutes = (seconds: number) => (seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`);
 
 /** The approval a rule asks for: its own, else the policy's thresholds, else none. */
-function approvalFor(rule: Rule | undefined, policy: Policy, environment: string | undefined): { required: boolean; capacityIncreaseOverPercent?: number; why?: string } {
+function approvalFor(
+  rule: Rule | undefined,
+  policy: Policy,
+  environment: string | undefined,
+): { required: boolean; capacityIncreaseOverPercent?: number; why?: string } {
   if (!rule) return { required: false };
   const setting = rule.approval ?? policy.approval ?? 'none';
   if (setting === 'none') return { required: false };
   if (setting === 'required') return { required: true, why: `rule ${rule.name} requires it` };
-  if (environment && setting.environments?.includes(environment)) return { required: true, why: `every change in the ${environment} environment needs it` };
-  return setting.capacityIncreaseOverPercent !== undefined ? { required: false, capacityIncreaseOverPercent: setting.capacityIncreaseOverPercent } : { required: false };
+  if (environment && setting.environments?.includes(environment))
+    return { required: true, why: `every change in the ${environment} environment needs it` };
+  return setting.capacityIncreaseOverPercent !== undefined
+    ? { required: false, capacityIncreaseOverPercent: setting.capacityIncreaseOverPercent }
+    : { required: false };
 }
 
 /**
@@ -150,7 +195,11 @@ export function planRemediation(incident: Incident, policy: Policy, options: Pla
 
   const base = (rule: Rule | undefined) => {
     const shadow = rule !== undefined && (rule.mode === 'shadow' || options.shadow === true);
-    const sources: Plan['dryRunSources'] = [...dryRunSources, ...(rule?.dryRun ? ['rule' as const] : []), ...(shadow ? ['shadow' as const] : [])];
+    const sources: Plan['dryRunSources'] = [
+      ...dryRunSources,
+      ...(rule?.dryRun ? ['rule' as const] : []),
+      ...(shadow ? ['shadow' as const] : []),
+    ];
     return {
       dryRun: sources.length > 0,
       dryRunSources: sources,
@@ -179,15 +228,25 @@ export function planRemediation(incident: Incident, policy: Policy, options: Pla
     ...polls(loop),
     enabled: (loop.enabled ?? true) && isMutating(action.type) && incident.alarm !== undefined,
   });
-  const act = (steps: { action: Action; progress: Plan['progress']; verify: Plan['verify'] }[], actionSource: NonNullable<Plan['actionSource']>, rule?: Rule): Plan => {
+  const act = (
+    steps: { action: Action; progress: Plan['progress']; verify: Plan['verify'] }[],
+    actionSource: NonNullable<Plan['actionSource']>,
+    rule?: Rule,
+  ): Plan => {
     const rest = base(rule);
     const first = steps[0] as (typeof steps)[number];
     const action = first.action;
     if (!first.verify.enabled) {
-      explanation.push(incident.alarm ? 'Recovery check off for this action.' : 'No alarm to watch: the action finishing is the recovery.');
+      explanation.push(
+        incident.alarm
+          ? 'Recovery check off for this action.'
+          : 'No alarm to watch: the action finishing is the recovery.',
+      );
     }
     if (rest.shadow) {
-      explanation.push(`Shadow mode (${rule?.mode === 'shadow' ? `rule ${rule.name}` : 'whole stack'}): nothing changes; the platform records what it would do and watches whether ${incident.alarm?.name ?? 'the incident'} recovers by itself.`);
+      explanation.push(
+        `Shadow mode (${rule?.mode === 'shadow' ? `rule ${rule.name}` : 'whole stack'}): nothing changes; the platform records what it would do and watches whether ${incident.alarm?.name ?? 'the incident'} recovers by itself.`,
+      );
     } else if (rest.dryRun) {
       explanation.push(`Dry run (${rest.dryRunSources.join(', ')}): no mutating call will be made.`);
     }
@@ -198,8 +257,15 @@ export function planRemediation(incident: Incident, policy: Policy, options: Pla
         rest.approval = { required: true, timeoutSeconds: APPROVAL_TIMEOUT_SECONDS };
         explanation.push(`A human must approve within ${APPROVAL_TIMEOUT_SECONDS} s (${approval.why ?? 'policy'}).`);
       } else if (approval.capacityIncreaseOverPercent !== undefined) {
-        rest.approval = { required: false, timeoutSeconds: APPROVAL_TIMEOUT_SECONDS, capacityIncreaseOverPercent: approval.capacityIncreaseOverPercent };
-        if (action.type === 'scale-out') explanation.push(`A human must approve if the scale-out raises capacity by more than ${approval.capacityIncreaseOverPercent} %.`);
+        rest.approval = {
+          required: false,
+          timeoutSeconds: APPROVAL_TIMEOUT_SECONDS,
+          capacityIncreaseOverPercent: approval.capacityIncreaseOverPercent,
+        };
+        if (action.type === 'scale-out')
+          explanation.push(
+            `A human must approve if the scale-out raises capacity by more than ${approval.capacityIncreaseOverPercent} %.`,
+          );
       }
     }
     if (steps.length > 1) {
@@ -209,7 +275,8 @@ export function planRemediation(incident: Incident, policy: Policy, options: Pla
       );
     }
     const ageLimit = rule?.maxIncidentAgeSeconds ?? options.maxIncidentAgeSeconds ?? DEFAULT_MAX_INCIDENT_AGE_SECONDS;
-    const notAfter = actionSource === 'manual' ? undefined : new Date(Date.parse(incident.detectedAt) + ageLimit * 1000);
+    const notAfter =
+      actionSource === 'manual' ? undefined : new Date(Date.parse(incident.detectedAt) + ageLimit * 1000);
     return {
       decision: 'act',
       ...(rule ? { rule: rule.name } : {}),
@@ -256,7 +323,9 @@ export function planRemediation(incident: Incident, policy: Policy, options: Pla
   const ageLimit = rule.maxIncidentAgeSeconds ?? options.maxIncidentAgeSeconds ?? DEFAULT_MAX_INCIDENT_AGE_SECONDS;
   const ageSeconds = Math.round((options.now.getTime() - Date.parse(incident.detectedAt)) / 1000);
   if (ageSeconds > ageLimit) {
-    explanation.push(`Detected ${ageSeconds} s ago, more than the maximum age of ${ageLimit} s: too old to act on safely.`);
+    explanation.push(
+      `Detected ${ageSeconds} s ago, more than the maximum age of ${ageLimit} s: too old to act on safely.`,
+    );
     return skip('Stale', true, rule);
   }
 
@@ -268,7 +337,11 @@ export function planRemediation(incident: Incident, policy: Policy, options: Pla
     rule.escalation.forEach((step, index) => {
       try {
         const action = renderDeep(step.action, context);
-        steps.push({ action, progress: polls(step.progress ?? rule.progress), verify: verifyFor(action, { ...rule.verify, ...step.verify }) });
+        steps.push({
+          action,
+          progress: polls(step.progress ?? rule.progress),
+          verify: verifyFor(action, { ...rule.verify, ...step.verify }),
+        });
       } catch (error) {
         if (!(error instanceof UnresolvedTemplateError)) throw error;
         explanation.push(`Escalation step ${index + 1} (${step.action.type}) left out: ${error.message}.`);
@@ -301,7 +374,8 @@ export function planRemediation(incident: Incident, policy: Policy, options: Pla
   }
   explanation.push(`Action: ${describeAction(first.action)}.`);
   const plan = act(steps, actionSource, rule);
-  if (rule.preferRollbackAfterChange) plan.changeCheck = changeCheckFor(rule.preferRollbackAfterChange, incident, first.action, context, explanation);
+  if (rule.preferRollbackAfterChange)
+    plan.changeCheck = changeCheckFor(rule.preferRollbackAfterChange, incident, first.action, context, explanation);
   return plan;
 }
 
@@ -325,15 +399,25 @@ function changeCheckFor(
   };
   const application = render(prefer.application) ?? incident.target.codedeploy?.application;
   const deploymentGroup = render(prefer.deploymentGroup) ?? incident.target.codedeploy?.deploymentGroup;
-  const autoScalingGroupName = action.type === 'scale-out' || action.type === 'scale-in' ? action.autoScalingGroupName : incident.target.autoScalingGroupName;
+  const autoScalingGroupName =
+    action.type === 'scale-out' || action.type === 'scale-in'
+      ? action.autoScalingGroupName
+      : incident.target.autoScalingGroupName;
   const hasDeploymentGroup = application !== undefined && deploymentGroup !== undefined;
   if (!hasDeploymentGroup && !autoScalingGroupName) {
-    explanation.push('Change-aware: no CodeDeploy deployment group or Auto Scaling group known for this alarm, so no change to correlate.');
+    explanation.push(
+      'Change-aware: no CodeDeploy deployment group or Auto Scaling group known for this alarm, so no change to correlate.',
+    );
     return { enabled: false };
   }
   const until = Date.parse(incident.detectedAt);
-  const looked = [hasDeploymentGroup ? `deployments of ${application}/${deploymentGroup}` : '', autoScalingGroupName ? `instance refreshes of ${autoScalingGroupName}` : ''].filter(Boolean);
-  explanation.push(`Change-aware: prefers a rollback if ${looked.join(' or ')} finished within ${prefer.withinMinutes} min before the alarm.`);
+  const looked = [
+    hasDeploymentGroup ? `deployments of ${application}/${deploymentGroup}` : '',
+    autoScalingGroupName ? `instance refreshes of ${autoScalingGroupName}` : '',
+  ].filter(Boolean);
+  explanation.push(
+    `Change-aware: prefers a rollback if ${looked.join(' or ')} finished within ${prefer.withinMinutes} min before the alarm.`,
+  );
   return {
     enabled: true,
     since: new Date(until - prefer.withinMinutes * 60_000).toISOString(),

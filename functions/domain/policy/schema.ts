@@ -70,7 +70,9 @@ export const ApprovalThresholdSchema = z
       .array(z.string().min(1))
       .min(1)
       .optional()
-      .describe('Any mutating action needs approval when the stack runs in one of these environments (template parameter Environment)'),
+      .describe(
+        'Any mutating action needs approval when the stack runs in one of these environments (template parameter Environment)',
+      ),
     capacityIncreaseOverPercent: z
       .int()
       .min(0)
@@ -79,7 +81,10 @@ export const ApprovalThresholdSchema = z
       .describe('A scale-out needs approval when it raises desired capacity by more than this percentage'),
   })
   .strict()
-  .refine((t) => t.environments !== undefined || t.capacityIncreaseOverPercent !== undefined, 'name at least one of environments, capacityIncreaseOverPercent');
+  .refine(
+    (t) => t.environments !== undefined || t.capacityIncreaseOverPercent !== undefined,
+    'name at least one of environments, capacityIncreaseOverPercent',
+  );
 export type ApprovalThreshold = z.infer<typeof ApprovalThresholdSchema>;
 
 export const ApprovalSettingSchema = z.union([z.enum(['none', 'required']), ApprovalThresholdSchema]);
@@ -93,16 +98,31 @@ export const EscalationStepSchema = z
   .object({
     action: ActionSchema,
     progress: ProgressLoopSchema.optional().describe("Defaults to the rule's progress loop"),
-    verify: VerifyLoopSchema.optional().describe("How long to wait for OK before climbing to the next step; defaults to the rule's verify loop"),
+    verify: VerifyLoopSchema.optional().describe(
+      "How long to wait for OK before climbing to the next step; defaults to the rule's verify loop",
+    ),
   })
   .strict();
 export type EscalationStep = z.infer<typeof EscalationStepSchema>;
 
 export const PreferRollbackSchema = z
   .object({
-    withinMinutes: z.int().min(1).max(1440).default(30).describe('A change that finished at most this long before the alarm counts'),
-    application: z.string().min(1).optional().describe("CodeDeploy application to check (templated); default: the incident's target"),
-    deploymentGroup: z.string().min(1).optional().describe("CodeDeploy deployment group to check (templated); default: the incident's target"),
+    withinMinutes: z
+      .int()
+      .min(1)
+      .max(1440)
+      .default(30)
+      .describe('A change that finished at most this long before the alarm counts'),
+    application: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("CodeDeploy application to check (templated); default: the incident's target"),
+    deploymentGroup: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("CodeDeploy deployment group to check (templated); default: the incident's target"),
   })
   .strict();
 
@@ -114,7 +134,9 @@ export const RuleSchema = z
     mode: z
       .enum(['active', 'shadow'])
       .default('active')
-      .describe('shadow: decide and record what would be done, change nothing, and watch whether the alarm recovers by itself'),
+      .describe(
+        'shadow: decide and record what would be done, change nothing, and watch whether the alarm recovers by itself',
+      ),
     match: MatchSchema,
     action: ActionSchema.optional().describe('The one action; a rule has either `action` or `escalation`'),
     escalation: z
@@ -133,33 +155,60 @@ export const RuleSchema = z
     approval: ApprovalSettingSchema.optional().describe(
       "none, required (a human approves on the notification topic before anything changes), or a threshold; default: the policy's `approval`, else none",
     ),
-    cooldownSeconds: z.int().min(0).max(86_400).default(DEFAULT_COOLDOWN_SECONDS).describe('After a remediation of a target, skip new incidents on it for this long'),
+    cooldownSeconds: z
+      .int()
+      .min(0)
+      .max(86_400)
+      .default(DEFAULT_COOLDOWN_SECONDS)
+      .describe('After a remediation of a target, skip new incidents on it for this long'),
     maxIncidentAgeSeconds: z
       .int()
       .min(60)
       .max(604_800)
       .optional()
-      .describe("Do not start acting on an incident detected longer ago than this (Reason Stale); default: the stack's MaxIncidentAgeSeconds"),
+      .describe(
+        "Do not start acting on an incident detected longer ago than this (Reason Stale); default: the stack's MaxIncidentAgeSeconds",
+      ),
     progress: ProgressLoopSchema.default({ intervalSeconds: 30, timeoutSeconds: 900 }),
-    verify: VerifyLoopSchema.extend({ enabled: z.boolean().default(true) }).default({ intervalSeconds: 60, timeoutSeconds: 900, enabled: true }),
+    verify: VerifyLoopSchema.extend({ enabled: z.boolean().default(true) }).default({
+      intervalSeconds: 60,
+      timeoutSeconds: 900,
+      enabled: true,
+    }),
   })
   .strict()
   .superRefine((rule, ctx) => {
     if ((rule.action === undefined) === (rule.escalation === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['action'], message: 'a rule needs exactly one of `action` and `escalation`' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['action'],
+        message: 'a rule needs exactly one of `action` and `escalation`',
+      });
     }
     if (rule.escalation) {
       rule.escalation.forEach((step, index) => {
         const last = index === (rule.escalation?.length ?? 0) - 1;
         if (last && isMutating(step.action.type)) {
-          ctx.addIssue({ code: 'custom', path: ['escalation', index, 'action', 'type'], message: 'the last step of an escalation must be `notify`: a human' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['escalation', index, 'action', 'type'],
+            message: 'the last step of an escalation must be `notify`: a human',
+          });
         }
         if (!last && !isMutating(step.action.type)) {
-          ctx.addIssue({ code: 'custom', path: ['escalation', index, 'action', 'type'], message: 'only the last step of an escalation may be `notify`' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['escalation', index, 'action', 'type'],
+            message: 'only the last step of an escalation may be `notify`',
+          });
         }
       });
       if (rule.trustAlarmTags) {
-        ctx.addIssue({ code: 'custom', path: ['trustAlarmTags'], message: 'alarm tags choose a single action: not with `escalation`' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['trustAlarmTags'],
+          message: 'alarm tags choose a single action: not with `escalation`',
+        });
       }
     }
   });
@@ -169,7 +218,9 @@ export const PolicySchema = z
   .object({
     $schema: z.string().optional(),
     version: z.literal(1),
-    approval: ApprovalThresholdSchema.optional().describe('Approval thresholds for every rule that sets no `approval` of its own'),
+    approval: ApprovalThresholdSchema.optional().describe(
+      'Approval thresholds for every rule that sets no `approval` of its own',
+    ),
     rules: z.array(RuleSchema).min(1),
   })
   .strict()
