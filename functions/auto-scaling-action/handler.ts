@@ -13,7 +13,7 @@ import { stackDryRun } from '../platform/env';
 import { InvalidInputError, TargetNotFoundError } from '../domain/errors';
 import { workflowTask } from '../platform/middleware';
 import { logger } from '../platform/powertools';
-import { type Applied, type Plan, PlannedStateSchema, SkipReasonSchema } from '../domain/execution-state';
+import { type Applied, type Plan, PlannedStateSchema, SkipReasonSchema, wouldApply } from '../domain/execution-state';
 import { assertStillActionable, stillActionableAnd } from '../aws/alarms';
 import { computeDesiredCapacity } from './capacity';
 
@@ -177,14 +177,7 @@ export async function apply(task: Extract<AutoScalingTask, { operation: 'apply' 
   if (dryRun) {
     const fresh = await assertStillActionable(task, clock.now());
     logger.info('Dry run: not calling Auto Scaling', { call, fresh });
-    return {
-      applied: false,
-      dryRun,
-      description: `Dry run: would ${prepared.description}`,
-      call,
-      watch: { kind: 'none' },
-      appliedAt,
-    };
+    return wouldApply(prepared.description, call, appliedAt);
   }
   // Retry-safe by a state check: an earlier attempt whose call went through (then timed out or
   // crashed before returning) left the group already where we want it; do not call again.

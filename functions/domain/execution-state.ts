@@ -123,6 +123,18 @@ export const AppliedSchema = z.object({
 });
 export type Applied = z.infer<typeof AppliedSchema>;
 
+/** What a dry run of an action records: the call it would have made, and nothing to watch. */
+export function wouldApply(description: string, call: NonNullable<Applied['call']>, appliedAt: string): Applied {
+  return {
+    applied: false,
+    dryRun: true,
+    description: `Dry run: would ${description}`,
+    call,
+    watch: { kind: 'none' },
+    appliedAt,
+  };
+}
+
 /** When to look again: always present, as the ASL's Choice and Wait states read them. */
 const NextPollSchema = z.object({
   /** Seconds the Wait state waits before the next look (0 once the loop is over). */

@@ -18,7 +18,7 @@ import { stackDryRun } from '../platform/env';
 import { InvalidInputError, NoRollbackTargetError, TargetNotFoundError, TargetNotManagedError } from '../domain/errors';
 import { workflowTask } from '../platform/middleware';
 import { logger } from '../platform/powertools';
-import { type Applied, PlannedStateSchema } from '../domain/execution-state';
+import { type Applied, PlannedStateSchema, wouldApply } from '../domain/execution-state';
 import { assertStillActionable, stillActionableAnd } from '../aws/alarms';
 
 const IN_PROGRESS = new Set(['Created', 'Queued', 'InProgress', 'Baking', 'Ready']);
@@ -201,15 +201,7 @@ export async function apply(
       operation: 'CodeDeploy.StopDeployment',
       input: { deploymentId: prepared.deploymentId, autoRollbackEnabled: true },
     };
-    if (dryRun)
-      return {
-        applied: false,
-        dryRun,
-        description: `Dry run: would ${prepared.description}`,
-        call,
-        watch: { kind: 'none' },
-        appliedAt,
-      };
+    if (dryRun) return wouldApply(prepared.description, call, appliedAt);
     await callAws(call.operation, () =>
       codeDeploy.send(new StopDeploymentCommand({ deploymentId: prepared.deploymentId, autoRollbackEnabled: true })),
     ).catch((error: unknown) => {
@@ -238,14 +230,7 @@ export async function apply(
   const call = { operation: 'CodeDeploy.CreateDeployment', input };
   if (dryRun) {
     await assertStillActionable(task, clock.now());
-    return {
-      applied: false,
-      dryRun,
-      description: `Dry run: would ${prepared.description}`,
-      call,
-      watch: { kind: 'none' },
-      appliedAt,
-    };
+    return wouldApply(prepared.description, call, appliedAt);
   }
 
   const { found: group } = await stillActionableAnd(task, clock.now(), () =>

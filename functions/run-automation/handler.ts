@@ -7,7 +7,7 @@ import { numberEnv, stackDryRun, stringEnv } from '../platform/env';
 import { AutomationConcurrencyLimit, InvalidInputError, TargetNotFoundError } from '../domain/errors';
 import { workflowTask } from '../platform/middleware';
 import { logger } from '../platform/powertools';
-import { type Applied, PlannedStateSchema, type PlannedState } from '../domain/execution-state';
+import { type Applied, PlannedStateSchema, type PlannedState, wouldApply } from '../domain/execution-state';
 import { assertStillActionable, stillActionableAnd } from '../aws/alarms';
 
 const automationRoleArn = stringEnv('AUTOMATION_ROLE_ARN', '') || undefined;
@@ -69,14 +69,7 @@ export async function startAutomation(state: PlannedState): Promise<Applied> {
   const description = `run ${action.documentName} with ${JSON.stringify(action.parameters)}`;
   if (dryRun) {
     await assertStillActionable(state, clock.now());
-    return {
-      applied: false,
-      dryRun,
-      description: `Dry run: would ${description}`,
-      call,
-      watch: { kind: 'none' },
-      appliedAt,
-    };
+    return wouldApply(description, call, appliedAt);
   }
   const { found: running } = await stillActionableAnd(state, clock.now(), runningAutomations);
   if (running.length >= maxConcurrentAutomations) {
