@@ -1,4 +1,4 @@
-// npm run generate: rewrites the committed JSON Schemas from the zod schemas and the README's
+// npm run generate: rewrites the committed JSON Schemas from the zod schemas and docs/architecture.md's
 // workflow diagram from the ASL (tests fail when either drifts).
 import { fileURLToPath } from 'node:url';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,6 @@ for (const [path, schema] of Object.entries(jsonSchemas())) {
   console.log(`wrote ${path}`);
 }
 
-const readme = join(dirname(fileURLToPath(import.meta.url)), '..', 'README.md');
+const readme = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'architecture.md');
 writeFileSync(readme, withDiagram(readFileSync(readme, 'utf8')));
-console.log('wrote the workflow diagram into README.md');
+console.log('wrote the workflow diagram into docs/architecture.md');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ASL_PATH } from '../local/workflow';
 
-// A mermaid state diagram generated from remediation.asl.json, so the README's picture of the
+// A mermaid state diagram generated from remediation.asl.json, so docs/architecture.md's picture of the
 // workflow cannot drift from the workflow itself (a test compares them).
 
 interface Condition {
@@ -58,10 +58,10 @@ export function workflowDiagram(
   return lines.join('\n');
 }
 
-/** The README with its generated diagram block replaced. */
+/** docs/architecture.md with its generated diagram block replaced. */
 export function withDiagram(readme: string): string {
   const start = readme.indexOf(DIAGRAM_START);
   const end = readme.indexOf(DIAGRAM_END);
-  if (start < 0 || end < start) throw new Error('README.md has no workflow-diagram markers');
+  if (start < 0 || end < start) throw new Error('docs/architecture.md has no workflow-diagram markers');
   return `${readme.slice(0, start + DIAGRAM_START.length)}\n${workflowDiagram()}\n${readme.slice(end)}`;
 }
