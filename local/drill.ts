@@ -30,8 +30,9 @@ import {
   snsAlarmNotification,
 } from './scenarios';
 import type { FleetEvent } from './sandbox/fleet';
-import { SIMULATION_START, VirtualClock, installVirtualTime, realNow } from './sim/virtual-clock';
-import { Random, reseed } from './sim/random';
+import { realNow } from './sim/virtual-clock';
+import { startSimulation } from './sim/simulation';
+import { Random } from './sim/random';
 import { type ChaosPlan, chaosPlan } from './sim/chaos';
 import { checkInvariants } from './sim/invariants';
 import { KILL_SWITCH_MAX_AGE_SECONDS } from '../functions/domain/kill-switch';
@@ -156,33 +157,34 @@ export async function runDrill(
   const options: Options = chaos ? { ...given, scenarios: chaos.scenarios, faults: chaos.faults } : given;
   const chaosRandom = new Random(given.seed * 104729 + 3);
   const wallStart = realNow();
-  const clock = new VirtualClock(SIMULATION_START);
-  const restoreTime = installVirtualTime(clock);
-  reseed(options.seed);
-  // The harness is a process of the simulation: time passes only while it (and all else) waits.
-  clock.enter();
-  const fleet = gameDayFleet(clock);
+  // Read before anything starts, so a file that cannot be read leaves nothing running.
+  const replay = options.replay ? loadReplay(options.replay) : undefined;
   const scenarioParameters = Object.assign(
     {},
     ...options.scenarios.map((name) => SCENARIOS[name]?.parameters ?? {}),
   ) as Record<string, string>;
   const parameters = { ...scenarioParameters, DryRun: options.dryRun ? 'true' : 'false' };
-  const replay = options.replay ? loadReplay(options.replay) : undefined;
-  if (replay) prepareFleet(fleet, replay);
   const replayQueue = (replay?.events ?? [])
     .map((event, index) => ({ event, index }))
     .sort((a, b) => a.event.at - b.event.at || a.index - b.index);
   const resultsByEvent: IngestResult[][] = (replay?.events ?? []).map(() => []);
   const approvalAnswer = chaos?.approvals.answer ?? replay?.approvals.answer ?? options.approvals;
   const approvalDelayMs = chaos?.approvals.afterMs ?? (replay?.approvals.afterSeconds ?? 60) * 1000;
-  const sandbox = await Sandbox.start({
-    fleet,
-    ...(options.faults ? { faults: options.faults } : {}),
+  // The harness is a process of the simulation: time passes only while it (and all else) waits.
+  const simulation = await startSimulation({
     seed: options.seed,
     parameters,
+    fleet: (clock) => {
+      const fleet = gameDayFleet(clock);
+      if (replay) prepareFleet(fleet, replay);
+      return fleet;
+    },
+    ...(options.faults ? { faults: options.faults } : {}),
     ...(options.port ? { port: options.port } : {}),
     ...(options.bundles ? { bundles: options.bundles } : {}),
   });
+  const { clock, sandbox } = simulation;
+  const fleet = sandbox.fleet;
   const start = clock.now();
   // Created after the sandbox set AWS_ENDPOINT_URL: manual executions and approvals go through its API.
   // The on-call keeps trying as a person would: with 30 % of calls throttled, the SDK's default
@@ -469,9 +471,7 @@ export async function runDrill(
     await sandbox.settle();
     guardItems = await scanGuardTable();
   } finally {
-    clock.stop();
-    await sandbox.stop();
-    restoreTime();
+    await simulation.finish();
   }
 
   const executions = [...sandbox.executions.values()];

@@ -360,7 +360,11 @@ export class Sandbox {
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     const reply = await this.answer(req, body);
-    res.writeHead(reply.status, { ...reply.headers, 'content-length': Buffer.byteLength(reply.body) });
+    // The HTTP Date is the clock the clients read: on virtual time, the virtual one. A real Date
+    // looks to the SDK like a skewed client clock; it then corrects its offset and retries the call
+    // once, whatever the error, and how often it does so depended on machine load.
+    const date = this.scheduler ? { date: new Date(this.clock.now()).toUTCString() } : {};
+    res.writeHead(reply.status, { ...reply.headers, ...date, 'content-length': Buffer.byteLength(reply.body) });
     res.end(reply.body);
   }
 
