@@ -35,7 +35,15 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
   reseed(seed);
   // The caller is a process of the simulation: time passes only while it (and everything else) waits.
   clock.enter();
-  const sandbox = await Sandbox.start({ ...sandboxOptions, seed, fleet: makeFleet(clock) });
+  let sandbox: Sandbox;
+  try {
+    sandbox = await Sandbox.start({ ...sandboxOptions, seed, fleet: makeFleet(clock) });
+  } catch (error) {
+    // Nothing started: put the real Date back, so the caller's error is reported in real time.
+    clock.stop();
+    restoreTime();
+    throw error;
+  }
   return {
     clock,
     sandbox,
