@@ -5,7 +5,7 @@ import {
   SetDesiredCapacityCommand,
   SetInstanceHealthCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { computeDesiredCapacity } from '../../functions/auto-scaling-action/capacity';
+import { computeDesiredCapacity } from '../../functions/domain/scaling';
 import { handler } from '../../functions/auto-scaling-action/handler';
 import { lambdaContext } from '../../local/lambda-context';
 import { alarmAnsweredAlongside, alarmStillFiring, aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';

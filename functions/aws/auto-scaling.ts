@@ -1,0 +1,86 @@
+import {
+  type AutoScalingGroup,
+  DescribeAutoScalingGroupsCommand,
+  DescribeAutoScalingInstancesCommand,
+  SetDesiredCapacityCommand,
+  SetInstanceHealthCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { callAws } from './aws-errors';
+import { autoScaling } from './clients/auto-scaling';
+import { TargetNotFoundError } from '../domain/errors';
+import type { GroupSize, PreparedAutoScaling } from '../domain/scaling';
+
+// Every Auto Scaling read and write the platform makes, in one place: the group scaled, the
+// instance marked Unhealthy.
+
+export async function describeGroup(name: string): Promise<AutoScalingGroup> {
+  const out = await callAws('AutoScaling.DescribeAutoScalingGroups', () =>
+    autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })),
+  );
+  const group = out.AutoScalingGroups?.[0];
+  if (!group) throw new TargetNotFoundError(`Auto Scaling group ${name} does not exist`);
+  return group;
+}
+
+export async function groupSize(name: string): Promise<GroupSize> {
+  const group = await describeGroup(name);
+  return { minSize: group.MinSize ?? 0, maxSize: group.MaxSize ?? 0, desiredCapacity: group.DesiredCapacity ?? 0 };
+}
+
+/** The group an instance belongs to, with its desired capacity; undefined when it is in none. */
+export async function groupOfInstance(
+  instanceId: string,
+): Promise<{ name: string; desiredCapacity: number } | undefined> {
+  const out = await callAws('AutoScaling.DescribeAutoScalingInstances', () =>
+    autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] })),
+  );
+  const name = out.AutoScalingInstances?.[0]?.AutoScalingGroupName;
+  if (!name) return undefined;
+  const group = await describeGroup(name);
+  return { name, desiredCapacity: group.DesiredCapacity ?? 0 };
+}
+
+/** Why the prepared change is already in place, if it is (an earlier attempt's call went through). */
+export async function alreadyApplied(prepared: PreparedAutoScaling): Promise<string | undefined> {
+  if (prepared.instanceId) {
+    const out = await callAws('AutoScaling.DescribeAutoScalingInstances', () =>
+      autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [prepared.instanceId as string] })),
+    );
+    const instance = out.AutoScalingInstances?.[0];
+    if (!instance) return `${prepared.instanceId} has left its group`;
+    const unhealthy =
+      instance.HealthStatus?.toUpperCase() === 'UNHEALTHY' || instance.LifecycleState?.startsWith('Terminat');
+    return unhealthy
+      ? `${prepared.instanceId} is already ${instance.LifecycleState ?? ''} ${instance.HealthStatus ?? ''}`.trim()
+      : undefined;
+  }
+  const group = await describeGroup(prepared.autoScalingGroupName);
+  return group.DesiredCapacity === prepared.desiredCapacity
+    ? `${prepared.autoScalingGroupName} desired capacity is already ${prepared.desiredCapacity}`
+    : undefined;
+}
+
+/** The mutating call: marks the instance Unhealthy, or sets the group's desired capacity. */
+export async function applyScaling(prepared: PreparedAutoScaling): Promise<void> {
+  if (prepared.instanceId) {
+    await callAws('AutoScaling.SetInstanceHealth', () =>
+      autoScaling.send(
+        new SetInstanceHealthCommand({
+          InstanceId: prepared.instanceId,
+          HealthStatus: 'Unhealthy',
+          ShouldRespectGracePeriod: false,
+        }),
+      ),
+    );
+    return;
+  }
+  await callAws('AutoScaling.SetDesiredCapacity', () =>
+    autoScaling.send(
+      new SetDesiredCapacityCommand({
+        AutoScalingGroupName: prepared.autoScalingGroupName,
+        DesiredCapacity: prepared.desiredCapacity,
+        HonorCooldown: false,
+      }),
+    ),
+  );
+}
