@@ -2,6 +2,8 @@ import {
   type AutoScalingGroup,
   DescribeAutoScalingGroupsCommand,
   DescribeAutoScalingInstancesCommand,
+  DescribeInstanceRefreshesCommand,
+  type InstanceRefresh,
   SetDesiredCapacityCommand,
   SetInstanceHealthCommand,
 } from '@aws-sdk/client-auto-scaling';
@@ -83,4 +85,14 @@ export async function applyScaling(prepared: PreparedAutoScaling): Promise<void>
       }),
     ),
   );
+}
+
+/** The group's ten newest instance refreshes. */
+export async function recentInstanceRefreshes(autoScalingGroupName: string): Promise<InstanceRefresh[]> {
+  const out = await callAws('AutoScaling.DescribeInstanceRefreshes', () =>
+    autoScaling.send(
+      new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: autoScalingGroupName, MaxRecords: 10 }),
+    ),
+  );
+  return out.InstanceRefreshes ?? [];
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { budgetWindow, parsePerActionType } from '../../functions/aws/budget-table';
-import { preferRollback } from '../../functions/correlate-change/handler';
+import { preferRollback } from '../../functions/domain/change-correlation';
 import { climb } from '../../functions/domain/escalation';
 import { planRemediation } from '../../functions/domain/policy/engine';
 import { loadPolicy } from '../../functions/domain/policy/load';
