@@ -2,6 +2,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { callAws, toNamedAwsError } from './aws-errors';
 import { dynamoDb } from './clients/dynamodb';
 import { ACTION_TYPES, type ActionType } from '../domain/policy/actions';
+import type { BudgetCheck } from '../domain/guardrails';
 
 // The fleet-wide remediation budget: at most N mutating actions per clock hour for the account,
 // and per action type, counted in the guard table. Each counter is one item holding the set of
@@ -14,9 +15,7 @@ export interface BudgetSettings {
   perActionType: Partial<Record<ActionType, number>>;
 }
 
-export type BudgetCheck =
-  | { ok: true; detail: string }
-  | { ok: false; scope: string; used: number; limit: number; resetsAt: string; detail: string };
+export type { BudgetCheck };
 
 interface Counter {
   key: string;

@@ -1,92 +1,33 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { callAws, toNamedAwsError } from './aws-errors';
 import { dynamoDb } from './clients/dynamodb';
-import type { Action } from '../domain/policy/actions';
 import type { Plan } from '../domain/execution-state';
+import {
+  type GuardSettings,
+  type TargetRecord,
+  describeBlock,
+  heldBy,
+  lockLifetimeSeconds,
+  recentFailures,
+  targetKeyOf,
+  targetVerdict,
+} from '../domain/guardrails';
 
-// The guard step in one place: one in-flight remediation per target, a cooldown after it, and a
-// circuit breaker on repeated failures, all in one DynamoDB item per target with conditional
-// writes (a second writer loses the condition, never the race). The kill switch is read by the
-// guard function itself (SSM parameter).
+// The guard table: one in-flight remediation per target, a cooldown after it, and a circuit
+// breaker on repeated failures, all in one DynamoDB item per target with conditional writes (a
+// second writer loses the condition, never the race). The rules themselves: domain/guardrails.ts.
 
+export { type GuardSettings, lockLifetimeSeconds, targetKeyOf };
 export { type Guard, GuardSchema, type GuardSkipReason, GuardSkipReasonSchema } from '../domain/guard-schema';
-import type { Guard, GuardSkipReason, Release } from '../domain/guard-schema';
-
-export interface GuardSettings {
-  tableName: string;
-  circuitThreshold: number;
-  circuitWindowSeconds: number;
-}
-
-interface GuardItem {
-  target: string;
-  lockedBy?: string;
-  lockState?: 'in-progress' | 'cooldown';
-  lockExpiresAt?: number;
-  failures?: number[];
-  expiresAt?: number;
-}
-
-/** The resource a mutating action changes; actions on the same key never overlap. */
-export function targetKeyOf(action: Action): string | undefined {
-  switch (action.type) {
-    case 'scale-out':
-    case 'scale-in':
-      return `asg:${action.autoScalingGroupName}`;
-    case 'replace-instance':
-      return `instance:${action.instanceId}`;
-    case 'rollback-deployment':
-      return `deployment-group:${action.application}/${action.deploymentGroup}`;
-    case 'run-automation': {
-      // A runbook on one instance locks the instance itself: a restart stops it, and the "stopped"
-      // event that causes must not replace the instance the runbook is restarting.
-      const instances = action.parameters.InstanceId ?? [];
-      return instances.length === 1
-        ? `instance:${instances[0] ?? ''}`
-        : `automation:${action.documentName}:${instances.join(',') || 'any'}`;
-    }
-    case 'notify':
-      return undefined;
-  }
-}
-
-/** How long an in-flight lock may live if its execution dies without releasing it. */
-export function lockLifetimeSeconds(plan: Plan): number {
-  return (
-    plan.progress.intervalSeconds * plan.progress.maxPolls + plan.verify.intervalSeconds * plan.verify.maxPolls + 600
-  );
-}
+import type { Guard, Release } from '../domain/guard-schema';
 
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
-function recentFailures(item: GuardItem | undefined, now: number, settings: GuardSettings): number[] {
-  return (item?.failures ?? []).filter((at) => at > now - settings.circuitWindowSeconds);
-}
-
-async function readItem(settings: GuardSettings, target: string): Promise<GuardItem | undefined> {
+async function readItem(settings: GuardSettings, target: string): Promise<TargetRecord | undefined> {
   const out = await callAws('DynamoDB.GetItem', () =>
     dynamoDb.send(new GetCommand({ TableName: settings.tableName, Key: { target }, ConsistentRead: true })),
   );
-  return out.Item as GuardItem | undefined;
-}
-
-function blockedBy(item: GuardItem | undefined, incidentId: string, now: number): Guard['reason'] {
-  if (!item?.lockedBy || item.lockedBy === incidentId || (item.lockExpiresAt ?? 0) <= now) return undefined;
-  return item.lockState === 'cooldown' ? 'Cooldown' : 'InProgress';
-}
-
-function describeBlock(
-  reason: GuardSkipReason,
-  item: GuardItem | undefined,
-  target: string,
-  settings: GuardSettings,
-): string {
-  if (reason === 'CircuitOpen')
-    return `${target}: ${settings.circuitThreshold} failed remediations within ${settings.circuitWindowSeconds} s; circuit open`;
-  const until = item?.lockExpiresAt ? new Date(item.lockExpiresAt * 1000).toISOString() : '?';
-  return reason === 'Cooldown'
-    ? `${target} is cooling down after ${item?.lockedBy ?? '?'} until ${until}`
-    : `${target} is being remediated by ${item?.lockedBy ?? '?'} (lock until ${until})`;
+  return out.Item as TargetRecord | undefined;
 }
 
 /** A check that may hold the action back before any lock is taken (the kill switch). */
@@ -122,16 +63,7 @@ export async function acquire(
   if (read.status === 'rejected') throw read.reason as Error;
   const item = read.value;
   const failures = recentFailures(item, nowSeconds, settings);
-  if (failures.length >= settings.circuitThreshold) {
-    return {
-      decision: 'skip',
-      reason: 'CircuitOpen',
-      targetKey: target,
-      lockAcquired: false,
-      detail: describeBlock('CircuitOpen', item, target, settings),
-    };
-  }
-  const blocked = blockedBy(item, incidentId, nowSeconds);
+  const blocked = targetVerdict(item, incidentId, nowSeconds, settings);
   if (blocked)
     return {
       decision: 'skip',
@@ -170,7 +102,7 @@ export async function acquire(
       throw toNamedAwsError(error, 'DynamoDB.UpdateItem');
     // Someone took it between our read and our write: report who.
     const winner = await readItem(settings, target);
-    const reason = blockedBy(winner, incidentId, nowSeconds) ?? 'InProgress';
+    const reason = heldBy(winner, incidentId, nowSeconds) ?? 'InProgress';
     return {
       decision: 'skip',
       reason,
@@ -233,7 +165,7 @@ export async function release(
         ReturnValues: 'ALL_NEW',
       }),
     );
-    const failures = recentFailures(out.Attributes as GuardItem | undefined, nowSeconds, settings);
+    const failures = recentFailures(out.Attributes as TargetRecord | undefined, nowSeconds, settings);
     const circuitOpened = outcome.failed && failures.length >= settings.circuitThreshold;
     const what = !outcome.acted
       ? `released ${target}`

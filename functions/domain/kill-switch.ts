@@ -4,3 +4,8 @@
  * as made under the switch.
  */
 export const KILL_SWITCH_MAX_AGE_SECONDS = 60;
+
+/** The parameter's value pauses the platform when it is exactly `true` (any case, trimmed). */
+export function isPausedValue(value: string | undefined): boolean {
+  return value?.trim().toLowerCase() === 'true';
+}

@@ -1,71 +1,56 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
+import { budgetSettingsFromEnv, consumeBudget, peekBudget } from '../aws/budget-table';
+import { acquire, guardSettingsFromEnv, release } from '../aws/guard-table';
+import { PlannedStateSchema, type PlannedState } from '../domain/execution-state';
+import type { Guard } from '../domain/guard-schema';
+import { type GuardPorts, evaluateGuard } from '../domain/guardrails';
+import { KILL_SWITCH_MAX_AGE_SECONDS, isPausedValue } from '../domain/kill-switch';
 import { clock } from '../platform/clock';
 import { requiredEnv } from '../platform/env';
-import { consumeBudget, budgetSettingsFromEnv, peekBudget } from '../aws/budget-table';
-import { type Guard, acquire, guardSettingsFromEnv, release } from '../aws/guard-table';
 import { workflowTask } from '../platform/middleware';
-import { isMutating } from '../domain/policy/actions';
 import { logger, metrics } from '../platform/powertools';
-import { PlannedStateSchema, type PlannedState } from '../domain/execution-state';
-import { KILL_SWITCH_MAX_AGE_SECONDS } from '../domain/kill-switch';
 
 const pauseParameterName = requiredEnv('PAUSE_PARAMETER_NAME');
 const settings = guardSettingsFromEnv();
 const budgetSettings = budgetSettingsFromEnv(settings.tableName);
 
 export async function isPaused(): Promise<boolean> {
-  const value = await getParameter(pauseParameterName, { maxAge: KILL_SWITCH_MAX_AGE_SECONDS });
-  return value?.trim().toLowerCase() === 'true';
+  return isPausedValue(await getParameter(pauseParameterName, { maxAge: KILL_SWITCH_MAX_AGE_SECONDS }));
+}
+
+/** The guard's rules (domain/guardrails.ts) over the kill-switch parameter and the guard table. */
+function portsFor(state: PlannedState, now: Date): GuardPorts {
+  const { incident, plan } = state;
+  // Each rung of a ladder is an action of its own; a retried guard call counts the same id once.
+  const consumer = `${incident.id}#${plan.escalation.step}`;
+  const actionType = plan.action?.type ?? 'notify';
+  return {
+    killSwitchName: pauseParameterName,
+    killSwitchOn: isPaused,
+    lockTarget: (precheck) => acquire(settings, incident.id, plan, now, precheck),
+    takeBudget: () =>
+      plan.dryRun
+        ? peekBudget(budgetSettings, consumer, actionType, now)
+        : consumeBudget(budgetSettings, consumer, actionType, now),
+    releaseUnused: async (guard) => {
+      await release(settings, incident.id, guard, { acted: false, failed: false, cooldownSeconds: 0 }, now);
+    },
+  };
 }
 
 /** Kill switch, circuit breaker, the target's lock and cooldown, then the fleet-wide budget: the one guard step before acting. */
 export async function checkGuardrails(state: PlannedState): Promise<Guard> {
   logger.appendKeys({ incidentId: state.incident.id });
-  const action = state.plan.action;
-  // Telling a human is never held back: the guardrails are about changing resources.
-  if (!action || !isMutating(action.type)) {
-    return { decision: 'proceed', lockAcquired: false, detail: 'nothing to guard: the action changes no resource' };
-  }
-  const killSwitch = async (): Promise<Guard | undefined> => {
-    if (!(await isPaused())) return undefined;
-    metrics.addMetric('KillSwitchSkips', MetricUnit.Count, 1);
-    return {
-      decision: 'skip',
-      reason: 'Paused',
-      lockAcquired: false,
-      detail: `kill switch ${pauseParameterName} is on: nothing mutates`,
-    };
-  };
-  const now = clock.now();
-  const guard = await acquire(settings, state.incident.id, state.plan, now, killSwitch);
-  if (guard.decision === 'skip') {
-    logger.info('Guardrails', { guard });
-    return guard;
-  }
-  // Each rung of a ladder is an action of its own; a retried guard call counts the same id once.
-  const consumer = `${state.incident.id}#${state.plan.escalation.step}`;
-  const budget = state.plan.dryRun
-    ? await peekBudget(budgetSettings, consumer, action.type, now)
-    : await consumeBudget(budgetSettings, consumer, action.type, now);
-  if (!budget.ok) {
-    if (guard.lockAcquired)
-      await release(settings, state.incident.id, guard, { acted: false, failed: false, cooldownSeconds: 0 }, now);
+  const guard = await evaluateGuard(state.plan.action, portsFor(state, clock.now()));
+  if (guard.reason === 'Paused') metrics.addMetric('KillSwitchSkips', MetricUnit.Count, 1);
+  if (guard.reason === 'BudgetExhausted') {
     metrics.addMetric('BudgetExhausted', MetricUnit.Count, 1);
-    const held: Guard = {
-      decision: 'skip',
-      reason: 'BudgetExhausted',
-      ...(guard.targetKey ? { targetKey: guard.targetKey } : {}),
-      lockAcquired: false,
-      detail: budget.detail,
-      budget: { scope: budget.scope, used: budget.used, limit: budget.limit, resetsAt: budget.resetsAt },
-    };
-    logger.warn('Remediation budget exhausted: notify-only until the window resets', { guard: held });
-    return held;
+    logger.warn('Remediation budget exhausted: notify-only until the window resets', { guard });
+  } else {
+    logger.info('Guardrails', { guard });
   }
-  const passed = { ...guard, detail: `${guard.detail}; ${budget.detail}` };
-  logger.info('Guardrails', { guard: passed });
-  return passed;
+  return guard;
 }
 
 export const handler = workflowTask(PlannedStateSchema, checkGuardrails);

@@ -3,7 +3,7 @@ import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { handler } from '../../functions/guard/handler';
-import { targetKeyOf } from '../../functions/aws/guard-table';
+import { targetKeyOf } from '../../functions/domain/guardrails';
 import { lambdaContext } from '../../local/lambda-context';
 import { aws, awsError, resetAwsMocks, untilAlsoSent } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';

@@ -1,0 +1,146 @@
+import type { Guard, GuardSkipReason } from './guard-schema';
+import type { Plan } from './execution-state';
+import { type Action, isMutating } from './policy/actions';
+
+// The guard step: every rule that can hold a mutating action back, in the order it is applied.
+//   1. only an action that changes a resource is guarded (telling a human never waits);
+//   2. the kill switch;
+//   3. the target's circuit breaker (too many failed remediations recently);
+//   4. the target's lock (another incident is acting on it) and its cooldown;
+//   5. the fleet-wide budget of mutating actions per hour.
+// The first rule that holds the action back decides. The stores (SSM parameter, DynamoDB guard
+// table) are reached through the ports below, so this order is the one place to read it.
+
+export const GUARD_ORDER = ['mutating', 'kill switch', 'circuit breaker', 'lock and cooldown', 'budget'] as const;
+
+export interface GuardSettings {
+  tableName: string;
+  circuitThreshold: number;
+  circuitWindowSeconds: number;
+}
+
+/** The guard table's item for one target. */
+export interface TargetRecord {
+  target: string;
+  lockedBy?: string;
+  lockState?: 'in-progress' | 'cooldown';
+  lockExpiresAt?: number;
+  failures?: number[];
+  expiresAt?: number;
+}
+
+/** The resource a mutating action changes; actions on the same key never overlap. */
+export function targetKeyOf(action: Action): string | undefined {
+  switch (action.type) {
+    case 'scale-out':
+    case 'scale-in':
+      return `asg:${action.autoScalingGroupName}`;
+    case 'replace-instance':
+      return `instance:${action.instanceId}`;
+    case 'rollback-deployment':
+      return `deployment-group:${action.application}/${action.deploymentGroup}`;
+    case 'run-automation': {
+      // A runbook on one instance locks the instance itself: a restart stops it, and the "stopped"
+      // event that causes must not replace the instance the runbook is restarting.
+      const instances = action.parameters.InstanceId ?? [];
+      return instances.length === 1
+        ? `instance:${instances[0] ?? ''}`
+        : `automation:${action.documentName}:${instances.join(',') || 'any'}`;
+    }
+    case 'notify':
+      return undefined;
+  }
+}
+
+/** How long an in-flight lock may live if its execution dies without releasing it. */
+export function lockLifetimeSeconds(plan: Plan): number {
+  return (
+    plan.progress.intervalSeconds * plan.progress.maxPolls + plan.verify.intervalSeconds * plan.verify.maxPolls + 600
+  );
+}
+
+export function recentFailures(item: TargetRecord | undefined, nowSeconds: number, settings: GuardSettings): number[] {
+  return (item?.failures ?? []).filter((at) => at > nowSeconds - settings.circuitWindowSeconds);
+}
+
+/** Rule 4: another incident holds the target (in progress or cooling down); an expired hold is free. */
+export function heldBy(item: TargetRecord | undefined, incidentId: string, nowSeconds: number): Guard['reason'] {
+  if (!item?.lockedBy || item.lockedBy === incidentId || (item.lockExpiresAt ?? 0) <= nowSeconds) return undefined;
+  return item.lockState === 'cooldown' ? 'Cooldown' : 'InProgress';
+}
+
+/** Rules 3 and 4 on the target's record: why it is held back, if it is. */
+export function targetVerdict(
+  item: TargetRecord | undefined,
+  incidentId: string,
+  nowSeconds: number,
+  settings: GuardSettings,
+): GuardSkipReason | undefined {
+  if (recentFailures(item, nowSeconds, settings).length >= settings.circuitThreshold) return 'CircuitOpen';
+  return heldBy(item, incidentId, nowSeconds);
+}
+
+export function describeBlock(
+  reason: GuardSkipReason,
+  item: TargetRecord | undefined,
+  target: string,
+  settings: GuardSettings,
+): string {
+  if (reason === 'CircuitOpen')
+    return `${target}: ${settings.circuitThreshold} failed remediations within ${settings.circuitWindowSeconds} s; circuit open`;
+  const until = item?.lockExpiresAt ? new Date(item.lockExpiresAt * 1000).toISOString() : '?';
+  return reason === 'Cooldown'
+    ? `${target} is cooling down after ${item?.lockedBy ?? '?'} until ${until}`
+    : `${target} is being remediated by ${item?.lockedBy ?? '?'} (lock until ${until})`;
+}
+
+export type BudgetCheck =
+  | { ok: true; detail: string }
+  | { ok: false; scope: string; used: number; limit: number; resetsAt: string; detail: string };
+
+/** Where the guard's facts live. */
+export interface GuardPorts {
+  /** Rule 2: the kill switch's current value. */
+  killSwitchOn(): Promise<boolean>;
+  killSwitchName: string;
+  /** Rules 3 and 4: takes the target's lock, or says why not. The precheck runs alongside its first read and wins. */
+  lockTarget(precheck: () => Promise<Guard | undefined>): Promise<Guard>;
+  /** Rule 5: counts this action against the budget (a dry run only looks). */
+  takeBudget(): Promise<BudgetCheck>;
+  /** Gives back a lock rule 5 made useless. */
+  releaseUnused(guard: Guard): Promise<void>;
+}
+
+/** The guard step, rule by rule. */
+export async function evaluateGuard(action: Action | undefined, ports: GuardPorts): Promise<Guard> {
+  // Rule 1.
+  if (!action || !isMutating(action.type)) {
+    return { decision: 'proceed', lockAcquired: false, detail: 'nothing to guard: the action changes no resource' };
+  }
+  // Rule 2, read alongside rules 3 and 4 (one round trip); it decides before anything is written.
+  const killSwitch = async (): Promise<Guard | undefined> =>
+    (await ports.killSwitchOn())
+      ? {
+          decision: 'skip',
+          reason: 'Paused',
+          lockAcquired: false,
+          detail: `kill switch ${ports.killSwitchName} is on: nothing mutates`,
+        }
+      : undefined;
+  const guard = await ports.lockTarget(killSwitch);
+  if (guard.decision === 'skip') return guard;
+  // Rule 5.
+  const budget = await ports.takeBudget();
+  if (!budget.ok) {
+    if (guard.lockAcquired) await ports.releaseUnused(guard);
+    return {
+      decision: 'skip',
+      reason: 'BudgetExhausted',
+      ...(guard.targetKey ? { targetKey: guard.targetKey } : {}),
+      lockAcquired: false,
+      detail: budget.detail,
+      budget: { scope: budget.scope, used: budget.used, limit: budget.limit, resetsAt: budget.resetsAt },
+    };
+  }
+  return { ...guard, detail: `${guard.detail}; ${budget.detail}` };
+}
