@@ -177,6 +177,7 @@ const FIXTURES: Record<string, string> = {
   CheckProgressFunction: 'check-progress',
   VerifyRecoveryFunction: 'verify-recovery',
   RecordOutcomeFunction: 'record-outcome-failed',
+  EscalateFunction: 'escalate-step',
   CorrelateChangeFunction: 'correlate-change',
 };
 

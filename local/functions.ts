@@ -4,6 +4,7 @@ import { handler as automation } from '../functions/run-automation/handler';
 import { handler as checkProgress } from '../functions/check-progress/handler';
 import { handler as correlateChange } from '../functions/correlate-change/handler';
 import { handler as deploymentRollback } from '../functions/rollback-deployment/handler';
+import { handler as escalate } from '../functions/escalate/handler';
 import { handler as eventIngest } from '../functions/event-ingest/handler';
 import { handler as guard } from '../functions/guard/handler';
 import { handler as plan } from '../functions/plan/handler';
@@ -25,5 +26,6 @@ export const FUNCTION_HANDLERS: Record<string, LambdaHandler> = {
   CheckProgressFunction: checkProgress,
   VerifyRecoveryFunction: verifyRecovery,
   RecordOutcomeFunction: recordOutcome,
+  EscalateFunction: escalate,
   CorrelateChangeFunction: correlateChange,
 };

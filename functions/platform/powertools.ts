@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { stringEnv } from './env';
 
@@ -23,3 +23,14 @@ export const metrics = new Metrics({
     },
   },
 });
+
+/** Emits metrics computed by the domain; each has its own dimension set, so each goes out as its own EMF record. */
+export function emitMetricRecords(
+  records: { name: string; unit: 'Count' | 'Seconds'; value: number; dimensions: Record<string, string> }[],
+): void {
+  for (const metric of records) {
+    const single = metrics.singleMetric();
+    for (const [name, value] of Object.entries(metric.dimensions)) single.addDimension(name, value);
+    single.addMetric(metric.name, metric.unit === 'Seconds' ? MetricUnit.Seconds : MetricUnit.Count, metric.value);
+  }
+}

@@ -13,6 +13,7 @@ import { APPROVAL_TIMEOUT_SECONDS } from '../../functions/domain/policy/engine';
 import { ASL_PATH } from '../../local/workflow';
 import { withDiagram } from '../../scripts/workflow-diagram';
 import { RecordInputSchema } from '../../functions/domain/outcome';
+import { EscalateInputSchema } from '../../functions/escalate/handler';
 import { ManualRequestSchema } from '../../functions/domain/manual';
 import { PlannedStateSchema } from '../../functions/domain/execution-state';
 import { VerifyInputSchema } from '../../functions/verify-recovery/handler';
@@ -64,6 +65,7 @@ const FIXTURES: Record<string, { files: string[]; schema?: z.ZodType }> = {
   CheckProgressFunction: { files: ['check-progress'], schema: CheckProgressInputSchema },
   VerifyRecoveryFunction: { files: ['verify-recovery'], schema: VerifyInputSchema },
   RecordOutcomeFunction: { files: ['record-outcome-failed'], schema: RecordInputSchema },
+  EscalateFunction: { files: ['escalate-step'], schema: EscalateInputSchema },
   CorrelateChangeFunction: { files: ['correlate-change'], schema: PlannedStateSchema },
 };
 

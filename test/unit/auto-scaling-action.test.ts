@@ -204,6 +204,9 @@ describe('AutoScalingActionFunction', () => {
   });
 
   it('rejects a state that does not match its input schema, naming the field', async () => {
-    await expect(invoke({ operation: 'apply', incident: {}, plan: {} })).rejects.toMatchObject({ name: 'ParseError' });
+    await expect(invoke({ operation: 'apply', incident: {}, plan: {} })).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringContaining('incident.id: expected string'),
+    });
   });
 });

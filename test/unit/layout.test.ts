@@ -56,6 +56,7 @@ describe('project layout', () => {
       'check-progress',
       'correlate-change',
       'domain',
+      'escalate',
       'event-ingest',
       'guard',
       'plan',

@@ -1,0 +1,37 @@
+import * as z from 'zod';
+import { guardSettingsFromEnv, release } from '../aws/guard-table';
+import { type ClimbedState, ClimbInputSchema, climb } from '../domain/escalation';
+import { GuardSchema } from '../domain/guard-schema';
+import { stepMetrics } from '../domain/outcome';
+import { clock } from '../platform/clock';
+import { workflowTask } from '../platform/middleware';
+import { emitMetricRecords, logger } from '../platform/powertools';
+
+const guardSettings = guardSettingsFromEnv();
+
+export const EscalateInputSchema = z.object({
+  state: ClimbInputSchema.extend({ guard: GuardSchema.optional() }).loose(),
+});
+export type EscalateInput = z.infer<typeof EscalateInputSchema>;
+
+/** A rung of the ladder is over without OK: its lock becomes a cooldown, its outcome a metric, and the plan moves up a rung. */
+export async function escalate({ state }: EscalateInput): Promise<ClimbedState> {
+  logger.appendKeys({ incidentId: state.incident.id });
+  const now = clock.now();
+  const acted = state.applied?.applied === true;
+  const released = state.guard?.lockAcquired
+    ? await release(
+        guardSettings,
+        state.incident.id,
+        state.guard,
+        { acted, failed: acted, cooldownSeconds: state.plan.cooldownSeconds },
+        now,
+      )
+    : undefined;
+  const { left, next } = climb(state, now);
+  emitMetricRecords(stepMetrics(left));
+  logger.info('Escalating to the next step', { left, next: next.plan.action, released });
+  return next;
+}
+
+export const handler = workflowTask(EscalateInputSchema, escalate);
