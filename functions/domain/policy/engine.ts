@@ -182,201 +182,246 @@ function approvalFor(
     : { required: false };
 }
 
+type Loop = { intervalSeconds: number; timeoutSeconds: number };
+type Step = { action: Action; progress: Plan['progress']; verify: Plan['verify'] };
+type ActionSource = NonNullable<Plan['actionSource']>;
+
+/** One incident being planned: its inputs and the explanation the steps below add to, in order. */
+interface Planning {
+  incident: Incident;
+  policy: Policy;
+  options: PlanOptions;
+  /** What `{{...}}` placeholders in actions render from. */
+  context: object;
+  explanation: string[];
+}
+
+/** What every plan carries, acting or not: dry run and shadow, loops, cooldown, approval and ladder defaults. */
+function planBase(planning: Planning, rule: Rule | undefined) {
+  const { incident, options, explanation } = planning;
+  const shadow = rule !== undefined && (rule.mode === 'shadow' || options.shadow === true);
+  const sources: Plan['dryRunSources'] = [
+    ...(options.stackDryRun ? ['stack' as const] : []),
+    ...(incident.dryRun ? ['incident' as const] : []),
+    ...(rule?.dryRun ? ['rule' as const] : []),
+    ...(shadow ? ['shadow' as const] : []),
+  ];
+  return {
+    dryRun: sources.length > 0,
+    dryRunSources: sources,
+    shadow,
+    progress: polls(rule?.progress ?? DEFAULT_PROGRESS),
+    cooldownSeconds: rule?.cooldownSeconds ?? DEFAULT_COOLDOWN_SECONDS,
+    approval: { required: false, timeoutSeconds: APPROVAL_TIMEOUT_SECONDS } as Plan['approval'],
+    escalation: NO_ESCALATION,
+    changeCheck: { enabled: false } as Plan['changeCheck'],
+    ...(options.environment ? { environment: options.environment } : {}),
+    plannedAt: options.now.toISOString(),
+    explanation,
+  };
+}
+
+function skipPlan(planning: Planning, reason: SkipReason, notifyOnSkip: boolean, rule?: Rule): Plan {
+  return {
+    decision: 'skip',
+    reason,
+    ...(rule ? { rule: rule.name } : {}),
+    notifyOnSkip,
+    ...planBase(planning, rule),
+    verify: { ...polls(rule?.verify ?? DEFAULT_VERIFY), enabled: false },
+  };
+}
+
+function stepFor(planning: Planning, action: Action, progress: Loop, verify: Loop & { enabled?: boolean }): Step {
+  return {
+    action,
+    progress: polls(progress),
+    verify: {
+      ...polls(verify),
+      enabled: (verify.enabled ?? true) && isMutating(action.type) && planning.incident.alarm !== undefined,
+    },
+  };
+}
+
+/** The approval the plan asks for (a dry run asks nobody: it changes nothing). */
+function planApproval(planning: Planning, rule: Rule | undefined, action: Action, dryRun: boolean): Plan['approval'] {
+  const none = { required: false, timeoutSeconds: APPROVAL_TIMEOUT_SECONDS };
+  if (dryRun || !isMutating(action.type)) return none;
+  const approval = approvalFor(rule, planning.policy, planning.options.environment);
+  if (approval.required) {
+    planning.explanation.push(
+      `A human must approve within ${APPROVAL_TIMEOUT_SECONDS} s (${approval.why ?? 'policy'}).`,
+    );
+    return { required: true, timeoutSeconds: APPROVAL_TIMEOUT_SECONDS };
+  }
+  if (approval.capacityIncreaseOverPercent === undefined) return none;
+  if (action.type === 'scale-out')
+    planning.explanation.push(
+      `A human must approve if the scale-out raises capacity by more than ${approval.capacityIncreaseOverPercent} %.`,
+    );
+  return { ...none, capacityIncreaseOverPercent: approval.capacityIncreaseOverPercent };
+}
+
+/** The acting plan for these steps (one action, or the rungs of a ladder). */
+function actPlan(planning: Planning, steps: [Step, ...Step[]], actionSource: ActionSource, rule?: Rule): Plan {
+  const { incident, options, explanation } = planning;
+  const rest = planBase(planning, rule);
+  const [first] = steps;
+  if (!first.verify.enabled) {
+    explanation.push(
+      incident.alarm
+        ? 'Recovery check off for this action.'
+        : 'No alarm to watch: the action finishing is the recovery.',
+    );
+  }
+  if (rest.shadow) {
+    explanation.push(
+      `Shadow mode (${rule?.mode === 'shadow' ? `rule ${rule.name}` : 'whole stack'}): nothing changes; the platform records what it would do and watches whether ${incident.alarm?.name ?? 'the incident'} recovers by itself.`,
+    );
+  } else if (rest.dryRun) {
+    explanation.push(`Dry run (${rest.dryRunSources.join(', ')}): no mutating call will be made.`);
+  }
+  rest.approval = planApproval(planning, rule, first.action, rest.dryRun);
+  if (steps.length > 1) {
+    rest.escalation = { step: 1, of: steps.length, hasNext: !rest.dryRun, steps };
+    explanation.push(
+      `Escalation ladder: ${steps.map((s, i) => `${i + 1}. ${describeAction(s.action)}${i < steps.length - 1 ? ` (OK within ${minutes(s.verify.intervalSeconds * s.verify.maxPolls)}, else next)` : ''}`).join('; ')}.`,
+    );
+  }
+  const ageLimit = rule?.maxIncidentAgeSeconds ?? options.maxIncidentAgeSeconds ?? DEFAULT_MAX_INCIDENT_AGE_SECONDS;
+  const notAfter = actionSource === 'manual' ? undefined : new Date(Date.parse(incident.detectedAt) + ageLimit * 1000);
+  return {
+    decision: 'act',
+    ...(rule ? { rule: rule.name } : {}),
+    actionSource,
+    action: first.action,
+    notifyOnSkip: false,
+    ...rest,
+    progress: first.progress,
+    verify: first.verify,
+    ...(notAfter ? { notAfter: notAfter.toISOString() } : {}),
+  };
+}
+
+/** Renders an action's placeholders; undefined (with the reason explained) when a target is unknown. */
+function render(planning: Planning, action: Action, what: string): Action | undefined {
+  try {
+    return renderDeep(action, planning.context);
+  } catch (error) {
+    if (!(error instanceof UnresolvedTemplateError)) throw error;
+    planning.explanation.push(`${what}: ${error.message}.`);
+    return undefined;
+  }
+}
+
+/** A manual execution: the operator's action, rendered. */
+function planManual(planning: Planning, requested: Action): Plan {
+  planning.explanation.push(`Manual execution requested ${requested.type}.`);
+  const action = render(planning, requested, 'Cannot resolve the target');
+  if (!action) return skipPlan(planning, 'TargetUnresolved', true);
+  planning.explanation.push(`Action: ${describeAction(action)}.`);
+  return actPlan(planning, [stepFor(planning, action, DEFAULT_PROGRESS, DEFAULT_VERIFY)], 'manual');
+}
+
+/** The rungs of a rule's ladder that resolve (an unresolvable rung is left out and said so). */
+function ladderSteps(planning: Planning, rule: Rule, ladder: NonNullable<Rule['escalation']>): Step[] {
+  return ladder.flatMap((step, index) => {
+    const action = render(
+      planning,
+      step.action as Action,
+      `Escalation step ${index + 1} (${step.action.type}) left out`,
+    );
+    return action
+      ? [stepFor(planning, action, step.progress ?? rule.progress, { ...rule.verify, ...step.verify })]
+      : [];
+  });
+}
+
+/** A rule's single action: its own, or one its alarm's tags choose within the rule's trust. */
+function ruleAction(planning: Planning, rule: Rule): { action: Action; source: ActionSource } | Plan {
+  const tags = planning.incident.alarm?.tags ?? {};
+  if (!rule.trustAlarmTags || tags['selfhealing:action'] === undefined)
+    return { action: rule.action as Action, source: 'rule' };
+  const fromTags = actionFromAlarmTags(tags, rule.trustAlarmTags);
+  if (!fromTags.ok) {
+    planning.explanation.push(`Alarm tags not usable: ${fromTags.why}.`);
+    return skipPlan(planning, fromTags.reason, true, rule);
+  }
+  planning.explanation.push(`Action ${fromTags.action.type} chosen by the alarm's selfhealing:action tag.`);
+  return { action: fromTags.action, source: 'alarm-tags' };
+}
+
+/** Too old to act on safely: the rule's (or stack's) maximum age since the incident was detected. */
+function tooOld(planning: Planning, rule: Rule): boolean {
+  const { incident, options, explanation } = planning;
+  const ageLimit = rule.maxIncidentAgeSeconds ?? options.maxIncidentAgeSeconds ?? DEFAULT_MAX_INCIDENT_AGE_SECONDS;
+  const ageSeconds = Math.round((options.now.getTime() - Date.parse(incident.detectedAt)) / 1000);
+  if (ageSeconds <= ageLimit) return false;
+  explanation.push(
+    `Detected ${ageSeconds} s ago, more than the maximum age of ${ageLimit} s: too old to act on safely.`,
+  );
+  return true;
+}
+
+/** What a matched rule does about the incident. */
+function planRule(planning: Planning, rule: Rule): Plan {
+  let steps: Step[];
+  let source: ActionSource = 'rule';
+  if (rule.escalation) {
+    steps = ladderSteps(planning, rule, rule.escalation);
+  } else {
+    const chosen = ruleAction(planning, rule);
+    if ('decision' in chosen) return chosen;
+    source = chosen.source;
+    const action = render(planning, chosen.action, 'Cannot resolve the target');
+    if (!action) return skipPlan(planning, 'TargetUnresolved', true, rule);
+    steps = [stepFor(planning, action, rule.progress ?? DEFAULT_PROGRESS, rule.verify ?? DEFAULT_VERIFY)];
+  }
+  const [first, ...rest] = steps;
+  if (!first) {
+    planning.explanation.push('No escalation step could be resolved.');
+    return skipPlan(planning, 'TargetUnresolved', true, rule);
+  }
+  planning.explanation.push(`Action: ${describeAction(first.action)}.`);
+  const plan = actPlan(planning, [first, ...rest], source, rule);
+  if (rule.preferRollbackAfterChange)
+    plan.changeCheck = changeCheckFor(
+      rule.preferRollbackAfterChange,
+      planning.incident,
+      first.action,
+      planning.context,
+      planning.explanation,
+    );
+  return plan;
+}
+
 /**
  * Decides what to do about one incident. Pure: the same incident, policy and options always
  * give the same plan, and the plan says why (`explanation`) in words an on-call engineer reads.
+ * In order: a manual request; an alarm not in ALARM; the first enabled rule that matches; its age
+ * limit; its action (or ladder, or the alarm's tags).
  */
 export function planRemediation(incident: Incident, policy: Policy, options: PlanOptions): Plan {
-  const explanation: string[] = [];
-  const context = { ...incident, platform: options.platform ?? {} };
-  const dryRunSources: Plan['dryRunSources'] = [];
-  if (options.stackDryRun) dryRunSources.push('stack');
-  if (incident.dryRun) dryRunSources.push('incident');
-
-  const base = (rule: Rule | undefined) => {
-    const shadow = rule !== undefined && (rule.mode === 'shadow' || options.shadow === true);
-    const sources: Plan['dryRunSources'] = [
-      ...dryRunSources,
-      ...(rule?.dryRun ? ['rule' as const] : []),
-      ...(shadow ? ['shadow' as const] : []),
-    ];
-    return {
-      dryRun: sources.length > 0,
-      dryRunSources: sources,
-      shadow,
-      progress: polls(rule?.progress ?? DEFAULT_PROGRESS),
-      cooldownSeconds: rule?.cooldownSeconds ?? DEFAULT_COOLDOWN_SECONDS,
-      approval: { required: false, timeoutSeconds: APPROVAL_TIMEOUT_SECONDS } as Plan['approval'],
-      escalation: NO_ESCALATION,
-      changeCheck: { enabled: false } as Plan['changeCheck'],
-      ...(options.environment ? { environment: options.environment } : {}),
-      plannedAt: options.now.toISOString(),
-      explanation,
-    };
+  const planning: Planning = {
+    incident,
+    policy,
+    options,
+    context: { ...incident, platform: options.platform ?? {} },
+    explanation: [],
   };
-  const skip = (reason: SkipReason, notifyOnSkip: boolean, rule?: Rule): Plan => {
-    return {
-      decision: 'skip',
-      reason,
-      ...(rule ? { rule: rule.name } : {}),
-      notifyOnSkip,
-      ...base(rule),
-      verify: { ...polls(rule?.verify ?? DEFAULT_VERIFY), enabled: false },
-    };
-  };
-  const verifyFor = (action: Action, loop: { intervalSeconds: number; timeoutSeconds: number; enabled?: boolean }) => ({
-    ...polls(loop),
-    enabled: (loop.enabled ?? true) && isMutating(action.type) && incident.alarm !== undefined,
-  });
-  const act = (
-    steps: { action: Action; progress: Plan['progress']; verify: Plan['verify'] }[],
-    actionSource: NonNullable<Plan['actionSource']>,
-    rule?: Rule,
-  ): Plan => {
-    const rest = base(rule);
-    const first = steps[0] as (typeof steps)[number];
-    const action = first.action;
-    if (!first.verify.enabled) {
-      explanation.push(
-        incident.alarm
-          ? 'Recovery check off for this action.'
-          : 'No alarm to watch: the action finishing is the recovery.',
-      );
-    }
-    if (rest.shadow) {
-      explanation.push(
-        `Shadow mode (${rule?.mode === 'shadow' ? `rule ${rule.name}` : 'whole stack'}): nothing changes; the platform records what it would do and watches whether ${incident.alarm?.name ?? 'the incident'} recovers by itself.`,
-      );
-    } else if (rest.dryRun) {
-      explanation.push(`Dry run (${rest.dryRunSources.join(', ')}): no mutating call will be made.`);
-    }
-    const approval = approvalFor(rule, policy, options.environment);
-    // A dry run asks nobody: it changes nothing.
-    if (!rest.dryRun && isMutating(action.type)) {
-      if (approval.required) {
-        rest.approval = { required: true, timeoutSeconds: APPROVAL_TIMEOUT_SECONDS };
-        explanation.push(`A human must approve within ${APPROVAL_TIMEOUT_SECONDS} s (${approval.why ?? 'policy'}).`);
-      } else if (approval.capacityIncreaseOverPercent !== undefined) {
-        rest.approval = {
-          required: false,
-          timeoutSeconds: APPROVAL_TIMEOUT_SECONDS,
-          capacityIncreaseOverPercent: approval.capacityIncreaseOverPercent,
-        };
-        if (action.type === 'scale-out')
-          explanation.push(
-            `A human must approve if the scale-out raises capacity by more than ${approval.capacityIncreaseOverPercent} %.`,
-          );
-      }
-    }
-    if (steps.length > 1) {
-      rest.escalation = { step: 1, of: steps.length, hasNext: !rest.dryRun, steps };
-      explanation.push(
-        `Escalation ladder: ${steps.map((s, i) => `${i + 1}. ${describeAction(s.action)}${i < steps.length - 1 ? ` (OK within ${minutes(s.verify.intervalSeconds * s.verify.maxPolls)}, else next)` : ''}`).join('; ')}.`,
-      );
-    }
-    const ageLimit = rule?.maxIncidentAgeSeconds ?? options.maxIncidentAgeSeconds ?? DEFAULT_MAX_INCIDENT_AGE_SECONDS;
-    const notAfter =
-      actionSource === 'manual' ? undefined : new Date(Date.parse(incident.detectedAt) + ageLimit * 1000);
-    return {
-      decision: 'act',
-      ...(rule ? { rule: rule.name } : {}),
-      actionSource,
-      action,
-      notifyOnSkip: false,
-      ...rest,
-      progress: first.progress,
-      verify: first.verify,
-      ...(notAfter ? { notAfter: notAfter.toISOString() } : {}),
-    };
-  };
-  const single = (action: Action, rule?: Rule) => ({
-    action,
-    progress: polls(rule?.progress ?? DEFAULT_PROGRESS),
-    verify: verifyFor(action, rule?.verify ?? DEFAULT_VERIFY),
-  });
-
-  if (incident.requestedAction) {
-    explanation.push(`Manual execution requested ${incident.requestedAction.type}.`);
-    try {
-      const resolved = renderDeep(incident.requestedAction, context);
-      explanation.push(`Action: ${describeAction(resolved)}.`);
-      return act([single(resolved)], 'manual');
-    } catch (error) {
-      if (!(error instanceof UnresolvedTemplateError)) throw error;
-      explanation.push(`Cannot resolve the target: ${error.message}.`);
-      return skip('TargetUnresolved', true);
-    }
-  }
-
+  if (incident.requestedAction) return planManual(planning, incident.requestedAction);
   if (incident.alarm && incident.alarm.state !== 'ALARM') {
-    explanation.push(`Alarm is ${incident.alarm.state}, not ALARM: nothing to remediate.`);
-    return skip('NotInAlarm', false);
+    planning.explanation.push(`Alarm is ${incident.alarm.state}, not ALARM: nothing to remediate.`);
+    return skipPlan(planning, 'NotInAlarm', false);
   }
-
   const rule = policy.rules.find((candidate) => candidate.enabled && ruleMatches(candidate.match, incident));
   if (!rule) {
-    explanation.push(`No enabled rule of ${policy.rules.length} matched ${incident.summary}.`);
-    return skip('NoMatchingRule', false);
+    planning.explanation.push(`No enabled rule of ${policy.rules.length} matched ${incident.summary}.`);
+    return skipPlan(planning, 'NoMatchingRule', false);
   }
-  explanation.push(`Rule ${rule.name} matched${rule.description ? `: ${rule.description}` : ''}.`);
-
-  const ageLimit = rule.maxIncidentAgeSeconds ?? options.maxIncidentAgeSeconds ?? DEFAULT_MAX_INCIDENT_AGE_SECONDS;
-  const ageSeconds = Math.round((options.now.getTime() - Date.parse(incident.detectedAt)) / 1000);
-  if (ageSeconds > ageLimit) {
-    explanation.push(
-      `Detected ${ageSeconds} s ago, more than the maximum age of ${ageLimit} s: too old to act on safely.`,
-    );
-    return skip('Stale', true, rule);
-  }
-
-  let steps: ReturnType<typeof single>[];
-  let actionSource: NonNullable<Plan['actionSource']> = 'rule';
-  const tags = incident.alarm?.tags ?? {};
-  if (rule.escalation) {
-    steps = [];
-    rule.escalation.forEach((step, index) => {
-      try {
-        const action = renderDeep(step.action, context);
-        steps.push({
-          action,
-          progress: polls(step.progress ?? rule.progress),
-          verify: verifyFor(action, { ...rule.verify, ...step.verify }),
-        });
-      } catch (error) {
-        if (!(error instanceof UnresolvedTemplateError)) throw error;
-        explanation.push(`Escalation step ${index + 1} (${step.action.type}) left out: ${error.message}.`);
-      }
-    });
-  } else {
-    let action = rule.action as Action;
-    if (rule.trustAlarmTags && tags['selfhealing:action'] !== undefined) {
-      const fromTags = actionFromAlarmTags(tags, rule.trustAlarmTags);
-      if (!fromTags.ok) {
-        explanation.push(`Alarm tags not usable: ${fromTags.why}.`);
-        return skip(fromTags.reason, true, rule);
-      }
-      action = fromTags.action;
-      actionSource = 'alarm-tags';
-      explanation.push(`Action ${action.type} chosen by the alarm's selfhealing:action tag.`);
-    }
-    try {
-      steps = [single(renderDeep(action, context), rule)];
-    } catch (error) {
-      if (!(error instanceof UnresolvedTemplateError)) throw error;
-      explanation.push(`Cannot resolve the target: ${error.message}.`);
-      return skip('TargetUnresolved', true, rule);
-    }
-  }
-  const first = steps[0];
-  if (!first) {
-    explanation.push('No escalation step could be resolved.');
-    return skip('TargetUnresolved', true, rule);
-  }
-  explanation.push(`Action: ${describeAction(first.action)}.`);
-  const plan = act(steps, actionSource, rule);
-  if (rule.preferRollbackAfterChange)
-    plan.changeCheck = changeCheckFor(rule.preferRollbackAfterChange, incident, first.action, context, explanation);
-  return plan;
+  planning.explanation.push(`Rule ${rule.name} matched${rule.description ? `: ${rule.description}` : ''}.`);
+  if (tooOld(planning, rule)) return skipPlan(planning, 'Stale', true, rule);
+  return planRule(planning, rule);
 }
 
 /** What the change-correlation step should look at: the service's deployment group and Auto Scaling group, in the window before the alarm. */
