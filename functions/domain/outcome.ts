@@ -102,22 +102,38 @@ function subjectLine(text: string): string {
   return text.replace(/[^\x20-\x7E]/g, '?').slice(0, 100);
 }
 
-/**
- * Pure: what to record for one finished execution — the outcome, the SelfHealing metrics and,
- * when a human should know, the notification.
- */
-export function describeOutcome(
-  input: RecordInput,
-  notifyOnSuccess: boolean,
-  released?: Release,
-  now: Date = new Date(),
-): OutcomeRecord {
+type Final = Exclude<Outcome, 'escalated'>;
+type Severity = 'info' | 'warning' | 'critical';
+
+/** What the record is made from: how the execution ended, read once from its state. */
+interface Ending {
+  state: RecordInput['state'];
+  outcome: Final;
+  incident: Incident | undefined;
+  plan: RecordInput['state']['plan'];
+  reason: string | undefined;
+  dryRun: boolean;
+  shadow: boolean;
+  /** The rungs a ladder climbed before this one. */
+  history: StepOutcome[];
+  /** Every rung of a ladder, this one included; undefined for a single action. */
+  steps: StepOutcome[] | undefined;
+  /** The rung the execution ends on, when the plan is a ladder. */
+  last: StepOutcome | undefined;
+  what: string;
+  id: string;
+  summary: string;
+  timeToRemediateSeconds: number | undefined;
+  timeToRecoverSeconds: number | undefined;
+}
+
+function endingOf(input: RecordInput, now: Date): Ending {
   const { state } = input;
-  const outcome: Exclude<Outcome, 'escalated'> = input.outcome === 'escalated' ? 'not-recovered' : input.outcome;
+  const outcome: Final = input.outcome === 'escalated' ? 'not-recovered' : input.outcome;
   const incident = incidentOf(state);
   const plan = state.plan;
-  const actionType = plan?.action?.type ?? 'none';
   const dryRun = plan?.dryRun ?? incident?.dryRun ?? false;
+  const shadow = plan?.shadow === true;
   const reason =
     outcome === 'skipped'
       ? (state.stale?.Error ??
@@ -126,84 +142,102 @@ export function describeOutcome(
         state.approvalDecision?.reason ??
         plan?.reason)
       : state.error?.Error;
-  const shadow = plan?.shadow === true;
-  // A ladder's rungs: those left behind, and the one the execution ends on.
   const history = state.escalation?.steps ?? [];
   const ladder = (plan?.escalation?.of ?? 1) > 1;
   const last =
     ladder && plan && plan.decision === 'act'
       ? currentStepOutcome({ ...state, plan }, dryRun && !shadow ? 'dry-run' : STEP_RESULT[outcome], now, reason)
       : undefined;
-  const steps = ladder ? [...history, ...(last ? [last] : [])] : undefined;
-  const metrics: MetricRecord[] = [];
-  const count = (name: string, dimensions: Record<string, string> = {}) =>
-    metrics.push({ name, unit: 'Count', value: 1, dimensions });
-  const actionDims = { Action: actionType };
-
-  if (state.applied) count('RemediationStarted', actionDims);
-  let timeToRemediateSeconds: number | undefined;
-  let timeToRecoverSeconds: number | undefined;
   // A dry run remediates nothing: no times to report.
-  if (incident && !dryRun) {
-    timeToRemediateSeconds = secondsBetween(incident.detectedAt, state.progress?.completedAt);
-    timeToRecoverSeconds = secondsBetween(incident.detectedAt, state.verification?.recoveredAt);
-  }
-  switch (outcome) {
+  const timed = incident && !dryRun;
+  return {
+    state,
+    outcome,
+    incident,
+    plan,
+    reason,
+    dryRun,
+    shadow,
+    history,
+    steps: ladder ? [...history, ...(last ? [last] : [])] : undefined,
+    last,
+    what: plan?.action ? describeAction(plan.action) : 'no action',
+    id: incident?.id ?? 'unknown incident',
+    summary: incident?.summary ?? 'incident could not be read',
+    timeToRemediateSeconds: timed ? secondsBetween(incident.detectedAt, state.progress?.completedAt) : undefined,
+    timeToRecoverSeconds: timed ? secondsBetween(incident.detectedAt, state.verification?.recoveredAt) : undefined,
+  };
+}
+
+const counted = (name: string, dimensions: Record<string, string> = {}): MetricRecord => ({
+  name,
+  unit: 'Count',
+  value: 1,
+  dimensions,
+});
+const seconds = (name: string, value: number | undefined, dimensions: Record<string, string>): MetricRecord[] =>
+  value === undefined ? [] : [{ name, unit: 'Seconds', value, dimensions }];
+
+/** The remediation's metrics: started, how it ended, its times, and its rung's. */
+function remediationMetrics(e: Ending): MetricRecord[] {
+  const actionDims = { Action: e.plan?.action?.type ?? 'none' };
+  const metrics: MetricRecord[] = e.state.applied ? [counted('RemediationStarted', actionDims)] : [];
+  switch (e.outcome) {
     case 'succeeded':
-      count(dryRun ? 'RemediationDryRun' : 'RemediationSucceeded', actionDims);
-      if (timeToRemediateSeconds !== undefined)
-        metrics.push({
-          name: 'TimeToRemediate',
-          unit: 'Seconds',
-          value: timeToRemediateSeconds,
-          dimensions: actionDims,
-        });
-      if (timeToRecoverSeconds !== undefined)
-        metrics.push({ name: 'TimeToRecover', unit: 'Seconds', value: timeToRecoverSeconds, dimensions: actionDims });
+      metrics.push(
+        counted(e.dryRun ? 'RemediationDryRun' : 'RemediationSucceeded', actionDims),
+        ...seconds('TimeToRemediate', e.timeToRemediateSeconds, actionDims),
+        ...seconds('TimeToRecover', e.timeToRecoverSeconds, actionDims),
+      );
       break;
     case 'failed':
     case 'not-recovered':
-      count('RemediationFailed', actionDims);
+      metrics.push(counted('RemediationFailed', actionDims));
       break;
     case 'skipped':
-      count('RemediationSkipped', { Reason: reason ?? 'Unknown' });
+      metrics.push(counted('RemediationSkipped', { Reason: e.reason ?? 'Unknown' }));
       break;
     case 'notified':
       break;
   }
+  if (e.last && !e.dryRun) metrics.push(...stepMetrics(e.last));
+  return metrics;
+}
 
-  if (last && !dryRun) metrics.push(...stepMetrics(last));
-  let shadowRecord: ShadowRecord | undefined;
-  if (shadow && plan?.action) {
-    const recovered = state.verification?.status === 'recovered';
-    const timeToSelfRecoverSeconds =
-      recovered && incident ? secondsBetween(incident.detectedAt, state.verification?.recoveredAt) : undefined;
-    shadowRecord = {
-      wouldDo: state.applied?.description?.replace(/^Dry run: would /, '') ?? describeAction(plan.action),
-      decision: outcome === 'skipped' ? 'would-skip' : outcome === 'failed' ? 'would-fail' : 'would-act',
-      ...((outcome === 'skipped' || outcome === 'failed') && reason ? { reason } : {}),
-      // Recovered before the action would have run (AlreadyRecovered) is recovering by itself too.
-      selfRecovered: recovered || reason === 'AlreadyRecovered',
-      ...(timeToSelfRecoverSeconds !== undefined ? { timeToSelfRecoverSeconds } : {}),
-      ...(state.verification?.alarmState ? { alarmState: state.verification.alarmState } : {}),
-    };
-    count('ShadowDecisions', { Rule: plan.rule ?? 'manual', SelfRecovered: String(shadowRecord.selfRecovered) });
-    if (timeToSelfRecoverSeconds !== undefined)
-      metrics.push({
-        name: 'ShadowTimeToSelfRecover',
-        unit: 'Seconds',
-        value: timeToSelfRecoverSeconds,
-        dimensions: { Rule: plan.rule ?? 'manual' },
-      });
-  }
-  const what = plan?.action ? describeAction(plan.action) : 'no action';
-  const id = incident?.id ?? 'unknown incident';
-  const summary = incident?.summary ?? 'incident could not be read';
+/** What a shadow decision learnt, and its metrics. */
+function shadowOf(e: Ending): { record: ShadowRecord; metrics: MetricRecord[] } | undefined {
+  const { plan, state, incident, outcome, reason } = e;
+  if (!e.shadow || !plan?.action) return undefined;
+  const recovered = state.verification?.status === 'recovered';
+  const timeToSelfRecoverSeconds =
+    recovered && incident ? secondsBetween(incident.detectedAt, state.verification?.recoveredAt) : undefined;
+  const record: ShadowRecord = {
+    wouldDo: state.applied?.description?.replace(/^Dry run: would /, '') ?? describeAction(plan.action),
+    decision: outcome === 'skipped' ? 'would-skip' : outcome === 'failed' ? 'would-fail' : 'would-act',
+    ...((outcome === 'skipped' || outcome === 'failed') && reason ? { reason } : {}),
+    // Recovered before the action would have run (AlreadyRecovered) is recovering by itself too.
+    selfRecovered: recovered || reason === 'AlreadyRecovered',
+    ...(timeToSelfRecoverSeconds !== undefined ? { timeToSelfRecoverSeconds } : {}),
+    ...(state.verification?.alarmState ? { alarmState: state.verification.alarmState } : {}),
+  };
+  const rule = plan.rule ?? 'manual';
+  return {
+    record,
+    metrics: [
+      counted('ShadowDecisions', { Rule: rule, SelfRecovered: String(record.selfRecovered) }),
+      ...seconds('ShadowTimeToSelfRecover', timeToSelfRecoverSeconds, { Rule: rule }),
+    ],
+  };
+}
+
+/** The notification's body: what happened, what was done, and why, in the order an on-call engineer reads. */
+function messageLines(e: Ending, released: Release | undefined): string[] {
+  const { state, plan, steps, outcome, reason } = e;
   const lines = [
-    `Incident: ${id}`,
-    `What happened: ${summary}`,
+    `Incident: ${e.id}`,
+    `What happened: ${e.summary}`,
     ...(plan?.rule ? [`Rule: ${plan.rule}`] : []),
-    `Action: ${what}${shadow ? ' (shadow mode)' : dryRun ? ' (dry run)' : ''}`,
+    `Action: ${e.what}${e.shadow ? ' (shadow mode)' : e.dryRun ? ' (dry run)' : ''}`,
     ...(plan?.correlatedChange ? [`Correlated change: ${plan.correlatedChange.description}`] : []),
     ...(steps
       ? [
@@ -233,62 +267,94 @@ export function describeOutcome(
     ...(plan ? ['', 'Why:', ...plan.explanation.map((line) => `- ${line}`)] : []),
   ];
   if (released?.released) lines.push('', `Guard: ${released.detail}`);
-  if (released?.circuitOpened) {
-    count('CircuitBreakerOpened', actionDims);
+  if (released?.circuitOpened)
     lines.push(
       `The circuit breaker for ${state.guard?.targetKey ?? 'this target'} is open: new incidents on it are skipped (CircuitOpen) until it is reset (README "Operations").`,
     );
-  }
-  let notification: OutcomeRecord['notification'];
-  const notify = (severity: 'info' | 'warning' | 'critical', headline: string) => {
-    notification = { severity, subject: subjectLine(`[SelfHealing] ${headline}`), message: lines.join('\n') };
-    count('Notifications', { Severity: severity });
-  };
-  const alarmOrSummary = incident?.alarm?.name ?? summary;
+  return lines;
+}
+
+/** Whether a human hears about it, how loudly, and the headline: undefined when nobody needs to. */
+function headlineFor(
+  e: Ending,
+  notifyOnSuccess: boolean,
+  released: Release | undefined,
+): { severity: Severity; headline: string } | undefined {
+  const { outcome, reason, plan, history, what } = e;
+  const alarmOrSummary = e.incident?.alarm?.name ?? e.summary;
+  const circuit = released?.circuitOpened ? 'CIRCUIT OPEN, ' : '';
   const climbed = history.length > 0;
-  if (shadow) {
-    // Shadow decisions are evidence for a report, not news for a pager; a held-back one still is.
-    if (outcome === 'failed') notify('warning', `SHADOW decision FAILED ${what}: ${alarmOrSummary}`);
-  } else if (reason === 'BudgetExhausted' && outcome === 'skipped') {
-    notify('critical', `BUDGET EXHAUSTED, notify-only: ${what}: ${alarmOrSummary}`);
-  } else if (outcome === 'notified' && climbed) {
-    notify(
-      'critical',
-      `ESCALATED to a human after ${history.length} step${history.length > 1 ? 's' : ''}: ${alarmOrSummary}`,
-    );
-  } else if (outcome === 'skipped' && climbed && reason !== 'AlreadyRecovered') {
-    notify('critical', `ESCALATION STOPPED at step ${plan?.escalation?.step ?? '?'} (${reason}): ${alarmOrSummary}`);
-  } else if (outcome === 'failed')
-    notify('critical', `${released?.circuitOpened ? 'CIRCUIT OPEN, ' : ''}FAILED ${what}: ${alarmOrSummary}`);
-  else if (outcome === 'not-recovered')
-    notify(
-      'critical',
-      `${released?.circuitOpened ? 'CIRCUIT OPEN, ' : ''}NOT RECOVERED after ${what}: ${alarmOrSummary}`,
-    );
-  else if (outcome === 'notified') {
+  // Shadow decisions are evidence for a report, not news for a pager; a held-back one still is.
+  if (e.shadow)
+    return outcome === 'failed'
+      ? { severity: 'warning', headline: `SHADOW decision FAILED ${what}: ${alarmOrSummary}` }
+      : undefined;
+  if (reason === 'BudgetExhausted' && outcome === 'skipped')
+    return { severity: 'critical', headline: `BUDGET EXHAUSTED, notify-only: ${what}: ${alarmOrSummary}` };
+  if (outcome === 'notified' && climbed)
+    return {
+      severity: 'critical',
+      headline: `ESCALATED to a human after ${history.length} step${history.length > 1 ? 's' : ''}: ${alarmOrSummary}`,
+    };
+  if (outcome === 'skipped' && climbed && reason !== 'AlreadyRecovered')
+    return {
+      severity: 'critical',
+      headline: `ESCALATION STOPPED at step ${plan?.escalation?.step ?? '?'} (${reason}): ${alarmOrSummary}`,
+    };
+  if (outcome === 'failed') return { severity: 'critical', headline: `${circuit}FAILED ${what}: ${alarmOrSummary}` };
+  if (outcome === 'not-recovered')
+    return { severity: 'critical', headline: `${circuit}NOT RECOVERED after ${what}: ${alarmOrSummary}` };
+  if (outcome === 'notified') {
     const severity = plan?.action?.type === 'notify' ? plan.action.severity : 'warning';
     const message = plan?.action?.type === 'notify' && plan.action.message ? `${plan.action.message} — ` : '';
-    notify(severity, `${message}${alarmOrSummary}`);
-  } else if (outcome === 'skipped' && (plan?.notifyOnSkip || SKIPS_WORTH_A_PAGE.has(reason ?? ''))) {
-    notify('warning', `SKIPPED (${reason}): ${alarmOrSummary}`);
-  } else if (outcome === 'succeeded' && notifyOnSuccess) {
-    notify('info', `${dryRun ? 'DRY RUN ' : ''}REMEDIATED ${what}: ${alarmOrSummary}`);
+    return { severity, headline: `${message}${alarmOrSummary}` };
   }
+  if (outcome === 'skipped' && (plan?.notifyOnSkip || SKIPS_WORTH_A_PAGE.has(reason ?? '')))
+    return { severity: 'warning', headline: `SKIPPED (${reason}): ${alarmOrSummary}` };
+  if (outcome === 'succeeded' && notifyOnSuccess)
+    return { severity: 'info', headline: `${e.dryRun ? 'DRY RUN ' : ''}REMEDIATED ${what}: ${alarmOrSummary}` };
+  return undefined;
+}
 
+/**
+ * Pure: what to record for one finished execution — the outcome, the SelfHealing metrics and,
+ * when a human should know, the notification.
+ */
+export function describeOutcome(
+  input: RecordInput,
+  notifyOnSuccess: boolean,
+  released?: Release,
+  now: Date = new Date(),
+): OutcomeRecord {
+  const e = endingOf(input, now);
+  const shadow = shadowOf(e);
+  const actionDims = { Action: e.plan?.action?.type ?? 'none' };
+  const metrics = [
+    ...remediationMetrics(e),
+    ...(shadow?.metrics ?? []),
+    ...(released?.circuitOpened ? [counted('CircuitBreakerOpened', actionDims)] : []),
+  ];
+  const headline = headlineFor(e, notifyOnSuccess, released);
+  const notification = headline && {
+    severity: headline.severity,
+    subject: subjectLine(`[SelfHealing] ${headline.headline}`),
+    message: messageLines(e, released).join('\n'),
+  };
+  if (notification) metrics.push(counted('Notifications', { Severity: notification.severity }));
   return {
-    outcome: shadow ? 'shadow' : outcome,
-    incidentId: id,
-    summary,
-    ...(plan?.rule ? { rule: plan.rule } : {}),
-    ...(plan?.action ? { action: what } : {}),
-    ...(reason ? { reason } : {}),
-    dryRun,
-    ...(timeToRemediateSeconds !== undefined ? { timeToRemediateSeconds } : {}),
-    ...(timeToRecoverSeconds !== undefined ? { timeToRecoverSeconds } : {}),
+    outcome: e.shadow ? 'shadow' : e.outcome,
+    incidentId: e.id,
+    summary: e.summary,
+    ...(e.plan?.rule ? { rule: e.plan.rule } : {}),
+    ...(e.plan?.action ? { action: e.what } : {}),
+    ...(e.reason ? { reason: e.reason } : {}),
+    dryRun: e.dryRun,
+    ...(e.timeToRemediateSeconds !== undefined ? { timeToRemediateSeconds: e.timeToRemediateSeconds } : {}),
+    ...(e.timeToRecoverSeconds !== undefined ? { timeToRecoverSeconds: e.timeToRecoverSeconds } : {}),
     metrics,
     ...(notification ? { notification } : {}),
     ...(released ? { guard: released } : {}),
-    ...(steps ? { steps } : {}),
-    ...(shadowRecord ? { shadow: shadowRecord } : {}),
+    ...(e.steps ? { steps: e.steps } : {}),
+    ...(shadow ? { shadow: shadow.record } : {}),
   };
 }
