@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { parseArgs } from 'node:util';
 import type { IngestResponse, IngestResult } from '../functions/aws/ingest';
-import { type Expectation, checkReplay, loadReplay, play, prepareFleet } from './replay';
+import { type Expectation, type ReplayEvent, checkReplay, loadReplay, play, prepareFleet } from './replay';
 import { ManualRequestSchema } from '../functions/domain/manual';
 import { lambdaContext } from './lambda-context';
 import {
@@ -31,7 +31,7 @@ import {
 } from './scenarios';
 import type { FleetEvent } from './sandbox/fleet';
 import { realNow } from './sim/virtual-clock';
-import { startSimulation } from './sim/simulation';
+import { type Simulation, startSimulation } from './sim/simulation';
 import { Random } from './sim/random';
 import { type ChaosPlan, chaosPlan } from './sim/chaos';
 import { checkInvariants } from './sim/invariants';
@@ -149,135 +149,189 @@ function captureHandlerOutput(): (text: string) => void {
   return (text: string) => void write(text);
 }
 
-export async function runDrill(
-  given: Options,
-  print: (text: string) => void,
-): Promise<{ exitCode: number; report: object }> {
-  const chaos = given.chaos ? chaosPlan(given.seed) : undefined;
-  const options: Options = chaos ? { ...given, scenarios: chaos.scenarios, faults: chaos.faults } : given;
-  const chaosRandom = new Random(given.seed * 104729 + 3);
-  const wallStart = realNow();
-  // Read before anything starts, so a file that cannot be read leaves nothing running.
-  const replay = options.replay ? loadReplay(options.replay) : undefined;
-  const scenarioParameters = Object.assign(
-    {},
-    ...options.scenarios.map((name) => SCENARIOS[name]?.parameters ?? {}),
-  ) as Record<string, string>;
-  const parameters = { ...scenarioParameters, DryRun: options.dryRun ? 'true' : 'false' };
-  const replayQueue = (replay?.events ?? [])
-    .map((event, index) => ({ event, index }))
-    .sort((a, b) => a.event.at - b.event.at || a.index - b.index);
-  const resultsByEvent: IngestResult[][] = (replay?.events ?? []).map(() => []);
-  const approvalAnswer = chaos?.approvals.answer ?? replay?.approvals.answer ?? options.approvals;
-  const approvalDelayMs = chaos?.approvals.afterMs ?? (replay?.approvals.afterSeconds ?? 60) * 1000;
-  // The harness is a process of the simulation: time passes only while it (and all else) waits.
-  const simulation = await startSimulation({
-    seed: options.seed,
-    parameters,
-    fleet: (clock) => {
-      const fleet = gameDayFleet(clock);
-      if (replay) prepareFleet(fleet, replay);
-      return fleet;
-    },
-    ...(options.faults ? { faults: options.faults } : {}),
-    ...(options.port ? { port: options.port } : {}),
-    ...(options.bundles ? { bundles: options.bundles } : {}),
-  });
-  const { clock, sandbox } = simulation;
-  const fleet = sandbox.fleet;
-  const start = clock.now();
-  // Created after the sandbox set AWS_ENDPOINT_URL: manual executions and approvals go through its API.
-  // The on-call keeps trying as a person would: with 30 % of calls throttled, the SDK's default
-  // 3 attempts all fail about once in 37 answers.
-  const stepFunctions = new SFNClient({ maxAttempts: 8 });
-  const template = loadTemplate();
-  const routes = routesOf(template);
-  const memoryMb = Number(template.Globals.Function.MemorySize ?? 128);
-  const timeline: TimelineEntry[] = [];
-  const deliveries: Delivery[] = [];
-  const inbound: {
-    event: unknown;
-    channel: Delivery['channel'];
-    description: string;
-    replayIndex?: number;
-    late?: boolean;
-  }[] = [];
-  let lastActivity = clock.now();
+type Inbound = {
+  event: unknown;
+  channel: Delivery['channel'];
+  description: string;
+  replayIndex?: number;
+  late?: boolean;
+};
 
-  const invoke = async (functionId: string, event: unknown): Promise<IngestResponse> => {
-    const handler = sandbox.handlers[functionId] as LambdaHandler;
-    return (await handler(JSON.parse(JSON.stringify(event)) as never, lambdaContext(functionId))) as IngestResponse;
+interface Expected {
+  remediated: number;
+  guardSkipped: number;
+  dryRuns: number;
+  notApproved: number;
+  escalated: number;
+  budgetExhausted: number;
+  shadow: number;
+}
+
+/** What the chosen scenarios should end in; a dry run turns every would-be change into a dry run. */
+function expectationsFor(options: Options): { expected: Expected; incidents: number } {
+  const expected: Expected = {
+    remediated: 0,
+    guardSkipped: 0,
+    dryRuns: 0,
+    notApproved: 0,
+    escalated: 0,
+    budgetExhausted: 0,
+    shadow: 0,
   };
+  for (const name of options.scenarios) {
+    const scenario = SCENARIOS[name];
+    if (!scenario) continue;
+    const rejected = scenario.needsApproval === true && options.approvals === 'reject';
+    expected.remediated += rejected ? 0 : scenario.expects.remediated;
+    expected.notApproved += rejected ? scenario.expects.remediated : 0;
+    expected.guardSkipped += scenario.expects.guardSkipped ?? 0;
+    expected.dryRuns += scenario.expects.dryRuns ?? 0;
+    expected.escalated += rejected ? 0 : (scenario.expects.escalated ?? 0);
+    expected.budgetExhausted += scenario.expects.budgetExhausted ?? 0;
+    expected.shadow += scenario.expects.shadow ?? 0;
+  }
+  if (options.dryRun) {
+    // Nothing changes, so nothing cools down or waits for approval: every incident is a dry run.
+    expected.dryRuns += expected.remediated + expected.guardSkipped + expected.notApproved + expected.budgetExhausted;
+    expected.remediated =
+      expected.guardSkipped =
+      expected.notApproved =
+      expected.escalated =
+      expected.budgetExhausted =
+        0;
+  }
+  const incidents =
+    expected.remediated +
+    expected.guardSkipped +
+    expected.dryRuns +
+    expected.notApproved +
+    expected.budgetExhausted +
+    expected.shadow;
+  return { expected, incidents };
+}
 
-  const deliver = async (item: (typeof inbound)[number]) => {
-    const at = clock.now();
-    const delivery: Delivery = {
-      at,
-      wallMs: realNow(),
-      channel: item.channel,
-      description: item.description,
-      routedTo: [],
-      results: [],
-    };
-    // Lambda retries a failed asynchronous invocation (template: EventInvokeConfig MaximumRetryAttempts 2).
-    for (let attempt = 1; attempt <= 1 + ASYNC_RETRIES; attempt++) {
-      delivery.routedTo = [];
-      delivery.results = [];
-      const error = await attemptDelivery(item, delivery);
-      if (!error) {
-        delete delivery.error;
-        break;
-      }
-      delivery.error = error;
-      if (attempt <= ASYNC_RETRIES)
-        timeline.push({ at: clock.now(), kind: 'EVENT', text: `delivery failed (${error}); Lambda retries it` });
+type Summary = ReturnType<typeof summarise>;
+
+/** How the summaries fall short of what was expected (empty when they do not). */
+function shortfallsOf(expected: Expected, summaries: Summary[]): string[] {
+  const counted = (kind: Summary['kind']) => summaries.filter((s) => s.kind === kind).length;
+  const remediated = counted('remediated');
+  const escalated = summaries.filter((s) => s.kind === 'remediated' && (s.steps?.length ?? 0) > 1).length;
+  return [
+    remediated < expected.remediated ? `expected ${expected.remediated} remediated, saw ${remediated}` : '',
+    // A guard skip that comes late (after the cooldown) acts instead: also fine if it is verified.
+    remediated + counted('guard-skip') < expected.remediated + expected.guardSkipped
+      ? `expected ${expected.guardSkipped} more skipped by the guard (or remediated), saw ${counted('guard-skip')}`
+      : '',
+    counted('dry-run') < expected.dryRuns ? `expected ${expected.dryRuns} dry runs, saw ${counted('dry-run')}` : '',
+    counted('not-approved') < expected.notApproved
+      ? `expected ${expected.notApproved} not approved, saw ${counted('not-approved')}`
+      : '',
+    escalated < expected.escalated
+      ? `expected ${expected.escalated} escalations that climbed a step and recovered, saw ${escalated}`
+      : '',
+    counted('budget-exhausted') < expected.budgetExhausted
+      ? `expected ${expected.budgetExhausted} held back by the budget, saw ${counted('budget-exhausted')}`
+      : '',
+    counted('shadow') < expected.shadow ? `expected ${expected.shadow} shadow decisions, saw ${counted('shadow')}` : '',
+  ].filter(Boolean);
+}
+
+/** The drill's world while it runs: the simulation, the inbound queue, the timeline, and the clients an on-call uses. */
+interface DrillRun {
+  options: Options;
+  simulation: Simulation;
+  clock: Simulation['clock'];
+  sandbox: Sandbox;
+  fleet: Sandbox['fleet'];
+  start: number;
+  stepFunctions: SFNClient;
+  routes: ReturnType<typeof routesOf>;
+  timeline: TimelineEntry[];
+  deliveries: Delivery[];
+  inbound: Inbound[];
+  resultsByEvent: IngestResult[][];
+  lastActivity: number;
+}
+
+/** Pushes one inbound event through the real ingest path (Lambda retries a failed asynchronous invocation). */
+async function deliver(run: DrillRun, item: Inbound): Promise<void> {
+  const { clock, timeline } = run;
+  const at = clock.now();
+  const delivery: Delivery = {
+    at,
+    wallMs: realNow(),
+    channel: item.channel,
+    description: item.description,
+    routedTo: [],
+    results: [],
+  };
+  // Template: EventInvokeConfig MaximumRetryAttempts 2.
+  for (let attempt = 1; attempt <= 1 + ASYNC_RETRIES; attempt++) {
+    delivery.routedTo = [];
+    delivery.results = [];
+    const error = await attemptDelivery(run, item, delivery);
+    if (!error) {
+      delete delivery.error;
+      break;
     }
-    lastActivity = clock.now();
-    deliveries.push(delivery);
-    if (item.replayIndex !== undefined) resultsByEvent[item.replayIndex]?.push(...delivery.results);
+    delivery.error = error;
+    if (attempt <= ASYNC_RETRIES)
+      timeline.push({ at: clock.now(), kind: 'EVENT', text: `delivery failed (${error}); Lambda retries it` });
+  }
+  run.lastActivity = clock.now();
+  run.deliveries.push(delivery);
+  if (item.replayIndex !== undefined) run.resultsByEvent[item.replayIndex]?.push(...delivery.results);
+  timeline.push({
+    at,
+    kind: 'EVENT',
+    text: `${item.channel === 'sns' ? 'SNS' : item.channel === 'eventbridge' ? 'EventBridge' : 'Manual'}  ${item.description}${delivery.routedTo.length ? `  → ${delivery.routedTo.join(', ')}` : '  → no rule matches: not delivered'}`,
+  });
+  for (const result of delivery.results) {
     timeline.push({
       at,
-      kind: 'EVENT',
-      text: `${item.channel === 'sns' ? 'SNS' : item.channel === 'eventbridge' ? 'EventBridge' : 'Manual'}  ${item.description}${delivery.routedTo.length ? `  → ${delivery.routedTo.join(', ')}` : '  → no rule matches: not delivered'}`,
+      kind: 'INCIDENT',
+      text: `${result.status} ${result.executionName ?? ''}${result.reason ? ` (${result.reason})` : ''}`,
     });
-    for (const result of delivery.results) {
-      timeline.push({
-        at,
-        kind: 'INCIDENT',
-        text: `${result.status} ${result.executionName ?? ''}${result.reason ? ` (${result.reason})` : ''}`,
-      });
-    }
-    if (delivery.error) timeline.push({ at, kind: 'INCIDENT', text: `delivery failed: ${delivery.error}` });
-  };
+  }
+  if (delivery.error) timeline.push({ at, kind: 'INCIDENT', text: `delivery failed: ${delivery.error}` });
+}
 
-  const attemptDelivery = async (item: (typeof inbound)[number], delivery: Delivery): Promise<string | undefined> => {
-    try {
-      if (item.channel === 'sns') {
-        delivery.routedTo.push('AlarmIngestFunction (SNS AlarmTopic)');
-        delivery.results.push(...(await invoke('AlarmIngestFunction', item.event)).results);
-      } else if (item.channel === 'eventbridge') {
-        for (const route of matchingRules(routes, item.event)) {
-          delivery.routedTo.push(`${route.functionId} (rule ${route.eventName})`);
-          delivery.results.push(...(await invoke(route.functionId, item.event)).results);
-        }
-      } else {
-        delivery.routedTo.push('RemediationStateMachine (manual execution)');
-        const name = `manual-${Date.now().toString(36)}-${deliveries.length}`;
-        await stepFunctions.send(
-          new StartExecutionCommand({
-            stateMachineArn: process.env.STATE_MACHINE_ARN,
-            name,
-            input: JSON.stringify(item.event),
-          }),
-        );
-        delivery.results.push({ status: 'started', executionName: name });
+async function attemptDelivery(run: DrillRun, item: Inbound, delivery: Delivery): Promise<string | undefined> {
+  const invoke = async (functionId: string, event: unknown): Promise<IngestResponse> => {
+    const handler = run.sandbox.handlers[functionId] as LambdaHandler;
+    return (await handler(JSON.parse(JSON.stringify(event)) as never, lambdaContext(functionId))) as IngestResponse;
+  };
+  try {
+    if (item.channel === 'sns') {
+      delivery.routedTo.push('AlarmIngestFunction (SNS AlarmTopic)');
+      delivery.results.push(...(await invoke('AlarmIngestFunction', item.event)).results);
+    } else if (item.channel === 'eventbridge') {
+      for (const route of matchingRules(run.routes, item.event)) {
+        delivery.routedTo.push(`${route.functionId} (rule ${route.eventName})`);
+        delivery.results.push(...(await invoke(route.functionId, item.event)).results);
       }
-    } catch (error) {
-      return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    } else {
+      delivery.routedTo.push('RemediationStateMachine (manual execution)');
+      const name = `manual-${Date.now().toString(36)}-${run.deliveries.length}`;
+      await run.stepFunctions.send(
+        new StartExecutionCommand({
+          stateMachineArn: process.env.STATE_MACHINE_ARN,
+          name,
+          input: JSON.stringify(item.event),
+        }),
+      );
+      delivery.results.push({ status: 'started', executionName: name });
     }
-    return undefined;
-  };
+  } catch (error) {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  }
+  return undefined;
+}
 
+/** What the fleet raises (alarm transitions, instance state changes) arrives as AWS would send it. */
+function listenToFleet(run: DrillRun): void {
+  const { fleet, inbound } = run;
   fleet.onEvent((event: FleetEvent) => {
     if (event.kind === 'alarm') {
       const description = `alarm ${event.alarm.name} ${event.previousState} → ${event.alarm.state}`;
@@ -298,16 +352,11 @@ export async function runDrill(
       });
     }
   });
+}
 
-  const expected = {
-    remediated: 0,
-    guardSkipped: 0,
-    dryRuns: 0,
-    notApproved: 0,
-    escalated: 0,
-    budgetExhausted: 0,
-    shadow: 0,
-  };
+/** The given event file and the scenarios' faults and manual requests, put in motion. */
+function injectScenarios(run: DrillRun): void {
+  const { options, inbound, timeline, clock } = run;
   if (options.eventFile) {
     const event = JSON.parse(readFileSync(options.eventFile, 'utf8')) as Record<string, unknown>;
     const channel = 'Records' in event ? 'sns' : 'detail-type' in event ? 'eventbridge' : 'manual';
@@ -318,76 +367,58 @@ export async function runDrill(
     const scenario = SCENARIOS[name];
     if (!scenario) continue;
     timeline.push({ at: clock.now(), kind: 'FAULT', text: `${scenario.name}: ${scenario.description}` });
-    scenario.inject(fleet);
+    scenario.inject(run.fleet);
     for (const request of scenario.requests ?? [])
       inbound.push({
         channel: 'manual',
         description: `manual execution: ${(request as { reason?: string }).reason ?? ''}`,
         event: request,
       });
-    const rejected = scenario.needsApproval === true && options.approvals === 'reject';
-    expected.remediated += rejected ? 0 : scenario.expects.remediated;
-    expected.notApproved += rejected ? scenario.expects.remediated : 0;
-    expected.guardSkipped += scenario.expects.guardSkipped ?? 0;
-    expected.dryRuns += scenario.expects.dryRuns ?? 0;
-    expected.escalated += rejected ? 0 : (scenario.expects.escalated ?? 0);
-    expected.budgetExhausted += scenario.expects.budgetExhausted ?? 0;
-    expected.shadow += scenario.expects.shadow ?? 0;
   }
-  if (options.dryRun) {
-    // Nothing changes, so nothing cools down or waits for approval: every incident is a dry run.
-    expected.dryRuns += expected.remediated + expected.guardSkipped + expected.notApproved + expected.budgetExhausted;
-    expected.remediated =
-      expected.guardSkipped =
-      expected.notApproved =
-      expected.escalated =
-      expected.budgetExhausted =
-        0;
-  }
-  const expectedIncidents =
-    expected.remediated +
-    expected.guardSkipped +
-    expected.dryRuns +
-    expected.notApproved +
-    expected.budgetExhausted +
-    expected.shadow;
+}
 
-  // The on-call engineer: answers each approval request a simulated minute after it arrives,
-  // through the Step Functions API, as the notification's commands would.
+/**
+ * The on-call engineer: answers each approval request `delayMs` (simulated) after it arrives,
+ * through the Step Functions API, as the notification's commands would.
+ */
+function onCall(run: DrillRun, answer: Options['approvals'] | 'never', delayMs: number): () => Promise<void> {
   const answered = new Set<string>();
-  const answerApprovals = async () => {
-    for (const [token, task] of sandbox.pendingTasks) {
-      if (answered.has(token) || clock.now() - task.since < approvalDelayMs || approvalAnswer === 'never') continue;
+  return async () => {
+    for (const [token, task] of run.sandbox.pendingTasks) {
+      if (answered.has(token) || run.clock.now() - task.since < delayMs || answer === 'never') continue;
       answered.add(token);
       const incidentId = (task.payload as { state?: { incident?: { id?: string } } }).state?.incident?.id ?? token;
-      const approve = approvalAnswer === 'approve';
+      const approve = answer === 'approve';
       if (approve)
-        await stepFunctions.send(
+        await run.stepFunctions.send(
           new SendTaskSuccessCommand({
             taskToken: token,
             output: JSON.stringify({ approved: true, by: 'drill on-call' }),
           }),
         );
       else
-        await stepFunctions.send(
+        await run.stepFunctions.send(
           new SendTaskFailureCommand({ taskToken: token, error: 'NotApproved', cause: 'drill on-call rejected it' }),
         );
-      timeline.push({
-        at: clock.now(),
+      run.timeline.push({
+        at: run.clock.now(),
         kind: 'APPROVAL',
         text: `${incidentId}: ${approve ? 'approved' : 'rejected'} by the drill's on-call`,
       });
     }
   };
+}
 
-  // Chaos: deliveries that come again much later; the operator's kill switch and re-runs.
-  const later: { at: number; item: (typeof inbound)[number] }[] = [];
+/** Chaos: deliveries that come again much later; the operator's kill switch and re-runs. */
+function chaosOperator(run: DrillRun, plan: ChaosPlan, random: Random) {
+  const { clock, sandbox, timeline, start } = run;
+  const later: { at: number; item: Inbound }[] = [];
   const killSwitchOn: { from: number; to?: number }[] = [];
   const rerun = new Set<string>();
-  const operate = async (plan: ChaosPlan) => {
+  const operate = async () => {
     for (const due of later.filter((l) => l.at <= clock.now())) {
       later.splice(later.indexOf(due), 1);
-      inbound.push({ ...due.item, description: `${due.item.description} (delivered again, late)` });
+      run.inbound.push({ ...due.item, description: `${due.item.description} (delivered again, late)` });
     }
     const elapsed = clock.now() - start;
     const kill = plan.killSwitch;
@@ -403,9 +434,9 @@ export async function runDrill(
     for (const execution of sandbox.executions.values()) {
       if (execution.status === 'RUNNING' || rerun.has(execution.name) || execution.name.startsWith('rerun-')) continue;
       rerun.add(execution.name);
-      if (chaosRandom.float() >= plan.rerun) continue;
+      if (random.float() >= plan.rerun) continue;
       const name = `rerun-${execution.name}`.slice(0, 80);
-      await stepFunctions.send(
+      await run.stepFunctions.send(
         new StartExecutionCommand({
           stateMachineArn: process.env.STATE_MACHINE_ARN,
           name,
@@ -415,95 +446,163 @@ export async function runDrill(
       timeline.push({ at: clock.now(), kind: 'OPERATOR', text: `re-ran ${execution.name} by hand as ${name}` });
     }
   };
-
-  // Let time pass: deliver what the fleet raises until every incident is through (or the deadline).
-  let deadlineHit = false;
-  let guardItems: Record<string, unknown>[] = [];
-  // Stopped also when the drill itself fails (e.g. an approval answer that cannot get through),
-  // so a failed drill never leaves its servers running.
-  try {
-    for (;;) {
-      fleet.tick();
-      // Recorded events whose time has come: deployments change the estate, alarms and payloads arrive.
-      while (replayQueue[0] && replayQueue[0].event.at * 1000 <= clock.now() - start) {
-        const { event, index } = replayQueue.shift() as (typeof replayQueue)[number];
-        if ('deploy' in event)
-          timeline.push({
-            at: clock.now(),
-            kind: 'FAULT',
-            text: `${event.deploy.application} ${event.deploy.version} deployed to ${event.deploy.deploymentGroup} (replayed)`,
-          });
-        for (const delivery of play(fleet, event)) inbound.push({ ...delivery, replayIndex: index });
-      }
-      await answerApprovals();
-      if (chaos) await operate(chaos);
-      if (chaos?.shuffle) shuffle(inbound, chaosRandom);
-      while (inbound.length > 0) {
-        const next = inbound.shift();
-        if (!next) continue;
-        await deliver(next);
-        if (chaos && chaosRandom.float() < chaos.duplicate) await deliver(next);
-        // An original delivery may come again much later (once: a late copy is not delayed again).
-        if (chaos && !next.late && chaosRandom.float() < chaos.redeliver.chance)
-          later.push({ at: clock.now() + chaos.redeliver.afterMs, item: { ...next, late: true } });
-      }
-      const executions = [...sandbox.executions.values()];
-      const started = executions.length;
-      const running = executions.some((e) => e.status === 'RUNNING');
-      if (running) lastActivity = clock.now();
-      const idle = !running && inbound.length === 0 && replayQueue.length === 0 && later.length === 0;
-      if (!chaos && idle && started >= expectedIncidents && (expectedIncidents > 0 || deliveries.length > 0)) break;
-      // Nothing running, nothing arriving, for a long simulated while: what is missing will not come.
-      if (idle && clock.now() - lastActivity > QUIET_MS) break;
-      if (clock.now() - start > SIM_DEADLINE_MS) {
-        deadlineHit = true;
-        break;
-      }
-      await clock.sleep(TICK_MS, '~drill');
+  /** Delivers what is queued, with the plan's duplicates and late copies. */
+  const deliverAll = async () => {
+    if (plan.shuffle) shuffle(run.inbound, random);
+    while (run.inbound.length > 0) {
+      const next = run.inbound.shift();
+      if (!next) continue;
+      await deliver(run, next);
+      if (random.float() < plan.duplicate) await deliver(run, next);
+      // An original delivery may come again much later (once: a late copy is not delayed again).
+      if (!next.late && random.float() < plan.redeliver.chance)
+        later.push({ at: clock.now() + plan.redeliver.afterMs, item: { ...next, late: true } });
     }
-    await sandbox.settle();
-    // Deliver what arrived while the last executions finished (e.g. alarms returning to OK).
+  };
+  return { operate, deliverAll, later, killSwitchOn };
+}
+
+/**
+ * Lets time pass: delivers what the fleet raises until every incident is through, nothing has
+ * happened for a long simulated while, or the deadline. True when the deadline was hit.
+ */
+async function runUntilQuiet(
+  run: DrillRun,
+  replayQueue: { event: ReplayEvent; index: number }[],
+  step: { answerApprovals: () => Promise<void>; chaos?: ReturnType<typeof chaosOperator> },
+  expectedIncidents: number,
+): Promise<boolean> {
+  const { clock, fleet, sandbox, start } = run;
+  for (;;) {
     fleet.tick();
-    while (inbound.length > 0) {
-      const next = inbound.shift();
-      if (next) await deliver(next);
+    // Recorded events whose time has come: deployments change the estate, alarms and payloads arrive.
+    while (replayQueue[0] && replayQueue[0].event.at * 1000 <= clock.now() - start) {
+      const { event, index } = replayQueue.shift() as (typeof replayQueue)[number];
+      if ('deploy' in event)
+        run.timeline.push({
+          at: clock.now(),
+          kind: 'FAULT',
+          text: `${event.deploy.application} ${event.deploy.version} deployed to ${event.deploy.deploymentGroup} (replayed)`,
+        });
+      for (const delivery of play(fleet, event)) run.inbound.push({ ...delivery, replayIndex: index });
     }
-    await sandbox.settle();
-    guardItems = await scanGuardTable();
-  } finally {
-    await simulation.finish();
+    await step.answerApprovals();
+    if (step.chaos) {
+      await step.chaos.operate();
+      await step.chaos.deliverAll();
+    } else {
+      for (let next = run.inbound.shift(); next; next = run.inbound.shift()) await deliver(run, next);
+    }
+    const executions = [...sandbox.executions.values()];
+    const running = executions.some((e) => e.status === 'RUNNING');
+    if (running) run.lastActivity = clock.now();
+    const idle =
+      !running && run.inbound.length === 0 && replayQueue.length === 0 && (step.chaos?.later.length ?? 0) === 0;
+    const allStarted = executions.length >= expectedIncidents && (expectedIncidents > 0 || run.deliveries.length > 0);
+    if (!step.chaos && idle && allStarted) return false;
+    // Nothing running, nothing arriving, for a long simulated while: what is missing will not come.
+    if (idle && clock.now() - run.lastActivity > QUIET_MS) return false;
+    if (clock.now() - start > SIM_DEADLINE_MS) return true;
+    await clock.sleep(TICK_MS, '~drill');
   }
+}
 
+/** Each incident as the report shows it: its summary, how it arrived, its plan, its calls and what it cost. */
+function incidentReports(run: DrillRun, summaries: Summary[], memoryMb: number) {
+  return [...run.sandbox.executions.values()].map((execution, index) => {
+    const input = execution.input as { target?: Record<string, unknown>; alarm?: { name?: string } };
+    const delivery = run.deliveries.find((d) => d.results.some((r) => r.executionName === execution.name));
+    const output = (execution.run?.output ?? {}) as Record<string, unknown>;
+    const identifiers = [
+      input.alarm?.name ?? '',
+      ...Object.values(input.target ?? {})
+        .flatMap((v): unknown[] => (typeof v === 'object' && v ? Object.values(v) : [v]))
+        .map(String),
+    ];
+    const calls = callsFor(run.sandbox.calls, identifiers);
+    return {
+      ...summaries[index],
+      event: delivery
+        ? { channel: delivery.channel, description: delivery.description, routedTo: delivery.routedTo }
+        : null,
+      ingest: delivery?.results.find((r) => r.executionName === execution.name) ?? null,
+      plan: output.plan ?? null,
+      applied: output.applied ?? null,
+      statesVisited: execution.run?.states ?? [],
+      apiCalls: calls.map((c) => ({ at: c.at, operation: c.operation, outcome: c.outcome, params: c.params })),
+      cost: execution.run ? incidentCost(execution.run, memoryMb, delivery ? 1 : 0) : null,
+      reactionMs:
+        execution.run && delivery && (output.applied as { applied?: boolean } | undefined)?.applied
+          ? (reactionMs(delivery.wallMs, calls, execution.run) ?? null)
+          : null,
+    };
+  });
+}
+
+/** Starts the simulation (sandbox, fleet, virtual clock) the drill runs in. */
+async function startDrill(options: Options, replay: ReturnType<typeof loadReplay> | undefined): Promise<DrillRun> {
+  const scenarioParameters = Object.assign(
+    {},
+    ...options.scenarios.map((name) => SCENARIOS[name]?.parameters ?? {}),
+  ) as Record<string, string>;
+  // The harness is a process of the simulation: time passes only while it (and all else) waits.
+  const simulation = await startSimulation({
+    seed: options.seed,
+    parameters: { ...scenarioParameters, DryRun: options.dryRun ? 'true' : 'false' },
+    fleet: (clock) => {
+      const fleet = gameDayFleet(clock);
+      if (replay) prepareFleet(fleet, replay);
+      return fleet;
+    },
+    ...(options.faults ? { faults: options.faults } : {}),
+    ...(options.port ? { port: options.port } : {}),
+    ...(options.bundles ? { bundles: options.bundles } : {}),
+  });
+  const { clock, sandbox } = simulation;
+  const run: DrillRun = {
+    options,
+    simulation,
+    clock,
+    sandbox,
+    fleet: sandbox.fleet,
+    start: clock.now(),
+    // Created after the sandbox set AWS_ENDPOINT_URL: manual executions and approvals go through its API.
+    // The on-call keeps trying as a person would: with 30 % of calls throttled, the SDK's default
+    // 3 attempts all fail about once in 37 answers.
+    stepFunctions: new SFNClient({ maxAttempts: 8 }),
+    routes: routesOf(loadTemplate()),
+    timeline: [],
+    deliveries: [],
+    inbound: [],
+    resultsByEvent: (replay?.events ?? []).map(() => []),
+    lastActivity: clock.now(),
+  };
+  return run;
+}
+
+/** What the run shows: each incident summarised, what fell short, replay checks, broken invariants, and the verdict. */
+function judgeDrill(
+  run: DrillRun,
+  given: {
+    expected: Expected;
+    replay: ReturnType<typeof loadReplay> | undefined;
+    guardItems: Record<string, unknown>[];
+    killSwitchOn: { from: number; to?: number }[];
+    deadlineHit: boolean;
+    chaos: boolean;
+  },
+) {
+  const { sandbox, clock } = run;
   const executions = [...sandbox.executions.values()];
-  for (const execution of executions) timeline.push(...executionTimeline(execution, (real) => clock.at(real)));
-  timeline.sort((a, b) => a.at - b.at);
+  for (const execution of executions) run.timeline.push(...executionTimeline(execution, (real) => clock.at(real)));
+  run.timeline.sort((a, b) => a.at - b.at);
   const summaries = executions.map(summarise);
-  const counted = (kind: (typeof summaries)[number]['kind']) => summaries.filter((s) => s.kind === kind).length;
-  const remediated = counted('remediated');
-  const escalated = summaries.filter((s) => s.kind === 'remediated' && (s.steps?.length ?? 0) > 1).length;
-  const shortfalls = [
-    remediated < expected.remediated ? `expected ${expected.remediated} remediated, saw ${remediated}` : '',
-    // A guard skip that comes late (after the cooldown) acts instead: also fine if it is verified.
-    remediated + counted('guard-skip') < expected.remediated + expected.guardSkipped
-      ? `expected ${expected.guardSkipped} more skipped by the guard (or remediated), saw ${counted('guard-skip')}`
-      : '',
-    counted('dry-run') < expected.dryRuns ? `expected ${expected.dryRuns} dry runs, saw ${counted('dry-run')}` : '',
-    counted('not-approved') < expected.notApproved
-      ? `expected ${expected.notApproved} not approved, saw ${counted('not-approved')}`
-      : '',
-    escalated < expected.escalated
-      ? `expected ${expected.escalated} escalations that climbed a step and recovered, saw ${escalated}`
-      : '',
-    counted('budget-exhausted') < expected.budgetExhausted
-      ? `expected ${expected.budgetExhausted} held back by the budget, saw ${counted('budget-exhausted')}`
-      : '',
-    counted('shadow') < expected.shadow ? `expected ${expected.shadow} shadow decisions, saw ${counted('shadow')}` : '',
-  ].filter(Boolean);
+  const shortfalls = shortfallsOf(given.expected, summaries);
   const failed = summaries.filter(
-    (s) => s.kind === 'failed' && !(options.eventFile !== undefined && s.status === 'SUCCEEDED'),
+    (s) => s.kind === 'failed' && !(run.options.eventFile !== undefined && s.status === 'SUCCEEDED'),
   );
-  const checks = replay
-    ? checkReplay(replay, resultsByEvent, (name) => {
+  const checks = given.replay
+    ? checkReplay(given.replay, run.resultsByEvent, (name) => {
         const summary = summaries.find((s) => s.incident === name);
         if (!summary) return undefined;
         return {
@@ -514,27 +613,85 @@ export async function runDrill(
         };
       })
     : [];
-  // A replay passes when every recorded event led to the decision it expects (a failure may be one).
   const violations = checkInvariants({
     calls: sandbox.calls,
     executions,
-    guardItems,
-    killSwitchOn,
+    guardItems: given.guardItems,
+    killSwitchOn: given.killSwitchOn,
     killSwitchCacheMs: KILL_SWITCH_MAX_AGE_SECONDS * 1000,
     defaultCooldownSeconds: DEFAULT_COOLDOWN_SECONDS,
     deploymentGroupOf: (id) => {
-      const deployment = fleet.deployments.get(id);
+      const deployment = run.fleet.deployments.get(id);
       return deployment ? `${deployment.applicationName}/${deployment.deploymentGroupName}` : undefined;
     },
   });
   // Known shapes (local/sim/invariants.ts KNOWN) are reported but do not fail the run until their issue lands.
   const known = violations.filter((v) => v.knownAs);
   const unexpected = violations.filter((v) => !v.knownAs);
-  // A chaos run passes when no safety invariant breaks; a scenario run must also heal what it expects.
+  // A chaos run passes when no safety invariant breaks; a replay when every recorded event led to the
+  // decision it expects (a failure may be one); a scenario run must also heal what it expects.
   const ok =
-    !deadlineHit &&
+    !given.deadlineHit &&
     unexpected.length === 0 &&
-    (chaos ? true : replay ? checks.every((c) => c.ok) : failed.length === 0 && shortfalls.length === 0);
+    (given.chaos ? true : given.replay ? checks.every((c) => c.ok) : failed.length === 0 && shortfalls.length === 0);
+  return { summaries, shortfalls, failed, checks, unexpected, known, ok };
+}
+
+export async function runDrill(
+  given: Options,
+  print: (text: string) => void,
+): Promise<{ exitCode: number; report: object }> {
+  const chaos = given.chaos ? chaosPlan(given.seed) : undefined;
+  const options: Options = chaos ? { ...given, scenarios: chaos.scenarios, faults: chaos.faults } : given;
+  const chaosRandom = new Random(given.seed * 104729 + 3);
+  const wallStart = realNow();
+  // Read before anything starts, so a file that cannot be read leaves nothing running.
+  const replay = options.replay ? loadReplay(options.replay) : undefined;
+  const run = await startDrill(options, replay);
+  const { clock, sandbox, simulation } = run;
+  const replayQueue = (replay?.events ?? [])
+    .map((event, index) => ({ event, index }))
+    .sort((a, b) => a.event.at - b.event.at || a.index - b.index);
+  listenToFleet(run);
+  const { expected, incidents: expectedIncidents } = expectationsFor(options);
+  const answerApprovals = onCall(
+    run,
+    chaos?.approvals.answer ?? replay?.approvals.answer ?? options.approvals,
+    chaos?.approvals.afterMs ?? (replay?.approvals.afterSeconds ?? 60) * 1000,
+  );
+  const operator = chaos ? chaosOperator(run, chaos, chaosRandom) : undefined;
+
+  let deadlineHit = false;
+  let guardItems: Record<string, unknown>[] = [];
+  // Stopped also when the drill itself fails (e.g. an approval answer that cannot get through),
+  // so a failed drill never leaves its servers running.
+  try {
+    injectScenarios(run);
+    deadlineHit = await runUntilQuiet(
+      run,
+      replayQueue,
+      { answerApprovals, ...(operator ? { chaos: operator } : {}) },
+      expectedIncidents,
+    );
+    await sandbox.settle();
+    // Deliver what arrived while the last executions finished (e.g. alarms returning to OK).
+    run.fleet.tick();
+    for (let next = run.inbound.shift(); next; next = run.inbound.shift()) await deliver(run, next);
+    await sandbox.settle();
+    guardItems = await scanGuardTable();
+  } finally {
+    await simulation.finish();
+  }
+
+  const verdict = judgeDrill(run, {
+    expected,
+    replay,
+    guardItems,
+    killSwitchOn: operator?.killSwitchOn ?? [],
+    deadlineHit,
+    chaos: chaos !== undefined,
+  });
+  const { summaries, checks, unexpected, known, ok } = verdict;
   const mutating = sandbox.mutatingCalls();
 
   const report = {
@@ -546,36 +703,9 @@ export async function runDrill(
     invariants: { violations: unexpected, known },
     sandbox: sandbox.url,
     passed: ok,
-    simulatedSeconds: Math.round((clock.now() - start) / 1000),
-    incidents: executions.map((execution, index) => {
-      const input = execution.input as { target?: Record<string, unknown>; alarm?: { name?: string } };
-      const delivery = deliveries.find((d) => d.results.some((r) => r.executionName === execution.name));
-      const output = (execution.run?.output ?? {}) as Record<string, unknown>;
-      const identifiers = [
-        input.alarm?.name ?? '',
-        ...Object.values(input.target ?? {})
-          .flatMap((v): unknown[] => (typeof v === 'object' && v ? Object.values(v) : [v]))
-          .map(String),
-      ];
-      const calls = callsFor(sandbox.calls, identifiers);
-      return {
-        ...summaries[index],
-        event: delivery
-          ? { channel: delivery.channel, description: delivery.description, routedTo: delivery.routedTo }
-          : null,
-        ingest: delivery?.results.find((r) => r.executionName === execution.name) ?? null,
-        plan: output.plan ?? null,
-        applied: output.applied ?? null,
-        statesVisited: execution.run?.states ?? [],
-        apiCalls: calls.map((c) => ({ at: c.at, operation: c.operation, outcome: c.outcome, params: c.params })),
-        cost: execution.run ? incidentCost(execution.run, memoryMb, delivery ? 1 : 0) : null,
-        reactionMs:
-          execution.run && delivery && (output.applied as { applied?: boolean } | undefined)?.applied
-            ? (reactionMs(delivery.wallMs, calls, execution.run) ?? null)
-            : null,
-      };
-    }),
-    deliveries: deliveries.map((d) => ({
+    simulatedSeconds: Math.round((clock.now() - run.start) / 1000),
+    incidents: incidentReports(run, summaries, Number(loadTemplate().Globals.Function.MemorySize ?? 128)),
+    deliveries: run.deliveries.map((d) => ({
       channel: d.channel,
       description: d.description,
       routedTo: d.routedTo,
@@ -591,71 +721,96 @@ export async function runDrill(
     wallMs: Math.round(realNow() - wallStart),
   };
 
-  if (!options.json) {
+  if (!options.json)
+    printDrill(print, { ...verdict, given, run, report, replay, deadlineHit, mutatingCalls: mutating.length });
+  return { exitCode: ok ? 0 : 1, report };
+}
+
+/** The terminal report: timeline, incident table, details, totals, replay checks and the verdict. */
+function printDrill(
+  print: (text: string) => void,
+  r: {
+    given: Options;
+    run: DrillRun;
+    summaries: Summary[];
+    report: { injectedFaults: number; simulatedSeconds: number; wallMs: number };
+    replay: ReturnType<typeof loadReplay> | undefined;
+    checks: ReturnType<typeof checkReplay>;
+    unexpected: ReturnType<typeof checkInvariants>;
+    known: ReturnType<typeof checkInvariants>;
+    ok: boolean;
+    deadlineHit: boolean;
+    failed: Summary[];
+    shortfalls: string[];
+    mutatingCalls: number;
+  },
+): void {
+  const { run, summaries, replay, checks, ok, failed, shortfalls } = r;
+  const { options, sandbox, start } = run;
+  const counted = (kind: Summary['kind']) => summaries.filter((s) => s.kind === kind).length;
+  const escalated = summaries.filter((s) => s.kind === 'remediated' && (s.steps?.length ?? 0) > 1).length;
+  print(
+    `Self-healing drill: ${options.eventFile ? `event ${options.eventFile}` : options.replay ? `replay ${options.replay}` : options.scenarios.join(', ')}\n`,
+  );
+  print(
+    `Local AWS sandbox ${sandbox.url} on virtual time; seed ${options.seed}; faults: ${options.faults ?? 'none'}\n\n`,
+  );
+  for (const entry of run.timeline) print(`${clockLabel(entry.at, start)}  ${entry.kind.padEnd(8)}  ${entry.text}\n`);
+  print('\n');
+  print(
+    `${table([
+      ['Incident', 'Rule', 'Action', 'Outcome', 'Remediate', 'Recover', 'Metrics emitted'],
+      ...summaries.map((s) => [
+        s.incident.length > 44 ? `${s.incident.slice(0, 35)}…${s.incident.slice(-8)}` : s.incident,
+        s.rule,
+        s.action,
+        `${s.outcome}${s.verified ? ' ✓' : s.kind === 'dry-run' ? ' (dry run)' : s.kind === 'shadow' ? ` (${s.shadow?.selfRecovered ? 'recovered by itself' : 'did not recover by itself'})` : ['guard-skip', 'skipped', 'not-approved', 'budget-exhausted'].includes(s.kind) ? ` (${s.reason ?? '?'})` : ''}${(s.steps?.length ?? 0) > 1 ? ` after ${s.steps?.length ?? 0} steps` : ''}`,
+        s.timeToRemediateSeconds !== undefined ? duration(s.timeToRemediateSeconds) : '-',
+        s.timeToRecoverSeconds !== undefined ? duration(s.timeToRecoverSeconds) : '-',
+        s.metrics.join(' '),
+      ]),
+    ])}\n\n`,
+  );
+  const details = summaries.flatMap((s) => [
+    ...(s.correlatedChange ? [`${s.incident}: change-aware — ${s.correlatedChange}`] : []),
+    ...((s.steps?.length ?? 0) > 1
+      ? [
+          `${s.incident}: escalation — ${(s.steps ?? []).map((step) => `${step.step}. ${step.action}: ${step.result}${step.timeToOkSeconds !== undefined ? ` (OK after ${duration(step.timeToOkSeconds)})` : ''}`).join('; ')}`,
+        ]
+      : []),
+    ...(s.shadow
+      ? [
+          `${s.incident}: shadow — would ${s.shadow.wouldDo}; ${s.shadow.selfRecovered ? `recovered by itself${s.shadow.timeToSelfRecoverSeconds !== undefined ? ` after ${duration(s.shadow.timeToSelfRecoverSeconds)}` : ''}` : 'did not recover by itself'}`,
+        ]
+      : []),
+  ]);
+  if (details.length > 0) print(`${details.join('\n')}\n\n`);
+  print(
+    `${summaries.length} incidents: ${counted('remediated')} remediated and verified (${escalated} after climbing an escalation ladder), ${counted('guard-skip')} skipped by the guard, ${counted('budget-exhausted')} held back by the budget, ${counted('shadow')} shadow decisions, ${counted('dry-run')} dry run, ${counted('not-approved')} not approved, ${failed.length} failed; ${r.mutatingCalls} mutating AWS calls, ${sandbox.calls.length} calls in all (${r.report.injectedFaults} faults injected); ${sandbox.published.length} notifications; ${r.report.simulatedSeconds} simulated seconds in ${(r.report.wallMs / 1000).toFixed(1)} s.\n`,
+  );
+  if (replay) {
     print(
-      `Self-healing drill: ${options.eventFile ? `event ${options.eventFile}` : options.replay ? `replay ${options.replay}` : options.scenarios.join(', ')}\n`,
-    );
-    print(
-      `Local AWS sandbox ${sandbox.url} on virtual time; seed ${options.seed}; faults: ${options.faults ?? 'none'}\n\n`,
-    );
-    for (const entry of timeline) print(`${clockLabel(entry.at, start)}  ${entry.kind.padEnd(8)}  ${entry.text}\n`);
-    print('\n');
-    print(
-      `${table([
-        ['Incident', 'Rule', 'Action', 'Outcome', 'Remediate', 'Recover', 'Metrics emitted'],
-        ...summaries.map((s) => [
-          s.incident.length > 44 ? `${s.incident.slice(0, 35)}…${s.incident.slice(-8)}` : s.incident,
-          s.rule,
-          s.action,
-          `${s.outcome}${s.verified ? ' ✓' : s.kind === 'dry-run' ? ' (dry run)' : s.kind === 'shadow' ? ` (${s.shadow?.selfRecovered ? 'recovered by itself' : 'did not recover by itself'})` : ['guard-skip', 'skipped', 'not-approved', 'budget-exhausted'].includes(s.kind) ? ` (${s.reason ?? '?'})` : ''}${(s.steps?.length ?? 0) > 1 ? ` after ${s.steps?.length ?? 0} steps` : ''}`,
-          s.timeToRemediateSeconds !== undefined ? duration(s.timeToRemediateSeconds) : '-',
-          s.timeToRecoverSeconds !== undefined ? duration(s.timeToRecoverSeconds) : '-',
-          s.metrics.join(' '),
+      `Replay ${replay.name}: ${replay.description}\n${table([
+        ['#', 'At', 'Event', 'Expected', 'Got', ''],
+        ...checks.map((c) => [
+          String(c.event),
+          clockLabel(start + c.at * 1000, start),
+          c.description,
+          expectationText(c.expected),
+          expectationText(c.actual),
+          c.ok ? '✓' : `✗ ${c.problems.join('; ')}`,
         ]),
       ])}\n\n`,
     );
-    const details = summaries.flatMap((s) => [
-      ...(s.correlatedChange ? [`${s.incident}: change-aware — ${s.correlatedChange}`] : []),
-      ...((s.steps?.length ?? 0) > 1
-        ? [
-            `${s.incident}: escalation — ${(s.steps ?? []).map((step) => `${step.step}. ${step.action}: ${step.result}${step.timeToOkSeconds !== undefined ? ` (OK after ${duration(step.timeToOkSeconds)})` : ''}`).join('; ')}`,
-          ]
-        : []),
-      ...(s.shadow
-        ? [
-            `${s.incident}: shadow — would ${s.shadow.wouldDo}; ${s.shadow.selfRecovered ? `recovered by itself${s.shadow.timeToSelfRecoverSeconds !== undefined ? ` after ${duration(s.shadow.timeToSelfRecoverSeconds)}` : ''}` : 'did not recover by itself'}`,
-          ]
-        : []),
-    ]);
-    if (details.length > 0) print(`${details.join('\n')}\n\n`);
-    print(
-      `${executions.length} incidents: ${remediated} remediated and verified (${escalated} after climbing an escalation ladder), ${counted('guard-skip')} skipped by the guard, ${counted('budget-exhausted')} held back by the budget, ${counted('shadow')} shadow decisions, ${counted('dry-run')} dry run, ${counted('not-approved')} not approved, ${failed.length} failed; ${mutating.length} mutating AWS calls, ${sandbox.calls.length} calls in all (${report.injectedFaults} faults injected); ${sandbox.published.length} notifications; ${report.simulatedSeconds} simulated seconds in ${(report.wallMs / 1000).toFixed(1)} s.\n`,
-    );
-    if (replay) {
-      print(
-        `Replay ${replay.name}: ${replay.description}\n${table([
-          ['#', 'At', 'Event', 'Expected', 'Got', ''],
-          ...checks.map((c) => [
-            String(c.event),
-            clockLabel(start + c.at * 1000, start),
-            c.description,
-            expectationText(c.expected),
-            expectationText(c.actual),
-            c.ok ? '✓' : `✗ ${c.problems.join('; ')}`,
-          ]),
-        ])}\n\n`,
-      );
-    }
-    for (const v of unexpected) print(`INVARIANT ${v.invariant}: ${v.detail}\n`);
-    for (const v of known) print(`known ${v.invariant} (${v.knownAs ?? ''}): ${v.detail}\n`);
-    if (!ok) print(`Reproduce: ${reproduceCommand(given)}\n`);
-    print(
-      ok
-        ? 'PASS\n'
-        : `FAIL${deadlineHit ? ' (simulated deadline reached)' : ''}${failed.length ? ` (${failed.length} failed: ${failed.map((f) => f.incident).join(', ')})` : ''}${shortfalls.length ? ` (${shortfalls.join('; ')})` : ''}\n`,
-    );
   }
-  return { exitCode: ok ? 0 : 1, report };
+  for (const v of r.unexpected) print(`INVARIANT ${v.invariant}: ${v.detail}\n`);
+  for (const v of r.known) print(`known ${v.invariant} (${v.knownAs ?? ''}): ${v.detail}\n`);
+  if (!ok) print(`Reproduce: ${reproduceCommand(r.given)}\n`);
+  print(
+    ok
+      ? 'PASS\n'
+      : `FAIL${r.deadlineHit ? ' (simulated deadline reached)' : ''}${failed.length ? ` (${failed.length} failed: ${failed.map((f) => f.incident).join(', ')})` : ''}${shortfalls.length ? ` (${shortfalls.join('; ')})` : ''}\n`,
+  );
 }
 
 function shuffle<T>(items: T[], random: Random): void {
