@@ -16,13 +16,14 @@ export interface Resource {
 export interface Template {
   Parameters: Record<string, { Default?: unknown }>;
   Resources: Record<string, Resource>;
-  Outputs: Record<string, unknown>;
+  Outputs?: Record<string, { Value?: unknown; Description?: string }>;
   Globals: { Function: Record<string, unknown> };
 }
 
 /** template.yaml with CloudFormation tags (!Ref, !GetAtt, !Sub…) parsed into their JSON forms. */
-export function loadTemplate(): Template {
-  return yamlCfn.yamlParse(readFileSync(join(ROOT, 'template.yaml'), 'utf8')) as Template;
+/** template.yaml, or one of the nested applications' templates (templates/*.yaml). */
+export function loadTemplate(file = 'template.yaml'): Template {
+  return yamlCfn.yamlParse(readFileSync(join(ROOT, file), 'utf8')) as Template;
 }
 
 export function functionsOf(template: Template): [string, Resource][] {

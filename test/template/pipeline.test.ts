@@ -158,6 +158,14 @@ const HANDLER_PERMISSIONS: Record<string, [string, string][]> = {
     ['s3:GetObject', 'arn:aws:s3:::ArtifactBucket/packages/0123abc/handler.zip'],
     ['kms:Decrypt', 'arn:aws:kms:us-east-1:123456789012:key/ArtifactKey'],
   ],
+  // The nested dashboard application: its stack, and its packaged template.
+  'AWS::CloudFormation::Stack': [
+    ...['CreateStack', 'UpdateStack', 'DeleteStack', 'DescribeStacks'].map((a): [string, string] => [
+      `cloudformation:${a}`,
+      'arn:aws:cloudformation:us-east-1:123456789012:stack/self-healing-staging-Dashboard-1A2B3C4D/abc',
+    ]),
+    ['s3:GetObject', 'arn:aws:s3:::ArtifactBucket/packages/0123abc/dashboard.template'],
+  ],
   'AWS::StepFunctions::StateMachine': [
     ['iam:PassRole', ROLE],
     ['s3:GetObject', 'arn:aws:s3:::ArtifactBucket/packages/0123abc/remediation.asl.json'],
@@ -166,6 +174,7 @@ const HANDLER_PERMISSIONS: Record<string, [string, string][]> = {
 /** The IAM service prefix of a CloudFormation resource type. */
 const SERVICE_OF: Record<string, string> = {
   StepFunctions: 'states',
+  CloudFormation: 'cloudformation',
   CloudWatch: 'cloudwatch',
   Logs: 'logs',
   Events: 'events',

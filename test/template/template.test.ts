@@ -194,7 +194,7 @@ describe('template.yaml', () => {
   });
 
   it('exports what operators need', () => {
-    expect(Object.keys(template.Outputs)).toEqual(
+    expect(Object.keys(template.Outputs ?? {})).toEqual(
       expect.arrayContaining(['AlarmTopicArn', 'StateMachineArn', 'NotificationTopicArn']),
     );
     expect(Object.keys(template.Parameters)).toEqual(
@@ -225,7 +225,9 @@ describe('events/ fixtures', () => {
 });
 
 describe('the platform watching itself', () => {
-  const body = (template.Resources.Dashboard?.Properties?.DashboardBody as { 'Fn::Sub': string })['Fn::Sub'];
+  const nested = template.Resources.Dashboard?.Properties as { Location: string; Parameters: Record<string, unknown> };
+  const child = loadTemplate(nested.Location);
+  const body = (child.Resources.Dashboard?.Properties?.DashboardBody as { 'Fn::Sub': string })['Fn::Sub'];
   const dashboard = JSON.parse(body.replace(/\$\{[\w:.]+\}/g, 'x')) as {
     widgets: { properties: { title: string; metrics: unknown[][] } }[];
   };
@@ -251,6 +253,16 @@ describe('the platform watching itself', () => {
         'Workflow executions',
       ]),
     );
+  });
+
+  it('is a nested application given every parameter its template declares, and nothing else', () => {
+    expect(template.Resources.Dashboard?.Type).toBe('AWS::Serverless::Application');
+    expect(Object.keys(nested.Parameters).sort()).toEqual(Object.keys(child.Parameters).sort());
+    // Ref of a nested stack is its id: the dashboard's name comes from the child's output.
+    expect(template.Outputs?.DashboardName?.Value).toEqual({ 'Fn::GetAtt': ['Dashboard', 'Outputs.DashboardName'] });
+    expect(child.Outputs?.DashboardName?.Value).toEqual({ Ref: 'Dashboard' });
+    const used = new Set([...body.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    expect([...used].filter((name) => !(String(name) in child.Parameters))).toEqual([]);
   });
 
   it('charts only SelfHealing metrics the code emits', () => {
@@ -406,7 +418,7 @@ if (!hasCfnLint) {
 const lint = (file: string) => spawnSync('cfn-lint', ['--format', 'parseable', file], { encoding: 'utf8', cwd: ROOT });
 
 (hasCfnLint ? describe : describe.skip)('cfn-lint', () => {
-  it.each(['template.yaml', 'pipeline/pipeline.yaml'])(
+  it.each(['template.yaml', 'templates/dashboard.yaml', 'pipeline/pipeline.yaml'])(
     'reports nothing on %s',
     (file) => {
       const result = lint(file);
