@@ -326,11 +326,7 @@ function planManual(planning: Planning, requested: Action): Plan {
 /** The rungs of a rule's ladder that resolve (an unresolvable rung is left out and said so). */
 function ladderSteps(planning: Planning, rule: Rule, ladder: NonNullable<Rule['escalation']>): Step[] {
   return ladder.flatMap((step, index) => {
-    const action = render(
-      planning,
-      step.action as Action,
-      `Escalation step ${index + 1} (${step.action.type}) left out`,
-    );
+    const action = render(planning, step.action, `Escalation step ${index + 1} (${step.action.type}) left out`);
     return action
       ? [stepFor(planning, action, step.progress ?? rule.progress, { ...rule.verify, ...step.verify })]
       : [];
