@@ -128,13 +128,17 @@ function cooldownOf(execution: ExecutionRecord | undefined, fallback: number): n
   return plan?.cooldownSeconds ?? fallback;
 }
 
-export function checkInvariants(facts: RunFacts): Violation[] {
-  const violations: Violation[] = [];
-  const byName = new Map(facts.executions.map((e) => [incidentOf(e), e]));
-  const applied = changes(facts.calls);
+/** What every invariant reads: the run's facts, its executions by incident, and the changes that went through. */
+interface Checked {
+  facts: RunFacts;
+  byName: Map<string, ExecutionRecord>;
+  applied: CallRecord[];
+  /** The changes each incident made. */
+  byIncident: Map<string, CallRecord[]>;
+}
 
-  // 1. Never two changes to one physical target inside the first one's cooldown (a repeat of the
-  //    same idempotent call is one change); never a non-idempotent change twice.
+/** 1. Never two changes to one physical target inside the first one's cooldown (a repeat of the same idempotent call is one change); never a non-idempotent change twice. */
+function oneChangePerTarget({ facts, byName, applied }: Checked, violations: Violation[]): void {
   for (const [i, first] of applied.entries()) {
     for (const second of applied.slice(i + 1)) {
       if (physicalTarget(first, facts) !== physicalTarget(second, facts)) continue;
@@ -159,8 +163,10 @@ export function checkInvariants(facts: RunFacts): Violation[] {
       }
     }
   }
+}
 
-  // 2. Never a change while the kill switch is on (after the documented cache time).
+/** 2. Never a change while the kill switch is on (after the documented cache time). */
+function killSwitchRespected({ facts, applied }: Checked, violations: Violation[]): void {
   for (const call of applied) {
     const t = Date.parse(call.at);
     const window = facts.killSwitchOn.find(
@@ -184,8 +190,10 @@ export function checkInvariants(facts: RunFacts): Violation[] {
       ...(afterGuard ? { knownAs: KNOWN.killSwitchAfterGuard } : {}),
     });
   }
+}
 
-  // 3. Capacity: within the group's bounds, and a scale-out never lowers it.
+/** 3. Capacity: within the group's bounds, and a scale-out never lowers it. */
+function capacityWithinBounds({ byName, applied }: Checked, violations: Violation[]): void {
   for (const call of applied.filter((c) => c.operation === 'AutoScaling.SetDesiredCapacity' && c.before)) {
     const desired = Number((call.params as Record<string, unknown>).DesiredCapacity);
     const before = call.before as NonNullable<CallRecord['before']>;
@@ -202,8 +210,10 @@ export function checkInvariants(facts: RunFacts): Violation[] {
         detail: `${executionOf(call)} scaled out from ${before.desired} to ${desired}`,
       });
   }
+}
 
-  // 4. Every incident ends, with exactly one recorded outcome.
+/** 4. Every incident ends, with exactly one recorded outcome. */
+function oneOutcomeEach({ facts }: Checked, violations: Violation[]): void {
   for (const execution of facts.executions) {
     if (execution.status === 'RUNNING') {
       violations.push({ invariant: 'one-outcome', detail: `${execution.name} never ended` });
@@ -221,8 +231,10 @@ export function checkInvariants(facts: RunFacts): Violation[] {
       });
     }
   }
+}
 
-  // 5. No lock left held by an execution that has ended.
+/** 5. No lock left held by an execution that has ended. */
+function locksReleased({ facts, byName }: Checked, violations: Violation[]): void {
   for (const item of facts.guardItems) {
     const holder = typeof item.lockedBy === 'string' ? item.lockedBy : undefined;
     if (item.lockState !== 'in-progress' || !holder) continue;
@@ -240,10 +252,10 @@ export function checkInvariants(facts: RunFacts): Violation[] {
       });
     }
   }
+}
 
-  // 6. Every change that went through is counted: its incident's release puts the target in cooldown.
-  const byIncident = new Map<string, CallRecord[]>();
-  for (const c of applied) byIncident.set(executionOf(c), [...(byIncident.get(executionOf(c)) ?? []), c]);
+/** 6. Every change that went through is counted: its incident's release puts the target in cooldown. */
+function changesCounted({ facts, byName, byIncident }: Checked, violations: Violation[]): void {
   for (const [incident, calls] of byIncident) {
     for (const target of new Set(calls.map((c) => physicalTarget(c, facts)))) {
       const last = Math.max(...calls.filter((c) => physicalTarget(c, facts) === target).map((c) => Date.parse(c.at)));
@@ -265,8 +277,10 @@ export function checkInvariants(facts: RunFacts): Violation[] {
       });
     }
   }
+}
 
-  // 6b. ...and a change followed by a failure is counted by the circuit breaker.
+/** 6b. ...and a change followed by a failure is counted by the circuit breaker. */
+function failuresCounted({ facts, byName, byIncident }: Checked, violations: Violation[]): void {
   for (const [incident, calls] of byIncident) {
     const record = byName.get(incident) ? recordOf(byName.get(incident) as ExecutionRecord) : undefined;
     if (record?.outcome !== 'failed' && record?.outcome !== 'not-recovered') continue;
@@ -287,9 +301,10 @@ export function checkInvariants(facts: RunFacts): Violation[] {
       });
     }
   }
+}
 
-  // 8. Metrics agree with the call log and the outcome: one outcome metric per record, matching it;
-  //    RemediationStarted exactly when the incident changed something.
+/** 8. Metrics agree with the call log and the outcome: one outcome metric per record, matching it; RemediationStarted exactly when the incident changed something. */
+function metricsAgree({ facts, byIncident }: Checked, violations: Violation[]): void {
   for (const execution of facts.executions) {
     const record = recordOf(execution);
     if (!record?.outcome) continue;
@@ -321,9 +336,10 @@ export function checkInvariants(facts: RunFacts): Violation[] {
       });
     }
   }
+}
 
-  // 7. Notifications agree with the records: per incident and recording state, one publish per
-  //    record that says it notified.
+/** 7. Notifications agree with the records: per incident and recording state, one publish per record that says it notified. */
+function notificationsAgree({ facts, byName }: Checked, violations: Violation[]): void {
   const expected = new Map<string, number>();
   for (const execution of facts.executions.filter((e) => e.status === 'SUCCEEDED')) {
     const output = execution.run?.output as { record?: { notification?: unknown } } | undefined;
@@ -347,5 +363,30 @@ export function checkInvariants(facts: RunFacts): Violation[] {
       ...(repeated ? { knownAs: KNOWN.notificationRepeated } : {}),
     });
   }
+}
+
+export function checkInvariants(facts: RunFacts): Violation[] {
+  const applied = changes(facts.calls);
+  const byIncident = new Map<string, CallRecord[]>();
+  for (const c of applied) byIncident.set(executionOf(c), [...(byIncident.get(executionOf(c)) ?? []), c]);
+  const checked: Checked = {
+    facts,
+    byName: new Map(facts.executions.map((e) => [incidentOf(e), e])),
+    applied,
+    byIncident,
+  };
+  const violations: Violation[] = [];
+  for (const invariant of [
+    oneChangePerTarget,
+    killSwitchRespected,
+    capacityWithinBounds,
+    oneOutcomeEach,
+    locksReleased,
+    changesCounted,
+    failuresCounted,
+    metricsAgree,
+    notificationsAgree,
+  ])
+    invariant(checked, violations);
   return violations;
 }
