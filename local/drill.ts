@@ -35,7 +35,6 @@ import { type Simulation, startSimulation } from './sim/simulation';
 import { Random } from './sim/random';
 import { type ChaosPlan, chaosPlan } from './sim/chaos';
 import { checkInvariants } from './sim/invariants';
-import { KILL_SWITCH_MAX_AGE_SECONDS } from '../functions/domain/kill-switch';
 import { DEFAULT_COOLDOWN_SECONDS } from '../functions/domain/policy/schema';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -618,7 +617,8 @@ function judgeDrill(
     executions,
     guardItems: given.guardItems,
     killSwitchOn: given.killSwitchOn,
-    killSwitchCacheMs: KILL_SWITCH_MAX_AGE_SECONDS * 1000,
+    // Every mutating call reads the switch again, uncached: no grace after it is set.
+    killSwitchCacheMs: 0,
     defaultCooldownSeconds: DEFAULT_COOLDOWN_SECONDS,
     deploymentGroupOf: (id) => {
       const deployment = run.fleet.deployments.get(id);

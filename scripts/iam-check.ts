@@ -69,18 +69,6 @@ export const BUNDLED_NOT_CALLED: Record<string, { why: string; calledBy: RegExp 
     why: 'endpoint discovery, off unless endpointDiscoveryEnabled is set',
     calledBy: /endpointDiscoveryEnabled/,
   },
-  'ssm:GetParameters': {
-    why: 'Powertools SSMProvider.getParametersByName; we call getParameter only',
-    calledBy: /getParametersByName|GetParametersCommand/,
-  },
-  'ssm:GetParametersByPath': {
-    why: 'Powertools SSMProvider.getMultiple; we call getParameter only',
-    calledBy: /getParameters\(|getMultiple|GetParametersByPathCommand/,
-  },
-  'ssm:PutParameter': {
-    why: 'Powertools setParameter; we never write the kill switch',
-    calledBy: /setParameter|PutParameterCommand/,
-  },
 };
 
 export interface Call {

@@ -1,8 +1,10 @@
 import * as z from 'zod';
 import { alreadyApplied, applyScaling, groupOfInstance, groupSize } from '../aws/auto-scaling';
-import { assertStillActionable, stillActionableAnd } from '../aws/alarms';
+import { assertStillActionable } from '../aws/alarms';
+import { beforeChange, claimChange } from '../aws/preflight';
 import { InvalidInputError } from '../domain/errors';
 import { type Applied, PlannedStateSchema, wouldApply } from '../domain/execution-state';
+import { GuardSchema } from '../domain/guard-schema';
 import {
   PreparedAutoScalingSchema,
   type PreparedAutoScaling,
@@ -20,7 +22,11 @@ export { PreparedAutoScalingSchema, type PreparedAutoScaling };
 
 export const AutoScalingTaskSchema = z.discriminatedUnion('operation', [
   PlannedStateSchema.extend({ operation: z.literal('prepare') }),
-  PlannedStateSchema.extend({ operation: z.literal('apply'), prepared: PreparedAutoScalingSchema }),
+  PlannedStateSchema.extend({
+    operation: z.literal('apply'),
+    prepared: PreparedAutoScalingSchema,
+    guard: GuardSchema.optional(),
+  }),
 ]);
 export type AutoScalingTask = z.infer<typeof AutoScalingTaskSchema>;
 
@@ -49,12 +55,13 @@ export async function apply(task: Extract<AutoScalingTask, { operation: 'apply' 
   }
   // Retry-safe by a state check: an earlier attempt whose call went through (then timed out or
   // crashed before returning) left the target where we want it; do not call again.
-  const { found: already } = await stillActionableAnd(task, clock.now(), () => alreadyApplied(prepared));
+  const { found: already } = await beforeChange(task, () => alreadyApplied(prepared));
   if (already) {
     logger.info('Action already applied by an earlier attempt', { call, already });
     const description = `${prepared.description} (already applied: ${already})`;
     return { applied: true, dryRun, description, call, watch, appliedAt };
   }
+  await claimChange(task, call.operation);
   await applyScaling(prepared);
   logger.info('Applied Auto Scaling action', { call });
   return { applied: true, dryRun, description: prepared.description, call, watch, appliedAt };

@@ -46,19 +46,3 @@ export async function assertStillActionable(state: PlannedState, now: Date): Pro
   }
   return `${incident.alarm.name} is still ${alarm.state}`;
 }
-
-/**
- * The stale-incident check and the action's own read before its write (is it already done?),
- * made together: one round trip before the mutating call instead of two. The check's verdict
- * wins: a recovered or stale incident is skipped whatever the other read found.
- */
-export async function stillActionableAnd<T>(
-  state: PlannedState,
-  now: Date,
-  read: () => Promise<T>,
-): Promise<{ fresh: string; found: T }> {
-  const [fresh, found] = await Promise.allSettled([assertStillActionable(state, now), read()]);
-  if (fresh.status === 'rejected') throw fresh.reason as Error;
-  if (found.status === 'rejected') throw found.reason as Error;
-  return { fresh: fresh.value, found: found.value };
-}

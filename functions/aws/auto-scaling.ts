@@ -10,7 +10,7 @@ import {
 import { callAws } from './aws-errors';
 import { autoScaling } from './clients/auto-scaling';
 import { TargetNotFoundError } from '../domain/errors';
-import type { GroupSize, PreparedAutoScaling } from '../domain/scaling';
+import { type GroupSize, type PreparedAutoScaling, recheckCapacity } from '../domain/scaling';
 
 // Every Auto Scaling read and write the platform makes, in one place: the group scaled, the
 // instance marked Unhealthy.
@@ -42,7 +42,7 @@ export async function groupOfInstance(
   return { name, desiredCapacity: group.DesiredCapacity ?? 0 };
 }
 
-/** Why the prepared change is already in place, if it is (an earlier attempt's call went through). */
+/** Why the prepared change is already in place, if it is (an earlier attempt's call went through); throws NoLongerNeeded when the target moved past it. */
 export async function alreadyApplied(prepared: PreparedAutoScaling): Promise<string | undefined> {
   if (prepared.instanceId) {
     const out = await callAws('AutoScaling.DescribeAutoScalingInstances', () =>
@@ -57,9 +57,7 @@ export async function alreadyApplied(prepared: PreparedAutoScaling): Promise<str
       : undefined;
   }
   const group = await describeGroup(prepared.autoScalingGroupName);
-  return group.DesiredCapacity === prepared.desiredCapacity
-    ? `${prepared.autoScalingGroupName} desired capacity is already ${prepared.desiredCapacity}`
-    : undefined;
+  return recheckCapacity(prepared, group.DesiredCapacity ?? 0);
 }
 
 /** The mutating call: marks the instance Unhealthy, or sets the group's desired capacity. */

@@ -1,5 +1,6 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { callAws, toNamedAwsError } from './aws-errors';
+import { LockLost } from '../domain/errors';
 import { dynamoDb } from './clients/dynamodb';
 import type { Plan } from '../domain/execution-state';
 import {
@@ -41,7 +42,7 @@ export type Precheck = () => Promise<Guard | undefined>;
  */
 export async function acquire(
   settings: GuardSettings,
-  incidentId: string,
+  owner: string,
   plan: Plan,
   now: Date,
   precheck: Precheck = () => Promise.resolve(undefined),
@@ -63,7 +64,7 @@ export async function acquire(
   if (read.status === 'rejected') throw read.reason as Error;
   const item = read.value;
   const failures = recentFailures(item, nowSeconds, settings);
-  const blocked = targetVerdict(item, incidentId, nowSeconds, settings);
+  const blocked = targetVerdict(item, owner, nowSeconds, settings);
   if (blocked)
     return {
       decision: 'skip',
@@ -86,10 +87,12 @@ export async function acquire(
       new UpdateCommand({
         TableName: settings.tableName,
         Key: { target },
-        UpdateExpression: 'SET lockedBy = :me, lockState = :inProgress, lockExpiresAt = :lockUntil, expiresAt = :ttl',
+        // A new hold starts with no intent recorded (see recordIntent).
+        UpdateExpression:
+          'SET lockedBy = :me, lockState = :inProgress, lockExpiresAt = :lockUntil, expiresAt = :ttl REMOVE intentAt, intentCall',
         ConditionExpression: 'attribute_not_exists(lockExpiresAt) OR lockExpiresAt <= :now OR lockedBy = :me',
         ExpressionAttributeValues: {
-          ':me': incidentId,
+          ':me': owner,
           ':inProgress': 'in-progress',
           ':lockUntil': lockUntil,
           ':ttl': Math.max(lockUntil, (failures.at(-1) ?? 0) + settings.circuitWindowSeconds),
@@ -102,7 +105,7 @@ export async function acquire(
       throw toNamedAwsError(error, 'DynamoDB.UpdateItem');
     // Someone took it between our read and our write: report who.
     const winner = await readItem(settings, target);
-    const reason = heldBy(winner, incidentId, nowSeconds) ?? 'InProgress';
+    const reason = heldBy(winner, owner, nowSeconds) ?? 'InProgress';
     return {
       decision: 'skip',
       reason,
@@ -115,8 +118,55 @@ export async function acquire(
     decision: 'proceed',
     targetKey: target,
     lockAcquired: true,
+    owner,
     detail: `locked ${target} until ${new Date(lockUntil * 1000).toISOString()}`,
   };
+}
+
+/**
+ * Right before a mutating call: proves this execution still holds the target's lock (in progress,
+ * not expired) and records that a change is being made, in one conditional write. From then on
+ * every exit path counts the change (cooldown, circuit breaker), even when the task fails after its
+ * call went through. Throws LockLost when the lock is gone.
+ */
+export async function recordIntent(
+  settings: GuardSettings,
+  owner: string,
+  target: string,
+  operation: string,
+  now: Date,
+  holdSeconds: number,
+): Promise<void> {
+  const nowSeconds = seconds(now);
+  try {
+    await dynamoDb.send(
+      new UpdateCommand({
+        TableName: settings.tableName,
+        Key: { target },
+        // The hold is renewed for what follows the change (progress, recovery check).
+        UpdateExpression: 'SET intentAt = :now, intentCall = :operation, lockExpiresAt = :renewed',
+        ConditionExpression: 'lockedBy = :me AND lockState = :inProgress AND lockExpiresAt > :now',
+        ExpressionAttributeValues: {
+          ':me': owner,
+          ':inProgress': 'in-progress',
+          ':now': nowSeconds,
+          ':operation': operation,
+          ':renewed': nowSeconds + holdSeconds,
+        },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException'))
+      throw toNamedAwsError(error, 'DynamoDB.UpdateItem');
+    const item = await readItem(settings, target);
+    const holder =
+      item?.lockedBy === undefined
+        ? 'nobody holds it'
+        : item.lockedBy === owner
+          ? `its hold is ${item.lockState ?? '?'} until ${new Date((item.lockExpiresAt ?? 0) * 1000).toISOString()}`
+          : `${item.lockedBy} holds it (${item.lockState ?? '?'})`;
+    throw new LockLost(`${owner} no longer holds the lock on ${target}: ${holder}. Not calling ${operation}.`);
+  }
 }
 
 /**
@@ -126,65 +176,117 @@ export async function acquire(
  */
 export async function release(
   settings: GuardSettings,
-  incidentId: string,
+  owner: string,
   guard: Guard,
   outcome: { acted: boolean; failed: boolean; cooldownSeconds: number },
   now: Date,
 ): Promise<Release> {
   if (!guard.lockAcquired || !guard.targetKey) return { released: false, circuitOpened: false, detail: 'no lock held' };
   const target = guard.targetKey;
-  const nowSeconds = seconds(now);
-  const cooldownUntil = nowSeconds + outcome.cooldownSeconds;
-  const update = !outcome.acted
-    ? { expression: 'REMOVE lockedBy, lockState, lockExpiresAt', values: { ':me': incidentId } }
-    : outcome.failed
-      ? {
-          expression:
-            'SET lockState = :cooldown, lockExpiresAt = :until, expiresAt = :ttl, failures = list_append(if_not_exists(failures, :none), :failure)',
-          values: {
-            ':me': incidentId,
-            ':cooldown': 'cooldown',
-            ':until': cooldownUntil,
-            ':ttl': Math.max(cooldownUntil, nowSeconds + settings.circuitWindowSeconds),
-            ':none': [],
-            ':failure': [nowSeconds],
-          },
-        }
-      : {
-          expression: 'SET lockState = :cooldown, lockExpiresAt = :until, expiresAt = if_not_exists(expiresAt, :until)',
-          values: { ':me': incidentId, ':cooldown': 'cooldown', ':until': cooldownUntil },
-        };
   try {
-    const out = await dynamoDb.send(
-      new UpdateCommand({
-        TableName: settings.tableName,
-        Key: { target },
-        UpdateExpression: update.expression,
-        ConditionExpression: 'lockedBy = :me',
-        ExpressionAttributeValues: update.values,
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    const failures = recentFailures(out.Attributes as TargetRecord | undefined, nowSeconds, settings);
-    const circuitOpened = outcome.failed && failures.length >= settings.circuitThreshold;
-    const what = !outcome.acted
-      ? `released ${target}`
-      : `${target} cooling down until ${new Date(cooldownUntil * 1000).toISOString()}`;
-    return {
-      released: true,
-      circuitOpened,
-      detail: circuitOpened ? `${what}; circuit opened after ${failures.length} failures` : what,
-    };
+    if (!outcome.acted) {
+      // Nothing changed as far as the workflow knows: drop the lock, unless a change was started
+      // (its intent recorded) and the task failed before it could say so.
+      try {
+        await update(
+          settings,
+          target,
+          'REMOVE lockedBy, lockState, lockExpiresAt',
+          { ':me': owner },
+          'attribute_not_exists(intentAt)',
+        );
+        return { released: true, circuitOpened: false, detail: `released ${target}` };
+      } catch (error) {
+        if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+        const item = await readItem(settings, target);
+        if (item?.lockedBy !== owner || item.intentAt === undefined) throw error;
+        const started = item.intentCall ?? 'a change';
+        const cooled = await coolDown(
+          settings,
+          owner,
+          target,
+          outcome,
+          now,
+          `${started} was started before the task ended`,
+        );
+        return { ...cooled, changeStarted: started };
+      }
+    }
+    return await coolDown(settings, owner, target, outcome, now);
   } catch (error) {
     if (error instanceof Error && error.name === 'ConditionalCheckFailedException') {
       return {
         released: false,
         circuitOpened: false,
-        detail: `${target} is no longer held by this incident (lock expired)`,
+        detail: `${target} is no longer held by this execution (lock expired)`,
       };
     }
     throw toNamedAwsError(error, 'DynamoDB.UpdateItem');
   }
+}
+
+/** After a change (succeeded or not) the lock becomes the cooldown; a failure also counts towards the circuit breaker. */
+async function coolDown(
+  settings: GuardSettings,
+  owner: string,
+  target: string,
+  outcome: { failed: boolean; cooldownSeconds: number },
+  now: Date,
+  why?: string,
+): Promise<Release> {
+  const nowSeconds = seconds(now);
+  const cooldownUntil = nowSeconds + outcome.cooldownSeconds;
+  // The item outlives both the cooldown and the breaker's window (TTL deletes it after both).
+  const ttl = Math.max(cooldownUntil, nowSeconds + settings.circuitWindowSeconds);
+  const attributes = outcome.failed
+    ? await update(
+        settings,
+        target,
+        'SET lockState = :cooldown, lockExpiresAt = :until, expiresAt = :ttl, failures = list_append(if_not_exists(failures, :none), :failure)',
+        {
+          ':me': owner,
+          ':cooldown': 'cooldown',
+          ':until': cooldownUntil,
+          ':ttl': ttl,
+          ':none': [],
+          ':failure': [nowSeconds],
+        },
+      )
+    : await update(settings, target, 'SET lockState = :cooldown, lockExpiresAt = :until, expiresAt = :ttl', {
+        ':me': owner,
+        ':cooldown': 'cooldown',
+        ':until': cooldownUntil,
+        ':ttl': ttl,
+      });
+  const failures = recentFailures(attributes, nowSeconds, settings);
+  const circuitOpened = outcome.failed && failures.length >= settings.circuitThreshold;
+  const what = `${target} cooling down until ${new Date(cooldownUntil * 1000).toISOString()}${why ? ` (${why})` : ''}`;
+  return {
+    released: true,
+    circuitOpened,
+    detail: circuitOpened ? `${what}; circuit opened after ${failures.length} failures` : what,
+  };
+}
+
+/** A conditional update of the target's item by its holder; returns the item as written. */
+async function update(
+  settings: GuardSettings,
+  target: string,
+  expression: string,
+  values: Record<string, unknown>,
+  alsoRequire?: string,
+): Promise<TargetRecord | undefined> {
+  const out = await dynamoDb.send(
+    new UpdateCommand({
+      TableName: settings.tableName,
+      Key: { target },
+      UpdateExpression: expression,
+      ConditionExpression: alsoRequire ? `lockedBy = :me AND ${alsoRequire}` : 'lockedBy = :me',
+      ExpressionAttributeValues: values,
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  return out.Attributes as TargetRecord | undefined;
 }
 
 /** Guard settings from the function's environment (template: GuardTable, CircuitBreaker* parameters). */

@@ -93,3 +93,21 @@ export class Stale extends NamedError {
     this.prototype.name = 'Stale';
   }
 }
+/** The kill switch was on right before the mutating call (set while the execution waited). Reason Paused. */
+export class Paused extends NamedError {
+  static {
+    this.prototype.name = 'Paused';
+  }
+}
+/** This execution no longer holds the target's lock (it expired, or another execution holds it). Reason LockLost. */
+export class LockLost extends NamedError {
+  static {
+    this.prototype.name = 'LockLost';
+  }
+}
+/** Right before the call, the target has already moved past the prepared change (e.g. raised further by someone else while the execution waited for approval). Reason NoLongerNeeded. */
+export class NoLongerNeeded extends NamedError {
+  static {
+    this.prototype.name = 'NoLongerNeeded';
+  }
+}

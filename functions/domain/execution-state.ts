@@ -17,6 +17,9 @@ export const SkipReasonSchema = z.enum([
   'NotApproved',
   'Stale',
   'AlreadyRecovered',
+  'Paused',
+  'LockLost',
+  'NoLongerNeeded',
 ]);
 export type SkipReason = z.infer<typeof SkipReasonSchema>;
 

@@ -10,6 +10,8 @@ export const GuardSchema = z.object({
   reason: GuardSkipReasonSchema.optional(),
   targetKey: z.string().optional(),
   lockAcquired: z.boolean(),
+  /** Who holds the lock: the execution's name (an incident re-run by hand is another execution). */
+  owner: z.string().optional(),
   detail: z.string(),
   /** Set when the remediation budget held the action back. */
   budget: z.object({ scope: z.string(), used: z.int(), limit: z.int(), resetsAt: z.iso.datetime() }).optional(),
@@ -21,4 +23,6 @@ export interface Release {
   released: boolean;
   circuitOpened: boolean;
   detail: string;
+  /** The call this execution recorded as started although its task did not report it (it failed after, or during, the call). */
+  changeStarted?: string;
 }

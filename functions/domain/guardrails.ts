@@ -27,6 +27,9 @@ export interface TargetRecord {
   lockExpiresAt?: number;
   failures?: number[];
   expiresAt?: number;
+  /** Set right before a mutating call by the holder (aws/guard-table.ts recordIntent). */
+  intentAt?: number;
+  intentCall?: string;
 }
 
 /** The resource a mutating action changes; actions on the same key never overlap. */
@@ -52,10 +55,34 @@ export function targetKeyOf(action: Action): string | undefined {
   }
 }
 
-/** How long an in-flight lock may live if its execution dies without releasing it. */
-export function lockLifetimeSeconds(plan: Plan): number {
+/**
+ * Longest wait the workflow's retries add before a mutating call goes through (Start Automation
+ * with every retrier used up: about 2,055 s, most of it waiting for a concurrency slot). A test
+ * computes it from remediation.asl.json and fails if the ASL ever waits longer.
+ */
+export const APPLY_RETRY_ALLOWANCE_SECONDS = 2100;
+/** Slack for Lambda cold starts, timeouts and their retries, and state transitions. */
+const LOCK_SLACK_SECONDS = 600;
+
+/** The time a rung spends after its call: the progress loop, then the recovery check. */
+export function afterChangeSeconds(plan: Pick<Plan, 'progress' | 'verify'>): number {
   return (
-    plan.progress.intervalSeconds * plan.progress.maxPolls + plan.verify.intervalSeconds * plan.verify.maxPolls + 600
+    plan.progress.intervalSeconds * plan.progress.maxPolls +
+    plan.verify.intervalSeconds * plan.verify.maxPolls +
+    LOCK_SLACK_SECONDS
+  );
+}
+
+/**
+ * How long the lock taken at the guard lives if its execution dies without releasing it: the
+ * longest path from the guard to the end of the rung, approval wait included. Each rung takes it
+ * again, and the call renews it for the time after the change (recordIntent).
+ */
+export function lockLifetimeSeconds(plan: Plan): number {
+  const mayWaitForApproval =
+    !plan.dryRun && (plan.approval.required || plan.approval.capacityIncreaseOverPercent !== undefined);
+  return (
+    (mayWaitForApproval ? plan.approval.timeoutSeconds : 0) + APPLY_RETRY_ALLOWANCE_SECONDS + afterChangeSeconds(plan)
   );
 }
 

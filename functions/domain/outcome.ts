@@ -13,6 +13,8 @@ export type Outcome = z.infer<typeof OutcomeSchema>;
 // must still be written. Each field is validated when present.
 export const RecordInputSchema = z.object({
   outcome: OutcomeSchema,
+  /** The execution's name ($$.Execution.Name): who holds the lock. */
+  execution: z.string().optional(),
   state: ExecutionStateSchema.pick({
     incident: true,
     plan: true,
@@ -69,7 +71,7 @@ export interface OutcomeRecord {
   shadow?: ShadowRecord;
 }
 
-const SKIPS_WORTH_A_PAGE = new Set(['AtCapacityLimit', 'CircuitOpen', 'NotApproved', 'Stale']);
+const SKIPS_WORTH_A_PAGE = new Set(['AtCapacityLimit', 'CircuitOpen', 'NotApproved', 'Stale', 'LockLost']);
 
 const STEP_RESULT: Record<Exclude<Outcome, 'escalated'>, StepResult> = {
   succeeded: 'recovered',
@@ -125,9 +127,11 @@ interface Ending {
   summary: string;
   timeToRemediateSeconds: number | undefined;
   timeToRecoverSeconds: number | undefined;
+  /** A call recorded as started by a task that then failed (from the lock's release). */
+  changeStarted: string | undefined;
 }
 
-function endingOf(input: RecordInput, now: Date): Ending {
+function endingOf(input: RecordInput, now: Date, released: Release | undefined): Ending {
   const { state } = input;
   const outcome: Final = input.outcome === 'escalated' ? 'not-recovered' : input.outcome;
   const incident = incidentOf(state);
@@ -166,6 +170,7 @@ function endingOf(input: RecordInput, now: Date): Ending {
     summary: incident?.summary ?? 'incident could not be read',
     timeToRemediateSeconds: timed ? secondsBetween(incident.detectedAt, state.progress?.completedAt) : undefined,
     timeToRecoverSeconds: timed ? secondsBetween(incident.detectedAt, state.verification?.recoveredAt) : undefined,
+    changeStarted: released?.changeStarted,
   };
 }
 
@@ -181,7 +186,8 @@ const seconds = (name: string, value: number | undefined, dimensions: Record<str
 /** The remediation's metrics: started, how it ended, its times, and its rung's. */
 function remediationMetrics(e: Ending): MetricRecord[] {
   const actionDims = { Action: e.plan?.action?.type ?? 'none' };
-  const metrics: MetricRecord[] = e.state.applied ? [counted('RemediationStarted', actionDims)] : [];
+  // Started: the action reported its call, or the lock's release found the call recorded as started.
+  const metrics: MetricRecord[] = e.state.applied || e.changeStarted ? [counted('RemediationStarted', actionDims)] : [];
   switch (e.outcome) {
     case 'succeeded':
       metrics.push(
@@ -251,6 +257,9 @@ function messageLines(e: Ending, released: Release | undefined): string[] {
     ...(state.guard?.reason === 'BudgetExhausted' ? [`Budget: ${state.guard.detail}`] : []),
     ...(state.stale ? [`Not acted on: ${state.stale.Cause ?? state.stale.Error}`] : []),
     ...(state.applied ? [`Done: ${state.applied.description}`] : []),
+    ...(!state.applied && e.changeStarted
+      ? [`Started: ${e.changeStarted}, before the task failed (counted as made)`]
+      : []),
     ...(state.progress ? [`Progress: ${state.progress.detail}`] : []),
     ...(state.verification ? [`Recovery: ${state.verification.detail}`] : []),
     ...(state.error ? [`Error: ${state.error.Error}: ${state.error.Cause ?? ''}`] : []),
@@ -326,7 +335,7 @@ export function describeOutcome(
   released?: Release,
   now: Date = new Date(),
 ): OutcomeRecord {
-  const e = endingOf(input, now);
+  const e = endingOf(input, now, released);
   const shadow = shadowOf(e);
   const actionDims = { Action: e.plan?.action?.type ?? 'none' };
   const metrics = [

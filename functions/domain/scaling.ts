@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { NoLongerNeeded } from './errors';
 import type { Action } from './policy/actions';
 import { type Applied, type Plan, SkipReasonSchema, type Watch } from './execution-state';
 
@@ -149,4 +150,21 @@ export function scalingWatch(prepared: PreparedAutoScaling): Watch {
     desiredCapacity: prepared.desiredCapacity,
     ...(prepared.instanceId ? { replacedInstanceId: prepared.instanceId } : {}),
   };
+}
+
+/**
+ * The prepared capacity, judged again against the group as it is right before the call: the same
+ * number means an earlier attempt already set it; a group that has meanwhile moved past it (raised
+ * further on a scale-out, lowered further on a scale-in) is never moved back: the change is no
+ * longer needed.
+ */
+export function recheckCapacity(prepared: PreparedAutoScaling, desiredNow: number): string | undefined {
+  const name = prepared.autoScalingGroupName;
+  if (desiredNow === prepared.desiredCapacity) return `${name} desired capacity is already ${desiredNow}`;
+  const growing = prepared.desiredCapacity > prepared.currentDesiredCapacity;
+  if (growing ? desiredNow > prepared.desiredCapacity : desiredNow < prepared.desiredCapacity)
+    throw new NoLongerNeeded(
+      `${name} desired capacity is ${desiredNow} now, ${growing ? 'above' : 'below'} the ${prepared.desiredCapacity} this change would set (prepared at ${prepared.currentDesiredCapacity}): not ${growing ? 'lowering' : 'raising'} it`,
+    );
+  return undefined;
 }

@@ -22,7 +22,7 @@ export async function escalate({ state }: EscalateInput): Promise<ClimbedState> 
   const released = state.guard?.lockAcquired
     ? await release(
         guardSettings,
-        state.incident.id,
+        state.guard.owner ?? state.incident.id,
         state.guard,
         { acted, failed: acted, cooldownSeconds: state.plan.cooldownSeconds },
         now,

@@ -1,11 +1,12 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import { budgetSettingsFromEnv, consumeBudget, peekBudget } from '../aws/budget-table';
 import { acquire, guardSettingsFromEnv, release } from '../aws/guard-table';
-import { PlannedStateSchema, type PlannedState } from '../domain/execution-state';
+import * as z from 'zod';
+import { PlannedStateSchema } from '../domain/execution-state';
 import type { Guard } from '../domain/guard-schema';
 import { type GuardPorts, evaluateGuard } from '../domain/guardrails';
-import { KILL_SWITCH_MAX_AGE_SECONDS, isPausedValue } from '../domain/kill-switch';
+import { KILL_SWITCH_MAX_AGE_SECONDS } from '../domain/kill-switch';
+import { killSwitchOn } from '../aws/kill-switch';
 import { clock } from '../platform/clock';
 import { requiredEnv } from '../platform/env';
 import { workflowTask } from '../platform/middleware';
@@ -15,32 +16,40 @@ const pauseParameterName = requiredEnv('PAUSE_PARAMETER_NAME');
 const settings = guardSettingsFromEnv();
 const budgetSettings = budgetSettingsFromEnv(settings.tableName);
 
-export async function isPaused(): Promise<boolean> {
-  return isPausedValue(await getParameter(pauseParameterName, { maxAge: KILL_SWITCH_MAX_AGE_SECONDS }));
+export const GuardInputSchema = PlannedStateSchema.extend({
+  /** The execution's name ($$.Execution.Name): who holds the lock. */
+  execution: z.string().optional(),
+});
+export type GuardInput = z.infer<typeof GuardInputSchema>;
+
+export function isPaused(): Promise<boolean> {
+  return killSwitchOn(pauseParameterName, clock.now(), KILL_SWITCH_MAX_AGE_SECONDS);
 }
 
 /** The guard's rules (domain/guardrails.ts) over the kill-switch parameter and the guard table. */
-function portsFor(state: PlannedState, now: Date): GuardPorts {
+function portsFor(state: GuardInput, now: Date): GuardPorts {
   const { incident, plan } = state;
+  // The lock is the execution's: an incident re-run by hand is another execution and waits its turn.
+  const owner = state.execution ?? incident.id;
   // Each rung of a ladder is an action of its own; a retried guard call counts the same id once.
   const consumer = `${incident.id}#${plan.escalation.step}`;
   const actionType = plan.action?.type ?? 'notify';
   return {
     killSwitchName: pauseParameterName,
     killSwitchOn: isPaused,
-    lockTarget: (precheck) => acquire(settings, incident.id, plan, now, precheck),
+    lockTarget: (precheck) => acquire(settings, owner, plan, now, precheck),
     takeBudget: () =>
       plan.dryRun
         ? peekBudget(budgetSettings, consumer, actionType, now)
         : consumeBudget(budgetSettings, consumer, actionType, now),
     releaseUnused: async (guard) => {
-      await release(settings, incident.id, guard, { acted: false, failed: false, cooldownSeconds: 0 }, now);
+      await release(settings, owner, guard, { acted: false, failed: false, cooldownSeconds: 0 }, now);
     },
   };
 }
 
 /** Kill switch, circuit breaker, the target's lock and cooldown, then the fleet-wide budget: the one guard step before acting. */
-export async function checkGuardrails(state: PlannedState): Promise<Guard> {
+export async function checkGuardrails(state: GuardInput): Promise<Guard> {
   logger.appendKeys({ incidentId: state.incident.id });
   const guard = await evaluateGuard(state.plan.action, portsFor(state, clock.now()));
   if (guard.reason === 'Paused') metrics.addMetric('KillSwitchSkips', MetricUnit.Count, 1);
@@ -53,4 +62,4 @@ export async function checkGuardrails(state: PlannedState): Promise<Guard> {
   return guard;
 }
 
-export const handler = workflowTask(PlannedStateSchema, checkGuardrails);
+export const handler = workflowTask(GuardInputSchema, checkGuardrails);

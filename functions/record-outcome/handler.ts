@@ -3,7 +3,7 @@ import { callAws } from '../aws/aws-errors';
 import { sns } from '../aws/clients/sns';
 import { clock } from '../platform/clock';
 import { booleanEnv, requiredEnv } from '../platform/env';
-import { guardSettingsFromEnv, release } from '../aws/guard-table';
+import { type Guard, guardSettingsFromEnv, release, targetKeyOf } from '../aws/guard-table';
 import { workflowTask } from '../platform/middleware';
 import { emitMetricRecords, logger } from '../platform/powertools';
 import { EscalateInputSchema, escalate } from '../escalate/handler';
@@ -15,6 +15,18 @@ const notificationTopicArn = requiredEnv('NOTIFICATION_TOPIC_ARN');
 const notifyOnSuccess = booleanEnv('NOTIFY_ON_SUCCESS', true);
 const guardSettings = guardSettingsFromEnv();
 
+/**
+ * The guard step failed (e.g. timed out) after it may have taken the lock, so the state has no
+ * guard result: release whatever lock this execution holds on the action's target (the release is
+ * conditional on holding it, so a lock never taken is left alone).
+ */
+function lockTheGuardMayHaveTaken(input: RecordInput): Guard | undefined {
+  const action = input.state.plan?.action;
+  const targetKey = action ? targetKeyOf(action) : undefined;
+  if (input.outcome !== 'failed' || !input.execution || !targetKey) return undefined;
+  return { decision: 'proceed', lockAcquired: true, targetKey, owner: input.execution, detail: 'guard step failed' };
+}
+
 export async function recordOutcome(
   input: RecordInput,
 ): Promise<(OutcomeRecord & { notificationMessageId?: string }) | ClimbedState> {
@@ -22,11 +34,12 @@ export async function recordOutcome(
   if (input.outcome === 'escalated') return escalate({ state: EscalateInputSchema.shape.state.parse(input.state) });
   // Every exit path ends here, so this is where the target's lock turns into its cooldown.
   const { state, outcome } = input;
-  const released = state.guard?.lockAcquired
+  const guard = state.guard ?? lockTheGuardMayHaveTaken(input);
+  const released = guard?.lockAcquired
     ? await release(
         guardSettings,
-        state.incident?.id ?? '',
-        state.guard,
+        guard.owner ?? state.incident?.id ?? '',
+        guard,
         {
           acted: state.applied?.applied === true,
           failed: outcome === 'failed' || outcome === 'not-recovered',

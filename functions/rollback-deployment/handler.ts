@@ -1,7 +1,8 @@
 import type { RevisionLocation } from '@aws-sdk/client-codedeploy';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
-import { assertStillActionable, stillActionableAnd } from '../aws/alarms';
+import { assertStillActionable } from '../aws/alarms';
+import { beforeChange, claimChange } from '../aws/preflight';
 import {
   assertStoppable,
   createDeployment,
@@ -11,6 +12,7 @@ import {
 } from '../aws/codedeploy';
 import { InvalidInputError, NoRollbackTargetError } from '../domain/errors';
 import { type Applied, PlannedStateSchema, wouldApply } from '../domain/execution-state';
+import { GuardSchema } from '../domain/guard-schema';
 import {
   DEPLOYMENT_RUNNING,
   PreparedRollbackSchema,
@@ -27,7 +29,11 @@ export { PreparedRollbackSchema, type PreparedRollback };
 
 export const RollbackTaskSchema = z.discriminatedUnion('operation', [
   PlannedStateSchema.extend({ operation: z.literal('prepare') }),
-  PlannedStateSchema.extend({ operation: z.literal('apply'), prepared: PreparedRollbackSchema }),
+  PlannedStateSchema.extend({
+    operation: z.literal('apply'),
+    prepared: PreparedRollbackSchema,
+    guard: GuardSchema.optional(),
+  }),
 ]);
 export type RollbackTask = z.infer<typeof RollbackTaskSchema>;
 
@@ -65,8 +71,13 @@ export async function apply(
   if (prepared.mode === 'stop') {
     const { deploymentId } = prepared;
     const call = { operation: 'CodeDeploy.StopDeployment', input: { deploymentId, autoRollbackEnabled: true } };
-    await stillActionableAnd(task, clock.now(), () => assertStoppable(prepared, functionArn));
-    if (dryRun) return wouldApply(prepared.description, call, appliedAt);
+    if (dryRun) {
+      await assertStillActionable(task, clock.now());
+      await assertStoppable(prepared, functionArn);
+      return wouldApply(prepared.description, call, appliedAt);
+    }
+    await beforeChange(task, () => assertStoppable(prepared, functionArn));
+    await claimChange(task, call.operation);
     await stopDeployment(deploymentId);
     logger.info('Stopped deployment with auto-rollback', { call });
     return applied(call, deploymentId);
@@ -83,13 +94,12 @@ export async function apply(
     await assertStillActionable(task, clock.now());
     return wouldApply(prepared.description, call, appliedAt);
   }
-  const { found: earlier } = await stillActionableAnd(task, clock.now(), () =>
-    ownRollbackCreated(prepared, description),
-  );
+  const { found: earlier } = await beforeChange(task, () => ownRollbackCreated(prepared, description));
   if (earlier) {
     logger.info('Rollback deployment already created by an earlier attempt', { deploymentId: earlier });
     return applied(call, earlier);
   }
+  await claimChange(task, call.operation);
   const deploymentId = await createDeployment(input);
   logger.info('Created rollback deployment', { deploymentId });
   return applied(call, deploymentId);

@@ -12,14 +12,8 @@ export interface Violation {
 
 /** The known shapes (each names the issue that fixes it). */
 export const KNOWN = {
-  killSwitchAfterGuard:
-    'issue 17, item 2: the kill switch is read only at the guard; one set later (during an approval wait) does not stop the change',
-  uncountedFailedChange:
-    'issue 17, item 5: a call that went through but whose task failed releases the lock with no cooldown and no failure counted',
   recordingTimedOut:
     'issue 17, items 9 and 10: Record Outcome timed out on every retry (Sandbox.Timedout, 2 retries): the outcome is not recorded and the lock is left to expire',
-  guardFailedAfterLock:
-    'issue 17, item 9: the guard failed (here: timed out) after it took the lock, and the failure path does not release it',
   notificationRepeated:
     'issue 17 ("nothing acts twice"): Record Outcome timed out after publishing and was retried, so the notification went out again',
 };
@@ -183,11 +177,9 @@ function killSwitchRespected({ facts, applied }: Checked, violations: Violation[
       )
       .map((c) => Date.parse(c.at))
       .pop();
-    const afterGuard = guardAt !== undefined && guardAt < window.from;
     violations.push({
       invariant: 'kill-switch',
       detail: `${executionOf(call)} made ${call.operation} at ${call.at}, the kill switch on since ${new Date(window.from).toISOString()}${guardAt !== undefined ? ` (its guard read it at ${new Date(guardAt).toISOString()})` : ''}`,
-      ...(afterGuard ? { knownAs: KNOWN.killSwitchAfterGuard } : {}),
     });
   }
 }
@@ -246,16 +238,14 @@ function locksReleased({ facts, byName }: Checked, violations: Violation[]): voi
         ...((execution.run?.states ?? []).includes('Recording Failed') &&
         timedOutIn(execution, (s) => OUTCOME_STATES.has(s))
           ? { knownAs: KNOWN.recordingTimedOut }
-          : timedOutIn(execution, (s) => s === 'Check Guardrails')
-            ? { knownAs: KNOWN.guardFailedAfterLock }
-            : {}),
+          : {}),
       });
     }
   }
 }
 
 /** 6. Every change that went through is counted: its incident's release puts the target in cooldown. */
-function changesCounted({ facts, byName, byIncident }: Checked, violations: Violation[]): void {
+function changesCounted({ facts, byIncident }: Checked, violations: Violation[]): void {
   for (const [incident, calls] of byIncident) {
     for (const target of new Set(calls.map((c) => physicalTarget(c, facts)))) {
       const last = Math.max(...calls.filter((c) => physicalTarget(c, facts) === target).map((c) => Date.parse(c.at)));
@@ -269,11 +259,9 @@ function changesCounted({ facts, byName, byIncident }: Checked, violations: Viol
           String((c.params as { UpdateExpression?: string }).UpdateExpression).startsWith('SET lockState = :cooldown'),
       );
       if (cooled) continue;
-      const failed = (byName.get(incident)?.run?.states ?? []).includes('Record Failure');
       violations.push({
         invariant: 'counted',
         detail: `${incident} changed ${target} (last at ${new Date(last).toISOString()}) but never put it in cooldown`,
-        ...(failed ? { knownAs: KNOWN.uncountedFailedChange } : {}),
       });
     }
   }
@@ -297,7 +285,6 @@ function failuresCounted({ facts, byName, byIncident }: Checked, violations: Vio
       violations.push({
         invariant: 'breaker-counted',
         detail: `${incident} changed ${target} and ended ${record.outcome}, but no failure was counted for the circuit breaker`,
-        knownAs: KNOWN.uncountedFailedChange,
       });
     }
   }
@@ -332,7 +319,6 @@ function metricsAgree({ facts, byIncident }: Checked, violations: Violation[]): 
       violations.push({
         invariant: 'metrics',
         detail: `${execution.name} changed ${[...new Set((byIncident.get(incidentOf(execution)) ?? []).map((c) => c.operation))].join(', ')} but did not count RemediationStarted`,
-        ...(record.outcome === 'failed' ? { knownAs: KNOWN.uncountedFailedChange } : {}),
       });
     }
   }

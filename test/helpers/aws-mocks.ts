@@ -6,6 +6,7 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DescribeAutomationExecutionsCommand, GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { forgetKillSwitch } from '../../functions/aws/kill-switch';
 import { mockClient } from 'aws-sdk-client-mock';
 
 /** One mock per service, by client class: every handler's module-scope client is intercepted. */
@@ -22,6 +23,7 @@ export const aws = {
 
 export function resetAwsMocks(): void {
   for (const mock of Object.values(aws)) mock.reset();
+  forgetKillSwitch();
 }
 
 /** An error shaped like the SDK's for a service error (name, HTTP status). */
@@ -47,6 +49,13 @@ export function alarmStillFiring(): void {
   aws.cloudWatch.on(DescribeAlarmsCommand).resolves({
     MetricAlarms: [{ AlarmName: 'x', StateValue: 'ALARM', StateUpdatedTimestamp: new Date('2026-11-23T10:15:30Z') }],
   });
+}
+
+/** Right before a change: the alarm still firing, the kill switch off, this execution's lock still held. */
+export function readyToAct(): void {
+  alarmStillFiring();
+  aws.ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/self-healing/paused', Value: 'false' } });
+  aws.dynamoDb.on(UpdateCommand).resolves({});
 }
 
 /** The guard step with a free target and the kill switch off; no automation running; the alarm still firing; no recent change. */

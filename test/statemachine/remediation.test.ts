@@ -20,7 +20,7 @@ import {
   StartAutomationExecutionCommand,
 } from '@aws-sdk/client-ssm';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { clearCaches } from '@aws-lambda-powertools/parameters';
+import { forgetKillSwitch } from '../../functions/aws/kill-switch';
 import validateAsl from 'asl-validator';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { FUNCTION_HANDLERS } from '../../local/functions';
@@ -39,7 +39,7 @@ beforeEach(() => {
   aws.sns.on(PublishCommand).resolves({ MessageId: 'msg-1' });
   guardAllowsEverything();
   // The kill switch is cached for 60 s per container; each test is a fresh container here.
-  clearCaches();
+  forgetKillSwitch();
 });
 
 describe('remediation.asl.json', () => {
@@ -430,9 +430,12 @@ describe('remediation.asl.json', () => {
       ['asg:web-asg', 'SET lockedBy = :me'],
       ['asg:web-asg', 'SET lockState = :cooldown'],
       ['instance:i-0abc123def4567890', 'SET lockedBy = :me'],
+      // Right before StartAutomationExecution: the lock is proven and the change recorded as started.
+      ['instance:i-0abc123def4567890', 'SET intentAt = :now'],
       ['instance:i-0abc123def4567890', 'SET lockState = :cooldown'],
     ]);
-    expect(updates[3]?.UpdateExpression).toContain('failures = list_append(if_not_exists(failures, :none), :failure)');
+    expect(updates[3]?.ConditionExpression).toBe('lockedBy = :me AND lockState = :inProgress AND lockExpiresAt > :now');
+    expect(updates[4]?.UpdateExpression).toContain('failures = list_append(if_not_exists(failures, :none), :failure)');
     expect(updates[1]?.ConditionExpression).toBe('lockedBy = :me');
   });
 

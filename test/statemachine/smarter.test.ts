@@ -17,7 +17,7 @@ import {
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetAutomationExecutionCommand, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { clearCaches } from '@aws-lambda-powertools/parameters';
+import { forgetKillSwitch } from '../../functions/aws/kill-switch';
 import type { Incident } from '../../functions/domain/incident';
 import { FUNCTION_HANDLERS } from '../../local/functions';
 import { LocalWorkflow } from '../../local/workflow';
@@ -39,7 +39,7 @@ beforeEach(() => {
   resetAwsMocks();
   aws.sns.on(PublishCommand).resolves({ MessageId: 'msg-1' });
   guardAllowsEverything();
-  clearCaches();
+  forgetKillSwitch();
   asked.length = 0;
 });
 
@@ -118,10 +118,14 @@ describe('escalation ladder', () => {
       .filter((u) => !String(u.Key?.target).startsWith('budget:'));
     expect(locks.map((u) => [u.Key?.target, u.UpdateExpression?.split(',')[0]])).toEqual([
       ['instance:i-0abc123def4567890', 'SET lockedBy = :me'],
+      ['instance:i-0abc123def4567890', 'SET intentAt = :now'],
       ['instance:i-0abc123def4567890', 'SET lockState = :cooldown'],
       ['instance:i-0abc123def4567890', 'SET lockedBy = :me'],
+      ['instance:i-0abc123def4567890', 'SET intentAt = :now'],
       ['instance:i-0abc123def4567890', 'SET lockState = :cooldown'],
     ]);
+    // Each rung's lock is held by the execution (its name), not by the incident id.
+    expect(new Set(locks.map((u) => u.ExpressionAttributeValues?.[':me']))).toEqual(new Set(['alarm-worker-service']));
   });
 
   it('ends on the human when no step brings the alarm back, with every step in the page', async () => {

@@ -8,7 +8,7 @@ import {
 import { computeDesiredCapacity } from '../../functions/domain/scaling';
 import { handler } from '../../functions/auto-scaling-action/handler';
 import { lambdaContext } from '../../local/lambda-context';
-import { alarmAnsweredAlongside, alarmStillFiring, aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
+import { alarmAnsweredAlongside, readyToAct, aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
 
 const invoke = (event: unknown) =>
@@ -22,7 +22,7 @@ type Task = { plan: { dryRun: boolean; action: Record<string, unknown> }; prepar
 
 beforeEach(() => {
   resetAwsMocks();
-  alarmStillFiring();
+  readyToAct();
 });
 
 describe('computeDesiredCapacity', () => {
@@ -177,7 +177,8 @@ describe('AutoScalingActionFunction', () => {
     task.plan.action = { type: 'replace-instance', instanceId: 'i-0abc123def4567890' };
 
     const prepared = await invoke(task);
-    const applied = await invoke({ ...task, operation: 'apply', prepared });
+    const guard = { decision: 'proceed', targetKey: 'instance:i-0abc123def4567890', lockAcquired: true, detail: '' };
+    const applied = await invoke({ ...task, operation: 'apply', prepared, guard });
 
     expect(prepared).toMatchObject({
       status: 'ready',

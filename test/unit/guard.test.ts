@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { clearCaches } from '@aws-lambda-powertools/parameters';
+import { forgetKillSwitch } from '../../functions/aws/kill-switch';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { handler } from '../../functions/guard/handler';
@@ -16,7 +16,7 @@ const killSwitch = (value: 'true' | 'false') =>
 beforeEach(() => {
   resetAwsMocks();
   // The guard caches the kill switch for 60 s, as on Lambda: each test reads it afresh.
-  clearCaches();
+  forgetKillSwitch();
 });
 
 describe('GuardFunction', () => {

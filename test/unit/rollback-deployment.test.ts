@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import { handler } from '../../functions/rollback-deployment/handler';
 import { lambdaContext } from '../../local/lambda-context';
-import { alarmAnsweredAlongside, alarmStillFiring, aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
+import { alarmAnsweredAlongside, readyToAct, aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
 
 const invoke = (event: unknown) =>
@@ -59,7 +59,7 @@ const stopPrepared = {
 
 beforeEach(() => {
   resetAwsMocks();
-  alarmStillFiring();
+  readyToAct();
 });
 
 describe('DeploymentRollbackFunction', () => {

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from '@jest/globals';
 import { DescribeAutomationExecutionsCommand, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
 import { clientTokenFor, handler } from '../../functions/run-automation/handler';
 import { lambdaContext } from '../../local/lambda-context';
-import { alarmAnsweredAlongside, alarmStillFiring, aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
+import { alarmAnsweredAlongside, readyToAct, aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
 
 const invoke = (event: unknown) =>
@@ -10,7 +10,7 @@ const invoke = (event: unknown) =>
 
 beforeEach(() => {
   resetAwsMocks();
-  alarmStillFiring();
+  readyToAct();
   aws.ssm.on(DescribeAutomationExecutionsCommand).resolves({ AutomationExecutionMetadataList: [] });
 });
 

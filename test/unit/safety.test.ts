@@ -1,0 +1,237 @@
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import { DescribeAutoScalingGroupsCommand, SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { handler as autoScaling } from '../../functions/auto-scaling-action/handler';
+import { handler as guard } from '../../functions/guard/handler';
+import { handler as recordOutcome } from '../../functions/record-outcome/handler';
+import { release } from '../../functions/aws/guard-table';
+import { APPLY_RETRY_ALLOWANCE_SECONDS, lockLifetimeSeconds } from '../../functions/domain/guardrails';
+import { isPausedValue } from '../../functions/domain/kill-switch';
+import type { Plan } from '../../functions/domain/execution-state';
+import { lambdaContext } from '../../local/lambda-context';
+import { retryWaitMs } from '../../local/workflow';
+import { aws, awsError, readyToAct, resetAwsMocks } from '../helpers/aws-mocks';
+import { loadEvent } from '../helpers/fixtures';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../helpers/template';
+
+// The safety case (docs/safety.md): each test here is one promise, and failed on the code before it.
+
+type Event = Record<string, unknown> & { plan: Plan; guard?: Record<string, unknown> };
+const apply = (event: unknown) => autoScaling(event as never, lambdaContext('AutoScalingActionFunction'));
+const scaleOutApproved = () => loadEvent<Event>('auto-scaling-apply'); // prepared 4 → 6, lock held
+const group = (desired: number) =>
+  ({
+    AutoScalingGroups: [
+      { AutoScalingGroupName: 'web-asg', MinSize: 2, MaxSize: 20, DesiredCapacity: desired, Instances: [] },
+    ],
+  }) as never;
+const settings = { tableName: 'GuardTable', circuitThreshold: 3, circuitWindowSeconds: 3600 };
+const conditionFailed = () => awsError('ConditionalCheckFailedException', 400);
+
+beforeEach(() => {
+  resetAwsMocks();
+  readyToAct();
+  aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves(group(4));
+  aws.autoScaling.on(SetDesiredCapacityCommand).resolves({});
+});
+
+describe('the kill switch, read again right before every mutating call', () => {
+  it.each(['true', 'TRUE', '1', 'yes', 'on', 'paused'])(
+    'holds the change back when it was set to %j while the execution waited',
+    async (value) => {
+      aws.ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/self-healing/paused', Value: value } });
+
+      await expect(apply(scaleOutApproved())).rejects.toMatchObject({ name: 'Paused' });
+      expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
+    },
+  );
+
+  it.each(['false', 'off', '0', 'no', ''])('lets the change through when it reads %j', (value) => {
+    expect(isPausedValue(value)).toBe(false);
+  });
+
+  it('is retried by the state machine when the guard cannot read it (a named, retryable error)', async () => {
+    aws.ssm.on(GetParameterCommand).rejects(awsError('ThrottlingException', 400));
+    aws.dynamoDb.on(GetCommand).resolves({});
+
+    await expect(guard(loadEvent<never>('guard-acquire'), lambdaContext('GuardFunction'))).rejects.toMatchObject({
+      name: 'AwsThrottledError',
+    });
+  });
+});
+
+describe('a decision does not go stale across a wait', () => {
+  it('never lowers a group that was raised past the approved scale-out meanwhile', async () => {
+    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves(group(8));
+
+    await expect(apply(scaleOutApproved())).rejects.toMatchObject({ name: 'NoLongerNeeded' });
+    expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
+  });
+
+  it('still makes the approved change when the group has not reached it', async () => {
+    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves(group(5));
+
+    await apply(scaleOutApproved());
+
+    expect(aws.autoScaling).toHaveReceivedCommandWith(SetDesiredCapacityCommand, { DesiredCapacity: 6 });
+  });
+});
+
+describe('the lock, held by the execution until the remediation is over', () => {
+  it('proves the lock and records the change as started, in one conditional write right before the call', async () => {
+    const order: string[] = [];
+    aws.dynamoDb.on(UpdateCommand).callsFake((input: { UpdateExpression?: string }) => {
+      order.push(String(input.UpdateExpression).split(',')[0] ?? '');
+      return {};
+    });
+    aws.autoScaling.on(SetDesiredCapacityCommand).callsFake(() => {
+      order.push('SetDesiredCapacity');
+      return {};
+    });
+
+    await apply(scaleOutApproved());
+
+    expect(order).toEqual(['SET intentAt = :now', 'SetDesiredCapacity']);
+    expect(aws.dynamoDb).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { target: 'asg:web-asg' },
+      ConditionExpression: 'lockedBy = :me AND lockState = :inProgress AND lockExpiresAt > :now',
+    });
+  });
+
+  it('makes no call when the lock expired or another execution took it', async () => {
+    aws.dynamoDb.on(UpdateCommand).rejects(conditionFailed());
+    aws.dynamoDb.on(GetCommand).resolves({ Item: { target: 'asg:web-asg', lockedBy: 'other-execution' } });
+
+    await expect(apply(scaleOutApproved())).rejects.toMatchObject({
+      name: 'LockLost',
+      message: expect.stringContaining('other-execution holds it'),
+    });
+    expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
+  });
+
+  it('makes no call without a lock of its own (a state from before locks were the execution’s)', async () => {
+    const event = scaleOutApproved();
+    delete event.guard;
+
+    await expect(apply(event)).rejects.toMatchObject({ name: 'LockLost' });
+    expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
+  });
+
+  it('belongs to the execution: an incident re-run by hand waits for the first run (InProgress)', async () => {
+    aws.ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/self-healing/paused', Value: 'false' } });
+    aws.dynamoDb.on(GetCommand).resolves({
+      Item: { target: 'asg:web-asg', lockedBy: 'first-run', lockState: 'in-progress', lockExpiresAt: 4_102_444_800 },
+    });
+    const event = { ...loadEvent<Event>('guard-acquire'), execution: 'rerun-by-hand' };
+
+    await expect(guard(event as never, lambdaContext('GuardFunction'))).resolves.toMatchObject({
+      decision: 'skip',
+      reason: 'InProgress',
+    });
+  });
+
+  it('lasts through the approval wait, the retries before the call and the rung after it', () => {
+    const plan = scaleOutApproved().plan;
+    const afterChange = 30 * 20 + 60 * 15 + 600;
+    const withThreshold = { ...plan, approval: { ...plan.approval, capacityIncreaseOverPercent: 50 } };
+
+    expect(lockLifetimeSeconds(withThreshold)).toBe(3600 + APPLY_RETRY_ALLOWANCE_SECONDS + afterChange);
+    expect(lockLifetimeSeconds({ ...plan, dryRun: true })).toBe(APPLY_RETRY_ALLOWANCE_SECONDS + afterChange);
+  });
+
+  it('allows for the longest retry wait the workflow makes before a mutating call', () => {
+    const asl = JSON.parse(readFileSync(join(ROOT, 'statemachines', 'remediation.asl.json'), 'utf8')) as {
+      States: Record<string, { Retry?: Retrier[] }>;
+    };
+    const worst = Math.max(
+      ...['Apply Auto Scaling Action', 'Apply Rollback', 'Start Automation'].map((state) =>
+        (asl.States[state]?.Retry ?? []).reduce((sum, retrier) => sum + worstWait(retrier), 0),
+      ),
+    );
+    expect(worst).toBeGreaterThan(1000);
+    expect(worst).toBeLessThanOrEqual(APPLY_RETRY_ALLOWANCE_SECONDS);
+  });
+});
+
+type Retrier = Parameters<typeof retryWaitMs>[0][number];
+
+/** The longest a retrier waits in all: every attempt it allows, at its full (unjittered) interval. */
+function worstWait(retrier: Retrier): number {
+  const attempts: number[] = [];
+  let total = 0;
+  for (;;) {
+    const wait = retryWaitMs([retrier], attempts, { name: retrier.ErrorEquals[0] }, () => 1);
+    if (wait === undefined) return total / 1000;
+    total += wait;
+  }
+}
+
+describe('every exit path records what happened', () => {
+  const heldGuard = {
+    decision: 'proceed' as const,
+    lockAcquired: true,
+    targetKey: 'asg:web-asg',
+    owner: 'exec-1',
+    detail: '',
+  };
+
+  it('counts a change whose task failed after the call went through: cooldown and a breaker failure', async () => {
+    aws.dynamoDb
+      .on(UpdateCommand)
+      .rejectsOnce(conditionFailed())
+      .resolves({ Attributes: { failures: [1] } });
+    aws.dynamoDb.on(GetCommand).resolves({
+      Item: { target: 'asg:web-asg', lockedBy: 'exec-1', intentAt: 1, intentCall: 'AutoScaling.SetDesiredCapacity' },
+    });
+
+    const released = await release(
+      settings,
+      'exec-1',
+      heldGuard,
+      { acted: false, failed: true, cooldownSeconds: 300 },
+      new Date(),
+    );
+
+    const writes = aws.dynamoDb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(writes[0]?.ConditionExpression).toBe('lockedBy = :me AND attribute_not_exists(intentAt)');
+    expect(writes[1]?.UpdateExpression).toContain('lockState = :cooldown');
+    expect(writes[1]?.UpdateExpression).toContain('failures = list_append');
+    expect(released.detail).toContain('AutoScaling.SetDesiredCapacity was started');
+  });
+
+  it('keeps the cooldown for its whole length (the item’s TTL is never earlier than the cooldown’s end)', async () => {
+    aws.dynamoDb.on(UpdateCommand).resolves({ Attributes: {} });
+    const now = new Date('2026-12-01T03:00:00Z');
+
+    await release(
+      { ...settings, circuitWindowSeconds: 60 },
+      'exec-1',
+      heldGuard,
+      { acted: true, failed: false, cooldownSeconds: 7200 },
+      now,
+    );
+
+    const values = aws.dynamoDb.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues ?? {};
+    expect(values[':ttl']).toBeGreaterThanOrEqual(values[':until'] as number);
+    expect(values[':until']).toBe(now.getTime() / 1000 + 7200);
+  });
+
+  it('releases the lock a guard step took before it failed (no guard result in the state)', async () => {
+    aws.sns.on((await import('@aws-sdk/client-sns')).PublishCommand).resolves({ MessageId: 'm' });
+    aws.dynamoDb.on(UpdateCommand).resolves({ Attributes: {} });
+    const state = loadEvent<Event>('guard-acquire');
+
+    await recordOutcome(
+      { outcome: 'failed', execution: 'exec-7', state: { ...state, error: { Error: 'Sandbox.Timedout' } } } as never,
+      lambdaContext('RecordOutcomeFunction'),
+    );
+
+    expect(aws.dynamoDb).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { target: 'asg:web-asg' },
+      ExpressionAttributeValues: expect.objectContaining({ ':me': 'exec-7' }),
+    });
+  });
+});
