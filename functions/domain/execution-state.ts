@@ -12,6 +12,7 @@ export const SkipReasonSchema = z.enum([
   'TargetUnresolved',
   'InvalidAlarmTags',
   'AlarmTagActionNotAllowed',
+  'TargetNotNamedByAlarm',
   'AtCapacityLimit',
   'NotInAutoScalingGroup',
   'NotApproved',

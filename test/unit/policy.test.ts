@@ -13,6 +13,17 @@ const policy = loadDefaultPolicy();
 const now = new Date('2026-11-23T10:15:33.000Z');
 const plan = (incident: Incident, stackDryRun = false) => planRemediation(incident, policy, { stackDryRun, now });
 
+/** The default policy with its tag opt-in rule trusting these targets besides the alarm's own. */
+const trusting = (allowedTargets: string[]) =>
+  loadPolicy({
+    ...policy,
+    rules: policy.rules.map((r) =>
+      r.trustAlarmTags ? { ...r, trustAlarmTags: { ...r.trustAlarmTags, allowedTargets } } : r,
+    ),
+  });
+const planWith = (p: ReturnType<typeof loadPolicy>, incident: Incident) =>
+  planRemediation(incident, p, { stackDryRun: false, now });
+
 function withTags(incident: Incident, tags: Record<string, string>): Incident {
   if (!incident.alarm) throw new Error('not an alarm incident');
   return { ...incident, alarm: { ...incident.alarm, tags } };
@@ -141,7 +152,8 @@ describe('default remediation policy', () => {
   });
 
   it('lets alarm tags choose the action, target and step, within the rule limits', () => {
-    expect(plan(incidentFrom('sns-alarm-tagged'))).toMatchObject({
+    // The queue's alarm names no group: the rule has to list the group it may scale.
+    expect(planWith(trusting(['api-workers-asg']), incidentFrom('sns-alarm-tagged'))).toMatchObject({
       decision: 'act',
       rule: 'alarm-tag-opt-in',
       actionSource: 'alarm-tags',
@@ -166,20 +178,29 @@ describe('default remediation policy', () => {
       reason: 'InvalidAlarmTags',
     });
     expect(
-      actionFromAlarmTags({ 'selfhealing:action': 'scale-in' }, { allowedActions: ['scale-out'], maxStep: 2 }),
+      actionFromAlarmTags(
+        { 'selfhealing:action': 'scale-in' },
+        { allowedActions: ['scale-out'], maxStep: 2, allowedTargets: [], approvalRequired: [] },
+      ),
     ).toMatchObject({ ok: false, reason: 'AlarmTagActionNotAllowed' });
   });
 
-  it('builds a rollback and a runbook from tags', () => {
+  it('builds a rollback and a runbook from tags, for targets the rule allows, each waiting for a human', () => {
     const tagged = incidentFrom('sns-alarm-tagged');
+    const allowing = trusting(['api/api-prod', 'i-0123456789abcdef0']);
 
     expect(
-      plan(withTags(tagged, { 'selfhealing:action': 'rollback-deployment', 'selfhealing:target': 'api/api-prod' })),
+      planWith(
+        allowing,
+        withTags(tagged, { 'selfhealing:action': 'rollback-deployment', 'selfhealing:target': 'api/api-prod' }),
+      ),
     ).toMatchObject({
       action: { type: 'rollback-deployment', application: 'api', deploymentGroup: 'api-prod' },
+      approval: { required: true },
     });
     expect(
-      plan(
+      planWith(
+        allowing,
         withTags(tagged, {
           'selfhealing:action': 'run-automation',
           'selfhealing:document': 'AWS-RestartEC2Instance',
@@ -192,6 +213,53 @@ describe('default remediation policy', () => {
         documentName: 'AWS-RestartEC2Instance',
         parameters: { InstanceId: ['i-0123456789abcdef0'] },
       },
+      approval: { required: true },
+    });
+  });
+
+  // Issue 17, item 1: a tagged alarm in any namespace could scale, replace, restart or roll back
+  // anything managed, another team's included, and a tag-driven rollback skipped the approval the
+  // policy's own rollback rule requires.
+  it.each([
+    ['scale-out', { 'selfhealing:target': 'payments-asg' }],
+    ['replace-instance', { 'selfhealing:target': 'i-0ffffffffffffffff' }],
+    ['rollback-deployment', { 'selfhealing:target': 'billing/billing-prod' }],
+    [
+      'run-automation',
+      { 'selfhealing:target': 'i-0db0000000000000', 'selfhealing:document': 'AWS-RestartEC2Instance' },
+    ],
+  ])('refuses a tag-driven %s of a target the alarm does not name, and pages', (action, tags) => {
+    const attack = withTags(incidentFrom('sns-alarm-tagged'), { 'selfhealing:action': action, ...tags });
+
+    expect(plan(attack)).toMatchObject({ decision: 'skip', reason: 'TargetNotNamedByAlarm', notifyOnSkip: true });
+  });
+
+  it("accepts a tag that names the alarm's own group, and caps it as the rule says", () => {
+    const cpu = incidentFrom('sns-alarm-cpu-high'); // dimensions: AutoScalingGroupName web-asg
+    const own = withTags(cpu, { 'selfhealing:action': 'scale-out', 'selfhealing:target': 'web-asg' });
+
+    expect(plan(own)).toMatchObject({
+      decision: 'act',
+      actionSource: 'alarm-tags',
+      action: { type: 'scale-out', autoScalingGroupName: 'web-asg', maxCapacity: 20 },
+    });
+  });
+
+  it('refuses a tag-driven scale-in unless the rule sets a floor, and then applies it and asks a human', () => {
+    const cpu = incidentFrom('sns-alarm-cpu-high');
+    const shrink = withTags(cpu, { 'selfhealing:action': 'scale-in', 'selfhealing:step': '3' });
+    const floored = loadPolicy({
+      ...policy,
+      rules: policy.rules.map((r) =>
+        r.trustAlarmTags ? { ...r, trustAlarmTags: { ...r.trustAlarmTags, minCapacity: 2 } } : r,
+      ),
+    });
+
+    expect(plan(shrink)).toMatchObject({ decision: 'skip', reason: 'AlarmTagActionNotAllowed' });
+    expect(planWith(floored, shrink)).toMatchObject({
+      decision: 'act',
+      action: { type: 'scale-in', autoScalingGroupName: 'web-asg', step: 3, minCapacity: 2 },
+      approval: { required: true },
     });
   });
 

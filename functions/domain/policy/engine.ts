@@ -110,7 +110,19 @@ export function actionFromAlarmTags(
       };
       break;
     case 'scale-in':
-      candidate = { type: 'scale-in', step, ...(target ? { autoScalingGroupName: target } : {}) };
+      // A tag must not be able to shrink a group to nothing: only with the rule's floor.
+      if (trust.minCapacity === undefined)
+        return {
+          ok: false,
+          reason: 'AlarmTagActionNotAllowed',
+          why: 'selfhealing:action scale-in needs the rule to set trustAlarmTags.minCapacity (a floor)',
+        };
+      candidate = {
+        type: 'scale-in',
+        step,
+        minCapacity: trust.minCapacity,
+        ...(target ? { autoScalingGroupName: target } : {}),
+      };
       break;
     case 'replace-instance':
       candidate = { type: 'replace-instance', ...(target ? { instanceId: target } : {}) };
@@ -244,9 +256,21 @@ function stepFor(planning: Planning, action: Action, progress: Loop, verify: Loo
 }
 
 /** The approval the plan asks for (a dry run asks nobody: it changes nothing). */
-function planApproval(planning: Planning, rule: Rule | undefined, action: Action, dryRun: boolean): Plan['approval'] {
+function planApproval(
+  planning: Planning,
+  rule: Rule | undefined,
+  action: Action,
+  dryRun: boolean,
+  source: ActionSource,
+): Plan['approval'] {
   const none = { required: false, timeoutSeconds: APPROVAL_TIMEOUT_SECONDS };
   if (dryRun || !isMutating(action.type)) return none;
+  if (source === 'alarm-tags' && rule?.trustAlarmTags?.approvalRequired.includes(action.type)) {
+    planning.explanation.push(
+      `A human must approve within ${APPROVAL_TIMEOUT_SECONDS} s (rule ${rule.name} requires it for ${action.type} chosen by alarm tags).`,
+    );
+    return { required: true, timeoutSeconds: APPROVAL_TIMEOUT_SECONDS };
+  }
   const approval = approvalFor(rule, planning.policy, planning.options.environment);
   if (approval.required) {
     planning.explanation.push(
@@ -281,7 +305,7 @@ function actPlan(planning: Planning, steps: [Step, ...Step[]], actionSource: Act
   } else if (rest.dryRun) {
     explanation.push(`Dry run (${rest.dryRunSources.join(', ')}): no mutating call will be made.`);
   }
-  rest.approval = planApproval(planning, rule, first.action, rest.dryRun);
+  rest.approval = planApproval(planning, rule, first.action, rest.dryRun, actionSource);
   if (steps.length > 1) {
     rest.escalation = { step: 1, of: steps.length, hasNext: !rest.dryRun, steps };
     explanation.push(
@@ -359,6 +383,43 @@ function tooOld(planning: Planning, rule: Rule): boolean {
   return true;
 }
 
+/**
+ * An alarm's tags may only point at what the alarm itself is about (its dimensions, its
+ * CodeDeploy application and group) or at what the rule lists in `allowedTargets`: a tag is
+ * anyone's to write, the target is not. Why the action's target is refused, if it is.
+ */
+export function targetNotOwned(
+  action: Action,
+  incident: Incident,
+  trust: NonNullable<Rule['trustAlarmTags']>,
+): string | undefined {
+  const own = incident.target;
+  const check = (named: string, owned: string | undefined, what: string) =>
+    named === owned || trust.allowedTargets.includes(named)
+      ? undefined
+      : `${what} ${named} is not named by the alarm (${owned ? `it names ${owned}` : 'it names none'}) nor in the rule's allowedTargets`;
+  switch (action.type) {
+    case 'scale-out':
+    case 'scale-in':
+      return check(action.autoScalingGroupName, own.autoScalingGroupName, 'Auto Scaling group');
+    case 'replace-instance':
+      return check(action.instanceId, own.instanceId, 'instance');
+    case 'rollback-deployment': {
+      const ownGroup =
+        own.codedeploy?.application && own.codedeploy.deploymentGroup
+          ? `${own.codedeploy.application}/${own.codedeploy.deploymentGroup}`
+          : undefined;
+      return check(`${action.application}/${action.deploymentGroup}`, ownGroup, 'deployment group');
+    }
+    case 'run-automation':
+      return (action.parameters.InstanceId ?? [])
+        .map((id) => check(id, own.instanceId, 'instance'))
+        .find((why) => why !== undefined);
+    case 'notify':
+      return undefined;
+  }
+}
+
 /** What a matched rule does about the incident. */
 function planRule(planning: Planning, rule: Rule): Plan {
   let steps: Step[];
@@ -371,6 +432,13 @@ function planRule(planning: Planning, rule: Rule): Plan {
     source = chosen.source;
     const action = render(planning, chosen.action, 'Cannot resolve the target');
     if (!action) return skipPlan(planning, 'TargetUnresolved', true, rule);
+    if (source === 'alarm-tags' && rule.trustAlarmTags) {
+      const refused = targetNotOwned(action, planning.incident, rule.trustAlarmTags);
+      if (refused) {
+        planning.explanation.push(`Alarm tags not usable: ${refused}.`);
+        return skipPlan(planning, 'TargetNotNamedByAlarm', true, rule);
+      }
+    }
     steps = [stepFor(planning, action, rule.progress ?? DEFAULT_PROGRESS, rule.verify ?? DEFAULT_VERIFY)];
   }
   const [first, ...rest] = steps;

@@ -60,6 +60,23 @@ export const TrustAlarmTagsSchema = z
     allowedActions: z.array(ActionTypeSchema).min(1),
     maxStep: z.int().min(1).max(1000).default(2).describe('Largest selfhealing:step accepted from a tag'),
     maxCapacity: z.int().min(0).optional().describe('Capacity cap applied to scale-out actions built from tags'),
+    minCapacity: z
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        'Capacity floor applied to scale-in actions built from tags; without it, tags cannot ask for a scale-in',
+      ),
+    allowedTargets: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        "Targets a selfhealing:target tag may name besides the alarm's own (its dimensions): Auto Scaling group names, instance ids, application/deployment-group",
+      ),
+    approvalRequired: z
+      .array(ActionTypeSchema)
+      .default(['scale-in', 'replace-instance', 'rollback-deployment', 'run-automation'])
+      .describe("Tag-chosen actions of these types wait for a human, whatever the rule's own approval says"),
   })
   .strict();
 
