@@ -8,6 +8,8 @@ import { parseArgs } from 'node:util';
 import { stdoutForResultOnly } from './cli-output';
 import { lambdaContext } from './lambda-context';
 import { gameDayFleet } from './scenarios';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { startSimulation } from './sim/simulation';
 import { functionEnvironment, functionsOf, loadTemplate } from './template';
 import type { LambdaHandler } from './workflow';
@@ -83,6 +85,7 @@ async function main(): Promise<number> {
       `Handlers' clock: ${now}${values.now ? '' : " (the fixture's own time; --now to change it)"}\n`,
     );
 
+  if (sandbox) await holdTheFixturesLock(event);
   const { FUNCTION_HANDLERS } = await import('./functions');
   const handler = FUNCTION_HANDLERS[logicalId] as LambdaHandler;
   let exitCode = 0;
@@ -99,3 +102,28 @@ async function main(): Promise<number> {
 }
 
 process.exitCode = await main();
+
+/**
+ * An apply fixture says its execution holds the target's lock (its `guard`): make it so in the
+ * sandbox's guard table, as the guard step would have, so the action's lock check passes.
+ */
+async function holdTheFixturesLock(event: unknown): Promise<void> {
+  const { guard, incident } = event as {
+    guard?: { lockAcquired?: boolean; targetKey?: string; owner?: string };
+    incident?: { id?: string };
+  };
+  if (!guard?.lockAcquired || !guard.targetKey || !process.env.GUARD_TABLE_NAME) return;
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  await client.send(
+    new PutCommand({
+      TableName: process.env.GUARD_TABLE_NAME,
+      Item: {
+        target: guard.targetKey,
+        lockedBy: guard.owner ?? incident?.id ?? '',
+        lockState: 'in-progress',
+        lockExpiresAt: Math.floor(Date.now() / 1000) + 3600,
+      },
+    }),
+  );
+  client.destroy();
+}

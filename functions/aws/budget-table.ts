@@ -2,7 +2,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { callAws, toNamedAwsError } from './aws-errors';
 import { dynamoDb } from './clients/dynamodb';
 import { ACTION_TYPES, type ActionType } from '../domain/policy/actions';
-import type { BudgetCheck } from '../domain/guardrails';
+import type { BudgetCheck, BudgetCounted } from '../domain/guardrails';
 
 // The fleet-wide remediation budget: at most N mutating actions per clock hour for the account,
 // and per action type, counted in the guard table. Each counter is one item holding the set of
@@ -118,24 +118,12 @@ export async function consumeBudget(
   const full = counters.find((_, i) => !results[i]?.taken);
   if (full) {
     const taken = counters.filter((_, i) => results[i]?.taken);
-    await Promise.all(
-      taken.map((counter) =>
-        callAws('DynamoDB.UpdateItem', () =>
-          dynamoDb.send(
-            new UpdateCommand({
-              TableName: settings.tableName,
-              Key: { target: counter.key },
-              UpdateExpression: 'DELETE consumers :me',
-              ExpressionAttributeValues: { ':me': new Set([consumer]) },
-            }),
-          ),
-        ),
-      ),
-    );
+    await refundBudget(settings.tableName, { keys: taken.map((c) => c.key), consumer });
     return exhausted(full, (await usedBy(settings, full)).size, window.resetsAt);
   }
   return {
     ok: true,
+    counted: { keys: counters.map((c) => c.key), consumer },
     detail: `remediation budget this hour: ${counters.map((c, i) => `${results[i]?.used ?? '?'}/${c.limit} for ${c.scope}`).join(', ')}`,
   };
 }
@@ -165,4 +153,22 @@ export function budgetSettingsFromEnv(tableName: string, env: NodeJS.ProcessEnv 
     perHour: Number(env.REMEDIATION_BUDGET_PER_HOUR ?? 20),
     perActionType: parsePerActionType(env.REMEDIATION_BUDGET_PER_ACTION_TYPE ?? ''),
   };
+}
+
+/** Gives an action's place in the budget back: it changed nothing (a no-op, a skip right before the call). */
+export async function refundBudget(tableName: string, counted: BudgetCounted): Promise<void> {
+  await Promise.all(
+    counted.keys.map((key) =>
+      callAws('DynamoDB.UpdateItem', () =>
+        dynamoDb.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { target: key },
+            UpdateExpression: 'DELETE consumers :me',
+            ExpressionAttributeValues: { ':me': new Set([counted.consumer]) },
+          }),
+        ),
+      ),
+    ),
+  );
 }

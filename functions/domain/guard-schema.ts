@@ -13,6 +13,8 @@ export const GuardSchema = z.object({
   /** Who holds the lock: the execution's name (an incident re-run by hand is another execution). */
   owner: z.string().optional(),
   detail: z.string(),
+  /** The budget counters this action was counted in (given back when it changes nothing). */
+  budgetCounted: z.object({ keys: z.array(z.string()), consumer: z.string() }).optional(),
   /** Set when the remediation budget held the action back. */
   budget: z.object({ scope: z.string(), used: z.int(), limit: z.int(), resetsAt: z.iso.datetime() }).optional(),
 });

@@ -122,8 +122,14 @@ export function describeBlock(
 }
 
 export type BudgetCheck =
-  | { ok: true; detail: string }
+  | { ok: true; detail: string; counted?: BudgetCounted }
   | { ok: false; scope: string; used: number; limit: number; resetsAt: string; detail: string };
+
+/** Which budget counters an action was counted in, and under which id: given back if it changes nothing. */
+export interface BudgetCounted {
+  keys: string[];
+  consumer: string;
+}
 
 /** Where the guard's facts live. */
 export interface GuardPorts {
@@ -169,5 +175,9 @@ export async function evaluateGuard(action: Action | undefined, ports: GuardPort
       budget: { scope: budget.scope, used: budget.used, limit: budget.limit, resetsAt: budget.resetsAt },
     };
   }
-  return { ...guard, detail: `${guard.detail}; ${budget.detail}` };
+  return {
+    ...guard,
+    detail: `${guard.detail}; ${budget.detail}`,
+    ...(budget.counted ? { budgetCounted: budget.counted } : {}),
+  };
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { NoRollbackTargetError } from './errors';
 
 // Which rollback to make, decided from what CodeDeploy reports: pure, so tests call it directly.
 
@@ -44,15 +45,27 @@ export function sameRevision(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
-/** Newest successful deployment created before `live` whose revision differs from it. */
+/** The deployment a platform rollback replaced, from its description (see rollbackDescription). */
+export function replacedBy(rollback: DeploymentFacts): string | undefined {
+  if (!OWN_ROLLBACK.test(rollback.description ?? '')) return undefined;
+  return /replaces (\S+)$/.exec(rollback.description ?? '')?.[1];
+}
+
+/**
+ * Newest successful deployment created before `live` whose revision differs from it, and is not a
+ * revision this platform already rolled back from (a bad revision that succeeded is still bad).
+ */
 export function lastGood<T extends DeploymentFacts>(live: DeploymentFacts, succeeded: T[]): T | undefined {
   const liveCreated = live.createTime?.getTime() ?? Number.POSITIVE_INFINITY;
+  const rolledBackFrom = new Set(succeeded.map(replacedBy).filter((id) => id !== undefined));
+  const badRevisions = succeeded.filter((d) => rolledBackFrom.has(d.deploymentId ?? '')).map((d) => d.revision);
   return succeeded
     .filter(
       (d) =>
         d.deploymentId !== live.deploymentId &&
         (d.createTime?.getTime() ?? 0) < liveCreated &&
-        !sameRevision(d.revision, live.revision),
+        !sameRevision(d.revision, live.revision) &&
+        !badRevisions.some((revision) => sameRevision(d.revision, revision)),
     )
     .sort((a, b) => (b.createTime?.getTime() ?? 0) - (a.createTime?.getTime() ?? 0))[0];
 }
@@ -84,6 +97,17 @@ export function redeployRollback(
   };
 }
 
+/** Never chain rollbacks: when what runs is this platform's own rollback, a human decides what next. */
+export function assertNotOwnRollback(
+  target: { application: string; deploymentGroup: string },
+  latest: DeploymentFacts,
+): void {
+  if (OWN_ROLLBACK.test(latest.description ?? ''))
+    throw new NoRollbackTargetError(
+      `${target.application}/${target.deploymentGroup} already runs this platform's rollback ${latest.deploymentId ?? '?'} (${latest.description ?? ''}): not rolling back further`,
+    );
+}
+
 /**
  * A deployment still running → stop it with CodeDeploy's auto-rollback. Otherwise the group runs a
  * bad revision → redeploy the newest earlier successful revision (among the candidates: the
@@ -94,6 +118,7 @@ export function chooseRollback(
   latest: DeploymentFacts & { deploymentId: string },
   goodCandidates: DeploymentFacts[] | undefined,
 ): PreparedRollback | undefined {
+  assertNotOwnRollback(target, latest);
   if (latest.status && DEPLOYMENT_RUNNING.has(latest.status)) return stopRollback(target, latest);
   const good = latest.status === 'Succeeded' ? lastGood(latest, goodCandidates ?? []) : goodCandidates?.[0];
   if (!good?.deploymentId || !good.revision) return undefined;

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { refundBudget } from '../aws/budget-table';
 import { guardSettingsFromEnv, release } from '../aws/guard-table';
 import { type ClimbedState, ClimbInputSchema, climb } from '../domain/escalation';
 import { GuardSchema } from '../domain/guard-schema';
@@ -28,6 +29,9 @@ export async function escalate({ state }: EscalateInput): Promise<ClimbedState> 
         now,
       )
     : undefined;
+  // A rung that changed nothing (its action was a no-op) gives its budget back.
+  if (state.guard?.budgetCounted && !acted && released?.changeStarted === undefined)
+    await refundBudget(guardSettings.tableName, state.guard.budgetCounted);
   const { left, next } = climb(state, now);
   emitMetricRecords(stepMetrics(left));
   logger.info('Escalating to the next step', { left, next: next.plan.action, released });

@@ -17,6 +17,7 @@ import {
   DEPLOYMENT_RUNNING,
   PreparedRollbackSchema,
   type PreparedRollback,
+  assertNotOwnRollback,
   chooseRollback,
   rollbackDescription,
 } from '../domain/rollback';
@@ -43,6 +44,7 @@ export async function prepare(task: Extract<RollbackTask, { operation: 'prepare'
   if (action?.type !== 'rollback-deployment')
     throw new InvalidInputError(`Rollback task cannot run ${action?.type ?? 'no action'}`);
   const { latest, goodCandidates } = await rollbackFacts(action.application, action.deploymentGroup);
+  assertNotOwnRollback(action, latest);
   const running = latest.status !== undefined && DEPLOYMENT_RUNNING.has(latest.status);
   const chosen = chooseRollback(action, latest, running ? undefined : await goodCandidates());
   if (!chosen)

@@ -565,9 +565,11 @@ describe('remediation.asl.json', () => {
         expect(run.states.slice(-3)).toEqual(['Not Approved', 'Record Skip', 'Skipped']);
         expect(run.output).toMatchObject({ record: { outcome: 'skipped', reason: 'NotApproved' } });
         expect(aws.codeDeploy).not.toHaveReceivedCommand(CreateDeploymentCommand);
-        expect(aws.dynamoDb.commandCalls(UpdateCommand).at(-1)?.args[0].input.UpdateExpression).toBe(
-          'REMOVE lockedBy, lockState, lockExpiresAt',
-        );
+        const updates = aws.dynamoDb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+        const lockWrites = updates.filter((u) => !String(u.Key?.target).startsWith('budget:'));
+        expect(lockWrites.at(-1)?.UpdateExpression).toBe('REMOVE lockedBy, lockState, lockExpiresAt');
+        // Nothing changed, so its place in the budget is given back.
+        expect(updates.at(-1)?.UpdateExpression).toBe('DELETE consumers :me');
       },
     );
 

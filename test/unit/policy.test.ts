@@ -8,6 +8,8 @@ import { loadDefaultPolicy, loadPolicy } from '../../functions/domain/policy/loa
 import { renderTemplate } from '../../functions/domain/policy/template';
 import { jsonSchemas, serialise } from '../../scripts/json-schemas';
 import { incidentFrom } from '../helpers/incidents';
+import { loadEvent } from '../helpers/fixtures';
+import { type ManualRequest, type PlanTaskInput, toIncident } from '../../functions/domain/manual';
 
 const policy = loadDefaultPolicy();
 const now = new Date('2026-11-23T10:15:33.000Z');
@@ -260,6 +262,18 @@ describe('default remediation policy', () => {
       decision: 'act',
       action: { type: 'scale-in', autoScalingGroupName: 'web-asg', step: 3, minCapacity: 2 },
       approval: { required: true },
+    });
+  });
+
+  // Issue 17, item 14: a manual +150 % scale-out was applied without a human.
+  it("holds a manual execution to the policy's approval thresholds", () => {
+    const request = loadEvent<{ input: ManualRequest; execution: PlanTaskInput['execution'] }>('plan-manual');
+    const incident = toIncident({ ...request, input: { ...request.input, dryRun: false } });
+
+    expect(plan(incident)).toMatchObject({
+      decision: 'act',
+      actionSource: 'manual',
+      approval: { required: false, capacityIncreaseOverPercent: 50 },
     });
   });
 

@@ -234,4 +234,44 @@ describe('every exit path records what happened', () => {
       ExpressionAttributeValues: expect.objectContaining({ ':me': 'exec-7' }),
     });
   });
+
+  // Issue 17, item 11: 20 flaps of one alarm on a group at MaxSize used the hour's budget with no change.
+  it('gives the budget back when the action changed nothing, and keeps it when it changed something', async () => {
+    aws.sns.on((await import('@aws-sdk/client-sns')).PublishCommand).resolves({ MessageId: 'm' });
+    aws.dynamoDb.on(UpdateCommand).resolves({ Attributes: {} });
+    const counted = { keys: ['budget:account:2026-12-01T03', 'budget:scale-out:2026-12-01T03'], consumer: 'inc#1' };
+    const state = {
+      ...loadEvent<Event & { prepared: Record<string, unknown> }>('auto-scaling-apply'),
+      guard: { ...heldGuard, budgetCounted: counted },
+    };
+    const refunds = () =>
+      aws.dynamoDb
+        .commandCalls(UpdateCommand)
+        .map((c) => c.args[0].input)
+        .filter((u) => u.UpdateExpression === 'DELETE consumers :me')
+        .map((u) => u.Key?.target);
+    const record = (input: object) => recordOutcome(input as never, lambdaContext('RecordOutcomeFunction'));
+
+    await record({
+      outcome: 'skipped',
+      state: { ...state, prepared: { ...state.prepared, status: 'noop', reason: 'AtCapacityLimit' } },
+    });
+    expect(refunds()).toEqual(counted.keys);
+
+    aws.dynamoDb.resetHistory();
+    await record({
+      outcome: 'succeeded',
+      state: {
+        ...state,
+        applied: {
+          applied: true,
+          dryRun: false,
+          description: 'set 4 → 6',
+          watch: { kind: 'none' },
+          appliedAt: '2026-12-01T03:00:00Z',
+        },
+      },
+    });
+    expect(refunds()).toEqual([]);
+  });
 });

@@ -177,16 +177,17 @@ function polls(loop: { intervalSeconds: number; timeoutSeconds: number }) {
 
 const minutes = (seconds: number) => (seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`);
 
-/** The approval a rule asks for: its own, else the policy's thresholds, else none. */
+/** The approval a rule (or a manual execution) asks for: the rule's own, else the policy's, else none. */
 function approvalFor(
   rule: Rule | undefined,
   policy: Policy,
   environment: string | undefined,
 ): { required: boolean; capacityIncreaseOverPercent?: number; why?: string } {
-  if (!rule) return { required: false };
-  const setting = rule.approval ?? policy.approval ?? 'none';
+  // A manual execution has no rule: the policy's own setting (thresholds, environments) applies.
+  const setting = (rule ? rule.approval : undefined) ?? policy.approval ?? 'none';
   if (setting === 'none') return { required: false };
-  if (setting === 'required') return { required: true, why: `rule ${rule.name} requires it` };
+  if (setting === 'required')
+    return { required: true, why: rule ? `rule ${rule.name} requires it` : 'the policy requires it' };
   if (environment && setting.environments?.includes(environment))
     return { required: true, why: `every change in the ${environment} environment needs it` };
   return setting.capacityIncreaseOverPercent !== undefined
