@@ -347,6 +347,63 @@ describe('policy rules', () => {
     expect(planRemediation(incidentFrom('eventbridge-ec2-terminated'), custom, options).rule).toBe('event-state');
   });
 
+  // Issue 17, item 13: `^(a+)+$` passed validation, and about 34 characters hung the planner.
+  it('matches even a catastrophic pattern in linear time (RE2)', () => {
+    const custom = loadPolicy({
+      version: 1,
+      rules: [
+        {
+          name: 'nested-quantifier',
+          match: { alarmName: { pattern: '^(a+)+$' } },
+          action: { type: 'notify', severity: 'warning' },
+        },
+      ],
+    });
+    const long = incidentFrom('sns-alarm-cpu-high');
+    const attack = {
+      ...long,
+      alarm: { ...(long.alarm as NonNullable<Incident['alarm']>), name: `${'a'.repeat(250)}!` },
+    };
+
+    const started = process.hrtime.bigint();
+    const verdict = planRemediation(attack, custom, { stackDryRun: false, now });
+    const tookMs = Number(process.hrtime.bigint() - started) / 1e6;
+
+    expect(verdict).toMatchObject({ decision: 'skip', reason: 'NoMatchingRule' });
+    // A backtracking engine takes longer than the age of the universe on this input.
+    expect(tookMs).toBeLessThan(5_000);
+  });
+
+  it('rejects backreferences and lookaround, which RE2 cannot run in linear time', () => {
+    const withBackreference = () =>
+      loadPolicy({
+        version: 1,
+        rules: [
+          {
+            name: 'backref',
+            match: { alarmName: { pattern: '(a)\\1' } },
+            action: { type: 'notify', severity: 'warning' },
+          },
+        ],
+      });
+    expect(withBackreference).toThrow('must be a valid RE2 regular expression');
+  });
+
+  it('rejects a placeholder no incident or stack provides, at load', () => {
+    const typo = () =>
+      loadPolicy({
+        version: 1,
+        rules: [
+          {
+            name: 'typo',
+            match: { namespace: 'AWS/EC2' },
+            action: { type: 'scale-out', autoScalingGroupName: '{{target.autoscalingGroupName}}', step: 1 },
+          },
+        ],
+      });
+    expect(typo).toThrow('no incident or stack provides {{target.autoscalingGroupName}}');
+  });
+
   it('rejects a bad policy naming every offending field', () => {
     let message = '';
     try {
@@ -363,7 +420,7 @@ describe('policy rules', () => {
       message = (error as Error).message;
     }
     expect(message).toContain('rules.0.name: must be kebab-case');
-    expect(message).toContain('rules.0.match.alarmName.pattern: must be a valid regular expression');
+    expect(message).toContain('rules.0.match.alarmName.pattern: must be a valid RE2 regular expression');
     expect(message).toContain('rules.1.action.type: Invalid discriminator value');
     expect(message).toContain('rules.2.action.step: Too small: expected number to be >=1');
     expect(message).toContain('rules.2.match: Unrecognized key: "metric"');

@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import type { AlarmInfo, Incident } from '../incident';
 import { NO_ESCALATION, type Plan, type SkipReason } from '../execution-state';
 import { type Action, ActionSchema, ActionTypeSchema, isMutating } from './actions';
@@ -28,7 +29,17 @@ function matchesString(matcher: StringMatcher, value: string | undefined): boole
   if (typeof matcher === 'string') return matcher === value;
   if (Array.isArray(matcher)) return matcher.includes(value);
   if ('prefix' in matcher) return value.startsWith(matcher.prefix);
-  return new RegExp(matcher.pattern).test(value);
+  return compiled(matcher.pattern).matcher(value).find();
+}
+
+/** Policy patterns run with RE2: linear time in the value (see schema.ts), compiled once each. */
+const patterns = new Map<string, RE2JS>();
+function compiled(pattern: string): RE2JS {
+  const known = patterns.get(pattern);
+  if (known) return known;
+  const fresh = RE2JS.compile(pattern);
+  patterns.set(pattern, fresh);
+  return fresh;
 }
 
 function matchesKeys(spec: Record<string, KeyMatcher>, values: Record<string, string>): boolean {

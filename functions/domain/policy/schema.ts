@@ -1,25 +1,39 @@
+import { RE2JS } from 're2js';
 import * as z from 'zod';
+import { unknownPlaceholders } from './template';
 import { IncidentSourceSchema } from '../incident';
 
 /** After a change to a target, new incidents on it are skipped this long (a rule may say otherwise). */
 export const DEFAULT_COOLDOWN_SECONDS = 300;
 import { ActionSchema, ActionTypeSchema, isMutating } from './actions';
 
+/**
+ * Patterns run with RE2 (re2js: linear time in the input, whatever the pattern), so a policy
+ * pattern like `^(a+)+$` cannot hang the planner on a long alarm name. RE2 has no backreferences
+ * or lookaround: a pattern that uses them fails at load.
+ */
 function isValidRegex(pattern: string): boolean {
   try {
-    new RegExp(pattern);
+    RE2JS.compile(pattern);
     return true;
   } catch {
     return false;
   }
 }
 
-/** A value matcher: exact string, any of a list, `{ prefix }` or `{ pattern }` (a JavaScript regular expression). */
+/** A value matcher: exact string, any of a list, `{ prefix }` or `{ pattern }` (an RE2 regular expression, matched in linear time). */
 export const StringMatcherSchema = z.union([
   z.string().min(1),
   z.array(z.string().min(1)).min(1),
   z.object({ prefix: z.string().min(1) }).strict(),
-  z.object({ pattern: z.string().min(1).refine(isValidRegex, 'must be a valid regular expression') }).strict(),
+  z
+    .object({
+      pattern: z
+        .string()
+        .min(1)
+        .refine(isValidRegex, 'must be a valid RE2 regular expression (no backreferences or lookaround)'),
+    })
+    .strict(),
 ]);
 export type StringMatcher = z.infer<typeof StringMatcherSchema>;
 
@@ -195,6 +209,13 @@ export const RuleSchema = z
   })
   .strict()
   .superRefine((rule, ctx) => {
+    const unknown = unknownPlaceholders([rule.action, rule.escalation, rule.preferRollbackAfterChange]);
+    if (unknown.length > 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: [rule.action ? 'action' : 'escalation'],
+        message: `no incident or stack provides ${unknown.map((p) => `{{${p}}}`).join(', ')}`,
+      });
     if ((rule.action === undefined) === (rule.escalation === undefined)) {
       ctx.addIssue({
         code: 'custom',

@@ -56,3 +56,28 @@ export function renderDeep<T>(value: T, context: unknown): T {
   if (missing.length > 0) throw new UnresolvedTemplateError([...new Set(missing)]);
   return rendered;
 }
+
+/**
+ * The placeholders a rule may use: what an incident carries and what the stack provides. A typo
+ * (`{{target.autoscalingGroupName}}`) fails the policy at load instead of the incident at 3 a.m.
+ */
+const KNOWN_PLACEHOLDERS: RegExp[] = [
+  /^(id|source|summary|account|region|receivedAt|detectedAt)$/,
+  /^target\.(autoScalingGroupName|instanceId|codedeploy\.(application|deploymentGroup|deploymentId))$/,
+  /^alarm\.(name|arn|type|state|previousState|reason|stateChangeTime|namespace|metricName|alarmRule)$/,
+  /^alarm\.(dimensions|tags)\.[^.]+$/,
+  /^event\.(id|source|detailType|state)$/,
+  /^platform\.restartServiceDocument$/,
+];
+
+/** Every `{{path}}` in a JSON-like value that no incident or stack can provide. */
+export function unknownPlaceholders(value: unknown): string[] {
+  const found: string[] = [];
+  const walk = (node: unknown): void => {
+    if (typeof node === 'string') for (const m of node.matchAll(PLACEHOLDER)) found.push(m[1] ?? '');
+    else if (Array.isArray(node)) node.forEach(walk);
+    else if (node !== null && typeof node === 'object') Object.values(node).forEach(walk);
+  };
+  walk(value);
+  return [...new Set(found)].filter((path) => !KNOWN_PLACEHOLDERS.some((known) => known.test(path)));
+}
