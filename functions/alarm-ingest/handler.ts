@@ -7,14 +7,14 @@ import { powertoolsHandler } from '../platform/middleware';
 
 // Not the Powertools parser middleware: one bad record must not fail its batch, so the
 // envelope is checked here and each record is validated on its own.
-export async function ingestAlarmNotifications(event: unknown, _context?: Context): Promise<IngestResponse> {
+export async function ingestAlarmNotifications(event: unknown, context?: Context): Promise<IngestResponse> {
   const envelope = SnsEventSchema.safeParse(event);
   if (!envelope.success) {
     const reason = `Not an SNS event: ${describeIssues(envelope.error)}`;
     reportInvalidEvent(reason);
     throw new InvalidEventError(reason);
   }
-  const ctx = ingestContext();
+  const ctx = ingestContext(context?.invokedFunctionArn);
   const results: IngestResult[] = [];
   for (const [index, record] of envelope.data.Records.entries()) {
     results.push(await dispatch(normaliseSnsRecord(record, index, ctx), record, 'sns'));

@@ -3,6 +3,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { callAws, toNamedAwsError } from './aws-errors';
+import { MAX_EVENT_DEPTH, nestedDeeperThan } from '../domain/inbound/depth';
 import { clock } from '../platform/clock';
 import { sfn } from './clients/sfn';
 import { sqs } from './clients/sqs';
@@ -29,11 +30,20 @@ const deadLetterQueueUrl = requiredEnv('DEAD_LETTER_QUEUE_URL');
 // SQS accepts up to 1 MiB; keep well inside it and say when the copy is cut.
 const MAX_DEAD_LETTER_RECORD_CHARS = 200_000;
 
-export function ingestContext(now = clock.now()): IngestContext {
-  return { receivedAt: now.toISOString(), dryRun: stackDryRun() };
+/** When and where a delivery arrived; `functionArn` (the Lambda context's) names this stack's account and Region. */
+export function ingestContext(functionArn?: string, now = clock.now()): IngestContext {
+  const [, , , region, account] = functionArn?.split(':') ?? [];
+  return {
+    receivedAt: now.toISOString(),
+    dryRun: stackDryRun(),
+    ...(account ? { account } : {}),
+    ...(region ? { region } : {}),
+  };
 }
 
-async function deadLetter(record: unknown, reason: string, origin: string): Promise<void> {
+async function deadLetter(received: unknown, reason: string, origin: string): Promise<void> {
+  // JSON.stringify recurses: a record nested deeper than any real event is not copied, only named.
+  const record = nestedDeeperThan(received) ? `[not copied: nested deeper than ${MAX_EVENT_DEPTH} levels]` : received;
   const serialised = JSON.stringify(record) ?? 'undefined';
   const truncated = serialised.length > MAX_DEAD_LETTER_RECORD_CHARS;
   await callAws('SQS.SendMessage', () =>

@@ -112,15 +112,37 @@ export function alarmIncidentId(
 }
 
 /** Parses the timestamp formats AWS uses in alarm payloads (e.g. `2021-05-05T04:01:46.187+0000`) into ISO-8601 UTC. */
+// The formats AWS writes: 2026-11-23T10:15:30.123+0000 (CloudWatch), ISO 8601 with Z or an offset.
+const AWS_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})$/;
+
+/**
+ * An AWS timestamp as ISO 8601 (UTC). Strict: `new Date` alone also takes "12/01/2026" and rolls
+ * 2026-02-30 over to March, and a time nobody wrote must not decide an incident's age.
+ */
 export const AwsTimestampSchema = z.string().transform((value, ctx) => {
-  const normalised = value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
-  const date = new Date(normalised);
-  if (Number.isNaN(date.getTime())) {
-    ctx.addIssue({ code: 'custom', message: `not a timestamp: "${value.slice(0, 40)}"` });
+  const parts = AWS_TIMESTAMP.exec(value);
+  const [year, month, day, hour, minute, second] = (parts?.slice(1, 7) ?? []).map(Number);
+  const daysInMonth = year && month ? new Date(Date.UTC(year, month, 0)).getUTCDate() : 0;
+  const valid =
+    parts !== null &&
+    month !== undefined &&
+    month >= 1 &&
+    month <= 12 &&
+    day !== undefined &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    (hour ?? 99) < 24 &&
+    (minute ?? 99) < 60 &&
+    (second ?? 99) < 60;
+  if (!valid) {
+    ctx.addIssue({ code: 'custom', message: `not an ISO 8601 timestamp: "${value.slice(0, 40)}"` });
     return z.NEVER;
   }
-  return date.toISOString();
+  return new Date(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')).toISOString();
 });
+
+/** How far ahead of its arrival an event's own time may be (clock skew between AWS services). */
+export const MAX_CLOCK_SKEW_SECONDS = 300;
 
 /** Fills resource hints from dimensions and alarm tags. */
 export function targetFromDimensions(dimensions: Record<string, string>, tags: Record<string, string>): Target {

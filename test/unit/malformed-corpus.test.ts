@@ -101,7 +101,7 @@ const SNS_CASES: [string, Json, 'started' | 'ignored' | 'rejected', RegExp?][] =
     'StateChangeTime not a date',
     snsRecordWith(withValue('StateChangeTime', 'yesterday')),
     'rejected',
-    /StateChangeTime: not a timestamp/,
+    /StateChangeTime: not an ISO 8601 timestamp/,
   ],
   [
     'AlarmArn of another service',

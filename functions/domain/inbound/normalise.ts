@@ -1,5 +1,12 @@
 import * as z from 'zod';
-import { type AlarmInfo, type Incident, alarmIncidentId, executionName, targetFromDimensions } from '../incident';
+import {
+  type AlarmInfo,
+  type Incident,
+  MAX_CLOCK_SKEW_SECONDS,
+  alarmIncidentId,
+  executionName,
+  targetFromDimensions,
+} from '../incident';
 import { InvalidEventError } from '../errors';
 import {
   AlarmStateChangeDetailSchema,
@@ -19,6 +26,9 @@ export type Normalised =
 export interface IngestContext {
   receivedAt: string;
   dryRun: boolean;
+  /** This stack's own account and Region (from the function's ARN): it acts on nothing else. */
+  account?: string;
+  region?: string;
 }
 
 const SnsAlarmRecordSchema = SnsRecordSchema.extend({
@@ -26,6 +36,12 @@ const SnsAlarmRecordSchema = SnsRecordSchema.extend({
 });
 
 function alarmIncident(alarm: AlarmInfo, account: string, region: string, ctx: IngestContext): Normalised {
+  // A same-named group in this account is not the alarm's: never plan, lock or spend budget for it.
+  if ((ctx.account && account !== ctx.account) || (ctx.region && region !== ctx.region))
+    return {
+      status: 'rejected',
+      reason: `alarm ${alarm.name} is in account ${account}, Region ${region}: this stack acts only in ${ctx.account ?? account}, ${ctx.region ?? region}`,
+    };
   const incident: Incident = {
     id: alarmIncidentId(account, region, alarm.name, alarm.state, alarm.stateChangeTime),
     source: 'cloudwatch-alarm',
@@ -40,6 +56,13 @@ function alarmIncident(alarm: AlarmInfo, account: string, region: string, ctx: I
   };
   if (alarm.state !== 'ALARM') {
     return { status: 'ignored', incident, reason: `alarm state ${alarm.state} is not actionable` };
+  }
+  if (Date.parse(alarm.stateChangeTime) > Date.parse(ctx.receivedAt) + MAX_CLOCK_SKEW_SECONDS * 1000) {
+    // A future state-change time would switch off the maximum-age check: not an alarm to act on.
+    return {
+      status: 'rejected',
+      reason: `state-change time ${alarm.stateChangeTime} is later than its arrival (${ctx.receivedAt}) by more than ${MAX_CLOCK_SKEW_SECONDS} s`,
+    };
   }
   return { status: 'incident', incident };
 }
