@@ -20,7 +20,7 @@ const withMessage = (change: (message: Record<string, unknown>) => void): SnsEve
   return event;
 };
 const ingestSns = (event: unknown) =>
-  alarmIngest(event as never, lambdaContext('AlarmIngestFunction')) as Promise<{
+  alarmIngest(event, lambdaContext('AlarmIngestFunction')) as Promise<{
     results: { status: string; reason?: string }[];
   }>;
 
@@ -67,7 +67,7 @@ describe('deeply nested events', () => {
   it('rejects and dead-letters a 100,000-level EventBridge detail instead of overflowing the stack', async () => {
     const event = { ...loadEvent<Record<string, unknown>>('eventbridge-alarm-state-change'), detail: deep(100_000) };
 
-    const response = (await eventIngest(event as never, lambdaContext('EventIngestFunction'))) as {
+    const response = (await eventIngest(event, lambdaContext('EventIngestFunction'))) as {
       results: { status: string; reason?: string }[];
     };
 
