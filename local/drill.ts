@@ -164,6 +164,7 @@ interface Expected {
   escalated: number;
   budgetExhausted: number;
   shadow: number;
+  refused: number;
 }
 
 /** What the chosen scenarios should end in; a dry run turns every would-be change into a dry run. */
@@ -176,6 +177,7 @@ function expectationsFor(options: Options): { expected: Expected; incidents: num
     escalated: 0,
     budgetExhausted: 0,
     shadow: 0,
+    refused: 0,
   };
   for (const name of options.scenarios) {
     const scenario = SCENARIOS[name];
@@ -188,6 +190,7 @@ function expectationsFor(options: Options): { expected: Expected; incidents: num
     expected.escalated += rejected ? 0 : (scenario.expects.escalated ?? 0);
     expected.budgetExhausted += scenario.expects.budgetExhausted ?? 0;
     expected.shadow += scenario.expects.shadow ?? 0;
+    expected.refused += scenario.expects.refused ?? 0;
   }
   if (options.dryRun) {
     // Nothing changes, so nothing cools down or waits for approval: every incident is a dry run.
@@ -205,7 +208,8 @@ function expectationsFor(options: Options): { expected: Expected; incidents: num
     expected.dryRuns +
     expected.notApproved +
     expected.budgetExhausted +
-    expected.shadow;
+    expected.shadow +
+    expected.refused;
   return { expected, incidents };
 }
 
@@ -233,6 +237,7 @@ function shortfallsOf(expected: Expected, summaries: Summary[]): string[] {
       ? `expected ${expected.budgetExhausted} held back by the budget, saw ${counted('budget-exhausted')}`
       : '',
     counted('shadow') < expected.shadow ? `expected ${expected.shadow} shadow decisions, saw ${counted('shadow')}` : '',
+    counted('refused') < expected.refused ? `expected ${expected.refused} refused, saw ${counted('refused')}` : '',
   ].filter(Boolean);
 }
 
@@ -764,7 +769,7 @@ function printDrill(
         s.incident.length > 44 ? `${s.incident.slice(0, 35)}…${s.incident.slice(-8)}` : s.incident,
         s.rule,
         s.action,
-        `${s.outcome}${s.verified ? ' ✓' : s.kind === 'dry-run' ? ' (dry run)' : s.kind === 'shadow' ? ` (${s.shadow?.selfRecovered ? 'recovered by itself' : 'did not recover by itself'})` : ['guard-skip', 'skipped', 'not-approved', 'budget-exhausted'].includes(s.kind) ? ` (${s.reason ?? '?'})` : ''}${(s.steps?.length ?? 0) > 1 ? ` after ${s.steps?.length ?? 0} steps` : ''}`,
+        `${s.outcome}${s.verified ? ' ✓' : s.kind === 'dry-run' ? ' (dry run)' : s.kind === 'shadow' ? ` (${s.shadow?.selfRecovered ? 'recovered by itself' : 'did not recover by itself'})` : ['guard-skip', 'skipped', 'not-approved', 'budget-exhausted', 'refused'].includes(s.kind) ? ` (${s.reason ?? '?'})` : ''}${(s.steps?.length ?? 0) > 1 ? ` after ${s.steps?.length ?? 0} steps` : ''}`,
         s.timeToRemediateSeconds !== undefined ? duration(s.timeToRemediateSeconds) : '-',
         s.timeToRecoverSeconds !== undefined ? duration(s.timeToRecoverSeconds) : '-',
         s.metrics.join(' '),
@@ -786,7 +791,7 @@ function printDrill(
   ]);
   if (details.length > 0) print(`${details.join('\n')}\n\n`);
   print(
-    `${summaries.length} incidents: ${counted('remediated')} remediated and verified (${escalated} after climbing an escalation ladder), ${counted('guard-skip')} skipped by the guard, ${counted('budget-exhausted')} held back by the budget, ${counted('shadow')} shadow decisions, ${counted('dry-run')} dry run, ${counted('not-approved')} not approved, ${failed.length} failed; ${r.mutatingCalls} mutating AWS calls, ${sandbox.calls.length} calls in all (${r.report.injectedFaults} faults injected); ${sandbox.published.length} notifications; ${r.report.simulatedSeconds} simulated seconds in ${(r.report.wallMs / 1000).toFixed(1)} s.\n`,
+    `${summaries.length} incidents: ${counted('remediated')} remediated and verified (${escalated} after climbing an escalation ladder), ${counted('guard-skip')} skipped by the guard, ${counted('budget-exhausted')} held back by the budget, ${counted('shadow')} shadow decisions, ${counted('refused')} refused, ${counted('dry-run')} dry run, ${counted('not-approved')} not approved, ${failed.length} failed; ${r.mutatingCalls} mutating AWS calls, ${sandbox.calls.length} calls in all (${r.report.injectedFaults} faults injected); ${sandbox.published.length} notifications; ${r.report.simulatedSeconds} simulated seconds in ${(r.report.wallMs / 1000).toFixed(1)} s.\n`,
   );
   if (replay) {
     print(

@@ -73,6 +73,7 @@ export interface IncidentSummary {
     | 'remediated'
     | 'guard-skip'
     | 'budget-exhausted'
+    | 'refused'
     | 'not-approved'
     | 'dry-run'
     | 'shadow'
@@ -194,6 +195,9 @@ export function executionTimeline(execution: ExecutionRecord, toSim: (real: numb
   return entries;
 }
 
+/** Skips that are the platform refusing what an alarm's tags asked for. */
+const REFUSALS = new Set(['TargetNotNamedByAlarm', 'AlarmTagActionNotAllowed', 'InvalidAlarmTags']);
+
 export function summarise(execution: ExecutionRecord): IncidentSummary {
   const output = (execution.run?.output ?? {}) as ExecutionOutput;
   const lastRecord = (execution.run?.events ?? [])
@@ -226,7 +230,9 @@ export function summarise(execution: ExecutionRecord): IncidentSummary {
                   ? 'not-approved'
                   : record.reason === 'BudgetExhausted'
                     ? 'budget-exhausted'
-                    : 'skipped'
+                    : REFUSALS.has(record.reason ?? '')
+                      ? 'refused'
+                      : 'skipped'
               : record.outcome === 'notified'
                 ? 'notified'
                 : 'failed';

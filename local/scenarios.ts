@@ -136,6 +136,8 @@ export interface Expectations {
   budgetExhausted?: number;
   /** Shadow-mode decisions recorded. */
   shadow?: number;
+  /** Requests the platform refuses (alarm tags asking for what their rule does not allow). */
+  refused?: number;
 }
 
 export interface Scenario {
@@ -257,6 +259,42 @@ SCENARIOS.shadow = {
     fleet.setDemand('web-asg', 450);
     fleet.failSystemCheck(STATUS_INSTANCE);
     fleet.after(5 * 60_000, () => fleet.setDemand('web-asg', 240));
+  },
+};
+
+/** A tagged alarm the attacker controls: it goes to ALARM at once, asking for what its tags say. */
+function taggedAlarm(
+  fleet: Fleet,
+  alarm: { name: string; namespace: string; dimensions: Record<string, string>; tags: Record<string, string> },
+): void {
+  fleet.addAlarm({ ...alarm, metricName: 'Attack', delivery: 'sns', condition: { kind: 'recorded' } });
+  fleet.raiseAlarm(alarm.name, 'Threshold Crossed: set by whoever can tag an alarm');
+}
+
+SCENARIOS['attack'] = {
+  name: 'attack',
+  description:
+    "a careless teammate and a malicious tagger: alarms whose tags scale another team's group, roll back a deployment group they are not about, and shrink a group with no floor; every one is refused and a human is told",
+  expects: { remediated: 0, refused: 3 },
+  inject: (fleet) => {
+    taggedAlarm(fleet, {
+      name: 'batch-queue-depth',
+      namespace: 'AWS/SQS',
+      dimensions: { QueueName: 'batch-jobs' },
+      tags: { 'selfhealing:action': 'scale-out', 'selfhealing:target': 'web-asg', 'selfhealing:step': '3' },
+    });
+    taggedAlarm(fleet, {
+      name: 'partner-api-errors',
+      namespace: 'Custom/Partner',
+      dimensions: { Partner: 'acme' },
+      tags: { 'selfhealing:action': 'rollback-deployment', 'selfhealing:target': 'web-app/web-prod' },
+    });
+    taggedAlarm(fleet, {
+      name: 'web-asg-cost-high',
+      namespace: 'AWS/EC2',
+      dimensions: { AutoScalingGroupName: 'web-asg' },
+      tags: { 'selfhealing:action': 'scale-in', 'selfhealing:step': '2' },
+    });
   },
 };
 

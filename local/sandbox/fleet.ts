@@ -257,6 +257,15 @@ export class Fleet {
     alarm.updatedAt = this.clock.now();
   }
 
+  /** An alarm goes to ALARM now and notifies, as CloudWatch would (a recorded alarm that fires). */
+  raiseAlarm(name: string, reason: string): void {
+    const alarm = this.alarms.get(name);
+    if (!alarm) throw new Error(`No alarm ${name} in the fleet`);
+    const previousState = alarm.state;
+    this.setAlarmState(name, 'ALARM', reason);
+    this.emit({ kind: 'alarm', alarm, previousState, at: this.clock.now() });
+  }
+
   failSystemCheck(id: string): void {
     this.requireInstance(id).systemCheckFailing = true;
   }

@@ -10,7 +10,8 @@ import { useGameDaySandbox } from '../helpers/sandbox';
 import { loadEvent } from '../helpers/fixtures';
 
 // One sandbox for the file: the handler modules build their SDK clients once, against its endpoint.
-const current = useGameDaySandbox();
+// It runs at the events/ fixtures' time: an alarm stamped later than its arrival is refused.
+const current = useGameDaySandbox({ start: Date.parse('2026-11-23T10:16:00.123Z') });
 
 async function execute(name: string, input: unknown) {
   const sfn = new SFNClient({});
