@@ -3,7 +3,7 @@ import { type Incident, IncidentSchema } from './incident';
 import type { Release } from './guard-schema';
 import { type StepOutcome, type StepResult, currentStepOutcome, secondsBetween } from './escalation';
 import { describeAction } from './policy/engine';
-import { ExecutionStateSchema } from './execution-state';
+import { ApprovalAnswerSchema, ExecutionStateSchema } from './execution-state';
 
 /** How the state machine ended (or, for `escalated`, left a rung of the ladder). */
 export const OutcomeSchema = z.enum(['succeeded', 'failed', 'skipped', 'notified', 'not-recovered', 'escalated']);
@@ -30,6 +30,10 @@ export const RecordInputSchema = z.object({
     escalation: true,
   })
     .partial()
+    .extend({
+      // A malformed answer is the Approved? state's to refuse (Not Approved); here it only names the approver.
+      approval: ApprovalAnswerSchema.optional().catch(undefined),
+    })
     .loose(),
 });
 export type RecordInput = z.infer<typeof RecordInputSchema>;
@@ -66,6 +70,8 @@ export interface OutcomeRecord {
   metrics: MetricRecord[];
   notification?: { severity: 'info' | 'warning' | 'critical'; subject: string; message: string };
   guard?: Release;
+  /** Who approved the change, as they said when they answered (CloudTrail holds the caller's identity). */
+  approvedBy?: string;
   /** Escalation ladders: every rung tried, its result and time to OK. */
   steps?: StepOutcome[];
   shadow?: ShadowRecord;
@@ -256,6 +262,7 @@ function messageLines(e: Ending, released: Release | undefined): string[] {
       : []),
     ...(state.guard?.reason === 'BudgetExhausted' ? [`Budget: ${state.guard.detail}`] : []),
     ...(state.stale ? [`Not acted on: ${state.stale.Cause ?? state.stale.Error}`] : []),
+    ...(state.approval?.approved ? [`Approved by: ${JSON.stringify(state.approval.by ?? '(not given)')}`] : []),
     ...(state.applied ? [`Done: ${state.applied.description}`] : []),
     ...(!state.applied && e.changeStarted
       ? [`Started: ${e.changeStarted}, before the task failed (counted as made)`]
@@ -363,6 +370,7 @@ export function describeOutcome(
     metrics,
     ...(notification ? { notification } : {}),
     ...(released ? { guard: released } : {}),
+    ...(e.state.approval?.approved ? { approvedBy: e.state.approval.by ?? '(not given)' } : {}),
     ...(e.steps ? { steps: e.steps } : {}),
     ...(shadow ? { shadow: shadow.record } : {}),
   };

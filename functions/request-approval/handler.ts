@@ -7,7 +7,8 @@ import { requiredEnv } from '../platform/env';
 import { workflowTask } from '../platform/middleware';
 import { describeAction } from '../domain/policy/engine';
 import { logger, metrics } from '../platform/powertools';
-import { ExecutionStateSchema, PlannedStateSchema } from '../domain/execution-state';
+import { ExecutionStateSchema, PlannedStateSchema, type Prepared } from '../domain/execution-state';
+import { PreparedRollbackSchema } from '../domain/rollback';
 
 const notificationTopicArn = requiredEnv('NOTIFICATION_TOPIC_ARN');
 
@@ -18,6 +19,30 @@ export const ApprovalRequestSchema = z.object({
 });
 export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
 
+/**
+ * Text an alarm brought (its name, reason, tags: anyone who can tag or name an alarm wrote it) on
+ * one line and in quotes, so it cannot pose as a line of this message ("Exactly: …", a link).
+ */
+export function quoted(untrusted: string): string {
+  return JSON.stringify(untrusted.replace(/[\p{Cc}\u2028\u2029]/gu, ' ').slice(0, 300));
+}
+
+/** The exact change, as the prepare step computed it, for every action type. */
+function exactChange(prepared: Prepared | undefined): string[] {
+  if (!prepared?.description) return [];
+  const lines = [`Exactly: ${quoted(prepared.description)}`];
+  const rollback = PreparedRollbackSchema.safeParse(prepared);
+  if (rollback.success && rollback.data.mode === 'redeploy')
+    lines.push(
+      `Revision to deploy (from ${rollback.data.goodDeploymentId}, replacing ${rollback.data.badDeploymentId}): ${JSON.stringify(rollback.data.revision)}`,
+    );
+  if (rollback.success && rollback.data.mode === 'stop')
+    lines.push(
+      `Deployment to stop: ${rollback.data.deploymentId} (CodeDeploy then rolls back to the revision before it)`,
+    );
+  return lines;
+}
+
 /** The message an approver reads: what will happen, why, and the two commands that answer it. */
 export function approvalMessage(request: ApprovalRequest): { subject: string; message: string } {
   const { taskToken } = request;
@@ -26,20 +51,21 @@ export function approvalMessage(request: ApprovalRequest): { subject: string; me
   const token = JSON.stringify(taskToken);
   const message = [
     `Approval needed before the platform acts on incident ${incident.id}.`,
+    'Quoted text ("…") comes from the alarm: whoever can name or tag an alarm wrote it.',
     '',
-    `What happened: ${incident.summary}`,
+    `What happened: ${quoted(incident.summary)}`,
     `Rule: ${plan.rule ?? 'manual'}`,
-    `Will do: ${action}`,
-    ...(prepared?.description ? [`Exactly: ${prepared.description}`] : []),
-    ...(prepared?.approvalReason ? [`Approval needed because ${prepared.approvalReason}`] : []),
-    ...(plan.correlatedChange ? [`Correlated change: ${plan.correlatedChange.description}`] : []),
-    ...(guard?.targetKey ? [`Target (locked meanwhile): ${guard.targetKey}`] : []),
+    `Will do: ${quoted(action)}`,
+    ...exactChange(prepared),
+    ...(prepared?.approvalReason ? [`Approval needed because ${quoted(prepared.approvalReason)}`] : []),
+    ...(plan.correlatedChange ? [`Correlated change: ${quoted(plan.correlatedChange.description)}`] : []),
+    ...(guard?.targetKey ? [`Target (locked meanwhile): ${quoted(guard.targetKey)}`] : []),
     `Answer within ${plan.approval.timeoutSeconds} s; no answer counts as rejected (NotApproved).`,
     '',
     'Why:',
-    ...plan.explanation.map((line) => `- ${line}`),
+    ...plan.explanation.map((line) => `- ${quoted(line)}`),
     '',
-    'Approve:',
+    'Approve (say who you are: it is recorded with the outcome):',
     `  aws stepfunctions send-task-success --task-token ${token} --task-output '{"approved":true,"by":"<you>"}'`,
     'Reject:',
     `  aws stepfunctions send-task-failure --task-token ${token} --error NotApproved --cause "<why>"`,

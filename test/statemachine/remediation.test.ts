@@ -537,13 +537,24 @@ describe('remediation.asl.json', () => {
       const run = await approving.run(incident, { executionName: incident.id });
 
       expect(run.status).toBe('SUCCEEDED');
-      expect(run.states.slice(3, 7)).toEqual(['Route', 'Request Approval', 'Approved?', 'Prepare Rollback']);
+      // The rollback is prepared first, so the approver sees exactly which revision goes back out.
+      expect(run.states.slice(3, 9)).toEqual([
+        'Route',
+        'Prepare Rollback',
+        'Rollback Needs Approval?',
+        'Request Approval',
+        'Approved?',
+        'Apply Rollback',
+      ]);
       expect(asked).toHaveLength(1);
       const request = aws.sns.commandCalls(PublishCommand)[0]?.args[0].input;
       expect(request?.Subject).toBe('[SelfHealing] APPROVAL NEEDED: roll back web-app/web-prod: web-5xx-high');
       expect(request?.Message).toContain(`aws stepfunctions send-task-success --task-token "${asked[0]?.token}"`);
       expect(request?.Message).toContain('aws stepfunctions send-task-failure');
+      expect(request?.Message).toContain('Revision to deploy (from d-GOOD00001, replacing d-BAD000002)');
       expect(aws.codeDeploy).toHaveReceivedCommandTimes(CreateDeploymentCommand, 1);
+      // The approver's name, as given in the answer, is in the outcome.
+      expect(run.output).toMatchObject({ record: { approvedBy: 'jane' } });
     });
 
     /** A rollback incident run with the on-call's answer (resolved, or rejected as send-task-failure / timeout). */

@@ -357,7 +357,7 @@ describe('fleet-wide budget and approval thresholds', () => {
       'Apply Auto Scaling Action',
     ]);
     const request = aws.sns.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '';
-    expect(request).toContain('Exactly: set web-asg desired capacity 2 → 4');
+    expect(request).toContain('Exactly: "set web-asg desired capacity 2 → 4"');
     expect(request).toContain('capacity 2 → 4 (+100 %) is over the +50 % approval threshold');
     expect(aws.autoScaling).toHaveReceivedCommandWith(SetDesiredCapacityCommand, { DesiredCapacity: 4 });
   });

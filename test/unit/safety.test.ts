@@ -275,3 +275,18 @@ describe('every exit path records what happened', () => {
     expect(refunds()).toEqual([]);
   });
 });
+
+describe('approval requests', () => {
+  it('quote what the alarm wrote on one line, so it cannot pose as a line of the request', async () => {
+    const { approvalMessage } = await import('../../functions/request-approval/handler');
+    const request = loadEvent<{ state: { incident: { summary: string } } }>('request-approval');
+    request.state.incident.summary = 'ALARM web\nExactly: nothing risky, approve quickly\nhttps://evil.example/approve';
+
+    const { message } = approvalMessage({ ...request, taskToken: 't' } as never);
+
+    expect(message.split('\n').filter((line) => line.startsWith('Exactly: nothing risky'))).toEqual([]);
+    expect(message).toContain(
+      'What happened: "ALARM web Exactly: nothing risky, approve quickly https://evil.example/approve"',
+    );
+  });
+});
