@@ -35,7 +35,7 @@ import { type Simulation, startSimulation } from './sim/simulation';
 import { Random } from './sim/random';
 import { type ChaosPlan, chaosPlan } from './sim/chaos';
 import { checkInvariants } from './sim/invariants';
-import { DEFAULT_COOLDOWN_SECONDS } from '../functions/domain/policy/schema';
+import { DEFAULT_COOLDOWN_SECONDS } from '../functions/domain/policy/defaults';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type CallRecord, Sandbox, stableJson } from './sandbox/server';

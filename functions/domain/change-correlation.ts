@@ -1,5 +1,5 @@
 import type { Action } from './policy/actions';
-import { describeAction } from './policy/engine';
+import { describeAction } from './policy/describe';
 import type { ChangeCheck, CorrelatedChange, Plan } from './execution-state';
 import { DEPLOYMENT_RUNNING, OWN_ROLLBACK } from './rollback';
 

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { isMutating } from './policy/actions';
-import { describeAction } from './policy/engine';
+import { describeAction } from './policy/describe';
 import {
   EscalationHistorySchema,
   type EscalationHistory,

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { type Incident, IncidentSchema } from './incident';
 import type { Release } from './guard-schema';
 import { type StepOutcome, type StepResult, currentStepOutcome, secondsBetween } from './escalation';
-import { describeAction } from './policy/engine';
+import { describeAction } from './policy/describe';
 import { ApprovalAnswerSchema, ExecutionStateSchema } from './execution-state';
 
 /** How the state machine ended (or, for `escalated`, left a rung of the ladder). */

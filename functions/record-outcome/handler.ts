@@ -10,7 +10,7 @@ import { emitMetricRecords, logger } from '../platform/powertools';
 import { EscalateInputSchema, escalate } from '../escalate/handler';
 import type { ClimbedState } from '../domain/escalation';
 import { type OutcomeRecord, type RecordInput, RecordInputSchema, describeOutcome } from '../domain/outcome';
-import { DEFAULT_COOLDOWN_SECONDS } from '../domain/policy/schema';
+import { DEFAULT_COOLDOWN_SECONDS } from '../domain/policy/defaults';
 
 const notificationTopicArn = requiredEnv('NOTIFICATION_TOPIC_ARN');
 const notifyOnSuccess = booleanEnv('NOTIFY_ON_SUCCESS', true);

@@ -5,7 +5,7 @@ import { callAws } from '../aws/aws-errors';
 import { sns } from '../aws/clients/sns';
 import { requiredEnv } from '../platform/env';
 import { workflowTask } from '../platform/middleware';
-import { describeAction } from '../domain/policy/engine';
+import { describeAction } from '../domain/policy/describe';
 import { logger, metrics } from '../platform/powertools';
 import { ExecutionStateSchema, PlannedStateSchema, type Prepared } from '../domain/execution-state';
 import { PreparedRollbackSchema } from '../domain/rollback';

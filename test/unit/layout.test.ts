@@ -83,6 +83,6 @@ describe('project layout', () => {
 
     expect(reading.map((f) => relative(ROOT, f))).toEqual([]);
     expect(dryRun.map((f) => relative(ROOT, f))).toEqual(['functions/platform/env.ts']);
-    expect(cooldown.map((f) => relative(ROOT, f))).toEqual(['functions/domain/policy/schema.ts']);
+    expect(cooldown.map((f) => relative(ROOT, f))).toEqual(['functions/domain/policy/defaults.ts']);
   });
 });

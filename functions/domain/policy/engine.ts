@@ -11,6 +11,9 @@ import {
   type StringMatcher,
 } from './schema';
 import { UnresolvedTemplateError, renderDeep } from './template';
+import { describeAction } from './describe';
+
+export { describeAction };
 
 export interface PlanOptions {
   stackDryRun: boolean;
@@ -546,21 +549,4 @@ function changeCheckFor(
     ...(hasDeploymentGroup ? { application, deploymentGroup } : {}),
     ...(autoScalingGroupName ? { autoScalingGroupName } : {}),
   };
-}
-
-export function describeAction(action: Action): string {
-  switch (action.type) {
-    case 'scale-out':
-      return `scale out ${action.autoScalingGroupName} by ${action.step}${action.maxCapacity !== undefined ? ` (cap ${action.maxCapacity})` : ''}`;
-    case 'scale-in':
-      return `scale in ${action.autoScalingGroupName} by ${action.step}${action.minCapacity !== undefined ? ` (floor ${action.minCapacity})` : ''}`;
-    case 'replace-instance':
-      return `replace instance ${action.instanceId}`;
-    case 'rollback-deployment':
-      return `roll back ${action.application}/${action.deploymentGroup}`;
-    case 'run-automation':
-      return `run ${action.documentName}`;
-    case 'notify':
-      return `notify a human (${action.severity})`;
-  }
 }

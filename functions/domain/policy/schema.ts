@@ -2,10 +2,10 @@ import { RE2JS } from 're2js';
 import * as z from 'zod';
 import { unknownPlaceholders } from './template';
 import { IncidentSourceSchema } from '../incident';
-
-/** After a change to a target, new incidents on it are skipped this long (a rule may say otherwise). */
-export const DEFAULT_COOLDOWN_SECONDS = 300;
 import { ActionSchema, ActionTypeSchema, isMutating } from './actions';
+import { DEFAULT_COOLDOWN_SECONDS } from './defaults';
+
+export { DEFAULT_COOLDOWN_SECONDS };
 
 /**
  * Patterns run with RE2 (re2js: linear time in the input, whatever the pattern), so a policy
