@@ -12,6 +12,7 @@ process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:remediation';
 process.env.DEAD_LETTER_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/ingest-dlq';
 process.env.NOTIFICATION_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:self-healing-notifications';
+process.env.APPROVAL_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:self-healing-approvals';
 process.env.AUTOMATION_ROLE_ARN = 'arn:aws:iam::123456789012:role/self-healing-automation';
 process.env.DRY_RUN = 'false';
 process.env.GUARD_TABLE_NAME = 'GuardTable';

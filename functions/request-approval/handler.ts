@@ -10,7 +10,8 @@ import { logger, metrics } from '../platform/powertools';
 import { ExecutionStateSchema, PlannedStateSchema, type Prepared } from '../domain/execution-state';
 import { PreparedRollbackSchema } from '../domain/rollback';
 
-const notificationTopicArn = requiredEnv('NOTIFICATION_TOPIC_ARN');
+// Its own topic: the request carries the token that approves the change, so only approvers see it.
+const approvalTopicArn = requiredEnv('APPROVAL_TOPIC_ARN');
 
 export const ApprovalRequestSchema = z.object({
   taskToken: z.string().min(1),
@@ -83,7 +84,7 @@ export async function requestApproval(request: ApprovalRequest): Promise<{ reque
   const out = await callAws('SNS.Publish', () =>
     sns.send(
       new PublishCommand({
-        TopicArn: notificationTopicArn,
+        TopicArn: approvalTopicArn,
         Subject: subject,
         Message: message,
         MessageAttributes: {

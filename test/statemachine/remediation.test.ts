@@ -548,6 +548,9 @@ describe('remediation.asl.json', () => {
       ]);
       expect(asked).toHaveLength(1);
       const request = aws.sns.commandCalls(PublishCommand)[0]?.args[0].input;
+      // On its own topic: the token in it approves the change, so only approvers may read it.
+      expect(request?.TopicArn).toBe(process.env.APPROVAL_TOPIC_ARN);
+      expect(request?.TopicArn).not.toBe(process.env.NOTIFICATION_TOPIC_ARN);
       expect(request?.Subject).toBe('[SelfHealing] APPROVAL NEEDED: roll back web-app/web-prod: web-5xx-high');
       expect(request?.Message).toContain(`aws stepfunctions send-task-success --task-token "${asked[0]?.token}"`);
       expect(request?.Message).toContain('aws stepfunctions send-task-failure');
