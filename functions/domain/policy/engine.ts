@@ -1,19 +1,13 @@
-import { RE2JS } from 're2js';
-import type { AlarmInfo, Incident } from '../incident';
+import type { Incident } from '../incident';
 import { NO_ESCALATION, type Plan, type SkipReason } from '../execution-state';
-import { type Action, ActionSchema, ActionTypeSchema, isMutating } from './actions';
-import {
-  DEFAULT_COOLDOWN_SECONDS,
-  type KeyMatcher,
-  type Match,
-  type Policy,
-  type Rule,
-  type StringMatcher,
-} from './schema';
+import { type Action, isMutating } from './actions';
+import { actionFromAlarmTags, targetNotOwned } from './alarm-tags';
+import { ruleMatches } from './match';
+import { DEFAULT_COOLDOWN_SECONDS, type Policy, type Rule } from './schema';
 import { UnresolvedTemplateError, renderDeep } from './template';
 import { describeAction } from './describe';
 
-export { describeAction };
+export { actionFromAlarmTags, describeAction, ruleMatches, targetNotOwned };
 
 export interface PlanOptions {
   stackDryRun: boolean;
@@ -25,154 +19,6 @@ export interface PlanOptions {
   /** Stack-wide shadow mode: every rule behaves as `mode: shadow`. */
   shadow?: boolean;
   maxIncidentAgeSeconds?: number;
-}
-
-function matchesString(matcher: StringMatcher, value: string | undefined): boolean {
-  if (value === undefined) return false;
-  if (typeof matcher === 'string') return matcher === value;
-  if (Array.isArray(matcher)) return matcher.includes(value);
-  if ('prefix' in matcher) return value.startsWith(matcher.prefix);
-  return compiled(matcher.pattern).matcher(value).find();
-}
-
-/** Policy patterns run with RE2: linear time in the value (see schema.ts), compiled once each. */
-const patterns = new Map<string, RE2JS>();
-function compiled(pattern: string): RE2JS {
-  const known = patterns.get(pattern);
-  if (known) return known;
-  const fresh = RE2JS.compile(pattern);
-  patterns.set(pattern, fresh);
-  return fresh;
-}
-
-function matchesKeys(spec: Record<string, KeyMatcher>, values: Record<string, string>): boolean {
-  return Object.entries(spec).every(([key, matcher]) => {
-    const value = values[key];
-    if (typeof matcher === 'object' && !Array.isArray(matcher) && 'exists' in matcher) {
-      return matcher.exists === (value !== undefined);
-    }
-    return matchesString(matcher, value);
-  });
-}
-
-/** Every condition a rule states must hold; conditions on an alarm never match an event, and vice versa. */
-export function ruleMatches(match: Match, incident: Incident): boolean {
-  const alarm: AlarmInfo | undefined = incident.alarm;
-  if (match.source !== undefined) {
-    const sources = Array.isArray(match.source) ? match.source : [match.source];
-    if (!sources.includes(incident.source)) return false;
-  }
-  const alarmConditions = [match.alarmName, match.namespace, match.metricName, match.dimensions, match.alarmTags];
-  if (alarmConditions.some((c) => c !== undefined) && !alarm) return false;
-  if (alarm) {
-    if (match.alarmName && !matchesString(match.alarmName, alarm.name)) return false;
-    if (match.namespace && !matchesString(match.namespace, alarm.namespace)) return false;
-    if (match.metricName && !matchesString(match.metricName, alarm.metricName)) return false;
-    if (match.dimensions && !matchesKeys(match.dimensions, alarm.dimensions)) return false;
-    if (match.alarmTags && !matchesKeys(match.alarmTags, alarm.tags)) return false;
-  }
-  if (match.event) {
-    const event = incident.event;
-    if (!event) return false;
-    if (match.event.source && !matchesString(match.event.source, event.source)) return false;
-    if (match.event.detailType && !matchesString(match.event.detailType, event.detailType)) return false;
-    if (match.event.state && !matchesString(match.event.state, event.state)) return false;
-  }
-  return true;
-}
-
-type TagOutcome = { ok: true; action: Action } | { ok: false; reason: SkipReason; why: string };
-
-/** Builds an action from `selfhealing:*` alarm tags, within the rule's trust limits. */
-export function actionFromAlarmTags(
-  tags: Record<string, string>,
-  trust: NonNullable<Rule['trustAlarmTags']>,
-): TagOutcome {
-  const type = ActionTypeSchema.safeParse(tags['selfhealing:action']);
-  if (!type.success) {
-    return {
-      ok: false,
-      reason: 'InvalidAlarmTags',
-      why: `selfhealing:action "${tags['selfhealing:action']}" is not an action type`,
-    };
-  }
-  if (!trust.allowedActions.includes(type.data)) {
-    return {
-      ok: false,
-      reason: 'AlarmTagActionNotAllowed',
-      why: `selfhealing:action ${type.data} is not allowed by this rule`,
-    };
-  }
-  const target = tags['selfhealing:target'];
-  const stepTag = tags['selfhealing:step'];
-  const step = stepTag === undefined ? 1 : Number(stepTag);
-  if (!Number.isInteger(step) || step < 1 || step > trust.maxStep) {
-    return {
-      ok: false,
-      reason: 'InvalidAlarmTags',
-      why: `selfhealing:step "${stepTag}" must be an integer from 1 to ${trust.maxStep}`,
-    };
-  }
-  let candidate: unknown;
-  switch (type.data) {
-    case 'scale-out':
-      candidate = {
-        type: 'scale-out',
-        step,
-        ...(target ? { autoScalingGroupName: target } : {}),
-        ...(trust.maxCapacity !== undefined ? { maxCapacity: trust.maxCapacity } : {}),
-      };
-      break;
-    case 'scale-in':
-      // A tag must not be able to shrink a group to nothing: only with the rule's floor.
-      if (trust.minCapacity === undefined)
-        return {
-          ok: false,
-          reason: 'AlarmTagActionNotAllowed',
-          why: 'selfhealing:action scale-in needs the rule to set trustAlarmTags.minCapacity (a floor)',
-        };
-      candidate = {
-        type: 'scale-in',
-        step,
-        minCapacity: trust.minCapacity,
-        ...(target ? { autoScalingGroupName: target } : {}),
-      };
-      break;
-    case 'replace-instance':
-      candidate = { type: 'replace-instance', ...(target ? { instanceId: target } : {}) };
-      break;
-    case 'rollback-deployment': {
-      const [application, deploymentGroup] = target?.split('/') ?? [];
-      if (target && (!application || !deploymentGroup)) {
-        return {
-          ok: false,
-          reason: 'InvalidAlarmTags',
-          why: 'selfhealing:target for rollback-deployment must be "application/deployment-group"',
-        };
-      }
-      candidate = { type: 'rollback-deployment', ...(target ? { application, deploymentGroup } : {}) };
-      break;
-    }
-    case 'run-automation': {
-      const documentName = tags['selfhealing:document'];
-      if (!documentName) {
-        return { ok: false, reason: 'InvalidAlarmTags', why: 'run-automation needs the selfhealing:document tag' };
-      }
-      candidate = {
-        type: 'run-automation',
-        documentName,
-        parameters: { InstanceId: [target ?? '{{target.instanceId}}'] },
-      };
-      break;
-    }
-    case 'notify':
-      candidate = { type: 'notify', severity: 'warning' };
-      break;
-  }
-  const parsed = ActionSchema.safeParse(candidate);
-  return parsed.success
-    ? { ok: true, action: parsed.data }
-    : { ok: false, reason: 'InvalidAlarmTags', why: parsed.error.issues.map((i) => i.message).join('; ') };
 }
 
 const DEFAULT_PROGRESS = { intervalSeconds: 30, timeoutSeconds: 900 };
@@ -396,43 +242,6 @@ function tooOld(planning: Planning, rule: Rule): boolean {
     `Detected ${ageSeconds} s ago, more than the maximum age of ${ageLimit} s: too old to act on safely.`,
   );
   return true;
-}
-
-/**
- * An alarm's tags may only point at what the alarm itself is about (its dimensions, its
- * CodeDeploy application and group) or at what the rule lists in `allowedTargets`: a tag is
- * anyone's to write, the target is not. Why the action's target is refused, if it is.
- */
-export function targetNotOwned(
-  action: Action,
-  incident: Incident,
-  trust: NonNullable<Rule['trustAlarmTags']>,
-): string | undefined {
-  const own = incident.target;
-  const check = (named: string, owned: string | undefined, what: string) =>
-    named === owned || trust.allowedTargets.includes(named)
-      ? undefined
-      : `${what} ${named} is not named by the alarm (${owned ? `it names ${owned}` : 'it names none'}) nor in the rule's allowedTargets`;
-  switch (action.type) {
-    case 'scale-out':
-    case 'scale-in':
-      return check(action.autoScalingGroupName, own.autoScalingGroupName, 'Auto Scaling group');
-    case 'replace-instance':
-      return check(action.instanceId, own.instanceId, 'instance');
-    case 'rollback-deployment': {
-      const ownGroup =
-        own.codedeploy?.application && own.codedeploy.deploymentGroup
-          ? `${own.codedeploy.application}/${own.codedeploy.deploymentGroup}`
-          : undefined;
-      return check(`${action.application}/${action.deploymentGroup}`, ownGroup, 'deployment group');
-    }
-    case 'run-automation':
-      return (action.parameters.InstanceId ?? [])
-        .map((id) => check(id, own.instanceId, 'instance'))
-        .find((why) => why !== undefined);
-    case 'notify':
-      return undefined;
-  }
 }
 
 /** What a matched rule does about the incident. */

@@ -1,0 +1,70 @@
+import * as z from 'zod';
+import { ExecutionStateSchema, PlannedStateSchema, type Prepared } from './execution-state';
+import { describeAction } from './policy/describe';
+import { PreparedRollbackSchema } from './rollback';
+
+// What an approver reads before a risky change: pure, so the tests read exactly what is sent.
+
+export const ApprovalRequestSchema = z.object({
+  taskToken: z.string().min(1),
+  /** The execution state: for Auto Scaling actions it holds the computed change (`prepared`). */
+  state: PlannedStateSchema.extend(ExecutionStateSchema.pick({ guard: true, prepared: true }).partial().shape),
+});
+export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
+
+/**
+ * Text an alarm brought (its name, reason, tags: anyone who can tag or name an alarm wrote it) on
+ * one line and in quotes, so it cannot pose as a line of this message ("Exactly: …", a link).
+ */
+export function quoted(untrusted: string): string {
+  return JSON.stringify(untrusted.replace(/[\p{Cc}\u2028\u2029]/gu, ' ').slice(0, 300));
+}
+
+/** The exact change, as the prepare step computed it, for every action type. */
+function exactChange(prepared: Prepared | undefined): string[] {
+  if (!prepared?.description) return [];
+  const lines = [`Exactly: ${quoted(prepared.description)}`];
+  const rollback = PreparedRollbackSchema.safeParse(prepared);
+  if (rollback.success && rollback.data.mode === 'redeploy')
+    lines.push(
+      `Revision to deploy (from ${rollback.data.goodDeploymentId}, replacing ${rollback.data.badDeploymentId}): ${JSON.stringify(rollback.data.revision)}`,
+    );
+  if (rollback.success && rollback.data.mode === 'stop')
+    lines.push(
+      `Deployment to stop: ${rollback.data.deploymentId} (CodeDeploy then rolls back to the revision before it)`,
+    );
+  return lines;
+}
+
+/** The message an approver reads: what will happen, why, and the two commands that answer it. */
+export function approvalMessage(request: ApprovalRequest): { subject: string; message: string } {
+  const { taskToken } = request;
+  const { incident, plan, guard, prepared } = request.state;
+  const action = plan.action ? describeAction(plan.action) : 'no action';
+  const token = JSON.stringify(taskToken);
+  const message = [
+    `Approval needed before the platform acts on incident ${incident.id}.`,
+    'Quoted text ("…") comes from the alarm: whoever can name or tag an alarm wrote it.',
+    '',
+    `What happened: ${quoted(incident.summary)}`,
+    `Rule: ${plan.rule ?? 'manual'}`,
+    `Will do: ${quoted(action)}`,
+    ...exactChange(prepared),
+    ...(prepared?.approvalReason ? [`Approval needed because ${quoted(prepared.approvalReason)}`] : []),
+    ...(plan.correlatedChange ? [`Correlated change: ${quoted(plan.correlatedChange.description)}`] : []),
+    ...(guard?.targetKey ? [`Target (locked meanwhile): ${quoted(guard.targetKey)}`] : []),
+    `Answer within ${plan.approval.timeoutSeconds} s; no answer counts as rejected (NotApproved).`,
+    '',
+    'Why:',
+    ...plan.explanation.map((line) => `- ${quoted(line)}`),
+    '',
+    'Approve (say who you are: it is recorded with the outcome):',
+    `  aws stepfunctions send-task-success --task-token ${token} --task-output '{"approved":true,"by":"<you>"}'`,
+    'Reject:',
+    `  aws stepfunctions send-task-failure --task-token ${token} --error NotApproved --cause "<why>"`,
+  ].join('\n');
+  const subject = `[SelfHealing] APPROVAL NEEDED: ${action}: ${incident.alarm?.name ?? incident.summary}`
+    .replace(/[^\x20-\x7E]/g, '?')
+    .slice(0, 100);
+  return { subject, message };
+}
