@@ -57,6 +57,24 @@ describe('alarms from elsewhere', () => {
   });
 });
 
+describe('EventBridge events from elsewhere', () => {
+  it.each(['eventbridge-codedeploy-failure', 'eventbridge-ec2-stopped', 'eventbridge-asg-launch-unsuccessful'])(
+    'rejects %s from another account instead of acting on a same-named resource here',
+    async (fixture) => {
+      const event = { ...loadEvent<Record<string, unknown>>(fixture), account: '999999999999' };
+
+      const response = (await eventIngest(event as never, lambdaContext('EventIngestFunction'))) as {
+        results: { status: string; reason?: string }[];
+      };
+
+      expect(response.results).toEqual([
+        expect.objectContaining({ status: 'rejected', reason: expect.stringContaining('this stack acts only in') }),
+      ]);
+      expect(aws.sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+    },
+  );
+});
+
 describe('deeply nested events', () => {
   const deep = (levels: number): unknown => {
     let value: unknown = 'bottom';

@@ -177,6 +177,13 @@ export function normaliseEventBridge(raw: unknown, ctx: IngestContext): Normalis
     throw new InvalidEventError(`Not an EventBridge event: ${describeIssues(envelope.error)}`);
   }
   const event = envelope.data;
+  // Events from another account or Region (a cross-account event bus, a copied rule) name resources
+  // that are not this stack's: never plan, lock or spend budget for a same-named one here.
+  if ((ctx.account && event.account !== ctx.account) || (ctx.region && event.region !== ctx.region))
+    return {
+      status: 'rejected',
+      reason: `${event['detail-type']} from account ${event.account}, Region ${event.region}: this stack acts only in ${ctx.account ?? event.account}, ${ctx.region ?? event.region}`,
+    };
   switch (event['detail-type']) {
     case 'CloudWatch Alarm State Change': {
       const detail = parseDetail(AlarmStateChangeDetailSchema, event.detail);
