@@ -63,7 +63,7 @@ describe('EventBridge events from elsewhere', () => {
     async (fixture) => {
       const event = { ...loadEvent<Record<string, unknown>>(fixture), account: '999999999999' };
 
-      const response = (await eventIngest(event as never, lambdaContext('EventIngestFunction'))) as {
+      const response = (await eventIngest(event, lambdaContext('EventIngestFunction'))) as {
         results: { status: string; reason?: string }[];
       };
 
