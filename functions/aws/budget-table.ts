@@ -172,3 +172,12 @@ export async function refundBudget(tableName: string, counted: BudgetCounted): P
     ),
   );
 }
+
+/** After an action: its budget is given back when it changed nothing (no applied call, no call recorded as started). */
+export async function refundIfUnchanged(
+  tableName: string,
+  counted: BudgetCounted | undefined,
+  changed: { applied: boolean; changeStarted?: string | undefined },
+): Promise<void> {
+  if (counted && !changed.applied && changed.changeStarted === undefined) await refundBudget(tableName, counted);
+}

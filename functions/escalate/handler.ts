@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { refundBudget } from '../aws/budget-table';
+import { refundIfUnchanged } from '../aws/budget-table';
 import { guardSettingsFromEnv, release } from '../aws/guard-table';
 import { type ClimbedState, ClimbInputSchema, climb } from '../domain/escalation';
 import { GuardSchema } from '../domain/guard-schema';
@@ -30,8 +30,10 @@ export async function escalate({ state }: EscalateInput): Promise<ClimbedState> 
       )
     : undefined;
   // A rung that changed nothing (its action was a no-op) gives its budget back.
-  if (state.guard?.budgetCounted && !acted && released?.changeStarted === undefined)
-    await refundBudget(guardSettings.tableName, state.guard.budgetCounted);
+  await refundIfUnchanged(guardSettings.tableName, state.guard?.budgetCounted, {
+    applied: acted,
+    changeStarted: released?.changeStarted,
+  });
   const { left, next } = climb(state, now);
   emitMetricRecords(stepMetrics(left));
   logger.info('Escalating to the next step', { left, next: next.plan.action, released });

@@ -1,6 +1,6 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { callAws } from '../aws/aws-errors';
-import { refundBudget } from '../aws/budget-table';
+import { refundIfUnchanged } from '../aws/budget-table';
 import { sns } from '../aws/clients/sns';
 import { clock } from '../platform/clock';
 import { booleanEnv, requiredEnv } from '../platform/env';
@@ -50,8 +50,10 @@ export async function recordOutcome(
       )
     : undefined;
   // An action that changed nothing (a no-op, a skip right before its call) gives its budget back.
-  const changed = state.applied?.applied === true || released?.changeStarted !== undefined;
-  if (guard?.budgetCounted && !changed) await refundBudget(guardSettings.tableName, guard.budgetCounted);
+  await refundIfUnchanged(guardSettings.tableName, guard?.budgetCounted, {
+    applied: state.applied?.applied === true,
+    changeStarted: released?.changeStarted,
+  });
   const record = describeOutcome(input, notifyOnSuccess, released, clock.now());
   logger.appendKeys({ incidentId: record.incidentId });
   emitMetricRecords(record.metrics);

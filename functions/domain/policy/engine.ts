@@ -173,7 +173,7 @@ function actPlan(planning: Planning, steps: [Step, ...Step[]], actionSource: Act
       `Escalation ladder: ${steps.map((s, i) => `${i + 1}. ${describeAction(s.action)}${i < steps.length - 1 ? ` (OK within ${minutes(s.verify.intervalSeconds * s.verify.maxPolls)}, else next)` : ''}`).join('; ')}.`,
     );
   }
-  const ageLimit = rule?.maxIncidentAgeSeconds ?? options.maxIncidentAgeSeconds ?? DEFAULT_MAX_INCIDENT_AGE_SECONDS;
+  const ageLimit = ageLimitSeconds(planning, rule);
   const notAfter = actionSource === 'manual' ? undefined : new Date(Date.parse(incident.detectedAt) + ageLimit * 1000);
   return {
     decision: 'act',
@@ -232,10 +232,15 @@ function ruleAction(planning: Planning, rule: Rule): { action: Action; source: A
   return { action: fromTags.action, source: 'alarm-tags' };
 }
 
+/** The maximum age of an incident it is still safe to act on: the rule's, else the stack's. */
+function ageLimitSeconds(planning: Planning, rule: Rule | undefined): number {
+  return rule?.maxIncidentAgeSeconds ?? planning.options.maxIncidentAgeSeconds ?? DEFAULT_MAX_INCIDENT_AGE_SECONDS;
+}
+
 /** Too old to act on safely: the rule's (or stack's) maximum age since the incident was detected. */
 function tooOld(planning: Planning, rule: Rule): boolean {
   const { incident, options, explanation } = planning;
-  const ageLimit = rule.maxIncidentAgeSeconds ?? options.maxIncidentAgeSeconds ?? DEFAULT_MAX_INCIDENT_AGE_SECONDS;
+  const ageLimit = ageLimitSeconds(planning, rule);
   const ageSeconds = Math.round((options.now.getTime() - Date.parse(incident.detectedAt)) / 1000);
   if (ageSeconds <= ageLimit) return false;
   explanation.push(
