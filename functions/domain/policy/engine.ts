@@ -149,7 +149,7 @@ function planApproval(
 
 /** The acting plan for these steps (one action, or the rungs of a ladder). */
 function actPlan(planning: Planning, steps: [Step, ...Step[]], actionSource: ActionSource, rule?: Rule): Plan {
-  const { incident, options, explanation } = planning;
+  const { incident, explanation } = planning;
   const rest = planBase(planning, rule);
   const [first] = steps;
   if (!first.verify.enabled) {
