@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { INTEGRATIONS } from './integrations';
 import { lambdaContext } from './lambda-context';
+import { loadTemplate, resolveIntrinsics } from './template';
 import { simulationRandom } from './sim/random';
 import type { VirtualClock } from './sim/virtual-clock';
 
@@ -114,11 +116,14 @@ export function aslPlaceholders(text = readFileSync(ASL_PATH, 'utf8')): string[]
 }
 
 /** Does what SAM's DefinitionSubstitutions does, with local function ARNs. */
-export function substitutedDefinition(region = 'us-east-1', account = '123456789012'): AslDefinition {
-  const text = readFileSync(ASL_PATH, 'utf8').replace(
-    /\$\{(\w+)Arn\}/g,
-    (_m, name: string) => `arn:aws:lambda:${region}:${account}:function:${name}`,
-  );
+export function substitutedDefinition(): AslDefinition {
+  const template = loadTemplate();
+  const substitutions = (template.Resources.RemediationStateMachine?.Properties?.DefinitionSubstitutions ??
+    {}) as Record<string, unknown>;
+  const text = readFileSync(ASL_PATH, 'utf8').replace(/\$\{(\w+)\}/g, (_m, name: string) => {
+    if (!(name in substitutions)) throw new Error(`\${${name}} is not in the template's DefinitionSubstitutions`);
+    return String(resolveIntrinsics(substitutions[name], template, {}));
+  });
   return JSON.parse(text) as AslDefinition;
 }
 
@@ -220,18 +225,22 @@ export class LocalWorkflow {
     for (const [stateName, state] of Object.entries(this.definition.States)) {
       if (state.Type !== 'Task' || state.Resource === LOCAL_WAIT_RESOURCE) continue;
       const waits = state.Resource === WAIT_FOR_TASK_TOKEN;
+      const integration = state.Resource ? INTEGRATIONS[state.Resource] : undefined;
       const functionName = (waits ? state.Parameters?.FunctionName : state.Resource)?.split(':function:')[1];
       const handler = functionName ? handlers[functionName] : undefined;
-      if (!functionName || !handler) throw new Error(`No local handler for Task "${stateName}" (${state.Resource})`);
+      const lambda = functionName && handler ? { functionName, handler } : undefined;
+      if (!integration && !lambda) throw new Error(`No local handler for Task "${stateName}" (${state.Resource})`);
       const invoke = async (execution: string, input: unknown): Promise<JSONValue> => {
         // Under virtual time one invocation runs at a time, in a stable order.
         if (scheduler) await scheduler.turn(`${execution}|${stateName}`);
+        // A service integration is no Lambda invocation: nothing to time out or bill.
+        if (!lambda) return integration?.(JSON.parse(JSON.stringify(input ?? null)) as JSONValue) ?? null;
         const made = this.invocations.get(execution) ?? [];
         const occurrence = made.filter((i) => i.state === stateName).length;
         const started = performance.now();
         try {
-          const output = await invokeLikeLambda(handler, functionName, input);
-          const timeoutSeconds = options.timesOut?.(functionName, `${execution}|${stateName}|${occurrence}`);
+          const output = await invokeLikeLambda(lambda.handler, lambda.functionName, input);
+          const timeoutSeconds = options.timesOut?.(lambda.functionName, `${execution}|${stateName}|${occurrence}`);
           if (timeoutSeconds !== undefined) {
             // Killed at its deadline: what it did went through, its answer is lost.
             if (scheduler) await scheduler.sleep(timeoutSeconds * 1000, `${execution}|${stateName}`);

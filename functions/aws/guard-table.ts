@@ -7,7 +7,6 @@ import {
   type GuardSettings,
   type TargetRecord,
   describeBlock,
-  heldBy,
   lockLifetimeSeconds,
   recentFailures,
   targetKeyOf,
@@ -90,7 +89,9 @@ export async function acquire(
         // A new hold starts with no intent recorded (see recordIntent).
         UpdateExpression:
           'SET lockedBy = :me, lockState = :inProgress, lockExpiresAt = :lockUntil, expiresAt = :ttl REMOVE intentAt, intentCall',
-        ConditionExpression: 'attribute_not_exists(lockExpiresAt) OR lockExpiresAt <= :now OR lockedBy = :me',
+        // A target held for review stays untouched until a human clears it.
+        ConditionExpression:
+          'attribute_not_exists(heldForReview) AND (attribute_not_exists(lockExpiresAt) OR lockExpiresAt <= :now OR lockedBy = :me)',
         ExpressionAttributeValues: {
           ':me': owner,
           ':inProgress': 'in-progress',
@@ -105,7 +106,7 @@ export async function acquire(
       throw toNamedAwsError(error, 'DynamoDB.UpdateItem');
     // Someone took it between our read and our write: report who.
     const winner = await readItem(settings, target);
-    const reason = heldBy(winner, owner, nowSeconds) ?? 'InProgress';
+    const reason = targetVerdict(winner, owner, nowSeconds, settings) ?? 'InProgress';
     return {
       decision: 'skip',
       reason,

@@ -2,7 +2,14 @@ import * as z from 'zod';
 
 // The guard step's result and a lock's release, apart from the guard table (aws/guard-table.ts) so
 // that reading them does not bundle the DynamoDB client.
-export const GuardSkipReasonSchema = z.enum(['Paused', 'InProgress', 'Cooldown', 'CircuitOpen', 'BudgetExhausted']);
+export const GuardSkipReasonSchema = z.enum([
+  'Paused',
+  'InProgress',
+  'Cooldown',
+  'CircuitOpen',
+  'BudgetExhausted',
+  'HeldForReview',
+]);
 export type GuardSkipReason = z.infer<typeof GuardSkipReasonSchema>;
 
 export const GuardSchema = z.object({

@@ -30,6 +30,8 @@ export interface TargetRecord {
   /** Set right before a mutating call by the holder (aws/guard-table.ts recordIntent). */
   intentAt?: number;
   intentCall?: string;
+  /** Set by the workflow when an execution could not record its outcome: a human must look first. */
+  heldForReview?: string;
 }
 
 /** The resource a mutating action changes; actions on the same key never overlap. */
@@ -103,6 +105,7 @@ export function targetVerdict(
   nowSeconds: number,
   settings: GuardSettings,
 ): GuardSkipReason | undefined {
+  if (item?.heldForReview !== undefined) return 'HeldForReview';
   if (recentFailures(item, nowSeconds, settings).length >= settings.circuitThreshold) return 'CircuitOpen';
   return heldBy(item, incidentId, nowSeconds);
 }
@@ -113,6 +116,8 @@ export function describeBlock(
   target: string,
   settings: GuardSettings,
 ): string {
+  if (reason === 'HeldForReview')
+    return `${target} is held for review: ${item?.heldForReview ?? '?'}; a human clears it (docs/operations.md)`;
   if (reason === 'CircuitOpen')
     return `${target}: ${settings.circuitThreshold} failed remediations within ${settings.circuitWindowSeconds} s; circuit open`;
   const until = item?.lockExpiresAt ? new Date(item.lockExpiresAt * 1000).toISOString() : '?';

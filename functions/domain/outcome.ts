@@ -77,7 +77,14 @@ export interface OutcomeRecord {
   shadow?: ShadowRecord;
 }
 
-const SKIPS_WORTH_A_PAGE = new Set(['AtCapacityLimit', 'CircuitOpen', 'NotApproved', 'Stale', 'LockLost']);
+const SKIPS_WORTH_A_PAGE = new Set([
+  'AtCapacityLimit',
+  'CircuitOpen',
+  'NotApproved',
+  'Stale',
+  'LockLost',
+  'HeldForReview',
+]);
 
 const STEP_RESULT: Record<Exclude<Outcome, 'escalated'>, StepResult> = {
   succeeded: 'recovered',

@@ -1,7 +1,5 @@
-import { PublishCommand } from '@aws-sdk/client-sns';
-import { callAws } from '../aws/aws-errors';
 import { refundIfUnchanged } from '../aws/budget-table';
-import { sns } from '../aws/clients/sns';
+import { publishOnce } from '../aws/notifications';
 import { clock } from '../platform/clock';
 import { booleanEnv, requiredEnv } from '../platform/env';
 import { type Guard, guardSettingsFromEnv, release, targetKeyOf } from '../aws/guard-table';
@@ -59,20 +57,16 @@ export async function recordOutcome(
   emitMetricRecords(record.metrics);
   logger.info('Remediation outcome', { record });
   if (!record.notification) return record;
-  const published = await callAws('SNS.Publish', () =>
-    sns.send(
-      new PublishCommand({
-        TopicArn: notificationTopicArn,
-        Subject: record.notification?.subject,
-        Message: record.notification?.message,
-        MessageAttributes: {
-          severity: { DataType: 'String', StringValue: record.notification?.severity ?? 'warning' },
-          outcome: { DataType: 'String', StringValue: record.outcome },
-        },
-      }),
-    ),
+  // One notification per execution and outcome, even when this task is retried after publishing.
+  const sent = await publishOnce(
+    guardSettings.tableName,
+    notificationTopicArn,
+    input.execution ? `${input.execution}:${outcome}` : undefined,
+    { ...record.notification, outcome: record.outcome },
+    clock.now(),
   );
-  return { ...record, ...(published.MessageId ? { notificationMessageId: published.MessageId } : {}) };
+  if (sent.alreadySent) logger.info('Notification already sent by an earlier attempt', { messageId: sent.messageId });
+  return { ...record, ...(sent.messageId ? { notificationMessageId: sent.messageId } : {}) };
 }
 
 export const handler = workflowTask(RecordInputSchema, recordOutcome);

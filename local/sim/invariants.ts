@@ -10,19 +10,12 @@ export interface Violation {
   knownAs?: string;
 }
 
-/** The known shapes (each names the issue that fixes it). */
-export const KNOWN = {
-  recordingTimedOut:
-    'issue 17, items 9 and 10: Record Outcome timed out on every retry (Sandbox.Timedout, 2 retries): the outcome is not recorded and the lock is left to expire',
-  notificationRepeated:
-    'issue 17 ("nothing acts twice"): Record Outcome timed out after publishing and was retried, so the notification went out again',
-};
+/** The known shapes (each names the issue that fixes it); none open today. */
+export const KNOWN: Record<string, string> = {};
 
-/** Whether a state of this execution failed with a Lambda timeout at least once. */
-const timedOutIn = (execution: ExecutionRecord | undefined, state: (name: string) => boolean): boolean =>
-  (execution?.run?.events ?? []).some(
-    (e) => e.type === 'StateFailed' && e.Error === 'Sandbox.Timedout' && state(e.state?.name ?? ''),
-  );
+/** Record Outcome could not run, and the workflow handed the incident to a human itself (issue 17). */
+const handedToHuman = (execution: ExecutionRecord | undefined): boolean =>
+  (execution?.run?.events ?? []).some((e) => e.type === 'StateExited' && e.state?.name === 'Page Recording Failed');
 
 interface OutcomeRecord {
   outcome?: string;
@@ -213,13 +206,10 @@ function oneOutcomeEach({ facts }: Checked, violations: Violation[]): void {
     }
     const recorded = (execution.run?.states ?? []).filter((s) => OUTCOME_STATES.has(s));
     const failedRecording = (execution.run?.states ?? []).includes('Recording Failed');
-    if (recorded.length !== 1 || failedRecording) {
+    if (recorded.length !== 1 || (failedRecording && !handedToHuman(execution))) {
       violations.push({
         invariant: 'one-outcome',
-        detail: `${execution.name} recorded ${recorded.length} outcomes (${recorded.join(', ') || 'none'})${failedRecording ? ', and its recording failed' : ''}`,
-        ...(failedRecording && timedOutIn(execution, (s) => OUTCOME_STATES.has(s))
-          ? { knownAs: KNOWN.recordingTimedOut }
-          : {}),
+        detail: `${execution.name} recorded ${recorded.length} outcomes (${recorded.join(', ') || 'none'})${failedRecording ? ', and its recording failed without paging' : ''}`,
       });
     }
   }
@@ -231,14 +221,11 @@ function locksReleased({ facts, byName }: Checked, violations: Violation[]): voi
     const holder = typeof item.lockedBy === 'string' ? item.lockedBy : undefined;
     if (item.lockState !== 'in-progress' || !holder) continue;
     const execution = byName.get(holder) ?? facts.executions.find((e) => holder.startsWith(e.name));
-    if (execution && execution.status !== 'RUNNING') {
+    // A target held for review (its execution could not record its outcome) stays locked on purpose.
+    if (execution && execution.status !== 'RUNNING' && item.heldForReview === undefined) {
       violations.push({
         invariant: 'lock-released',
         detail: `${String(item.target)} still locked by ${holder}, which ended ${execution.status}`,
-        ...((execution.run?.states ?? []).includes('Recording Failed') &&
-        timedOutIn(execution, (s) => OUTCOME_STATES.has(s))
-          ? { knownAs: KNOWN.recordingTimedOut }
-          : {}),
       });
     }
   }
@@ -325,7 +312,7 @@ function metricsAgree({ facts, byIncident }: Checked, violations: Violation[]): 
 }
 
 /** 7. Notifications agree with the records: per incident and recording state, one publish per record that says it notified. */
-function notificationsAgree({ facts, byName }: Checked, violations: Violation[]): void {
+function notificationsAgree({ facts }: Checked, violations: Violation[]): void {
   const expected = new Map<string, number>();
   for (const execution of facts.executions.filter((e) => e.status === 'SUCCEEDED')) {
     const output = execution.run?.output as { record?: { notification?: unknown } } | undefined;
@@ -341,12 +328,9 @@ function notificationsAgree({ facts, byName }: Checked, violations: Violation[])
       (c) => c.operation === 'SNS.Publish' && c.outcome === 'ok' && c.actor === actor,
     ).length;
     if (published === count) continue;
-    const [incident = '', state = ''] = actor.split('|');
-    const repeated = published > count && timedOutIn(byName.get(incident), (s) => s === state);
     violations.push({
       invariant: 'notifications',
       detail: `${actor.replace('|', ': ')} published ${published} notifications, its records say ${count}`,
-      ...(repeated ? { knownAs: KNOWN.notificationRepeated } : {}),
     });
   }
 }

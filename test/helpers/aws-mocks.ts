@@ -1,6 +1,7 @@
 import { AutoScalingClient, DescribeInstanceRefreshesCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -15,6 +16,8 @@ export const aws = {
   cloudWatch: mockClient(CloudWatchClient),
   codeDeploy: mockClient(CodeDeployClient),
   dynamoDb: mockClient(DynamoDBDocumentClient),
+  /** The workflow's own DynamoDB calls (direct service integrations), in AttributeValue form. */
+  dynamoDbIntegration: mockClient(DynamoDBClient),
   sfn: mockClient(SFNClient),
   sns: mockClient(SNSClient),
   sqs: mockClient(SQSClient),

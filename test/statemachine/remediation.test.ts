@@ -221,6 +221,8 @@ describe('remediation.asl.json', () => {
       MessageAttributes: {
         severity: { DataType: 'String', StringValue: 'critical' },
         outcome: { DataType: 'String', StringValue: 'notified' },
+        // Subscribers that deduplicate (e.g. a paging service) key on it.
+        dedupKey: { DataType: 'String', StringValue: `${incident.id}:notified` },
       },
     });
   });
@@ -425,7 +427,7 @@ describe('remediation.asl.json', () => {
     const updates = aws.dynamoDb
       .commandCalls(UpdateCommand)
       .map((c) => c.args[0].input)
-      .filter((u) => !String(u.Key?.target).startsWith('budget:'));
+      .filter((u) => !/^(budget|notified):/.test(String(u.Key?.target)));
     expect(updates.map((u) => [u.Key?.target, u.UpdateExpression?.split(',')[0]])).toEqual([
       ['asg:web-asg', 'SET lockedBy = :me'],
       ['asg:web-asg', 'SET lockState = :cooldown'],
@@ -479,7 +481,8 @@ describe('remediation.asl.json', () => {
       const describeState = `Describe ${failState}`;
       const machine = new StateMachine({
         StartAt: describeState,
-        States: { [describeState]: States[describeState], [failState]: States[failState] },
+        // Straight on to the Fail state (on AWS, Recording Failed first holds the target and pages).
+        States: { [describeState]: { ...States[describeState], Next: failState }, [failState]: States[failState] },
       } as never);
 
       const execution = machine.run({ error: { Error: 'NoRollbackTargetError' } });
@@ -580,10 +583,12 @@ describe('remediation.asl.json', () => {
         expect(run.output).toMatchObject({ record: { outcome: 'skipped', reason: 'NotApproved' } });
         expect(aws.codeDeploy).not.toHaveReceivedCommand(CreateDeploymentCommand);
         const updates = aws.dynamoDb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-        const lockWrites = updates.filter((u) => !String(u.Key?.target).startsWith('budget:'));
+        const lockWrites = updates.filter((u) => !/^(budget|notified):/.test(String(u.Key?.target)));
         expect(lockWrites.at(-1)?.UpdateExpression).toBe('REMOVE lockedBy, lockState, lockExpiresAt');
         // Nothing changed, so its place in the budget is given back.
-        expect(updates.at(-1)?.UpdateExpression).toBe('DELETE consumers :me');
+        expect(updates.filter((u) => !String(u.Key?.target).startsWith('notified:')).at(-1)?.UpdateExpression).toBe(
+          'DELETE consumers :me',
+        );
       },
     );
 

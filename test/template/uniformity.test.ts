@@ -13,7 +13,14 @@ interface AslState {
 const asl = JSON.parse(readFileSync(join(ROOT, 'statemachines', 'remediation.asl.json'), 'utf8')) as {
   States: Record<string, AslState>;
 };
-const tasks = Object.entries(asl.States).filter(([, s]) => s.Type === 'Task');
+interface AslTask extends AslState {
+  Resource?: string;
+}
+const allTasks = Object.entries(asl.States as Record<string, AslTask>).filter(([, s]) => s.Type === 'Task');
+/** Tasks that call a service directly (Step Functions' optimized integrations), not a function. */
+const isIntegration = (s: AslTask) => /^arn:aws:states:::(?!lambda:)/.test(s.Resource ?? '');
+const tasks = allTasks.filter(([, s]) => !isIntegration(s));
+const integrationTasks = allTasks.filter(([, s]) => isIntegration(s));
 /** The standard policy: Lambda's own transient errors, AWS throttling and 5xx, a Lambda timeout. */
 const STANDARD_RETRY = asl.States['Plan Remediation']?.Retry ?? [];
 /** Retriers a Task may put before the standard ones, for an error only it throws. */
@@ -36,7 +43,21 @@ describe('one retry and catch policy for every Task', () => {
     expect(retry.slice(own.length)).toEqual(STANDARD_RETRY);
   });
 
-  it.each(tasks)('%s catches every other error last, keeping it at $.error', (_name, state) => {
+  it.each(integrationTasks)('%s (a direct service call) retries every error but a failed condition', (_name, state) => {
+    const retry = state.Retry ?? [];
+    expect(retry.at(-1)).toEqual({
+      ErrorEquals: ['States.ALL'],
+      IntervalSeconds: 1,
+      MaxAttempts: 5,
+      BackoffRate: 2,
+      MaxDelaySeconds: 30,
+      JitterStrategy: 'FULL',
+    });
+    for (const retrier of retry.slice(0, -1))
+      expect(retrier).toEqual({ ErrorEquals: [expect.stringMatching(/ConditionalCheckFailed/)], MaxAttempts: 0 });
+  });
+
+  it.each(allTasks)('%s catches every other error last, keeping it at $.error', (_name, state) => {
     expect(state.Catch?.at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'], ResultPath: '$.error' });
   });
 });

@@ -222,6 +222,7 @@ describe('every exit path records what happened', () => {
   it('releases the lock a guard step took before it failed (no guard result in the state)', async () => {
     aws.sns.on((await import('@aws-sdk/client-sns')).PublishCommand).resolves({ MessageId: 'm' });
     aws.dynamoDb.on(UpdateCommand).resolves({ Attributes: {} });
+    aws.dynamoDb.on(GetCommand).resolves({});
     const state = loadEvent<Event>('guard-acquire');
 
     await recordOutcome(
@@ -233,6 +234,32 @@ describe('every exit path records what happened', () => {
       Key: { target: 'asg:web-asg' },
       ExpressionAttributeValues: expect.objectContaining({ ':me': 'exec-7' }),
     });
+  });
+
+  // "Nothing acts twice": Record Outcome timed out after publishing and Step Functions retried it.
+  it('does not send the notification again when a retried recording finds it already sent', async () => {
+    const { PublishCommand } = await import('@aws-sdk/client-sns');
+    aws.sns.on(PublishCommand).resolves({ MessageId: 'first-attempt' });
+    const sent = new Map<string, unknown>();
+    aws.dynamoDb
+      .on(GetCommand)
+      .callsFake((input: { Key: { target: string } }) => ({ Item: sent.get(input.Key.target) }));
+    aws.dynamoDb
+      .on(UpdateCommand)
+      .callsFake((input: { Key: { target: string }; ExpressionAttributeValues?: Record<string, unknown> }) => {
+        if (input.Key.target.startsWith('notified:'))
+          sent.set(input.Key.target, { messageId: input.ExpressionAttributeValues?.[':id'] });
+        return { Attributes: {} };
+      });
+    const input = { outcome: 'failed', execution: 'exec-8', state: loadEvent<Event>('guard-acquire') } as never;
+
+    const first = await recordOutcome(input, lambdaContext('RecordOutcomeFunction'));
+    const retried = await recordOutcome(input, lambdaContext('RecordOutcomeFunction'));
+
+    expect(aws.sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(first).toMatchObject({ notificationMessageId: 'first-attempt' });
+    expect(retried).toMatchObject({ notificationMessageId: 'first-attempt' });
+    expect(sent.has('notified:exec-8:failed')).toBe(true);
   });
 
   // Issue 17, item 11: 20 flaps of one alarm on a group at MaxSize used the hour's budget with no change.
