@@ -1,43 +1,14 @@
-import * as z from 'zod';
-import { refundIfUnchanged } from '../aws/budget-table';
-import { guardSettingsFromEnv, release } from '../aws/guard-table';
-import { type ClimbedState, ClimbInputSchema, climb } from '../domain/escalation';
-import { GuardSchema } from '../domain/guard-schema';
-import { stepMetrics } from '../domain/outcome';
+import { type EscalateInput, EscalateInputSchema, escalateRung } from '../aws/escalation';
+import { guardSettingsFromEnv } from '../aws/guard-table';
+import type { ClimbedState } from '../domain/escalation';
 import { clock } from '../platform/clock';
 import { workflowTask } from '../platform/middleware';
-import { emitMetricRecords, logger } from '../platform/powertools';
 
 const guardSettings = guardSettingsFromEnv();
 
-export const EscalateInputSchema = z.object({
-  state: ClimbInputSchema.extend({ guard: GuardSchema.optional() }).loose(),
-});
-export type EscalateInput = z.infer<typeof EscalateInputSchema>;
+export { EscalateInputSchema };
 
-/** A rung of the ladder is over without OK: its lock becomes a cooldown, its outcome a metric, and the plan moves up a rung. */
-export async function escalate({ state }: EscalateInput): Promise<ClimbedState> {
-  logger.appendKeys({ incidentId: state.incident.id });
-  const now = clock.now();
-  const acted = state.applied?.applied === true;
-  const released = state.guard?.lockAcquired
-    ? await release(
-        guardSettings,
-        state.guard.owner ?? state.incident.id,
-        state.guard,
-        { acted, failed: acted, cooldownSeconds: state.plan.cooldownSeconds },
-        now,
-      )
-    : undefined;
-  // A rung that changed nothing (its action was a no-op) gives its budget back.
-  await refundIfUnchanged(guardSettings.tableName, state.guard?.budgetCounted, {
-    applied: acted,
-    changeStarted: released?.changeStarted,
-  });
-  const { left, next } = climb(state, now);
-  emitMetricRecords(stepMetrics(left));
-  logger.info('Escalating to the next step', { left, next: next.plan.action, released });
-  return next;
-}
+export const escalate = (input: EscalateInput): Promise<ClimbedState> =>
+  escalateRung(guardSettings, input, clock.now());
 
 export const handler = workflowTask(EscalateInputSchema, escalate);

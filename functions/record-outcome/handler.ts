@@ -5,7 +5,7 @@ import { booleanEnv, requiredEnv } from '../platform/env';
 import { type Guard, guardSettingsFromEnv, release, targetKeyOf } from '../aws/guard-table';
 import { workflowTask } from '../platform/middleware';
 import { emitMetricRecords, logger } from '../platform/powertools';
-import { EscalateInputSchema, escalate } from '../escalate/handler';
+import { EscalateInputSchema, escalateRung } from '../aws/escalation';
 import type { ClimbedState } from '../domain/escalation';
 import { type OutcomeRecord, type RecordInput, RecordInputSchema, describeOutcome } from '../domain/outcome';
 import { DEFAULT_COOLDOWN_SECONDS } from '../domain/policy/defaults';
@@ -30,7 +30,8 @@ export async function recordOutcome(
   input: RecordInput,
 ): Promise<(OutcomeRecord & { notificationMessageId?: string }) | ClimbedState> {
   // Executions started by an earlier definition of the workflow escalate through this function.
-  if (input.outcome === 'escalated') return escalate({ state: EscalateInputSchema.shape.state.parse(input.state) });
+  if (input.outcome === 'escalated')
+    return escalateRung(guardSettings, { state: EscalateInputSchema.shape.state.parse(input.state) }, clock.now());
   // Every exit path ends here, so this is where the target's lock turns into its cooldown.
   const { state, outcome } = input;
   const guard = state.guard ?? lockTheGuardMayHaveTaken(input);

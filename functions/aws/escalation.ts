@@ -1,0 +1,43 @@
+import * as z from 'zod';
+import { refundIfUnchanged } from './budget-table';
+import { type GuardSettings, release } from './guard-table';
+import { type ClimbedState, ClimbInputSchema, climb } from '../domain/escalation';
+import { GuardSchema } from '../domain/guard-schema';
+import { stepMetrics } from '../domain/outcome';
+import { emitMetricRecords, logger } from '../platform/powertools';
+
+// Shared by the Escalate step and by Record Outcome, through which executions started by an
+// earlier definition of the workflow (before Escalate To Next Step existed) still climb.
+
+export const EscalateInputSchema = z.object({
+  state: ClimbInputSchema.extend({ guard: GuardSchema.optional() }).loose(),
+});
+export type EscalateInput = z.infer<typeof EscalateInputSchema>;
+
+/** A rung of the ladder is over without OK: its lock becomes a cooldown, its outcome a metric, and the plan moves up a rung. */
+export async function escalateRung(
+  guardSettings: GuardSettings,
+  { state }: EscalateInput,
+  now: Date,
+): Promise<ClimbedState> {
+  logger.appendKeys({ incidentId: state.incident.id });
+  const acted = state.applied?.applied === true;
+  const released = state.guard?.lockAcquired
+    ? await release(
+        guardSettings,
+        state.guard.owner ?? state.incident.id,
+        state.guard,
+        { acted, failed: acted, cooldownSeconds: state.plan.cooldownSeconds },
+        now,
+      )
+    : undefined;
+  // A rung that changed nothing (its action was a no-op) gives its budget back.
+  await refundIfUnchanged(guardSettings.tableName, state.guard?.budgetCounted, {
+    applied: acted,
+    changeStarted: released?.changeStarted,
+  });
+  const { left, next } = climb(state, now);
+  emitMetricRecords(stepMetrics(left));
+  logger.info('Escalating to the next step', { left, next: next.plan.action, released });
+  return next;
+}
