@@ -387,7 +387,7 @@ export function functionCalls(
   return { calls, skipped };
 }
 
-/** What Step Functions does as the state machine's role: invoke each Task's function; deliver logs when Logging is on. */
+/** What Step Functions does as the state machine's role: invoke each Task's function, call the services Tasks call directly, deliver logs when Logging is on. */
 export function stateMachineCalls(
   source: Template,
   translated: Template,
@@ -401,8 +401,38 @@ export function stateMachineCalls(
   const resolve = (text: string) =>
     text.replace(/\$\{(\w+)\}/g, (_m, name: string) => String(resolveIntrinsics(substitutions[name], translated, {})));
   const calls: Call[] = [];
+  /** The resource a `${Placeholder}` in a direct integration's Parameters stands for (its logical id). */
+  const resourceOf = (value: unknown): string | undefined => {
+    const placeholder = /^\$\{(\w+)\}$/.exec(String(value))?.[1];
+    const ref = placeholder ? (substitutions[placeholder] as { Ref?: string } | undefined)?.Ref : undefined;
+    return ref && source.Resources[ref] ? ref : undefined;
+  };
   for (const [name, state] of Object.entries(asl.States)) {
     if (state.Type !== 'Task' || !state.Resource) continue;
+    // An optimized integration (arn:aws:states:::service:action) is the service's API called as the role.
+    const direct = /^arn:aws:states:::(dynamodb|sns):(\w+)$/.exec(state.Resource);
+    if (direct) {
+      const [, service = '', api = ''] = direct;
+      const parameters = (state.Parameters ?? {}) as Record<string, unknown>;
+      const resource = resourceOf(service === 'sns' ? parameters.TopicArn : parameters.TableName);
+      if (!resource) throw new Error(`Task "${name}": cannot tell which resource ${state.Resource} acts on`);
+      calls.push({
+        role,
+        action: `${service}:${api.charAt(0).toUpperCase()}${api.slice(1)}`,
+        on: [ARN_OF(translated, resource)],
+        why: `Task "${name}"`,
+      });
+      const key = encryptionKeyOf(source, resource);
+      if (key)
+        for (const kms of ['kms:GenerateDataKey', 'kms:Decrypt'])
+          calls.push({
+            role,
+            action: kms,
+            on: [ARN_OF(translated, key)],
+            why: `Task "${name}", encrypted with ${key}`,
+          });
+      continue;
+    }
     const target = state.Resource.startsWith('arn:aws:states:::lambda:invoke')
       ? state.Parameters?.FunctionName
       : state.Resource;
