@@ -179,6 +179,7 @@ const FIXTURES: Record<string, string> = {
   RecordOutcomeFunction: 'record-outcome-failed',
   EscalateFunction: 'escalate-step',
   CorrelateChangeFunction: 'correlate-change',
+  AwaitEventFunction: 'await-event',
 };
 
 // Every function's environment from template.yaml, as Lambda would set it (handlers read it at load).

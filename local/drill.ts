@@ -17,6 +17,7 @@ import {
   clockLabel,
   duration,
   executionTimeline,
+  mttrFigures,
   summarise,
   table,
 } from './report';
@@ -25,6 +26,9 @@ import {
   GAME_DAY,
   SCENARIOS,
   eventBridgeAlarmStateChange,
+  eventBridgeAutomationStatus,
+  eventBridgeDeploymentState,
+  eventBridgeGroupActivity,
   eventBridgeInstanceState,
   gameDayFleet,
   snsAlarmNotification,
@@ -55,6 +59,8 @@ const USAGE = `Usage: npm start -- [--scenario <name>]… [--faults <spec>] [--e
   --warm-up    run the same drill once first, unreported, in this process: the figures are then
                for warm functions (npm run bench reports reaction time both ways)
   --bundles    run the bundles npm run build made (.aws-sam/build), as they would ship, not the source
+  --lose-events  drop every inbound event whose description contains this text, as if AWS never
+               delivered it (e.g. "→ OK": the workflow's waits then end by their fallback poll)
   --chaos      a game day generated from --seed: a mix of the scenarios, AWS faults (throttling, 5xx,
                changes whose answer is lost), duplicate, late and shuffled deliveries, the kill switch
                flipped, approvals late, never or rejected, incidents re-run by hand; passes when no
@@ -86,6 +92,8 @@ interface Options {
   bundles?: string;
   /** A generated game day from the seed (scenarios, faults, messy deliveries, operator actions). */
   chaos?: boolean;
+  /** Inbound events whose description contains this are never delivered (lost by AWS). */
+  loseEvents?: string;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -103,6 +111,7 @@ function parseOptions(argv: string[]): Options {
       'warm-up': { type: 'boolean', default: false },
       bundles: { type: 'string' },
       chaos: { type: 'boolean', default: false },
+      'lose-events': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -126,6 +135,7 @@ function parseOptions(argv: string[]): Options {
     warmUp: values['warm-up'] ?? false,
     ...(values.bundles !== undefined ? { bundles: values.bundles || '.aws-sam/build' } : {}),
     ...(values.chaos ? { chaos: true } : {}),
+    ...(values['lose-events'] ? { loseEvents: values['lose-events'] } : {}),
   };
 }
 
@@ -261,6 +271,10 @@ interface DrillRun {
 /** Pushes one inbound event through the real ingest path (Lambda retries a failed asynchronous invocation). */
 async function deliver(run: DrillRun, item: Inbound): Promise<void> {
   const { clock, timeline } = run;
+  if (run.options.loseEvents && item.description.includes(run.options.loseEvents)) {
+    timeline.push({ at: clock.now(), kind: 'EVENT', text: `LOST (never delivered): ${item.description}` });
+    return;
+  }
   const at = clock.now();
   const delivery: Delivery = {
     at,
@@ -295,7 +309,7 @@ async function deliver(run: DrillRun, item: Inbound): Promise<void> {
     timeline.push({
       at,
       kind: 'INCIDENT',
-      text: `${result.status} ${result.executionName ?? ''}${result.reason ? ` (${result.reason})` : ''}`,
+      text: `${result.status} ${result.executionName ?? ''}${result.reason ? ` (${result.reason})` : ''}${result.resumed ? `; resumed ${result.resumed} waiting execution${result.resumed > 1 ? 's' : ''}` : ''}`,
     });
   }
   if (delivery.error) timeline.push({ at, kind: 'INCIDENT', text: `delivery failed: ${delivery.error}` });
@@ -333,27 +347,48 @@ async function attemptDelivery(run: DrillRun, item: Inbound, delivery: Delivery)
   return undefined;
 }
 
-/** What the fleet raises (alarm transitions, instance state changes) arrives as AWS would send it. */
+/** What the fleet raises (alarm transitions, instance state changes, activities ending) arrives as AWS would send it. */
 function listenToFleet(run: DrillRun): void {
   const { fleet, inbound } = run;
+  const viaEventBridge = (description: string, event: unknown) =>
+    inbound.push({ channel: 'eventbridge', description, event });
   fleet.onEvent((event: FleetEvent) => {
-    if (event.kind === 'alarm') {
-      const description = `alarm ${event.alarm.name} ${event.previousState} → ${event.alarm.state}`;
-      inbound.push(
-        event.alarm.delivery === 'sns'
-          ? { channel: 'sns', description, event: snsAlarmNotification(fleet, event.alarm, event.previousState) }
-          : {
-              channel: 'eventbridge',
-              description: `CloudWatch Alarm State Change: ${description}`,
-              event: eventBridgeAlarmStateChange(fleet, event.alarm, event.previousState),
-            },
-      );
-    } else {
-      inbound.push({
-        channel: 'eventbridge',
-        description: `EC2 Instance State-change Notification: ${event.instanceId} ${event.state}`,
-        event: eventBridgeInstanceState(fleet, event.instanceId, event.state),
-      });
+    switch (event.kind) {
+      case 'alarm': {
+        const description = `alarm ${event.alarm.name} ${event.previousState} → ${event.alarm.state}`;
+        if (event.alarm.delivery === 'sns')
+          inbound.push({
+            channel: 'sns',
+            description,
+            event: snsAlarmNotification(fleet, event.alarm, event.previousState),
+          });
+        else
+          viaEventBridge(
+            `CloudWatch Alarm State Change: ${description}`,
+            eventBridgeAlarmStateChange(fleet, event.alarm, event.previousState),
+          );
+        return;
+      }
+      case 'instance-state':
+        return viaEventBridge(
+          `EC2 Instance State-change Notification: ${event.instanceId} ${event.state}`,
+          eventBridgeInstanceState(fleet, event.instanceId, event.state),
+        );
+      case 'deployment':
+        return viaEventBridge(
+          `CodeDeploy Deployment State-change Notification: ${event.deployment.deploymentId} ${event.deployment.status}`,
+          eventBridgeDeploymentState(fleet, event.deployment),
+        );
+      case 'automation':
+        return viaEventBridge(
+          `EC2 Automation Execution Status-change Notification: ${event.automation.executionId} ${event.automation.status}`,
+          eventBridgeAutomationStatus(fleet, event.automation),
+        );
+      case 'group-activity':
+        return viaEventBridge(
+          `EC2 Instance ${event.activity === 'launch' ? 'Launch' : 'Terminate'} Successful: ${event.groupName} ${event.instanceId}`,
+          eventBridgeGroupActivity(fleet, event.groupName, event.instanceId, event.activity),
+        );
     }
   });
 }
@@ -389,6 +424,8 @@ function onCall(run: DrillRun, answer: Options['approvals'] | 'never', delayMs: 
   const answered = new Set<string>();
   return async () => {
     for (const [token, task] of run.sandbox.pendingTasks) {
+      // Executions waiting for an event (Await states) are not asking anyone.
+      if ((task.payload as { phase?: string }).phase !== undefined) continue;
       if (answered.has(token) || run.clock.now() - task.since < delayMs || answer === 'never') continue;
       answered.add(token);
       const incidentId = (task.payload as { state?: { incident?: { id?: string } } }).state?.incident?.id ?? token;
@@ -709,12 +746,18 @@ export async function runDrill(
     sandbox: sandbox.url,
     passed: ok,
     simulatedSeconds: Math.round((clock.now() - run.start) / 1000),
+    mttr: mttrFigures(summaries),
     incidents: incidentReports(run, summaries, Number(loadTemplate().Globals.Function.MemorySize ?? 128)),
     deliveries: run.deliveries.map((d) => ({
       channel: d.channel,
       description: d.description,
       routedTo: d.routedTo,
-      results: d.results.map((r) => ({ status: r.status, executionName: r.executionName, reason: r.reason })),
+      results: d.results.map((r) => ({
+        status: r.status,
+        executionName: r.executionName,
+        reason: r.reason,
+        ...(r.resumed ? { resumed: r.resumed } : {}),
+      })),
       error: d.error,
     })),
     mutatingCalls: mutating.map((c) => ({ at: c.at, operation: c.operation, params: c.params })),
@@ -793,6 +836,15 @@ function printDrill(
   print(
     `${summaries.length} incidents: ${counted('remediated')} remediated and verified (${escalated} after climbing an escalation ladder), ${counted('guard-skip')} skipped by the guard, ${counted('budget-exhausted')} held back by the budget, ${counted('shadow')} shadow decisions, ${counted('refused')} refused, ${counted('dry-run')} dry run, ${counted('not-approved')} not approved, ${failed.length} failed; ${r.mutatingCalls} mutating AWS calls, ${sandbox.calls.length} calls in all (${r.report.injectedFaults} faults injected); ${sandbox.published.length} notifications; ${r.report.simulatedSeconds} simulated seconds in ${(r.report.wallMs / 1000).toFixed(1)} s.\n`,
   );
+  const mttr = mttrFigures(summaries);
+  if (mttr.incidents > 0) {
+    const pair = (f: { p50: number; p95: number }, unit: (n: number) => string) =>
+      Number.isNaN(f.p50) ? '-' : `p50 ${unit(f.p50)} · p95 ${unit(f.p95)}`;
+    const secondsText = (n: number) => `${n.toFixed(1)} s`;
+    print(
+      `MTTR over ${mttr.incidents} remediated incidents (simulated): ALARM → first change ${pair(mttr.firstChange, duration)}; ALARM → verified OK ${pair(mttr.verifiedOk, duration)}; platform lag, alarm OK → outcome recorded ${pair(mttr.platformLag, secondsText)}\n`,
+    );
+  }
   if (replay) {
     print(
       `Replay ${replay.name}: ${replay.description}\n${table([

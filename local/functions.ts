@@ -1,5 +1,6 @@
 import { handler as alarmIngest } from '../functions/alarm-ingest/handler';
 import { handler as autoScalingAction } from '../functions/auto-scaling-action/handler';
+import { handler as awaitEvent } from '../functions/await-event/handler';
 import { handler as automation } from '../functions/run-automation/handler';
 import { handler as checkProgress } from '../functions/check-progress/handler';
 import { handler as correlateChange } from '../functions/correlate-change/handler';
@@ -28,4 +29,5 @@ export const FUNCTION_HANDLERS: Record<string, LambdaHandler> = {
   RecordOutcomeFunction: recordOutcome,
   EscalateFunction: escalate,
   CorrelateChangeFunction: correlateChange,
+  AwaitEventFunction: awaitEvent,
 };

@@ -1,4 +1,5 @@
 import type { IngestResult } from '../functions/aws/ingest';
+import { percentile } from '../bench/stats';
 import type { ExecutionRecord } from './sandbox/server';
 import type { CallRecord } from './sandbox/server';
 
@@ -96,6 +97,67 @@ export interface IncidentSummary {
   correlatedChange?: string;
   /** The action the plan ended on. */
   actionType?: string;
+  /** Time to recover, in simulated seconds (docs/performance.md "MTTR"). */
+  mttr?: Mttr;
+}
+
+export interface Mttr {
+  /** The alarm's ALARM (the incident's detection) → the first mutating call. */
+  firstChangeSeconds?: number;
+  /** The alarm's ALARM → the workflow's read that found it OK again. */
+  verifiedOkSeconds?: number;
+  /** What the platform adds: the alarm's return to OK → the outcome recorded. */
+  platformLagSeconds?: number;
+}
+
+export interface MttrFigures {
+  incidents: number;
+  firstChange: { p50: number; p95: number };
+  verifiedOk: { p50: number; p95: number };
+  platformLag: { p50: number; p95: number };
+}
+
+/** p50 and p95 of each MTTR measure over the remediated incidents (simulated seconds). */
+export function mttrFigures(summaries: Pick<IncidentSummary, 'mttr'>[]): MttrFigures {
+  const of = (pick: (m: Mttr) => number | undefined) => {
+    const samples = summaries.flatMap((s) => (s.mttr && pick(s.mttr) !== undefined ? [pick(s.mttr) as number] : []));
+    return { p50: percentile(samples, 50), p95: percentile(samples, 95) };
+  };
+  return {
+    incidents: summaries.filter((s) => s.mttr).length,
+    firstChange: of((m) => m.firstChangeSeconds),
+    verifiedOk: of((m) => m.verifiedOkSeconds),
+    platformLag: of((m) => m.platformLagSeconds),
+  };
+}
+
+/** MTTR of one execution, from its history (event timestamps are simulated time in a drill). */
+function mttrOf(execution: ExecutionRecord): Mttr | undefined {
+  const input = execution.input as { detectedAt?: string } | undefined;
+  const detected = Date.parse(input?.detectedAt ?? '');
+  if (!Number.isFinite(detected)) return undefined;
+  const exits = (execution.run?.events ?? []).filter((e) => e.type === 'StateExited' && e.state);
+  const outputOf = (e: (typeof exits)[number]) => (e.state as { output?: Record<string, unknown> }).output ?? {};
+  const applied = exits
+    .map((e) => outputOf(e).applied as { applied?: boolean; dryRun?: boolean; appliedAt?: string } | undefined)
+    .find((a) => a?.applied === true && a.dryRun !== true && a.appliedAt);
+  const verifiedExit = exits.find(
+    (e) =>
+      e.state?.name === 'Verify Recovery' &&
+      (outputOf(e).verification as { status?: string } | undefined)?.status === 'recovered',
+  );
+  const okAt = verifiedExit
+    ? Date.parse((outputOf(verifiedExit).verification as { recoveredAt?: string }).recoveredAt ?? '')
+    : Number.NaN;
+  const recordedAt = exits.find((e) => e.state?.name === 'Record Success')?.timestamp;
+  const seconds = (from: number, to: number | undefined) =>
+    to !== undefined && Number.isFinite(from) && Number.isFinite(to) ? Math.max(0, (to - from) / 1000) : undefined;
+  const mttr: Mttr = {
+    ...(applied?.appliedAt ? { firstChangeSeconds: seconds(detected, Date.parse(applied.appliedAt)) } : {}),
+    ...(verifiedExit ? { verifiedOkSeconds: seconds(detected, verifiedExit.timestamp) } : {}),
+    ...(verifiedExit && recordedAt !== undefined ? { platformLagSeconds: seconds(okAt, recordedAt) } : {}),
+  };
+  return Object.keys(mttr).length > 0 ? mttr : undefined;
 }
 
 const short = (id: string) => (id.length > 34 ? `${id.slice(0, 25)}…${id.slice(-8)}` : id);
@@ -236,6 +298,7 @@ export function summarise(execution: ExecutionRecord): IncidentSummary {
               : record.outcome === 'notified'
                 ? 'notified'
                 : 'failed';
+  const mttr = kind === 'remediated' ? mttrOf(execution) : undefined;
   return {
     incident: execution.name,
     kind,
@@ -255,6 +318,7 @@ export function summarise(execution: ExecutionRecord): IncidentSummary {
     ...(record.shadow ? { shadow: record.shadow } : {}),
     ...(output.plan?.correlatedChange ? { correlatedChange: output.plan.correlatedChange.description } : {}),
     ...(output.plan?.action ? { actionType: output.plan.action.type } : {}),
+    ...(mttr ? { mttr } : {}),
   };
 }
 

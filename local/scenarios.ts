@@ -1,5 +1,14 @@
 import { simulationRandom } from './sim/random';
-import { ACCOUNT, type Alarm, type Clock, Fleet, REGION, type Revision } from './sandbox/fleet';
+import {
+  ACCOUNT,
+  type Alarm,
+  type Automation,
+  type Clock,
+  type Deployment,
+  Fleet,
+  REGION,
+  type Revision,
+} from './sandbox/fleet';
 
 // The default game-day estate and the faults a drill injects into it, modelled on a classic
 // chaos exercise: half an ASG's instances stopped, a CPU spike, a bad deployment raising the
@@ -414,5 +423,79 @@ export function eventBridgeInstanceState(fleet: Fleet, instanceId: string, state
     'aws.ec2',
     [`arn:aws:ec2:${REGION}:${ACCOUNT}:instance/${instanceId}`],
     { 'instance-id': instanceId, state },
+  );
+}
+
+const CODEDEPLOY_STATE: Record<Deployment['status'], string> = {
+  Created: 'CREATED',
+  InProgress: 'START',
+  Succeeded: 'SUCCESS',
+  Failed: 'FAILURE',
+  Stopped: 'STOPPED',
+};
+
+export function eventBridgeDeploymentState(fleet: Fleet, d: Deployment): unknown {
+  return eventBridgeEnvelope(
+    fleet,
+    'CodeDeploy Deployment State-change Notification',
+    'aws.codedeploy',
+    [
+      `arn:aws:codedeploy:${REGION}:${ACCOUNT}:deploymentgroup:${d.applicationName}/${d.deploymentGroupName}`,
+      `arn:aws:codedeploy:${REGION}:${ACCOUNT}:application:${d.applicationName}`,
+    ],
+    {
+      region: REGION,
+      deploymentId: d.deploymentId,
+      instanceGroupId: d.deploymentGroupName,
+      deploymentGroup: d.deploymentGroupName,
+      state: CODEDEPLOY_STATE[d.status],
+      application: d.applicationName,
+    },
+  );
+}
+
+export function eventBridgeGroupActivity(
+  fleet: Fleet,
+  groupName: string,
+  instanceId: string,
+  activity: 'launch' | 'terminate',
+): unknown {
+  const verb = activity === 'launch' ? 'Launch' : 'Terminate';
+  return eventBridgeEnvelope(
+    fleet,
+    `EC2 Instance ${verb} Successful`,
+    'aws.autoscaling',
+    [
+      `arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/${groupName}`,
+      `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/${instanceId}`,
+    ],
+    {
+      StatusCode: 'InProgress',
+      AutoScalingGroupName: groupName,
+      ActivityId: `${instanceId}-${activity}`,
+      RequestId: `${instanceId}-${activity}`,
+      StatusMessage: '',
+      EC2InstanceId: instanceId,
+      Cause: `An instance was ${activity === 'launch' ? 'started' : 'taken out of service'} by the group.`,
+      Details: { 'Availability Zone': `${REGION}a` },
+    },
+  );
+}
+
+export function eventBridgeAutomationStatus(fleet: Fleet, a: Automation): unknown {
+  return eventBridgeEnvelope(
+    fleet,
+    'EC2 Automation Execution Status-change Notification',
+    'aws.ssm',
+    [`arn:aws:ssm:${REGION}:${ACCOUNT}:automation-execution/${a.executionId}`],
+    {
+      ExecutionId: a.executionId,
+      Definition: a.documentName,
+      DefinitionVersion: 1,
+      Status: a.status,
+      StartTime: awsTime(a.startTime),
+      EndTime: awsTime(fleet.clock.now()),
+      ExecutedBy: `arn:aws:iam::${ACCOUNT}:role/AutomationRole`,
+    },
   );
 }

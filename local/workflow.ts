@@ -34,6 +34,7 @@ interface AslState {
   ResultPath?: null;
   Retry?: Retrier[];
   TimeoutSeconds?: number;
+  TimeoutSecondsPath?: string;
 }
 
 interface Retrier {
@@ -93,10 +94,11 @@ const LOCAL_WAIT_RESOURCE = 'arn:aws:lambda:us-east-1:123456789012:function:Loca
  */
 function executionNameOf(input: unknown): string {
   const value = input as {
-    execution?: { name?: string };
+    execution?: { name?: string } | string;
     incident?: { id?: string };
     state?: { incident?: { id?: string } };
   } | null;
+  if (typeof value?.execution === 'string') return value.execution;
   return value?.execution?.name ?? value?.incident?.id ?? value?.state?.incident?.id ?? '';
 }
 
@@ -157,6 +159,13 @@ export interface WorkflowRun {
 export interface WorkflowOptions {
   /** Lambda timeouts to inject: the function's timeout in seconds when this invocation times out. */
   timesOut?: (functionLogicalId: string, invocationKey: string) => number | undefined;
+  /**
+   * Answers the Await states (a `.waitForTaskToken` with a TimeoutSecondsPath): resolves when an
+   * event resumes the token, rejects with States.Timeout after the payload's `timeoutSeconds`.
+   * Without it (no events in this run) each Await times out at once, as a Wait of 0 s would, and
+   * its function is not invoked.
+   */
+  awaitEvent?: TaskTokenResponder;
 }
 
 export interface RunOptions {
@@ -222,6 +231,14 @@ export class LocalWorkflow {
       for (const state of Object.values(this.definition.States)) delete state.TimeoutSeconds;
     }
     this.machine = new StateMachine(this.definition as never, { validationOptions: { checkPaths: true } });
+    // The library resolves TimeoutSecondsPath against Parameters (AWS: against the state input):
+    // an Await's timeout is kept here instead, from its Payload's timeoutSeconds (same path, tested).
+    const awaits = new Set<string>();
+    for (const [stateName, state] of Object.entries(this.definition.States)) {
+      if (state.TimeoutSecondsPath === undefined) continue;
+      awaits.add(stateName);
+      delete state.TimeoutSecondsPath;
+    }
     for (const [stateName, state] of Object.entries(this.definition.States)) {
       if (state.Type !== 'Task' || state.Resource === LOCAL_WAIT_RESOURCE) continue;
       const waits = state.Resource === WAIT_FOR_TASK_TOKEN;
@@ -271,21 +288,38 @@ export class LocalWorkflow {
               throw error;
             }
           };
-      this.bindings[stateName] = waits
-        ? // As Step Functions does: invoke with the Payload, then wait for the token's answer.
-          async (input) => {
-            const payload = (input as { Payload?: { taskToken?: string } }).Payload ?? {};
-            await timed(executionNameOf(payload), payload);
-            if (!this.answerTaskToken)
-              throw Object.assign(new Error(`Nobody answers task tokens in this run (${stateName})`), {
-                name: 'States.TaskFailed',
-              });
-            const answer = this.answerTaskToken(payload.taskToken ?? '', payload);
+      const entries = new Map<string, number>();
+      this.bindings[stateName] = awaits.has(stateName)
+        ? async (input) => {
+            const payload = { ...((input as { Payload?: { taskToken?: string } }).Payload ?? {}) };
+            const execution = executionNameOf(payload);
+            if (!options.awaitEvent)
+              throw Object.assign(new Error('No events in this run: the wait times out'), { name: 'States.Timeout' });
+            // On AWS every entry into a task gets its own token: a late answer to an earlier wait is refused.
+            const entry = (entries.get(execution) ?? 0) + 1;
+            entries.set(execution, entry);
+            payload.taskToken = `${payload.taskToken ?? execution}:${stateName}:${entry}`;
+            await timed(execution, payload);
+            const answer = options.awaitEvent(payload.taskToken, payload);
             return JSON.parse(
               JSON.stringify((await (scheduler ? scheduler.waitFor(answer) : answer)) ?? null),
             ) as JSONValue;
           }
-        : (input) => timed(executionNameOf(input), input);
+        : waits
+          ? // As Step Functions does: invoke with the Payload, then wait for the token's answer.
+            async (input) => {
+              const payload = (input as { Payload?: { taskToken?: string } }).Payload ?? {};
+              await timed(executionNameOf(payload), payload);
+              if (!this.answerTaskToken)
+                throw Object.assign(new Error(`Nobody answers task tokens in this run (${stateName})`), {
+                  name: 'States.TaskFailed',
+                });
+              const answer = this.answerTaskToken(payload.taskToken ?? '', payload);
+              return JSON.parse(
+                JSON.stringify((await (scheduler ? scheduler.waitFor(answer) : answer)) ?? null),
+              ) as JSONValue;
+            }
+          : (input) => timed(executionNameOf(input), input);
     }
   }
 

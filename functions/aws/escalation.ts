@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { refundIfUnchanged } from './budget-table';
 import { type GuardSettings, release } from './guard-table';
+import { forgetWaits } from './waits';
+import { allWaitKeys } from '../domain/wake';
 import { type ClimbedState, ClimbInputSchema, climb } from '../domain/escalation';
 import { GuardSchema } from '../domain/guard-schema';
 import { stepMetrics } from '../domain/outcome';
@@ -36,6 +38,9 @@ export async function escalateRung(
     applied: acted,
     changeStarted: released?.changeStarted,
   });
+  // The rung's waits are over (the next rung waits on its own action).
+  if (state.guard?.owner && state.applied)
+    await forgetWaits(guardSettings.tableName, allWaitKeys(state), state.guard.owner);
   const { left, next } = climb(state, now);
   emitMetricRecords(stepMetrics(left));
   logger.info('Escalating to the next step', { left, next: next.plan.action, released });

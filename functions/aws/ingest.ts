@@ -7,6 +7,7 @@ import { MAX_EVENT_DEPTH, nestedDeeperThan } from '../domain/inbound/depth';
 import { clock } from '../platform/clock';
 import { sfn } from './clients/sfn';
 import { sqs } from './clients/sqs';
+import { wakeWaiters } from './waits';
 import { requiredEnv, stackDryRun } from '../platform/env';
 import { IncidentSchema } from '../domain/incident';
 import type { IngestContext, Normalised } from '../domain/inbound/normalise';
@@ -18,6 +19,8 @@ export const IngestResultSchema = z.object({
   executionName: z.string().optional(),
   executionArn: z.string().optional(),
   reason: z.string().optional(),
+  /** Executions this event resumed from a wait (progress or recovery). */
+  resumed: z.int().optional(),
 });
 export type IngestResult = z.infer<typeof IngestResultSchema>;
 export interface IngestResponse {
@@ -26,6 +29,7 @@ export interface IngestResponse {
 
 const stateMachineArn = requiredEnv('STATE_MACHINE_ARN');
 const deadLetterQueueUrl = requiredEnv('DEAD_LETTER_QUEUE_URL');
+const guardTableName = requiredEnv('GUARD_TABLE_NAME');
 
 // SQS accepts up to 1 MiB; keep well inside it and say when the copy is cut.
 const MAX_DEAD_LETTER_RECORD_CHARS = 200_000;
@@ -71,12 +75,26 @@ async function deadLetter(received: unknown, reason: string, origin: string): Pr
  * so Lambda's async retry runs the whole event again (started records then come back as duplicates).
  */
 export async function dispatch(normalised: Normalised, rawRecord: unknown, origin: string): Promise<IngestResult> {
-  if (normalised.status === 'rejected') {
-    metrics.addMetric('InvalidEvents', MetricUnit.Count, 1);
-    logger.warn('Rejected inbound record', { reason: normalised.reason, origin });
-    await deadLetter(rawRecord, normalised.reason, origin);
-    return { status: 'rejected', reason: normalised.reason };
-  }
+  if (normalised.status === 'rejected') return reject(normalised.reason, rawRecord, origin);
+  // First the executions waiting for this event (an alarm's OK, a deployment or an activity ending).
+  const resumed = normalised.wakes?.length
+    ? await wakeWaiters(guardTableName, normalised.wakes, describeWake(normalised, origin), clock.now())
+    : 0;
+  const result = await startOrIgnore(normalised);
+  return resumed > 0 ? { ...result, resumed } : result;
+}
+
+const describeWake = (normalised: Exclude<Normalised, { status: 'rejected' }>, origin: string) =>
+  `${origin}: ${normalised.incident?.summary ?? normalised.wakes?.join(', ') ?? 'event'}`.slice(0, 300);
+
+async function reject(reason: string, rawRecord: unknown, origin: string): Promise<IngestResult> {
+  metrics.addMetric('InvalidEvents', MetricUnit.Count, 1);
+  logger.warn('Rejected inbound record', { reason, origin });
+  await deadLetter(rawRecord, reason, origin);
+  return { status: 'rejected', reason };
+}
+
+async function startOrIgnore(normalised: Exclude<Normalised, { status: 'rejected' }>): Promise<IngestResult> {
   if (normalised.status === 'ignored') {
     metrics.addMetric('EventsIgnored', MetricUnit.Count, 1);
     logger.info('Ignored inbound record', { reason: normalised.reason, incidentId: normalised.incident?.id });

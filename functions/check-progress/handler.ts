@@ -64,6 +64,7 @@ export async function checkProgress(state: CheckProgressInput): Promise<Progress
     detail: observation.detail,
     watch: observation.watch,
     ...(observation.done ? { completedAt: clock.now().toISOString() } : {}),
+    checkedAt: clock.now().toISOString(),
   };
 }
 

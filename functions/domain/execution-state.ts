@@ -180,6 +180,8 @@ export const ProgressSchema = NextPollSchema.extend({
   detail: z.string(),
   watch: WatchSchema,
   completedAt: z.iso.datetime().optional(),
+  /** When this read was made: events after it may not have been seen (domain/wake.ts). */
+  checkedAt: z.iso.datetime().optional(),
 });
 export type Progress = z.infer<typeof ProgressSchema>;
 
@@ -189,6 +191,7 @@ export const VerificationSchema = NextPollSchema.extend({
   detail: z.string(),
   alarmState: z.string().optional(),
   recoveredAt: z.iso.datetime().optional(),
+  checkedAt: z.iso.datetime().optional(),
 });
 export type Verification = z.infer<typeof VerificationSchema>;
 
@@ -260,6 +263,8 @@ export const ExecutionStateSchema = z.object({
   stale: ErrorInfoSchema.optional(),
   progress: ProgressSchema.optional(),
   verification: VerificationSchema.optional(),
+  /** What ended the last Await state: the event that resumed it, or its timeout (then a poll). */
+  woken: z.union([z.object({ by: z.string(), at: z.string() }), ErrorInfoSchema]).optional(),
   /** The rungs of an escalation ladder left behind. */
   escalation: EscalationHistorySchema.optional(),
   record: RecordedSchema.optional(),

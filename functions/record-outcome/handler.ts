@@ -1,5 +1,7 @@
 import { refundIfUnchanged } from '../aws/budget-table';
 import { publishOnce } from '../aws/notifications';
+import { forgetWaits } from '../aws/waits';
+import { allWaitKeys } from '../domain/wake';
 import { clock } from '../platform/clock';
 import { booleanEnv, requiredEnv } from '../platform/env';
 import { type Guard, guardSettingsFromEnv, release, targetKeyOf } from '../aws/guard-table';
@@ -48,6 +50,8 @@ export async function recordOutcome(
         clock.now(),
       )
     : undefined;
+  // A wait that timed out into its fallback poll left its token behind (only an action is waited on).
+  if (input.execution && state.applied) await forgetWaits(guardSettings.tableName, allWaitKeys(state), input.execution);
   // An action that changed nothing (a no-op, a skip right before its call) gives its budget back.
   await refundIfUnchanged(guardSettings.tableName, guard?.budgetCounted, {
     applied: state.applied?.applied === true,

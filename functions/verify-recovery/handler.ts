@@ -1,5 +1,6 @@
 import type * as z from 'zod';
 import { readAlarm } from '../aws/alarms';
+import { clock } from '../platform/clock';
 import { workflowTask } from '../platform/middleware';
 import { logger } from '../platform/powertools';
 import { ExecutionStateSchema, PlannedStateSchema, type Verification, nextPoll } from '../domain/execution-state';
@@ -49,6 +50,7 @@ export async function verifyRecovery(state: VerifyInput): Promise<Verification> 
     ...nextPoll(state.plan.verify, attempt, false),
     detail: `${alarm.name} is still ${stateValue}`,
     alarmState: stateValue,
+    checkedAt: clock.now().toISOString(),
   };
 }
 

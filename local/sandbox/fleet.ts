@@ -129,7 +129,11 @@ export interface InstanceRefresh {
 
 export type FleetEvent =
   | { kind: 'alarm'; alarm: Alarm; previousState: Alarm['state']; at: number }
-  | { kind: 'instance-state'; instanceId: string; state: 'stopped' | 'terminated'; at: number };
+  | { kind: 'instance-state'; instanceId: string; state: 'stopped' | 'terminated'; at: number }
+  // What AWS announces on EventBridge when an activity ends (the platform's Await states wake on them).
+  | { kind: 'deployment'; deployment: Deployment; at: number }
+  | { kind: 'automation'; automation: Automation; at: number }
+  | { kind: 'group-activity'; groupName: string; instanceId: string; activity: 'launch' | 'terminate'; at: number };
 
 const MINUTE = 60_000;
 const revisionKey = (r: Revision | undefined) => JSON.stringify(r ?? null);
@@ -302,6 +306,7 @@ export class Fleet {
         d.completeTime = d.finishAt;
         const group = this.deploymentGroups.get(`${d.applicationName}/${d.deploymentGroupName}`);
         if (group) group.liveRevision = d.revision;
+        this.emit({ kind: 'deployment', deployment: d, at: now });
       }
     }
     for (const a of this.automations.values()) {
@@ -310,9 +315,11 @@ export class Fleet {
         const instance = instanceId ? this.instances.get(instanceId) : undefined;
         if (!instance) {
           a.status = 'Failed';
+          this.emit({ kind: 'automation', automation: a, at: now });
           continue;
         }
         a.status = 'Success';
+        this.emit({ kind: 'automation', automation: a, at: now });
         // Restarting a service leaves the host as it is; stop and start moves it to healthy hardware.
         if (/RestartService$/.test(a.documentName)) continue;
         instance.systemCheckFailing = false;
@@ -320,13 +327,24 @@ export class Fleet {
       }
     }
     for (const instance of this.instances.values()) {
+      const activity = (kind: 'launch' | 'terminate') =>
+        instance.groupName &&
+        this.emit({
+          kind: 'group-activity',
+          groupName: instance.groupName,
+          instanceId: instance.id,
+          activity: kind,
+          at: now,
+        });
       if (instance.lifecycle === 'Pending' && instance.readyAt <= now) {
         instance.lifecycle = 'InService';
         instance.ec2State = 'running';
+        activity('launch');
       }
       if (instance.lifecycle === 'Terminating' && (instance.goneAt ?? 0) <= now) {
         instance.lifecycle = 'Terminated';
         instance.ec2State = 'terminated';
+        activity('terminate');
       }
     }
     for (const group of this.groups.values()) this.reconcile(group, now);
@@ -510,6 +528,7 @@ export class Fleet {
     }
     deployment.status = 'Stopped';
     deployment.completeTime = this.clock.now();
+    this.emit({ kind: 'deployment', deployment, at: this.clock.now() });
     const group = this.requireDeploymentGroup(deployment.applicationName, deployment.deploymentGroupName);
     if (autoRollback && group.liveRevision) {
       deployment.rollbackDeploymentId = this.startDeployment(

@@ -203,6 +203,7 @@ export class Sandbox {
       {
         timesOut: (functionId, key) =>
           sandbox.faults.timesOut(functionId, sandbox.scheduler ? key : undefined) ? timeouts[functionId] : undefined,
+        awaitEvent: (token, payload) => sandbox.waitForTask(token, payload),
       },
     );
     return sandbox;
@@ -308,9 +309,9 @@ export class Sandbox {
 
   /** A task token waits for its answer through the Step Functions API, or times out on the simulated clock. */
   private waitForTask(token: string, payload: unknown): Promise<unknown> {
-    const timeoutSeconds =
-      (payload as { state?: { plan?: { approval?: { timeoutSeconds?: number } } } }).state?.plan?.approval
-        ?.timeoutSeconds ?? 3600;
+    // An Await state's timeout travels in its Payload; an approval's is its plan's (the ASL's 3,600 s).
+    const task = payload as { timeoutSeconds?: number; state?: { plan?: { approval?: { timeoutSeconds?: number } } } };
+    const timeoutSeconds = task.timeoutSeconds ?? task.state?.plan?.approval?.timeoutSeconds ?? 3600;
     return new Promise((resolve, reject) => {
       const timeout = () => {
         this.pendingTasks.delete(token);

@@ -45,6 +45,8 @@ export function resetIngestMocks(): void {
     .on(StartExecutionCommand)
     .resolves({ executionArn: 'arn:aws:states:us-east-1:123456789012:execution:remediation:x', startDate: new Date() });
   aws.sqs.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
+  // Events that end a wait take its tokens from the guard table: nobody waits, by default.
+  aws.dynamoDb.on(UpdateCommand).resolves({});
 }
 
 /** The triggering alarm still firing when an action re-reads it (the stale-incident check). */

@@ -9,11 +9,14 @@ const routes = routesOf(loadTemplate());
 /** Which of template.yaml's EventBridge rules each EventBridge fixture must reach: exactly these. */
 const EXPECTED: Record<string, string[]> = {
   'eventbridge-alarm-state-change': ['AlarmStateChange'],
-  'eventbridge-alarm-ok': [],
-  'eventbridge-codedeploy-failure': ['DeploymentFailure'],
-  'eventbridge-malformed-detail': ['DeploymentFailure'],
-  'eventbridge-asg-launch-unsuccessful': ['AutoScalingFailure'],
-  'eventbridge-asg-terminate-unsuccessful': ['AutoScalingFailure'],
+  'eventbridge-alarm-ok': ['AlarmStateChange'],
+  'eventbridge-codedeploy-failure': ['DeploymentStateChange'],
+  'eventbridge-codedeploy-success': ['DeploymentStateChange'],
+  'eventbridge-malformed-detail': ['DeploymentStateChange'],
+  'eventbridge-asg-launch-unsuccessful': ['AutoScalingActivity'],
+  'eventbridge-asg-terminate-unsuccessful': ['AutoScalingActivity'],
+  'eventbridge-asg-launch-successful': ['AutoScalingActivity'],
+  'eventbridge-automation-status': ['AutomationStatusChange'],
   'eventbridge-ec2-stopped': ['InstanceStateChange'],
   'eventbridge-ec2-terminated': ['InstanceStateChange'],
   'eventbridge-unusable': [],
@@ -33,7 +36,7 @@ describe("template.yaml's EventBridge rules", () => {
     expect(matchingRules(routes, loadEvent(fixture)).map((r) => r.eventName)).toEqual(rules);
   });
 
-  it('route only alarms named with the stack prefix, and only their ALARM transitions', () => {
+  it('route only alarms named with the stack prefix, and only their ALARM and OK transitions', () => {
     const event = loadEvent<{ detail: { alarmName: string } }>('eventbridge-alarm-state-change');
     event.detail.alarmName = 'web-cpu-high';
 

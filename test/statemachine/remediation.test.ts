@@ -328,7 +328,7 @@ describe('remediation.asl.json', () => {
       'Prepare Auto Scaling Action',
       'Is Auto Scaling Change Needed?',
       'Apply Auto Scaling Action',
-      'Wait Before Progress',
+      'Await First Progress',
       'Check Progress',
       'Is Action Complete?',
       'Verify Recovery',
@@ -427,7 +427,7 @@ describe('remediation.asl.json', () => {
     const updates = aws.dynamoDb
       .commandCalls(UpdateCommand)
       .map((c) => c.args[0].input)
-      .filter((u) => !/^(budget|notified):/.test(String(u.Key?.target)));
+      .filter((u) => !/^(budget|notified|wait):/.test(String(u.Key?.target)));
     expect(updates.map((u) => [u.Key?.target, u.UpdateExpression?.split(',')[0]])).toEqual([
       ['asg:web-asg', 'SET lockedBy = :me'],
       ['asg:web-asg', 'SET lockState = :cooldown'],
@@ -583,10 +583,10 @@ describe('remediation.asl.json', () => {
         expect(run.output).toMatchObject({ record: { outcome: 'skipped', reason: 'NotApproved' } });
         expect(aws.codeDeploy).not.toHaveReceivedCommand(CreateDeploymentCommand);
         const updates = aws.dynamoDb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-        const lockWrites = updates.filter((u) => !/^(budget|notified):/.test(String(u.Key?.target)));
+        const lockWrites = updates.filter((u) => !/^(budget|notified|wait):/.test(String(u.Key?.target)));
         expect(lockWrites.at(-1)?.UpdateExpression).toBe('REMOVE lockedBy, lockState, lockExpiresAt');
         // Nothing changed, so its place in the budget is given back.
-        expect(updates.filter((u) => !String(u.Key?.target).startsWith('notified:')).at(-1)?.UpdateExpression).toBe(
+        expect(updates.filter((u) => !/^(notified|wait):/.test(String(u.Key?.target))).at(-1)?.UpdateExpression).toBe(
           'DELETE consumers :me',
         );
       },

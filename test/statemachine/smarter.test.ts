@@ -115,7 +115,7 @@ describe('escalation ladder', () => {
     const locks = aws.dynamoDb
       .commandCalls(UpdateCommand)
       .map((c) => c.args[0].input)
-      .filter((u) => !/^(budget|notified):/.test(String(u.Key?.target)));
+      .filter((u) => !/^(budget|notified|wait):/.test(String(u.Key?.target)));
     expect(locks.map((u) => [u.Key?.target, u.UpdateExpression?.split(',')[0]])).toEqual([
       ['instance:i-0abc123def4567890', 'SET lockedBy = :me'],
       ['instance:i-0abc123def4567890', 'SET intentAt = :now'],

@@ -14,6 +14,7 @@ import { ASL_PATH } from '../../local/workflow';
 import { withDiagram } from '../../scripts/workflow-diagram';
 import { RecordInputSchema } from '../../functions/domain/outcome';
 import { EscalateInputSchema } from '../../functions/escalate/handler';
+import { AwaitInputSchema } from '../../functions/await-event/handler';
 import { ManualRequestSchema } from '../../functions/domain/manual';
 import { PlannedStateSchema } from '../../functions/domain/execution-state';
 import { VerifyInputSchema } from '../../functions/verify-recovery/handler';
@@ -47,6 +48,9 @@ const FIXTURES: Record<string, { files: string[]; schema?: z.ZodType }> = {
       'eventbridge-codedeploy-failure',
       'eventbridge-asg-launch-unsuccessful',
       'eventbridge-asg-terminate-unsuccessful',
+      'eventbridge-asg-launch-successful',
+      'eventbridge-codedeploy-success',
+      'eventbridge-automation-status',
       'eventbridge-ec2-stopped',
       'eventbridge-ec2-terminated',
       'eventbridge-malformed-detail',
@@ -67,6 +71,7 @@ const FIXTURES: Record<string, { files: string[]; schema?: z.ZodType }> = {
   RecordOutcomeFunction: { files: ['record-outcome-failed'], schema: RecordInputSchema },
   EscalateFunction: { files: ['escalate-step'], schema: EscalateInputSchema },
   CorrelateChangeFunction: { files: ['correlate-change'], schema: PlannedStateSchema },
+  AwaitEventFunction: { files: ['await-event'], schema: AwaitInputSchema },
 };
 
 /**

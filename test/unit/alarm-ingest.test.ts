@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { handler } from '../../functions/alarm-ingest/handler';
 import { IncidentSchema, alarmIncidentId } from '../../functions/domain/incident';
@@ -62,6 +63,35 @@ describe('AlarmIngestFunction', () => {
       expect.objectContaining({ status: 'ignored', reason: 'alarm state OK is not actionable' }),
     ]);
     expect(aws.sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+
+  // Issue 18: the OK transition ingest used to ignore now ends the wait of the execution it recovers.
+  it('resumes the executions waiting for the alarm to return to OK, each once, and takes their tokens', async () => {
+    aws.dynamoDb.on(UpdateCommand).resolves({ Attributes: { tokens: { 'exec-1': 'token-1', 'exec-2': 'token-2' } } });
+    aws.sfn.on(SendTaskSuccessCommand, { taskToken: 'token-2' }).rejects(awsError('TaskTimedOut'));
+
+    const { results } = await invoke(loadEvent('sns-alarm-ok'));
+
+    expect(results).toEqual([expect.objectContaining({ status: 'ignored', resumed: 1 })]);
+    expect(aws.dynamoDb).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { target: 'wait:alarm:web-cpu-high' },
+      UpdateExpression: 'SET lastEventAt = :at, lastEvent = :by, expiresAt = :ttl REMOVE tokens',
+      ReturnValues: 'ALL_OLD',
+    });
+    // The second waiter had already timed out into its poll: a late event is harmless.
+    expect(aws.sfn).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 2);
+    expect(aws.sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
+      taskToken: 'token-1',
+      output: expect.stringContaining('"by":"sns: OK web-cpu-high'),
+    });
+    expect(aws.sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+
+  it('wakes nobody on a transition to ALARM', async () => {
+    await invoke(loadEvent('sns-alarm-cpu-high'));
+
+    expect(aws.dynamoDb).not.toHaveReceivedCommand(UpdateCommand);
+    expect(aws.sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
   });
 
   it('reads a metric-math alarm: the first metric, every dimension, and list-form alarm tags', async () => {

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { handler } from '../../functions/event-ingest/handler';
 import { lambdaContext } from '../../local/lambda-context';
@@ -13,6 +14,32 @@ const invoke = (event: unknown) => handler(event, lambdaContext('EventIngestFunc
 beforeEach(resetIngestMocks);
 
 describe('EventIngestFunction', () => {
+  // Issue 18: the events that say an action moved on end the workflow's waits.
+  it.each([
+    ['eventbridge-alarm-ok', 'wait:alarm:selfhealing-web-cpu-high', 'ignored'],
+    ['eventbridge-codedeploy-success', 'wait:deployment:d-ROLLBACK01', 'ignored'],
+    ['eventbridge-codedeploy-failure', 'wait:deployment:d-ABCDEF123', 'started'],
+    ['eventbridge-asg-launch-successful', 'wait:group:web-asg', 'ignored'],
+    ['eventbridge-asg-launch-unsuccessful', 'wait:group:web-asg', 'started'],
+    ['eventbridge-automation-status', 'wait:automation:4fc82b26-6b51-4000-8000-3fdba35f04dc', 'ignored'],
+  ])('%s resumes the executions waiting on %s (and is %s as an incident)', async (fixture, key, status) => {
+    aws.dynamoDb.on(UpdateCommand, { Key: { target: key } }).resolves({ Attributes: { tokens: { e1: 'token-1' } } });
+
+    const { results } = await invoke(loadEvent(fixture));
+
+    expect(results).toEqual([expect.objectContaining({ status, resumed: 1 })]);
+    expect(aws.sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-1' });
+  });
+
+  it('wakes nothing for an event from another account', async () => {
+    const event = { ...loadEvent<Record<string, unknown>>('eventbridge-codedeploy-success'), account: '999999999999' };
+
+    const { results } = await invoke(event);
+
+    expect(results[0]?.status).toBe('rejected');
+    expect(aws.sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+  });
+
   it('turns a CloudWatch Alarm State Change into the same incident shape as the SNS path', async () => {
     const { results } = await invoke(loadEvent('eventbridge-alarm-state-change'));
 

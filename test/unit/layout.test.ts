@@ -52,6 +52,7 @@ describe('project layout', () => {
     expect(folders).toEqual([
       'alarm-ingest',
       'auto-scaling-action',
+      'await-event',
       'aws',
       'check-progress',
       'correlate-change',

@@ -17,10 +17,12 @@ import {
 } from './cloudwatch-alarm';
 import { EventBridgeSchema, JSONStringified, SnsRecordSchema } from './envelopes';
 import { describeIssues } from './format';
+import { waitKey, wakesForAlarm } from '../wake';
 
+/** `wakes`: the waits this event ends (domain/wake.ts), whether or not it is an incident itself. */
 export type Normalised =
-  | { status: 'incident'; incident: Incident }
-  | { status: 'ignored'; incident?: Incident; reason: string }
+  | { status: 'incident'; incident: Incident; wakes?: string[] }
+  | { status: 'ignored'; incident?: Incident; reason: string; wakes?: string[] }
   | { status: 'rejected'; reason: string };
 
 export interface IngestContext {
@@ -55,7 +57,12 @@ function alarmIncident(alarm: AlarmInfo, account: string, region: string, ctx: I
     target: targetFromDimensions(alarm.dimensions, alarm.tags),
   };
   if (alarm.state !== 'ALARM') {
-    return { status: 'ignored', incident, reason: `alarm state ${alarm.state} is not actionable` };
+    return {
+      status: 'ignored',
+      incident,
+      reason: `alarm state ${alarm.state} is not actionable`,
+      wakes: wakesForAlarm(alarm.name, alarm.state),
+    };
   }
   if (Date.parse(alarm.stateChangeTime) > Date.parse(ctx.receivedAt) + MAX_CLOCK_SKEW_SECONDS * 1000) {
     // A future state-change time would switch off the maximum-age check: not an alarm to act on.
@@ -114,12 +121,18 @@ const CodeDeployDetailSchema = z.object({
   state: z.string().min(1),
 });
 
-const AutoScalingFailureDetailSchema = z.object({
+/** EC2 Instance Launch / Terminate Successful / Unsuccessful (Auto Scaling's lifecycle events). */
+const AutoScalingLifecycleDetailSchema = z.object({
   AutoScalingGroupName: z.string().min(1),
   EC2InstanceId: z.string().nullish(),
   StatusCode: z.string().nullish(),
   StatusMessage: z.string().nullish(),
   Cause: z.string().nullish(),
+});
+
+const AutomationStatusDetailSchema = z.object({
+  ExecutionId: z.string().min(1).max(100),
+  Status: z.string().min(1).max(50),
 });
 
 const Ec2StateDetailSchema = z.object({
@@ -219,13 +232,14 @@ export function normaliseEventBridge(raw: unknown, ctx: IngestContext): Normalis
           codedeploy: { application: d.application, deploymentGroup: d.deploymentGroup, deploymentId: d.deploymentId },
         },
       });
+      const wakes = [waitKey.deployment(d.deploymentId)];
       return d.state === 'FAILURE'
-        ? { status: 'incident', incident }
-        : { status: 'ignored', incident, reason: `deployment state ${d.state} is not actionable` };
+        ? { status: 'incident', incident, wakes }
+        : { status: 'ignored', incident, reason: `deployment state ${d.state} is not actionable`, wakes };
     }
     case 'EC2 Instance Launch Unsuccessful':
     case 'EC2 Instance Terminate Unsuccessful': {
-      const detail = parseDetail(AutoScalingFailureDetailSchema, event.detail);
+      const detail = parseDetail(AutoScalingLifecycleDetailSchema, event.detail);
       if (!detail.ok) return { status: 'rejected', reason: detail.reason };
       const d = detail.value;
       const verb = event['detail-type'].includes('Launch') ? 'launch' : 'terminate';
@@ -240,7 +254,26 @@ export function normaliseEventBridge(raw: unknown, ctx: IngestContext): Normalis
           ...(d.EC2InstanceId ? { instanceId: d.EC2InstanceId } : {}),
         },
       });
-      return { status: 'incident', incident };
+      return { status: 'incident', incident, wakes: [waitKey.group(d.AutoScalingGroupName)] };
+    }
+    case 'EC2 Instance Launch Successful':
+    case 'EC2 Instance Terminate Successful': {
+      const detail = parseDetail(AutoScalingLifecycleDetailSchema, event.detail);
+      if (!detail.ok) return { status: 'rejected', reason: detail.reason };
+      return {
+        status: 'ignored',
+        reason: `${event['detail-type']} in ${detail.value.AutoScalingGroupName} is not an incident`,
+        wakes: [waitKey.group(detail.value.AutoScalingGroupName)],
+      };
+    }
+    case 'EC2 Automation Execution Status-change Notification': {
+      const detail = parseDetail(AutomationStatusDetailSchema, event.detail);
+      if (!detail.ok) return { status: 'rejected', reason: detail.reason };
+      return {
+        status: 'ignored',
+        reason: `automation ${detail.value.ExecutionId} is ${detail.value.Status}: not an incident`,
+        wakes: [waitKey.automation(detail.value.ExecutionId)],
+      };
     }
     case 'EC2 Instance State-change Notification': {
       const detail = parseDetail(Ec2StateDetailSchema, event.detail);
