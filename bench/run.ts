@@ -29,15 +29,19 @@ const { values } = parseArgs({
 const RUNS = Number(values.runs);
 const CALLS = Number(values.calls);
 const DRILLS = Number(values.drills);
+// Bundle and cold init are measured against the floor of the required stack (logger + metrics +
+// tracer + one SDK client + middy + zod, bundled the same way, in the same run): the absolute
+// targets of the first issue were below that floor (issue 18).
 const TARGETS = {
-  bundleKb: 300,
-  coldInitRatio: 2.0,
+  bundleFloorRatio: 1.15,
+  coldInitFloorRatio: 1.15,
   warmP50Ms: 2,
   warmP99Ms: 10,
   ingestPerSecond: 20_000,
   happyPathTransitions: 25,
-  happyPathUsd: 0.001,
+  happyPathUsd: 0.0006,
   reactionP50Ms: 100,
+  platformLagP95Seconds: 2,
 };
 const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const template = loadTemplate();
@@ -161,6 +165,8 @@ interface DrillIncident {
   kind: string;
   cost: { transitions: number; lambdaInvocations: number; lambdaBilledMs: number; usd: number } | null;
   reactionMs: number | null;
+  mttr?: { firstChangeSeconds?: number; verifiedOkSeconds?: number; platformLagSeconds?: number };
+  functionsToFirstChange?: string[] | null;
 }
 type DrillReport = { passed: boolean; incidents: DrillIncident[] };
 const runDrillProcess = (extra: string[]): DrillReport => {
@@ -200,6 +206,24 @@ const reactionsOf = (reports: DrillReport[]) =>
 const reactions = reactionsOf(drills);
 const warmReactions = reactionsOf(warmDrills);
 
+const floorBuilt = floors.find((f) => f.id === 'FloorRequiredStack');
+if (!floorBuilt) throw new Error('no FloorRequiredStack floor');
+const floorStack = {
+  minifiedKb: round(floorBuilt.built.bytes / 1024, 1),
+  coldInitMs: coldOf('FloorRequiredStack').processMs,
+};
+
+// MTTR over the cold drills' remediated incidents (simulated seconds).
+const mttrSamples = drills.flatMap((d) => d.incidents.flatMap((i) => (i.mttr ? [i.mttr] : [])));
+const mttrOf = (pick: (m: NonNullable<DrillIncident['mttr']>) => number | undefined) => {
+  const samples = mttrSamples.map(pick).filter((v): v is number => v !== undefined);
+  return { samples: samples.length, p50Seconds: percentile(samples, 50), p95Seconds: percentile(samples, 95) };
+};
+// The functions an incident starts between its event and its first mutating call (cold after an idle night).
+const coldPaths = new Map<string, string[]>();
+for (const incident of drills[0]?.incidents ?? [])
+  if (incident.functionsToFirstChange) coldPaths.set(incident.rule, incident.functionsToFirstChange);
+
 const results = {
   date: new Date().toISOString(),
   machine: {
@@ -225,6 +249,8 @@ const results = {
       coldInitMs: cold.processMs,
       coldImportMs: cold.importMs,
       coldInitRatio: round(cold.processMs / emptyCold.processMs, 2),
+      bundleFloorRatio: round(b.minifiedKb / floorStack.minifiedKb, 2),
+      coldInitFloorRatio: round(cold.processMs / floorStack.coldInitMs, 2),
       warmP50Ms: w && !w.error ? round(w.p50, 3) : null,
       warmP99Ms: w && !w.error ? round(w.p99, 3) : null,
       warmCalls: w?.calls ?? 0,
@@ -265,6 +291,15 @@ const results = {
     p50Ms: round(percentile(warmReactions, 50), 1),
     p95Ms: round(percentile(warmReactions, 95), 1),
   },
+  mttr: {
+    alarmToFirstChange: mttrOf((m) => m.firstChangeSeconds),
+    alarmToVerifiedOk: mttrOf((m) => m.verifiedOkSeconds),
+    platformLag: mttrOf((m) => m.platformLagSeconds),
+  },
+  coldPath: {
+    floor: floorStack,
+    byRule: Object.fromEntries([...coldPaths].map(([rule, fns]) => [rule, { functions: fns.length, path: fns }])),
+  },
   drills: { runs: DRILLS, passed: [...drills, ...warmDrills].every((d) => d.passed) },
 };
 writeFileSync(values.out, `${JSON.stringify(results, null, 2)}\n`);
@@ -276,9 +311,10 @@ const rows: string[][] = [
   [
     'Function',
     'Minified KB',
+    '× floor',
     'Gzip KB',
     `Cold init ms (empty ${emptyCold.processMs})`,
-    'Ratio',
+    '× floor',
     'Warm p50 ms',
     'Warm p99 ms',
   ],
@@ -286,10 +322,11 @@ const rows: string[][] = [
 for (const f of results.functions) {
   rows.push([
     f.function,
-    `${f.minifiedKb} ${ok(f.minifiedKb <= TARGETS.bundleKb)}`,
+    String(f.minifiedKb),
+    `${f.bundleFloorRatio} ${ok(f.bundleFloorRatio <= TARGETS.bundleFloorRatio)}`,
     String(f.gzipKb),
     `${f.coldInitMs} (import ${f.coldImportMs})`,
-    `${f.coldInitRatio} ${ok(f.coldInitRatio <= TARGETS.coldInitRatio)}`,
+    `${f.coldInitFloorRatio} ${ok(f.coldInitFloorRatio <= TARGETS.coldInitFloorRatio)}`,
     `${f.warmP50Ms ?? f.warmError} ${ok((f.warmP50Ms ?? Infinity) < TARGETS.warmP50Ms)}`,
     `${f.warmP99Ms ?? '-'} ${ok((f.warmP99Ms ?? Infinity) < TARGETS.warmP99Ms)}`,
   ]);
@@ -315,18 +352,18 @@ console.log(
   `Benchmarks ${results.date} · ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memoryGiB} GiB · Node ${results.machine.node} · machine speed: a fixed JSON workload took ${results.machine.calibrationMs.before} ms before the run, ${results.machine.calibrationMs.after} ms after (compare runs by it)`,
 );
 console.log(
-  `Targets: bundle ≤ ${TARGETS.bundleKb} KB · cold init ≤ ${TARGETS.coldInitRatio}× empty (median of ${RUNS}) · warm p50 < ${TARGETS.warmP50Ms} ms, p99 < ${TARGETS.warmP99Ms} ms (${CALLS} calls)\n`,
+  `Targets: bundle and cold init ≤ ${TARGETS.bundleFloorRatio}× the required-stack floor (${floorStack.minifiedKb} KB, ${floorStack.coldInitMs} ms; median of ${RUNS}) · warm p50 < ${TARGETS.warmP50Ms} ms, p99 < ${TARGETS.warmP99Ms} ms (${CALLS} calls)\n`,
 );
 console.log(table(rows));
 console.log(`\nFloors: the required stack alone, bundled and loaded the same way (no code of this project):`);
 console.log(
   table([
-    ['Floor', 'Minified KB', `Cold init ms (empty ${emptyCold.processMs})`, 'Ratio'],
+    ['Floor', 'Minified KB', `Cold init ms (empty ${emptyCold.processMs})`, '× empty'],
     ...results.floors.map((f) => [
       f.what,
-      `${f.minifiedKb} ${ok(f.minifiedKb <= TARGETS.bundleKb)}`,
+      String(f.minifiedKb),
       `${f.coldInitMs} (import ${f.coldImportMs})`,
-      `${f.coldInitRatio} ${ok(f.coldInitRatio <= TARGETS.coldInitRatio)}`,
+      String(f.coldInitRatio),
     ]),
   ]),
 );
@@ -344,6 +381,18 @@ console.log(
 );
 console.log(
   `  warm (the same game day again in the same process, ${warmReactions.length} incidents over ${DRILLS} drills): p50 ${results.reactionWarm.p50Ms} ms ${ok(results.reactionWarm.p50Ms < TARGETS.reactionP50Ms)} · p95 ${results.reactionWarm.p95Ms} ms`,
+);
+const m = results.mttr;
+const secs = (v: number) => (Number.isNaN(v) ? '-' : `${round(v, 1)} s`);
+console.log(
+  `\nMTTR over ${m.alarmToVerifiedOk.samples} remediated incidents of ${DRILLS} drills (simulated): ALARM → first mutating call p50 ${secs(m.alarmToFirstChange.p50Seconds)} · p95 ${secs(m.alarmToFirstChange.p95Seconds)}; ALARM → verified OK p50 ${secs(m.alarmToVerifiedOk.p50Seconds)} · p95 ${secs(m.alarmToVerifiedOk.p95Seconds)}; platform lag (alarm OK → outcome recorded) p50 ${secs(m.platformLag.p50Seconds)} · p95 ${secs(m.platformLag.p95Seconds)} ${ok(m.platformLag.p95Seconds <= TARGETS.platformLagP95Seconds)} (target p95 ≤ ${TARGETS.platformLagP95Seconds} s)`,
+);
+console.log(
+  `Functions started between an alarm and its first mutating call (each cold after an idle night): ${Object.entries(
+    results.coldPath.byRule,
+  )
+    .map(([rule, p]) => `${rule} ${p.functions} (${p.path.join(' → ')})`)
+    .join('; ')}`,
 );
 console.log(`\nWritten to ${values.out}`);
 

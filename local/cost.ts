@@ -62,3 +62,25 @@ export function reactionMs(injectedAtMs: number, incidentCalls: CallRecord[], ru
   const waitingForHuman = Math.max(0, msInState(run, 'Request Approval') - approvalLambdaMs);
   return firstMutation.wallMs - injectedAtMs - waitingForHuman;
 }
+
+/** The states whose Task makes an action's first mutating call. */
+const FIRST_CHANGE_STATES = new Set(['Apply Auto Scaling Action', 'Apply Rollback', 'Start Automation']);
+
+/**
+ * The distinct functions an incident runs between its event and its first mutating call: on an
+ * idle night each of them starts cold. `functionOf` maps a Task state to its function.
+ */
+export function functionsToFirstChange(
+  run: WorkflowRun,
+  ingestFunction: string | undefined,
+  functionOf: (state: string) => string | undefined,
+): string[] | undefined {
+  const states = run.states;
+  const apply = states.findIndex((s) => FIRST_CHANGE_STATES.has(s));
+  if (apply < 0) return undefined;
+  const functions = states
+    .slice(0, apply + 1)
+    .map(functionOf)
+    .filter((f): f is string => f !== undefined);
+  return [...new Set([...(ingestFunction ? [ingestFunction] : []), ...functions])];
+}

@@ -43,9 +43,9 @@ import { DEFAULT_COOLDOWN_SECONDS } from '../functions/domain/policy/defaults';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type CallRecord, Sandbox, stableJson } from './sandbox/server';
-import { incidentCost, reactionMs } from './cost';
+import { functionsToFirstChange, incidentCost, reactionMs } from './cost';
 import { loadTemplate } from './template';
-import type { LambdaHandler } from './workflow';
+import { type LambdaHandler, substitutedDefinition } from './workflow';
 
 const USAGE = `Usage: npm start -- [--scenario <name>]… [--faults <spec>] [--event <file>] [--json] [--seed <n>] [--chaos] [--bundles <dir>]
   --scenario   ${[...Object.keys(SCENARIOS), 'game-day'].join(' | ')} (default: game-day, all four)
@@ -549,6 +549,14 @@ async function runUntilQuiet(
 }
 
 /** Each incident as the report shows it: its summary, how it arrived, its plan, its calls and what it cost. */
+/** The function a Task state invokes (its `${XFunctionArn}`), from the ASL as SAM substitutes it. */
+let definition: ReturnType<typeof substitutedDefinition> | undefined;
+function functionOfState(state: string): string | undefined {
+  definition ??= substitutedDefinition();
+  const task = definition.States[state] as { Resource?: string; Parameters?: { FunctionName?: string } } | undefined;
+  return (task?.Parameters?.FunctionName ?? task?.Resource)?.split(':function:')[1];
+}
+
 function incidentReports(run: DrillRun, summaries: Summary[], memoryMb: number) {
   return [...run.sandbox.executions.values()].map((execution, index) => {
     const input = execution.input as { target?: Record<string, unknown>; alarm?: { name?: string } };
@@ -575,6 +583,10 @@ function incidentReports(run: DrillRun, summaries: Summary[], memoryMb: number) 
       reactionMs:
         execution.run && delivery && (output.applied as { applied?: boolean } | undefined)?.applied
           ? (reactionMs(delivery.wallMs, calls, execution.run) ?? null)
+          : null,
+      functionsToFirstChange:
+        execution.run && (output.applied as { applied?: boolean } | undefined)?.applied
+          ? (functionsToFirstChange(execution.run, delivery?.routedTo[0]?.split(' ')[0], functionOfState) ?? null)
           : null,
     };
   });

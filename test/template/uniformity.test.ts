@@ -62,6 +62,41 @@ describe('one retry and catch policy for every Task', () => {
   });
 });
 
+// Issue 18: each wait for an event falls back to one read of the real state.
+describe('every Await state', () => {
+  const awaits = Object.entries(
+    asl.States as Record<
+      string,
+      AslTask & {
+        Next?: string;
+        TimeoutSecondsPath?: string;
+        Parameters?: { FunctionName?: string; Payload?: Record<string, string> };
+      }
+    >,
+  ).filter(([name]) => name.startsWith('Await'));
+
+  it('are the four waits the workflow makes', () => {
+    expect(awaits.map(([name]) => name)).toEqual([
+      'Await First Progress',
+      'Await Progress',
+      'Await Recovery Window',
+      'Await Recovery',
+    ]);
+  });
+
+  it.each(awaits)(
+    '%s waits on a task token, and on its timeout goes to the read it would go to when woken',
+    (_n, s) => {
+      expect(s.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+      expect(s.Parameters?.FunctionName).toBe('${AwaitEventFunctionArn}');
+      // The local runtime takes the timeout from the Payload (the emulator resolves the path wrongly).
+      expect(s.Parameters?.Payload?.['timeoutSeconds.$']).toBe(s.TimeoutSecondsPath);
+      expect(s.Catch?.[0]).toEqual({ ErrorEquals: ['States.Timeout'], ResultPath: '$.woken', Next: s.Next });
+      expect(['Check Progress', 'Verify Recovery']).toContain(s.Next);
+    },
+  );
+});
+
 describe('one esbuild Metadata for every function', () => {
   const functions = functionsOf(loadTemplate());
   const metadata = functions.map(([id, resource]) => {
