@@ -297,6 +297,19 @@ function encryptionKeyOf(template: Template, logicalId: string): string | undefi
 const ARN_OF = (template: Template, logicalId: string) =>
   String(resolveIntrinsics({ 'Fn::GetAtt': [logicalId, 'Arn'] }, template, {}));
 
+/** Sending to a topic or queue encrypted with a KMS key also needs GenerateDataKey and Decrypt on the key. */
+function keyCalls(source: Template, translated: Template, role: string, target: string, why: string): Call[] {
+  const key = encryptionKeyOf(source, target);
+  return key
+    ? ['kms:GenerateDataKey', 'kms:Decrypt'].map((action) => ({
+        role,
+        action,
+        on: [ARN_OF(translated, key)],
+        why: `${why}, encrypted with ${key}`,
+      }))
+    : [];
+}
+
 /** Which SDK calls of a function act on which of its target resources, by the resource's type. */
 const TARGET_TYPES: Record<string, string[]> = {
   'AWS::SQS::Queue': ['sqs:SendMessage'],
@@ -352,16 +365,7 @@ export function functionCalls(
         calls.push({ role, action: dependent.action, on: dependentOn, why: `${action}: ${dependent.why}` });
       }
       for (const target of targets.filter((t) => TARGET_TYPES[source.Resources[t]?.Type ?? '']?.includes(action))) {
-        const key = encryptionKeyOf(source, target);
-        if (key) {
-          for (const kms of ['kms:GenerateDataKey', 'kms:Decrypt'])
-            calls.push({
-              role,
-              action: kms,
-              on: [ARN_OF(translated, key)],
-              why: `${action} to ${target}, encrypted with ${key}`,
-            });
-        }
+        calls.push(...keyCalls(source, translated, role, target, `${action} to ${target}`));
       }
     }
     // Lambda itself sends failed asynchronous events to the function's dead-letter queue, as the function's role.
@@ -373,15 +377,7 @@ export function functionCalls(
         on: [ARN_OF(translated, dlq)],
         why: `Lambda's dead-letter queue of ${bundle.logicalId}`,
       });
-      const key = encryptionKeyOf(source, dlq);
-      if (key)
-        for (const kms of ['kms:GenerateDataKey', 'kms:Decrypt'])
-          calls.push({
-            role,
-            action: kms,
-            on: [ARN_OF(translated, key)],
-            why: `dead letters to ${dlq}, encrypted with ${key}`,
-          });
+      calls.push(...keyCalls(source, translated, role, dlq, `dead letters to ${dlq}`));
     }
   }
   return { calls, skipped };
@@ -422,15 +418,7 @@ export function stateMachineCalls(
         on: [ARN_OF(translated, resource)],
         why: `Task "${name}"`,
       });
-      const key = encryptionKeyOf(source, resource);
-      if (key)
-        for (const kms of ['kms:GenerateDataKey', 'kms:Decrypt'])
-          calls.push({
-            role,
-            action: kms,
-            on: [ARN_OF(translated, key)],
-            why: `Task "${name}", encrypted with ${key}`,
-          });
+      calls.push(...keyCalls(source, translated, role, resource, `Task "${name}"`));
       continue;
     }
     const target = state.Resource.startsWith('arn:aws:states:::lambda:invoke')

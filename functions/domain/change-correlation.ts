@@ -1,6 +1,6 @@
 import type { Action } from './policy/actions';
 import { describeAction } from './policy/describe';
-import type { ChangeCheck, CorrelatedChange, Plan } from './execution-state';
+import { type ChangeCheck, type CorrelatedChange, type Plan, firstWait } from './execution-state';
 import { DEPLOYMENT_RUNNING, OWN_ROLLBACK } from './rollback';
 
 // Change-aware action choice: a deployment (or an instance refresh) that finished shortly before
@@ -109,9 +109,14 @@ export function preferRollback(plan: Plan, change: CorrelatedChange | undefined)
   if (change.kind === 'deployment') {
     const [application = '', deploymentGroup = ''] = change.resource.split('/');
     const rollback: Action = { type: 'rollback-deployment', application, deploymentGroup };
+    const maxPolls = Math.max(
+      plan.progress.maxPolls,
+      Math.ceil(ROLLBACK_PROGRESS_SECONDS / plan.progress.intervalSeconds),
+    );
     const progress = {
       intervalSeconds: plan.progress.intervalSeconds,
-      maxPolls: Math.max(plan.progress.maxPolls, Math.ceil(ROLLBACK_PROGRESS_SECONDS / plan.progress.intervalSeconds)),
+      maxPolls,
+      firstWaitSeconds: firstWait(plan.progress.intervalSeconds, maxPolls),
     };
     const steps = plan.escalation.steps.map((step, index) =>
       index === plan.escalation.step - 1 ? { ...step, action: rollback, progress } : step,

@@ -24,7 +24,12 @@ export const SkipReasonSchema = z.enum([
 ]);
 export type SkipReason = z.infer<typeof SkipReasonSchema>;
 
-const PollSchema = z.object({ intervalSeconds: z.int().min(1), maxPolls: z.int().min(1) });
+const PollSchema = z.object({
+  intervalSeconds: z.int().min(1),
+  maxPolls: z.int().min(1),
+  /** The first Await's timeout (the planner sets it: see firstWait); the ASL reads it. */
+  firstWaitSeconds: z.int().min(1).optional(),
+});
 const VerifyPollSchema = PollSchema.extend({ enabled: z.boolean() });
 
 /** A rung of the escalation ladder, rendered at plan time. */
@@ -152,24 +157,30 @@ export const MAX_POLL_WAIT_SECONDS = 300;
 
 /**
  * Exponential backoff within a budget, for the progress and verify loops. The first look comes
- * one interval after the loop starts (a Wait state before it); after look n the loop waits
- * interval × 2^(n−1), at most MAX_POLL_WAIT_SECONDS and never past the rule's timeout
- * (interval × maxPolls): a 3-minute runbook polled every 30 s costs 7 looks, with backoff 3.
+ * `firstWaitSeconds` after the loop starts (an Await state before it) or sooner, when the event
+ * that ends the wait arrives. After look n the loop waits interval × 2^n, at most MAX_POLL_WAIT_SECONDS and
+ * never past the rule's timeout (interval × maxPolls). The waits are the fallback for a lost event,
+ * not the clock: they back off from twice the interval, so an action that takes longer than one
+ * interval costs one look fewer (each look is three billed state transitions).
  */
+/** The first wait of a loop: twice the interval, within the loop's budget (the waits are a fallback). */
+export const firstWait = (intervalSeconds: number, maxPolls: number): number =>
+  Math.min(2 * intervalSeconds, intervalSeconds * maxPolls);
+
 export function nextPoll(
-  loop: { intervalSeconds: number; maxPolls: number },
+  loop: { intervalSeconds: number; maxPolls: number; firstWaitSeconds?: number | undefined },
   attempt: number,
   finished: boolean,
 ): z.infer<typeof NextPollSchema> {
   if (finished) return { nextCheckSeconds: 0, exhausted: false };
   const budget = loop.intervalSeconds * loop.maxPolls;
-  let waited = loop.intervalSeconds;
+  let waited = loop.firstWaitSeconds ?? loop.intervalSeconds;
   for (let look = 1; look < attempt; look += 1)
-    waited += Math.min(loop.intervalSeconds * 2 ** (look - 1), MAX_POLL_WAIT_SECONDS);
+    waited += Math.min(loop.intervalSeconds * 2 ** look, MAX_POLL_WAIT_SECONDS);
   const remaining = budget - waited;
   if (remaining <= 0) return { nextCheckSeconds: 0, exhausted: true };
   return {
-    nextCheckSeconds: Math.min(loop.intervalSeconds * 2 ** (attempt - 1), MAX_POLL_WAIT_SECONDS, remaining),
+    nextCheckSeconds: Math.min(loop.intervalSeconds * 2 ** attempt, MAX_POLL_WAIT_SECONDS, remaining),
     exhausted: false,
   };
 }

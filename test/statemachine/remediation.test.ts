@@ -54,7 +54,7 @@ describe('remediation.asl.json', () => {
     const run = await workflow.run(incident, { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
-    expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Record Skip', 'Skipped']);
+    expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Record Skip']);
     expect(run.output).toMatchObject({
       plan: { decision: 'skip', reason: 'NoMatchingRule' },
       record: { outcome: 'skipped', reason: 'NoMatchingRule' },
@@ -86,7 +86,7 @@ describe('remediation.asl.json', () => {
     });
     expect(run.states.filter((s) => s === 'Check Progress')).toHaveLength(3);
     expect(run.states.filter((s) => s === 'Verify Recovery')).toHaveLength(2);
-    expect(run.states.at(-1)).toBe('Remediated');
+    expect(run.states.at(-1)).toBe('Record Success');
     expect(run.output).toMatchObject({
       record: { outcome: 'succeeded', rule: 'high-cpu-scale-out', timeToRecoverSeconds: 239.9 },
       progress: { status: 'done', detail: '6/6 InService and healthy' },
@@ -207,14 +207,7 @@ describe('remediation.asl.json', () => {
     const run = await workflow.run(incident, { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
-    expect(run.states).toEqual([
-      'Plan Remediation',
-      'Should Act?',
-      'Check Guardrails',
-      'Route',
-      'Notify Operator',
-      'Operator Notified',
-    ]);
+    expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Check Guardrails', 'Route', 'Notify Operator']);
     expect(aws.ssm).not.toHaveReceivedCommand(GetParameterCommand);
     expect(aws.sns).toHaveReceivedCommandWith(PublishCommand, {
       TopicArn: process.env.NOTIFICATION_TOPIC_ARN,
@@ -255,8 +248,8 @@ describe('remediation.asl.json', () => {
     expect(run.status).toBe('FAILED');
     expect(run.error?.Error).toBe('RecoveryNotVerified');
     // high-cpu-scale-out verifies every 60 s for 900 s: 15 looks, then a human.
-    // Backoff within the 900 s verify timeout: looks at 60, 120, 240, 480, 780 and 900 s.
-    expect(run.states.filter((s) => s === 'Verify Recovery')).toHaveLength(6);
+    // Backoff within the 900 s verify timeout (no OK event comes): looks at 120, 240, 480, 780 and 900 s.
+    expect(run.states.filter((s) => s === 'Verify Recovery')).toHaveLength(5);
     expect(publishedSubjects()).toEqual([
       '[SelfHealing] NOT RECOVERED after scale out web-asg by 2 (cap 20): web-cpu-high',
     ]);
@@ -271,8 +264,8 @@ describe('remediation.asl.json', () => {
 
     expect(run.status).toBe('FAILED');
     expect(run.error?.Error).toBe('ProgressTimeout');
-    // Backoff within the 600 s progress timeout: looks at 30, 60, 120, 240, 480 and 600 s.
-    expect(run.states.filter((s) => s === 'Check Progress')).toHaveLength(6);
+    // Backoff within the 600 s progress timeout (no event comes): looks at 60, 120, 240, 480 and 600 s.
+    expect(run.states.filter((s) => s === 'Check Progress')).toHaveLength(5);
   });
 
   it('retries a throttled AWS call and a throttled Lambda invocation, acting exactly once', async () => {
@@ -334,7 +327,6 @@ describe('remediation.asl.json', () => {
       'Verify Recovery',
       'Is Recovered?',
       'Record Success',
-      'Remediated',
     ]);
     expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
     expect(aws.autoScaling).not.toHaveReceivedCommand(SetInstanceHealthCommand);
@@ -360,7 +352,7 @@ describe('remediation.asl.json', () => {
     const run = await workflow.run(incident, { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
-    expect(run.states.slice(-3)).toEqual(['Is Auto Scaling Change Needed?', 'Record Skip', 'Skipped']);
+    expect(run.states.slice(-2)).toEqual(['Is Auto Scaling Change Needed?', 'Record Skip']);
     expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
     expect(publishedSubjects()).toEqual(['[SelfHealing] SKIPPED (AtCapacityLimit): web-cpu-high']);
   });
@@ -385,7 +377,6 @@ describe('remediation.asl.json', () => {
       'Check Guardrails',
       'Route',
       'Record Skip',
-      'Skipped',
     ]);
     expect(run.output).toMatchObject({
       guard: { decision: 'skip', reason: 'InProgress', targetKey: 'asg:web-asg' },
@@ -579,7 +570,7 @@ describe('remediation.asl.json', () => {
         const run = await rollbackAnswered(() => Promise.reject(answer));
 
         expect(run.status).toBe('SUCCEEDED');
-        expect(run.states.slice(-3)).toEqual(['Not Approved', 'Record Skip', 'Skipped']);
+        expect(run.states.slice(-2)).toEqual(['Not Approved', 'Record Skip']);
         expect(run.output).toMatchObject({ record: { outcome: 'skipped', reason: 'NotApproved' } });
         expect(aws.codeDeploy).not.toHaveReceivedCommand(CreateDeploymentCommand);
         const updates = aws.dynamoDb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
@@ -600,7 +591,7 @@ describe('remediation.asl.json', () => {
       const run = await rollbackAnswered(() => Promise.resolve(answer));
 
       expect(run.status).toBe('SUCCEEDED');
-      expect(run.states.slice(-4)).toEqual(['Approved?', 'Not Approved', 'Record Skip', 'Skipped']);
+      expect(run.states.slice(-3)).toEqual(['Approved?', 'Not Approved', 'Record Skip']);
       expect(aws.codeDeploy).not.toHaveReceivedCommand(CreateDeploymentCommand);
     });
 

@@ -140,7 +140,7 @@ describe('escalation ladder', () => {
     const run = await workflow.run(serviceIncident(), { executionName: 'alarm-worker-service-2' });
 
     expect(run.status).toBe('SUCCEEDED');
-    expect(run.states.at(-1)).toBe('Operator Notified');
+    expect(run.states.at(-1)).toBe('Notify Operator');
     expect(run.states.filter((s) => s === 'Escalate To Next Step')).toHaveLength(2);
     expect(aws.autoScaling).not.toHaveReceivedCommand(SetInstanceHealthCommand);
     expect(publishedSubjects()).toEqual(['[SelfHealing] ESCALATED to a human after 2 steps: worker-service-health']);
@@ -159,7 +159,7 @@ describe('stale-incident check', () => {
     const run = await workflow.run(incident, { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
-    expect(run.states.slice(-3)).toEqual(['Apply Auto Scaling Action', 'Record Skip', 'Skipped']);
+    expect(run.states.slice(-2)).toEqual(['Apply Auto Scaling Action', 'Record Skip']);
     expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
     expect(run.output).toMatchObject({ record: { outcome: 'skipped', reason: 'AlreadyRecovered' } });
     const locks = aws.dynamoDb
@@ -176,7 +176,7 @@ describe('stale-incident check', () => {
 
     const run = await workflow.run(old, { executionName: 'alarm-old' });
 
-    expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Record Skip', 'Skipped']);
+    expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Record Skip']);
     expect(run.output).toMatchObject({ plan: { decision: 'skip', reason: 'Stale' }, record: { reason: 'Stale' } });
     expect(publishedSubjects()).toEqual(['[SelfHealing] SKIPPED (Stale): web-cpu-high']);
   });
@@ -319,7 +319,6 @@ describe('fleet-wide budget and approval thresholds', () => {
       'Check Guardrails',
       'Route',
       'Record Skip',
-      'Skipped',
     ]);
     expect(run.output).toMatchObject({
       guard: { decision: 'skip', reason: 'BudgetExhausted', budget: { used: 20, limit: 20, scope: 'the account' } },

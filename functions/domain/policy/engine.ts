@@ -1,5 +1,5 @@
 import type { Incident } from '../incident';
-import { NO_ESCALATION, type Plan, type SkipReason } from '../execution-state';
+import { NO_ESCALATION, type Plan, type SkipReason, firstWait } from '../execution-state';
 import { type Action, isMutating } from './actions';
 import { actionFromAlarmTags, targetNotOwned } from './alarm-tags';
 import { ruleMatches } from './match';
@@ -29,9 +29,11 @@ const DEFAULT_VERIFY = { intervalSeconds: 60, timeoutSeconds: 900, enabled: true
 export const DEFAULT_MAX_INCIDENT_AGE_SECONDS = 7200;
 
 function polls(loop: { intervalSeconds: number; timeoutSeconds: number }) {
+  const maxPolls = Math.max(1, Math.ceil(loop.timeoutSeconds / loop.intervalSeconds));
   return {
     intervalSeconds: loop.intervalSeconds,
-    maxPolls: Math.max(1, Math.ceil(loop.timeoutSeconds / loop.intervalSeconds)),
+    maxPolls,
+    firstWaitSeconds: firstWait(loop.intervalSeconds, maxPolls),
   };
 }
 
