@@ -167,6 +167,7 @@ interface DrillIncident {
   reactionMs: number | null;
   mttr?: { firstChangeSeconds?: number; verifiedOkSeconds?: number; platformLagSeconds?: number };
   functionsToFirstChange?: string[] | null;
+  actionType?: string;
 }
 type DrillReport = { passed: boolean; incidents: DrillIncident[] };
 const runDrillProcess = (extra: string[]): DrillReport => {
@@ -222,7 +223,8 @@ const mttrOf = (pick: (m: NonNullable<DrillIncident['mttr']>) => number | undefi
 // The functions an incident starts between its event and its first mutating call (cold after an idle night).
 const coldPaths = new Map<string, string[]>();
 for (const incident of drills[0]?.incidents ?? [])
-  if (incident.functionsToFirstChange) coldPaths.set(incident.rule, incident.functionsToFirstChange);
+  if (incident.functionsToFirstChange)
+    coldPaths.set(`${incident.rule} (${incident.actionType ?? '?'})`, incident.functionsToFirstChange);
 
 const results = {
   date: new Date().toISOString(),

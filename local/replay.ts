@@ -12,7 +12,7 @@ import type { Fleet, Revision } from './sandbox/fleet';
 
 const ExpectSchema = z
   .object({
-    /** not-delivered: no EventBridge rule routes it (e.g. an alarm's return to OK). */
+    /** not-delivered: no EventBridge rule routes it (e.g. an alarm not named with the stack's prefix). */
     ingest: z.enum(['started', 'duplicate', 'ignored', 'rejected', 'not-delivered']).default('started'),
     outcome: z.enum(['succeeded', 'failed', 'skipped', 'notified', 'not-recovered', 'shadow']).optional(),
     reason: z.string().optional(),

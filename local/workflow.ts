@@ -89,17 +89,22 @@ function atPath(input: unknown, path: string): unknown {
 const LOCAL_WAIT_RESOURCE = 'arn:aws:lambda:us-east-1:123456789012:function:LocalSimulatedWait';
 
 /**
- * The execution a Task input belongs to (the library passes local handlers only their input):
- * the Plan task gets the execution's name, every later one the incident, whose id is that name.
+ * The execution a Task input belongs to (the library passes local handlers only their input): its
+ * name where the input carries it (Plan, Guard, the recording steps, the waits; every step after
+ * the guard carries the lock's owner, which is the execution), else the incident's id.
  */
 function executionNameOf(input: unknown): string {
-  const value = input as {
-    execution?: { name?: string } | string;
-    incident?: { id?: string };
-    state?: { incident?: { id?: string } };
-  } | null;
+  type Named = { guard?: { owner?: string }; incident?: { id?: string } };
+  const value = input as (Named & { execution?: { name?: string } | string; state?: Named }) | null;
   if (typeof value?.execution === 'string') return value.execution;
-  return value?.execution?.name ?? value?.incident?.id ?? value?.state?.incident?.id ?? '';
+  return (
+    value?.execution?.name ??
+    value?.guard?.owner ??
+    value?.state?.guard?.owner ??
+    value?.incident?.id ??
+    value?.state?.incident?.id ??
+    ''
+  );
 }
 
 /** Answers a `.waitForTaskToken` task: resolves with the task's output, or rejects with a named error. */

@@ -80,6 +80,7 @@ export async function dispatch(normalised: Normalised, rawRecord: unknown, origi
   const resumed = normalised.wakes?.length
     ? await wakeWaiters(guardTableName, normalised.wakes, describeWake(normalised, origin), clock.now())
     : 0;
+  if (resumed > 0) metrics.addMetric('WaitsResumed', MetricUnit.Count, resumed);
   const result = await startOrIgnore(normalised);
   return resumed > 0 ? { ...result, resumed } : result;
 }

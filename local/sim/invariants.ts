@@ -70,15 +70,10 @@ const OUTCOME_STATES = new Set([
 ]);
 
 /**
- * The incident a call was made for. A Task's input carries the incident, not the execution's name,
- * so a hand re-run of an incident is attributed to the incident (as its lock and budget entries are).
+ * The execution a call was made for (local/workflow.ts names it from the Task's input): a hand
+ * re-run of an incident is an execution of its own, as its lock is.
  */
 const executionOf = (call: CallRecord) => call.actor.split('|')[0] ?? '';
-export const incidentOf = (execution: ExecutionRecord): string =>
-  (execution.run?.output as { incident?: { id?: string } } | undefined)?.incident?.id ??
-  (execution.input as { id?: string } | undefined)?.id ??
-  execution.name;
-
 /** The physical thing a mutating call changes. */
 export function physicalTarget(call: CallRecord, facts: Pick<RunFacts, 'deploymentGroupOf'>): string {
   const p = call.params as Record<string, unknown>;
@@ -121,7 +116,7 @@ interface Checked {
   byName: Map<string, ExecutionRecord>;
   applied: CallRecord[];
   /** The changes each incident made. */
-  byIncident: Map<string, CallRecord[]>;
+  byExecution: Map<string, CallRecord[]>;
 }
 
 /** 1. Never two changes to one physical target inside the first one's cooldown (a repeat of the same idempotent call is one change); never a non-idempotent change twice. */
@@ -232,15 +227,15 @@ function locksReleased({ facts, byName }: Checked, violations: Violation[]): voi
 }
 
 /** 6. Every change that went through is counted: its incident's release puts the target in cooldown. */
-function changesCounted({ facts, byIncident }: Checked, violations: Violation[]): void {
-  for (const [incident, calls] of byIncident) {
+function changesCounted({ facts, byExecution }: Checked, violations: Violation[]): void {
+  for (const [execution, calls] of byExecution) {
     for (const target of new Set(calls.map((c) => physicalTarget(c, facts)))) {
       const last = Math.max(...calls.filter((c) => physicalTarget(c, facts) === target).map((c) => Date.parse(c.at)));
       const cooled = facts.calls.some(
         (c) =>
           c.operation === 'DynamoDB.UpdateItem' &&
           c.outcome === 'ok' &&
-          executionOf(c) === incident &&
+          executionOf(c) === execution &&
           Date.parse(c.at) >= last &&
           (c.params as { Key?: { target?: { S?: string } } }).Key?.target?.S === target &&
           String((c.params as { UpdateExpression?: string }).UpdateExpression).startsWith('SET lockState = :cooldown'),
@@ -248,37 +243,37 @@ function changesCounted({ facts, byIncident }: Checked, violations: Violation[])
       if (cooled) continue;
       violations.push({
         invariant: 'counted',
-        detail: `${incident} changed ${target} (last at ${new Date(last).toISOString()}) but never put it in cooldown`,
+        detail: `${execution} changed ${target} (last at ${new Date(last).toISOString()}) but never put it in cooldown`,
       });
     }
   }
 }
 
 /** 6b. ...and a change followed by a failure is counted by the circuit breaker. */
-function failuresCounted({ facts, byName, byIncident }: Checked, violations: Violation[]): void {
-  for (const [incident, calls] of byIncident) {
-    const record = byName.get(incident) ? recordOf(byName.get(incident) as ExecutionRecord) : undefined;
+function failuresCounted({ facts, byName, byExecution }: Checked, violations: Violation[]): void {
+  for (const [execution, calls] of byExecution) {
+    const record = byName.get(execution) ? recordOf(byName.get(execution) as ExecutionRecord) : undefined;
     if (record?.outcome !== 'failed' && record?.outcome !== 'not-recovered') continue;
     for (const target of new Set(calls.map((c) => physicalTarget(c, facts)))) {
       const counted = facts.calls.some(
         (c) =>
           c.operation === 'DynamoDB.UpdateItem' &&
           c.outcome === 'ok' &&
-          executionOf(c) === incident &&
+          executionOf(c) === execution &&
           (c.params as { Key?: { target?: { S?: string } } }).Key?.target?.S === target &&
           String((c.params as { UpdateExpression?: string }).UpdateExpression).includes('failures = list_append'),
       );
       if (counted) continue;
       violations.push({
         invariant: 'breaker-counted',
-        detail: `${incident} changed ${target} and ended ${record.outcome}, but no failure was counted for the circuit breaker`,
+        detail: `${execution} changed ${target} and ended ${record.outcome}, but no failure was counted for the circuit breaker`,
       });
     }
   }
 }
 
-/** 8. Metrics agree with the call log and the outcome: one outcome metric per record, matching it; RemediationStarted exactly when the incident changed something. */
-function metricsAgree({ facts, byIncident }: Checked, violations: Violation[]): void {
+/** 8. Metrics agree with the call log and the outcome: one outcome metric per record, matching it; RemediationStarted exactly when the execution changed something. */
+function metricsAgree({ facts, byExecution }: Checked, violations: Violation[]): void {
   for (const execution of facts.executions) {
     const record = recordOf(execution);
     if (!record?.outcome) continue;
@@ -294,7 +289,7 @@ function metricsAgree({ facts, byIncident }: Checked, violations: Violation[]): 
         detail: `${execution.name} recorded ${record.outcome} with outcome metrics [${outcomeMetrics.join(', ')}]`,
       });
     }
-    const changed = (byIncident.get(incidentOf(execution)) ?? []).length > 0;
+    const changed = (byExecution.get(execution.name) ?? []).length > 0;
     const started = names.includes('RemediationStarted');
     if (started && !changed && !names.includes('RemediationDryRun'))
       violations.push({
@@ -305,7 +300,7 @@ function metricsAgree({ facts, byIncident }: Checked, violations: Violation[]): 
     if (changed && !started && record.outcome !== 'skipped' && record.outcome !== 'notified') {
       violations.push({
         invariant: 'metrics',
-        detail: `${execution.name} changed ${[...new Set((byIncident.get(incidentOf(execution)) ?? []).map((c) => c.operation))].join(', ')} but did not count RemediationStarted`,
+        detail: `${execution.name} changed ${[...new Set((byExecution.get(execution.name) ?? []).map((c) => c.operation))].join(', ')} but did not count RemediationStarted`,
       });
     }
   }
@@ -319,8 +314,8 @@ function notificationsAgree({ facts }: Checked, violations: Violation[]): void {
     const last = [...(execution.run?.states ?? [])].reverse().find((s) => OUTCOME_STATES.has(s));
     if (last)
       expected.set(
-        `${incidentOf(execution)}|${last}`,
-        (expected.get(`${incidentOf(execution)}|${last}`) ?? 0) + (output?.record?.notification ? 1 : 0),
+        `${execution.name}|${last}`,
+        (expected.get(`${execution.name}|${last}`) ?? 0) + (output?.record?.notification ? 1 : 0),
       );
   }
   for (const [actor, count] of expected) {
@@ -337,13 +332,13 @@ function notificationsAgree({ facts }: Checked, violations: Violation[]): void {
 
 export function checkInvariants(facts: RunFacts): Violation[] {
   const applied = changes(facts.calls);
-  const byIncident = new Map<string, CallRecord[]>();
-  for (const c of applied) byIncident.set(executionOf(c), [...(byIncident.get(executionOf(c)) ?? []), c]);
+  const byExecution = new Map<string, CallRecord[]>();
+  for (const c of applied) byExecution.set(executionOf(c), [...(byExecution.get(executionOf(c)) ?? []), c]);
   const checked: Checked = {
     facts,
-    byName: new Map(facts.executions.map((e) => [incidentOf(e), e])),
+    byName: new Map(facts.executions.map((e) => [e.name, e])),
     applied,
-    byIncident,
+    byExecution,
   };
   const violations: Violation[] = [];
   for (const invariant of [
