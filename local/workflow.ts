@@ -167,8 +167,8 @@ export interface WorkflowOptions {
   /**
    * Answers the Await states (a `.waitForTaskToken` with a TimeoutSecondsPath): resolves when an
    * event resumes the token, rejects with States.Timeout after the payload's `timeoutSeconds`.
-   * Without it (no events in this run) each Await times out at once, as a Wait of 0 s would, and
-   * its function is not invoked.
+   * Without it (no events in this run) each Await lasts its timeout (on the virtual clock, or
+   * scaled, or not at all, as the run's Wait states) and its function is not invoked.
    */
   awaitEvent?: TaskTokenResponder;
 }
@@ -296,10 +296,17 @@ export class LocalWorkflow {
       const entries = new Map<string, number>();
       this.bindings[stateName] = awaits.has(stateName)
         ? async (input) => {
-            const payload = { ...((input as { Payload?: { taskToken?: string } }).Payload ?? {}) };
+            const payload = {
+              ...((input as { Payload?: { taskToken?: string; timeoutSeconds?: number } }).Payload ?? {}),
+            };
             const execution = executionNameOf(payload);
-            if (!options.awaitEvent)
-              throw Object.assign(new Error('No events in this run: the wait times out'), { name: 'States.Timeout' });
+            if (!options.awaitEvent) {
+              // Nothing delivers events in this run: the wait lasts its timeout, as the Wait state it replaced did.
+              const seconds = Number(payload.timeoutSeconds) || 0;
+              if (scheduler) await scheduler.sleep(seconds * 1000, `${execution}|${stateName}`);
+              else await new Promise((resolve) => setTimeout(resolve, simulatedWaitMs?.(seconds) ?? 0));
+              throw Object.assign(new Error(`No event within ${seconds} s`), { name: 'States.Timeout' });
+            }
             // On AWS every entry into a task gets its own token: a late answer to an earlier wait is refused.
             const entry = (entries.get(execution) ?? 0) + 1;
             entries.set(execution, entry);

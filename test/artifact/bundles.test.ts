@@ -33,7 +33,7 @@ describeBuilt('the bundles sam build makes', () => {
   });
 
   it('builds one ESM bundle per function, each exporting a handler that loads with no node_modules', () => {
-    expect(built).toHaveLength(13);
+    expect(built).toHaveLength(14);
     for (const fn of built) {
       const result = runInFreshNode(
         `const m = await import(${JSON.stringify(pathToFileURL(fn.outfile).href)}); process.stdout.write(typeof m.handler);`,
