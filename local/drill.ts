@@ -9,6 +9,8 @@ import { parseArgs } from 'node:util';
 import type { IngestResponse, IngestResult } from '../functions/aws/ingest';
 import { type Expectation, type ReplayEvent, checkReplay, loadReplay, play, prepareFleet } from './replay';
 import { ManualRequestSchema } from '../functions/domain/manual';
+import { describeIssues } from '../functions/domain/inbound/format';
+import { parseFaults } from './sandbox/faults';
 import { lambdaContext } from './lambda-context';
 import {
   type Delivery,
@@ -48,7 +50,7 @@ import { loadTemplate } from './template';
 import { type LambdaHandler, substitutedDefinition } from './workflow';
 
 const USAGE = `Usage: npm start -- [--scenario <name>]… [--faults <spec>] [--event <file>] [--json] [--seed <n>] [--chaos] [--bundles <dir>]
-  --scenario   ${[...Object.keys(SCENARIOS), 'game-day'].join(' | ')} (default: game-day, all four)
+  --scenario   ${[...Object.keys(SCENARIOS), 'game-day'].join(' | ')} (default: game-day, the first eight)
   --faults     e.g. "AutoScaling.SetDesiredCapacity:first=2;*:throttle=0.3" (see local/sandbox/faults.ts)
   --event      push one inbound event (SNS, EventBridge or a manual request) through the pipeline
   --json       machine-readable report on stdout
@@ -123,6 +125,12 @@ function parseOptions(argv: string[]): Options {
   for (const name of requested) {
     if (!SCENARIOS[name]) throw new Error(`Unknown scenario "${name}". ${USAGE}`);
   }
+  // Every value is checked before anything starts: a bad one is a one-line error and exit 2.
+  if (values.approvals !== 'approve' && values.approvals !== 'reject')
+    throw new Error(`--approvals must be approve or reject, not "${values.approvals ?? ''}"`);
+  if (!/^\d+$/.test(values.seed ?? '')) throw new Error(`--seed must be a whole number, not "${values.seed ?? ''}"`);
+  if (values.faults) parseFaults(values.faults);
+  if (values.event) readInboundEvent(values.event);
   return {
     scenarios: values.event || values.replay ? [] : requested,
     ...(values.replay ? { replay: values.replay } : {}),
@@ -130,7 +138,7 @@ function parseOptions(argv: string[]): Options {
     ...(values.event ? { eventFile: values.event } : {}),
     json: values.json ?? false,
     seed: Number(values.seed),
-    approvals: values.approvals === 'reject' ? 'reject' : 'approve',
+    approvals: values.approvals,
     dryRun: values['dry-run'] ?? false,
     warmUp: values['warm-up'] ?? false,
     ...(values.bundles !== undefined ? { bundles: values.bundles || '.aws-sam/build' } : {}),
@@ -224,6 +232,37 @@ function expectationsFor(options: Options): { expected: Expected; incidents: num
 }
 
 type Summary = ReturnType<typeof summarise>;
+
+/** The other skips, by reason (Stale, NoMatchingRule, AlreadyRecovered…). */
+function skippedText(summaries: Summary[]): string {
+  const skipped = summaries.filter((s) => s.kind === 'skipped');
+  const reasons = new Map<string, number>();
+  for (const s of skipped) reasons.set(s.reason ?? '?', (reasons.get(s.reason ?? '?') ?? 0) + 1);
+  return `${skipped.length} skipped otherwise${reasons.size > 0 ? ` (${[...reasons].map(([r, n]) => `${n} ${r}`).join(', ')})` : ''}`;
+}
+
+/** What ingest made of every delivery: started, duplicate, ignored (and how many waits it ended), rejected. */
+function ingestText(deliveries: Delivery[]): string {
+  const results = deliveries.flatMap((d) => d.results);
+  const count = (status: string) => results.filter((r) => r.status === status).length;
+  const resumed = results.reduce((n, r) => n + (r.resumed ?? 0), 0);
+  const lost = deliveries.filter((d) => d.error).length;
+  return `${results.length} records (${count('started')} started, ${count('duplicate')} duplicate, ${count('ignored')} ignored, ${count('rejected')} rejected${lost ? `, ${lost} deliveries failed` : ''}), ${resumed} waits ended by events`;
+}
+
+/** Outcomes no scenario of a plain game day leads to: an unexpected skip, notification or rejected record fails the run. */
+function unexpectedOutcomes(summaries: Summary[], deliveries: Delivery[]): string[] {
+  return [
+    ...summaries
+      .filter((s) => s.kind === 'skipped' || s.kind === 'notified')
+      .map((s) => `unexpected outcome: ${s.incident} ${s.outcome}${s.reason ? ` (${s.reason})` : ''}`),
+    ...deliveries
+      .flatMap((d) =>
+        d.results.filter((r) => r.status === 'rejected').map((r) => `${d.description}: ${r.reason ?? ''}`),
+      )
+      .map((text) => `unexpected rejected record: ${text}`),
+  ];
+}
 
 /** How the summaries fall short of what was expected (empty when they do not). */
 function shortfallsOf(expected: Expected, summaries: Summary[]): string[] {
@@ -393,15 +432,39 @@ function listenToFleet(run: DrillRun): void {
   });
 }
 
+/** An inbound event from a file: an SNS notification, an EventBridge event or a manual request; or a clear error. */
+function readInboundEvent(file: string): { channel: Inbound['channel']; event: Record<string, unknown> } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`--event ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let event: unknown;
+  try {
+    event = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`--event ${file}: not JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (typeof event !== 'object' || event === null || Array.isArray(event))
+    throw new Error(
+      `--event ${file}: expected a JSON object (an SNS notification, an EventBridge event or a manual request)`,
+    );
+  const record = event as Record<string, unknown>;
+  if ('Records' in record) return { channel: 'sns', event: record };
+  if ('detail-type' in record) return { channel: 'eventbridge', event: record };
+  const manual = ManualRequestSchema.safeParse(record);
+  if (!manual.success)
+    throw new Error(
+      `--event ${file}: neither an SNS notification (Records), an EventBridge event (detail-type) nor a manual request: ${describeIssues(manual.error)}`,
+    );
+  return { channel: 'manual', event: record };
+}
+
 /** The given event file and the scenarios' faults and manual requests, put in motion. */
 function injectScenarios(run: DrillRun): void {
   const { options, inbound, timeline, clock } = run;
-  if (options.eventFile) {
-    const event = JSON.parse(readFileSync(options.eventFile, 'utf8')) as Record<string, unknown>;
-    const channel = 'Records' in event ? 'sns' : 'detail-type' in event ? 'eventbridge' : 'manual';
-    if (channel === 'manual') ManualRequestSchema.parse(event);
-    inbound.push({ channel, description: `${options.eventFile}`, event });
-  }
+  if (options.eventFile) inbound.push({ ...readInboundEvent(options.eventFile), description: options.eventFile });
   for (const name of options.scenarios) {
     const scenario = SCENARIOS[name];
     if (!scenario) continue;
@@ -650,7 +713,11 @@ function judgeDrill(
   for (const execution of executions) run.timeline.push(...executionTimeline(execution, (real) => clock.at(real)));
   run.timeline.sort((a, b) => a.at - b.at);
   const summaries = executions.map(summarise);
-  const shortfalls = shortfallsOf(given.expected, summaries);
+  const plainGameDay = !given.chaos && !given.replay && run.options.eventFile === undefined;
+  const shortfalls = [
+    ...shortfallsOf(given.expected, summaries),
+    ...(plainGameDay ? unexpectedOutcomes(summaries, run.deliveries) : []),
+  ];
   const failed = summaries.filter(
     (s) => s.kind === 'failed' && !(run.options.eventFile !== undefined && s.status === 'SUCCEEDED'),
   );
@@ -846,7 +913,7 @@ function printDrill(
   ]);
   if (details.length > 0) print(`${details.join('\n')}\n\n`);
   print(
-    `${summaries.length} incidents: ${counted('remediated')} remediated and verified (${escalated} after climbing an escalation ladder), ${counted('guard-skip')} skipped by the guard, ${counted('budget-exhausted')} held back by the budget, ${counted('shadow')} shadow decisions, ${counted('refused')} refused, ${counted('dry-run')} dry run, ${counted('not-approved')} not approved, ${failed.length} failed; ${r.mutatingCalls} mutating AWS calls, ${sandbox.calls.length} calls in all (${r.report.injectedFaults} faults injected); ${sandbox.published.length} notifications; ${r.report.simulatedSeconds} simulated seconds in ${(r.report.wallMs / 1000).toFixed(1)} s.\n`,
+    `${summaries.length} incidents: ${counted('remediated')} remediated and verified (${escalated} after climbing an escalation ladder), ${counted('guard-skip')} skipped by the guard, ${counted('budget-exhausted')} held back by the budget, ${counted('shadow')} shadow decisions, ${counted('refused')} refused, ${counted('dry-run')} dry run, ${counted('not-approved')} not approved, ${skippedText(summaries)}, ${counted('notified')} notified, ${failed.length} failed; inbound: ${ingestText(run.deliveries)}; ${r.mutatingCalls} mutating AWS calls, ${sandbox.calls.length} calls in all (${r.report.injectedFaults} faults injected); ${sandbox.published.length} notifications; ${r.report.simulatedSeconds} simulated seconds in ${(r.report.wallMs / 1000).toFixed(1)} s.\n`,
   );
   const mttr = mttrFigures(summaries);
   if (mttr.incidents > 0) {
