@@ -88,6 +88,39 @@ export function shadowEntries(text: string): ShadowEntry[] {
   }
 }
 
+/** Whether a text is in a format this report reads: one JSON value, or JSON lines. */
+function readable(text: string): boolean {
+  const parses = (t: string) => {
+    try {
+      JSON.parse(t);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return parses(text.trim()) || text.split('\n').some((line) => line.trim() !== '' && parses(line));
+}
+
+/** A file's shadow decisions; a file that cannot be read, or holds none, is an error that says what was expected. */
+function entriesOfFile(file: string, fail: (message: string, code?: number) => never): ShadowEntry[] {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    fail(`${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  const expected =
+    'a drill report (npm start -- --json), record-outcome log lines, or `aws logs filter-log-events` output';
+  if (!readable(text)) fail(`${file}: not JSON or JSON lines; expected ${expected}`);
+  const entries = shadowEntries(text);
+  if (entries.length === 0)
+    fail(
+      `${file}: no shadow decisions in it (recorded with ShadowMode=true or --scenario shadow?); expected ${expected}`,
+      1,
+    );
+  return entries;
+}
+
 function median(values: number[]): number | undefined {
   if (values.length === 0) return undefined;
   const sorted = [...values].sort((a, b) => a - b);
@@ -163,9 +196,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     },
   });
   const write = process.stdout.write.bind(process.stdout);
+  const fail = (message: string, code = 2): never => {
+    process.stderr.write(`shadow-report: ${message}\n`);
+    process.exit(code);
+  };
+  for (const option of ['min-decisions', 'max-self-recovery'] as const)
+    if (!/^\d+$/.test(values[option] ?? '')) fail(`--${option} must be a whole number, not "${values[option] ?? ''}"`);
   let entries: ShadowEntry[];
   if (positionals.length > 0) {
-    entries = positionals.flatMap((file) => shadowEntries(readFileSync(file, 'utf8')));
+    entries = positionals.flatMap((file) => entriesOfFile(file, fail));
   } else {
     // No recorded outcomes given: record some, with the shadow drill (ShadowMode=true).
     process.stdout.write = (chunk: string | Uint8Array) => (chunk.toString().startsWith('{') ? true : write(chunk));

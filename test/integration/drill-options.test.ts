@@ -23,3 +23,22 @@ describe('npm start with a bad option or file', () => {
     30_000,
   );
 });
+
+describe('npm run shadow-report with input it cannot use', () => {
+  it.each([
+    [['events/nope.json'], 2, 'events/nope.json: cannot read it (ENOENT)'],
+    [['README.md'], 2, 'README.md: not JSON or JSON lines'],
+    [['package.json'], 1, 'package.json: no shadow decisions in it'],
+    [['--min-decisions', 'x'], 2, '--min-decisions must be a whole number'],
+  ])(
+    '%j exits %i: %s',
+    async (args, exit, message) => {
+      const { code, stdout, stderr } = await runScript('local/shadow-report.ts', args);
+
+      expect(code).toBe(exit);
+      expect(stderr).toContain(message);
+      expect(stdout).toBe('');
+    },
+    30_000,
+  );
+});
