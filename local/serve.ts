@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { SCENARIOS, gameDayFleet } from './scenarios';
 import { ScaledClock } from './sandbox/fleet';
+import { parseFaults } from './sandbox/faults';
 import { Sandbox } from './sandbox/server';
 
 const { values } = parseArgs({
@@ -16,16 +17,39 @@ const { values } = parseArgs({
   },
 });
 const speed = Number(values.speed);
+const port = Number(values.port);
+// Every option is checked before anything starts: a bad one is one line and exit 2.
+const refuse = (message: string): never => {
+  process.stderr.write(`sandbox: ${message}\n`);
+  process.exit(2);
+};
+if (!Number.isInteger(port) || port < 0 || port > 65_535) refuse(`--port must be 0–65535, not "${values.port}"`);
+if (!(speed > 0)) refuse(`--speed must be a number above 0, not "${values.speed}"`);
+for (const name of values.scenario ?? [])
+  if (!SCENARIOS[name]) refuse(`unknown scenario "${name}" (${Object.keys(SCENARIOS).join(', ')})`);
+try {
+  if (values.faults) parseFaults(values.faults);
+} catch (error) {
+  refuse(error instanceof Error ? error.message : String(error));
+}
+
 // Real time (scaled), not virtual: outside clients cannot take turns, and time must pass while a
 // person types. Everything else runs on virtual time (docs/simulation.md).
 const fleet = gameDayFleet(new ScaledClock(Date.now(), speed));
-const sandbox = await Sandbox.start({
-  fleet,
-  speed,
-  host: values.host,
-  port: Number(values.port),
-  ...(values.faults ? { faults: values.faults } : {}),
-});
+let sandbox: Sandbox;
+try {
+  sandbox = await Sandbox.start({
+    fleet,
+    speed,
+    host: values.host,
+    port,
+    ...(values.faults ? { faults: values.faults } : {}),
+  });
+} catch (error) {
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+    refuse(`port ${port} on ${values.host} is in use: stop what holds it, or pass --port <another>`);
+  throw error;
+}
 for (const name of values.scenario ?? []) SCENARIOS[name]?.inject(fleet);
 const timer = setInterval(() => fleet.tick(), 1000);
 let shown = 0;
@@ -37,8 +61,16 @@ const printer = setInterval(() => {
 process.stderr.write(
   `Local AWS sandbox listening on ${sandbox.url} (game-day fleet, ${speed}× time). Ctrl-C to stop.\n`,
 );
-process.on('SIGINT', () => {
+
+/** Stops within 5 s: running executions are reported, not awaited (one may wait an hour for an approval). */
+function shutDown(signal: string): void {
   clearInterval(timer);
   clearInterval(printer);
-  void sandbox.stop().then(() => process.exit(0));
-});
+  const running = [...sandbox.executions.values()].filter((e) => e.status === 'RUNNING').map((e) => e.name);
+  process.stderr.write(
+    `${signal}: stopping the sandbox${running.length ? `; ${running.length} execution(s) still running, abandoned: ${running.join(', ')}` : ''}\n`,
+  );
+  setTimeout(() => process.exit(1), 5000).unref();
+  void sandbox.stop({ abandonRunning: true }).then(() => process.exit(0));
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => shutDown(signal));

@@ -295,9 +295,11 @@ export class Sandbox {
     useSimulatedClock(() => new Date(this.clock.now()));
   }
 
-  async stop(): Promise<void> {
+  /** `abandonRunning`: stop now (Ctrl-C), without waiting for running executions to end. */
+  async stop(options: { abandonRunning?: boolean } = {}): Promise<void> {
     // Under virtual time, executions still waiting when the simulation stops never wake: not awaited.
-    if (!this.scheduler) await Promise.allSettled([...this.executions.values()].map((e) => e.done));
+    if (!this.scheduler && !options.abandonRunning)
+      await Promise.allSettled([...this.executions.values()].map((e) => e.done));
     const server = this.server;
     if (!server) return;
     server.closeAllConnections();
