@@ -61,6 +61,7 @@ const USAGE = `Usage: npm start -- [--scenario <name>]… [--faults <spec>] [--e
   --warm-up    run the same drill once first, unreported, in this process: the figures are then
                for warm functions (npm run bench reports reaction time both ways)
   --bundles    run the bundles npm run build made (.aws-sam/build), as they would ship, not the source
+  --now        the simulated time to start at (ISO 8601); with --event, the event's own time by default
   --lose-events  drop every inbound event whose description contains this text, as if AWS never
                delivered it (e.g. "→ OK": the workflow's waits then end by their fallback poll)
   --chaos      a game day generated from --seed: a mix of the scenarios, AWS faults (throttling, 5xx,
@@ -96,6 +97,8 @@ interface Options {
   chaos?: boolean;
   /** Inbound events whose description contains this are never delivered (lost by AWS). */
   loseEvents?: string;
+  /** Simulated start (ms): with --event, a moment after the event's own time unless --now says. */
+  now?: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -114,6 +117,7 @@ function parseOptions(argv: string[]): Options {
       bundles: { type: 'string' },
       chaos: { type: 'boolean', default: false },
       'lose-events': { type: 'string' },
+      now: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -130,7 +134,10 @@ function parseOptions(argv: string[]): Options {
     throw new Error(`--approvals must be approve or reject, not "${values.approvals ?? ''}"`);
   if (!/^\d+$/.test(values.seed ?? '')) throw new Error(`--seed must be a whole number, not "${values.seed ?? ''}"`);
   if (values.faults) parseFaults(values.faults);
-  if (values.event) readInboundEvent(values.event);
+  const inbound = values.event ? readInboundEvent(values.event) : undefined;
+  const now = values.now !== undefined ? Date.parse(values.now) : inbound ? eventTime(inbound.event) : undefined;
+  if (values.now !== undefined && !Number.isFinite(now))
+    throw new Error(`--now must be an ISO 8601 time (2026-11-23T10:16:00Z), not "${values.now}"`);
   return {
     scenarios: values.event || values.replay ? [] : requested,
     ...(values.replay ? { replay: values.replay } : {}),
@@ -144,7 +151,23 @@ function parseOptions(argv: string[]): Options {
     ...(values.bundles !== undefined ? { bundles: values.bundles || '.aws-sam/build' } : {}),
     ...(values.chaos ? { chaos: true } : {}),
     ...(values['lose-events'] ? { loseEvents: values['lose-events'] } : {}),
+    ...(now !== undefined && Number.isFinite(now) ? { now } : {}),
   };
+}
+
+/** When an inbound event says it happened, plus the moment delivery takes: the time to judge it at. */
+function eventTime(event: Record<string, unknown>): number | undefined {
+  const sns = (event.Records as { Sns?: { Message?: string; Timestamp?: string } }[] | undefined)?.[0]?.Sns;
+  let at: string | undefined = typeof event.time === 'string' ? event.time : sns?.Timestamp;
+  try {
+    const message = JSON.parse(sns?.Message ?? '{}') as { StateChangeTime?: string };
+    // CloudWatch writes +0000, which Date.parse does not take.
+    if (message.StateChangeTime) at = message.StateChangeTime.replace(/\+0000$/, 'Z');
+  } catch {
+    // Not an alarm notification: the SNS timestamp stands.
+  }
+  const ms = at ? Date.parse(at) : Number.NaN;
+  return Number.isFinite(ms) ? ms + 2000 : undefined;
 }
 
 /**
@@ -461,10 +484,45 @@ function readInboundEvent(file: string): { channel: Inbound['channel']; event: R
   return { channel: 'manual', event: record };
 }
 
+/**
+ * An alarm event about an alarm of the simulated fleet: the fleet is put in the state the event
+ * reports (ALARM, and for a CPU alarm the load that makes it so), so the platform's re-reads agree
+ * with the event instead of finding the alarm OK.
+ */
+function stageAlarmOf(fleet: Sandbox['fleet'], event: Record<string, unknown>): void {
+  const sns = (event.Records as { Sns?: { Message?: string } }[] | undefined)?.[0]?.Sns;
+  let name: string | undefined;
+  let state: string | undefined;
+  try {
+    const message = JSON.parse(sns?.Message ?? '{}') as { AlarmName?: string; NewStateValue?: string };
+    [name, state] = [message.AlarmName, message.NewStateValue];
+  } catch {
+    // Not an alarm notification.
+  }
+  const detail = event.detail as { alarmName?: string; state?: { value?: string } } | undefined;
+  name ??= detail?.alarmName;
+  state ??= detail?.state?.value;
+  const alarm = name ? fleet.alarms.get(name) : undefined;
+  if (!alarm || state !== 'ALARM') return;
+  const condition = alarm.condition;
+  if (condition.kind === 'cpu') {
+    const serving = [...fleet.instances.values()].filter(
+      (i) => i.groupName === condition.groupName && i.lifecycle === 'InService' && i.ec2State === 'running',
+    ).length;
+    // 30 % over the threshold: a scale-out of a step or two brings it back under.
+    fleet.setDemand(condition.groupName, condition.threshold * Math.max(1, serving) * 1.3);
+  }
+  fleet.setAlarmState(alarm.name, 'ALARM', 'as the given event reports');
+}
+
 /** The given event file and the scenarios' faults and manual requests, put in motion. */
 function injectScenarios(run: DrillRun): void {
   const { options, inbound, timeline, clock } = run;
-  if (options.eventFile) inbound.push({ ...readInboundEvent(options.eventFile), description: options.eventFile });
+  if (options.eventFile) {
+    const inboundEvent = readInboundEvent(options.eventFile);
+    stageAlarmOf(run.fleet, inboundEvent.event);
+    inbound.push({ ...inboundEvent, description: options.eventFile });
+  }
   for (const name of options.scenarios) {
     const scenario = SCENARIOS[name];
     if (!scenario) continue;
@@ -673,6 +731,7 @@ async function startDrill(options: Options, replay: ReturnType<typeof loadReplay
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.port ? { port: options.port } : {}),
     ...(options.bundles ? { bundles: options.bundles } : {}),
+    ...(options.now !== undefined ? { start: options.now } : {}),
   });
   const { clock, sandbox } = simulation;
   const run: DrillRun = {
@@ -751,6 +810,10 @@ function judgeDrill(
   const unexpected = violations.filter((v) => !v.knownAs);
   // A chaos run passes when no safety invariant breaks; a replay when every recorded event led to the
   // decision it expects (a failure may be one); a scenario run must also heal what it expects.
+  // One event given: it must have been taken (not rejected), and its execution, if any, must not fail.
+  const eventRejected =
+    run.options.eventFile !== undefined && run.deliveries.some((d) => d.results.some((r) => r.status === 'rejected'));
+  if (eventRejected) shortfalls.push('the event was rejected at ingest (see the INCIDENT line for why)');
   const ok =
     !given.deadlineHit &&
     unexpected.length === 0 &&

@@ -42,3 +42,27 @@ describe('npm run shadow-report with input it cannot use', () => {
     30_000,
   );
 });
+
+describe('npm start -- --event <file>', () => {
+  // Issue 19: the fixtures are dated; the drill judges an event at its own time.
+  it('judges a dated alarm at its own time, with the fleet in the state it reports: remediated and verified', async () => {
+    const { code, stdout } = await runScript('local/drill.ts', ['--event', 'events/sns-alarm-cpu-high.json', '--json']);
+    const report = JSON.parse(stdout) as { passed: boolean; incidents: { kind: string; outcome: string }[] };
+
+    expect(code).toBe(0);
+    expect(report.incidents).toEqual([expect.objectContaining({ kind: 'remediated', outcome: 'succeeded' })]);
+  }, 60_000);
+
+  it('fails when the event is rejected at ingest, and says so', async () => {
+    const { code, stdout } = await runScript('local/drill.ts', [
+      '--event',
+      'events/sns-alarm-cpu-high.json',
+      '--now',
+      '2026-01-01T00:00:00Z',
+    ]);
+
+    expect(code).toBe(1);
+    expect(stdout).toContain('rejected');
+    expect(stdout).toContain('later than its arrival');
+  }, 60_000);
+});
