@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from '@jest/globals';
-import { runScript } from '../helpers/cli';
+import { ROOT, runScript } from '../helpers/cli';
 
 // Issue 19: invalid options and files stop the drill at once, with one line that says why.
 describe('npm start with a bad option or file', () => {
@@ -64,5 +65,20 @@ describe('npm start -- --event <file>', () => {
     expect(code).toBe(1);
     expect(stdout).toContain('rejected');
     expect(stdout).toContain('later than its arrival');
+  }, 60_000);
+});
+
+describe('npm start -- --json, as the README writes it', () => {
+  // Issue 19: npm's "> name@version start" banner used to break the JSON (.npmrc: loglevel=silent).
+  it('writes only the report on stdout', async () => {
+    const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolve) => {
+      const child = spawn('npm', ['start', '--', '--scenario', 'cpu-spike', '--json'], { cwd: ROOT });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('close', (exit) => resolve({ stdout: out, code: exit }));
+    });
+
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as { passed: boolean }).passed).toBe(true);
   }, 60_000);
 });
