@@ -76,12 +76,14 @@ async function deadLetter(received: unknown, reason: string, origin: string): Pr
  */
 export async function dispatch(normalised: Normalised, rawRecord: unknown, origin: string): Promise<IngestResult> {
   if (normalised.status === 'rejected') return reject(normalised.reason, rawRecord, origin);
-  // First the executions waiting for this event (an alarm's OK, a deployment or an activity ending).
+  // The incident first: a failure to wake a waiting execution (retried with the whole event, when
+  // the start comes back as a duplicate) must not delay a remediation.
+  const result = await startOrIgnore(normalised);
+  // Then the executions waiting for this event (an alarm's OK, a deployment or an activity ending).
   const resumed = normalised.wakes?.length
     ? await wakeWaiters(guardTableName, normalised.wakes, describeWake(normalised, origin), clock.now())
     : 0;
   if (resumed > 0) metrics.addMetric('WaitsResumed', MetricUnit.Count, resumed);
-  const result = await startOrIgnore(normalised);
   return resumed > 0 ? { ...result, resumed } : result;
 }
 

@@ -4,7 +4,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { handler } from '../../functions/event-ingest/handler';
 import { lambdaContext } from '../../local/lambda-context';
-import { aws, resetIngestMocks } from '../helpers/aws-mocks';
+import { aws, awsError, resetIngestMocks } from '../helpers/aws-mocks';
 import { captureMetrics } from '../helpers/emf';
 import { loadEvent } from '../helpers/fixtures';
 import { incidentFrom } from '../helpers/incidents';
@@ -29,6 +29,14 @@ describe('EventIngestFunction', () => {
 
     expect(results).toEqual([expect.objectContaining({ status, resumed: 1 })]);
     expect(aws.sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-1' });
+  });
+
+  it('starts the incident before waking waiters, so a failed wake (retried by Lambda) never delays a remediation', async () => {
+    aws.dynamoDb.on(UpdateCommand).rejects(awsError('ProvisionedThroughputExceededException', 400));
+
+    await expect(invoke(loadEvent('eventbridge-codedeploy-failure'))).rejects.toThrow();
+
+    expect(aws.sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
   });
 
   it('wakes nothing for an event from another account', async () => {
