@@ -199,8 +199,10 @@ const seconds = (name: string, value: number | undefined, dimensions: Record<str
 /** The remediation's metrics: started, how it ended, its times, and its rung's. */
 function remediationMetrics(e: Ending): MetricRecord[] {
   const actionDims = { Action: e.plan?.action?.type ?? 'none' };
-  // Started: the action reported its call, or the lock's release found the call recorded as started.
-  const metrics: MetricRecord[] = e.state.applied || e.changeStarted ? [counted('RemediationStarted', actionDims)] : [];
+  // Started: the action reported its call, or the lock's release found the call recorded as started,
+  // or an earlier rung of the ladder made its change (the incident changed something, once counted).
+  const started = e.state.applied || e.changeStarted || e.history.some((step) => step.startedAt !== undefined);
+  const metrics: MetricRecord[] = started ? [counted('RemediationStarted', actionDims)] : [];
   switch (e.outcome) {
     case 'succeeded':
       metrics.push(

@@ -155,6 +155,13 @@ function killSwitchRespected({ facts, applied }: Checked, violations: Violation[
       (w) => t >= w.from + facts.killSwitchCacheMs && (w.to === undefined || t < w.to),
     );
     if (!window) continue;
+    // Read right before the call, then flipped in that same instant: the window every read-then-act
+    // has (docs/safety.md), not a change made while the switch was seen on.
+    const lastRead = facts.calls
+      .slice(0, facts.calls.indexOf(call))
+      .filter((c) => executionOf(c) === executionOf(call) && c.operation === 'SSM.GetParameter')
+      .pop();
+    if (lastRead && Date.parse(lastRead.at) === t && window.from === t) continue;
     // When this incident's guard last read the switch, before this change.
     const guardAt = facts.calls
       .filter(
