@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { budgetWindow, parsePerActionType } from '../../functions/aws/budget-table';
 import { preferRollback } from '../../functions/domain/change-correlation';
 import { climb } from '../../functions/domain/escalation';
+import { describeOutcome } from '../../functions/domain/outcome';
 import { planRemediation } from '../../functions/domain/policy/engine';
 import { loadPolicy } from '../../functions/domain/policy/load';
 import { shadowEntries, shadowVerdicts } from '../../local/shadow-report';
@@ -41,6 +42,18 @@ describe('climbing the ladder', () => {
     exhausted: true,
     detail: 'web-cpu-high is still ALARM',
   };
+
+  // Sweep seed 64: the first rung changed the estate, the second failed before its call; the
+  // record said nothing was started.
+  it('counts RemediationStarted when an earlier rung made its change and the last one failed before its own', () => {
+    const { next } = climb({ incident, plan, applied, verification }, now);
+    const record = describeOutcome(
+      { outcome: 'failed', execution: 'exec-1', state: { ...next, error: { Error: 'Sandbox.Timedout' } } } as never,
+      true,
+    );
+
+    expect(record.metrics.map((m) => m.name)).toContain('RemediationStarted');
+  });
 
   it('records the rung left behind and moves the plan to the next one, without the first rung’s age limit', () => {
     const { left, next } = climb({ incident, plan, applied, verification }, now);
