@@ -24,17 +24,7 @@ import {
   table,
 } from './report';
 import { matchingRules, routesOf } from './eventbridge/routes';
-import {
-  GAME_DAY,
-  SCENARIOS,
-  eventBridgeAlarmStateChange,
-  eventBridgeAutomationStatus,
-  eventBridgeDeploymentState,
-  eventBridgeGroupActivity,
-  eventBridgeInstanceState,
-  gameDayFleet,
-  snsAlarmNotification,
-} from './scenarios';
+import { GAME_DAY, SCENARIOS, gameDayFleet, inboundOfFleetEvent } from './scenarios';
 import type { FleetEvent } from './sandbox/fleet';
 import { realNow } from './sim/virtual-clock';
 import { type Simulation, startSimulation } from './sim/simulation';
@@ -411,48 +401,7 @@ async function attemptDelivery(run: DrillRun, item: Inbound, delivery: Delivery)
 
 /** What the fleet raises (alarm transitions, instance state changes, activities ending) arrives as AWS would send it. */
 function listenToFleet(run: DrillRun): void {
-  const { fleet, inbound } = run;
-  const viaEventBridge = (description: string, event: unknown) =>
-    inbound.push({ channel: 'eventbridge', description, event });
-  fleet.onEvent((event: FleetEvent) => {
-    switch (event.kind) {
-      case 'alarm': {
-        const description = `alarm ${event.alarm.name} ${event.previousState} → ${event.alarm.state}`;
-        if (event.alarm.delivery === 'sns')
-          inbound.push({
-            channel: 'sns',
-            description,
-            event: snsAlarmNotification(fleet, event.alarm, event.previousState),
-          });
-        else
-          viaEventBridge(
-            `CloudWatch Alarm State Change: ${description}`,
-            eventBridgeAlarmStateChange(fleet, event.alarm, event.previousState),
-          );
-        return;
-      }
-      case 'instance-state':
-        return viaEventBridge(
-          `EC2 Instance State-change Notification: ${event.instanceId} ${event.state}`,
-          eventBridgeInstanceState(fleet, event.instanceId, event.state),
-        );
-      case 'deployment':
-        return viaEventBridge(
-          `CodeDeploy Deployment State-change Notification: ${event.deployment.deploymentId} ${event.deployment.status}`,
-          eventBridgeDeploymentState(fleet, event.deployment),
-        );
-      case 'automation':
-        return viaEventBridge(
-          `EC2 Automation Execution Status-change Notification: ${event.automation.executionId} ${event.automation.status}`,
-          eventBridgeAutomationStatus(fleet, event.automation),
-        );
-      case 'group-activity':
-        return viaEventBridge(
-          `EC2 Instance ${event.activity === 'launch' ? 'Launch' : 'Terminate'} Successful: ${event.groupName} ${event.instanceId}`,
-          eventBridgeGroupActivity(fleet, event.groupName, event.instanceId, event.activity),
-        );
-    }
-  });
+  run.fleet.onEvent((event: FleetEvent) => run.inbound.push(inboundOfFleetEvent(run.fleet, event)));
 }
 
 /** An inbound event from a file: an SNS notification, an EventBridge event or a manual request; or a clear error. */

@@ -6,6 +6,7 @@ import {
   type Clock,
   type Deployment,
   Fleet,
+  type FleetEvent,
   REGION,
   type Revision,
 } from './sandbox/fleet';
@@ -498,4 +499,47 @@ export function eventBridgeAutomationStatus(fleet: Fleet, a: Automation): unknow
       ExecutedBy: `arn:aws:iam::${ACCOUNT}:role/AutomationRole`,
     },
   );
+}
+
+/** How AWS delivers what the fleet raises: an alarm by its SNS topic or EventBridge, the rest by EventBridge. */
+export function inboundOfFleetEvent(
+  fleet: Fleet,
+  event: FleetEvent,
+): { channel: 'sns' | 'eventbridge'; description: string; event: unknown } {
+  const viaEventBridge = (description: string, body: unknown) => ({
+    channel: 'eventbridge' as const,
+    description,
+    event: body,
+  });
+  switch (event.kind) {
+    case 'alarm': {
+      const description = `alarm ${event.alarm.name} ${event.previousState} → ${event.alarm.state}`;
+      return event.alarm.delivery === 'sns'
+        ? { channel: 'sns', description, event: snsAlarmNotification(fleet, event.alarm, event.previousState) }
+        : viaEventBridge(
+            `CloudWatch Alarm State Change: ${description}`,
+            eventBridgeAlarmStateChange(fleet, event.alarm, event.previousState),
+          );
+    }
+    case 'instance-state':
+      return viaEventBridge(
+        `EC2 Instance State-change Notification: ${event.instanceId} ${event.state}`,
+        eventBridgeInstanceState(fleet, event.instanceId, event.state),
+      );
+    case 'deployment':
+      return viaEventBridge(
+        `CodeDeploy Deployment State-change Notification: ${event.deployment.deploymentId} ${event.deployment.status}`,
+        eventBridgeDeploymentState(fleet, event.deployment),
+      );
+    case 'automation':
+      return viaEventBridge(
+        `EC2 Automation Execution Status-change Notification: ${event.automation.executionId} ${event.automation.status}`,
+        eventBridgeAutomationStatus(fleet, event.automation),
+      );
+    case 'group-activity':
+      return viaEventBridge(
+        `EC2 Instance ${event.activity === 'launch' ? 'Launch' : 'Terminate'} Successful: ${event.groupName} ${event.instanceId}`,
+        eventBridgeGroupActivity(fleet, event.groupName, event.instanceId, event.activity),
+      );
+  }
 }

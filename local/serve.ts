@@ -6,6 +6,7 @@ import { SCENARIOS, gameDayFleet } from './scenarios';
 import { ScaledClock } from './sandbox/fleet';
 import { parseFaults } from './sandbox/faults';
 import { Sandbox } from './sandbox/server';
+import { deliverLikeAws } from './sandbox/subscriptions';
 
 const { values } = parseArgs({
   options: {
@@ -50,6 +51,9 @@ try {
     refuse(`port ${port} on ${values.host} is in use: stop what holds it, or pass --port <another>`);
   throw error;
 }
+// Alarms and activities reach the ingest functions as on AWS: `aws cloudwatch set-alarm-state … ALARM`
+// or `aws sns publish` to the alarm topic starts a remediation.
+deliverLikeAws(sandbox, (line) => process.stderr.write(`${line}\n`));
 for (const name of values.scenario ?? []) SCENARIOS[name]?.inject(fleet);
 const timer = setInterval(() => fleet.tick(), 1000);
 let shown = 0;
@@ -70,7 +74,18 @@ function shutDown(signal: string): void {
   process.stderr.write(
     `${signal}: stopping the sandbox${running.length ? `; ${running.length} execution(s) still running, abandoned: ${running.join(', ')}` : ''}\n`,
   );
-  setTimeout(() => process.exit(1), 5000).unref();
-  void sandbox.stop({ abandonRunning: true }).then(() => process.exit(0));
+  // A request an abandoned execution had in flight is cut: said, not fatal.
+  process.on('uncaughtException', (error) => process.stderr.write(`cut while stopping: ${error.message}\n`));
+  setTimeout(() => {
+    process.stderr.write('the sandbox did not stop within 5 s: exiting anyway\n');
+    process.exit(1);
+  }, 5000).unref();
+  void sandbox.stop({ abandonRunning: true }).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`stopping failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
 }
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => shutDown(signal));

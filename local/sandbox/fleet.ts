@@ -263,11 +263,19 @@ export class Fleet {
 
   /** An alarm goes to ALARM now and notifies, as CloudWatch would (a recorded alarm that fires). */
   raiseAlarm(name: string, reason: string): void {
+    this.changeAlarmState(name, 'ALARM', reason);
+  }
+
+  /**
+   * CloudWatch SetAlarmState: the state changes now and the alarm's actions run if it is a
+   * transition; the next evaluation may set it back (as on AWS).
+   */
+  changeAlarmState(name: string, state: Alarm['state'], reason: string): void {
     const alarm = this.alarms.get(name);
     if (!alarm) throw new Error(`No alarm ${name} in the fleet`);
     const previousState = alarm.state;
-    this.setAlarmState(name, 'ALARM', reason);
-    this.emit({ kind: 'alarm', alarm, previousState, at: this.clock.now() });
+    this.setAlarmState(name, state, reason);
+    if (previousState !== state) this.emit({ kind: 'alarm', alarm, previousState, at: this.clock.now() });
   }
 
   failSystemCheck(id: string): void {

@@ -147,6 +147,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class Sandbox {
   readonly calls: CallRecord[] = [];
   readonly published: Published[] = [];
+  /** Delivers a published message to the topic's subscribers (set by npm run sandbox). */
+  onPublished?: (message: Published) => void;
   readonly queued: QueuedMessage[] = [];
   readonly executions = new Map<string, ExecutionRecord>();
   /** Tasks waiting for send-task-success / send-task-failure (approvals). */
@@ -302,8 +304,10 @@ export class Sandbox {
       await Promise.allSettled([...this.executions.values()].map((e) => e.done));
     const server = this.server;
     if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    // Abandoned executions may have a request in flight: it is cut, not awaited.
+    if (!options.abandonRunning) await closed;
     this.dynamoAgent.destroy();
     await this.dynamo?.terminate();
     useSimulatedClock(undefined);
@@ -491,7 +495,12 @@ export class Sandbox {
   }
 
   private dispatch(operation: string, params: Params): Params | Promise<Params> {
-    const context: ServiceContext = { fleet: this.fleet, published: this.published, queued: this.queued };
+    const context: ServiceContext = {
+      fleet: this.fleet,
+      published: this.published,
+      queued: this.queued,
+      delivered: (message) => this.onPublished?.(message),
+    };
     switch (operation) {
       case 'StepFunctions.StartExecution':
         return this.startExecution(params);

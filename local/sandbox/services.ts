@@ -22,6 +22,8 @@ export interface ServiceContext {
   fleet: Fleet;
   published: Published[];
   queued: QueuedMessage[];
+  /** A topic's subscribers, when something delivers to them (npm run sandbox). */
+  delivered?: (message: Published) => void;
 }
 
 export type Operation = (params: Params, ctx: ServiceContext) => Params | Promise<Params>;
@@ -344,19 +346,35 @@ export const OPERATIONS: Record<string, Operation> = {
     };
   },
 
+  'CloudWatch.SetAlarmState': (params, { fleet }) => {
+    const name = str(params, 'AlarmName');
+    const state = str(params, 'StateValue');
+    str(params, 'StateReason');
+    if (!['OK', 'ALARM', 'INSUFFICIENT_DATA'].includes(state))
+      throw new ProtocolError(
+        'ValidationError',
+        `1 validation error detected: Value '${state}' at 'stateValue' failed to satisfy constraint: Member must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]`,
+      );
+    if (!fleet.alarms.has(name)) throw new ProtocolError('ResourceNotFound', `Alarm ${name} not found`, 404);
+    fleet.changeAlarmState(name, state as 'OK' | 'ALARM' | 'INSUFFICIENT_DATA', String(params.StateReason));
+    return {};
+  },
+
   // ---------------------------------------------------------------- SNS (Query)
   'SNS.Publish': (params, ctx) => {
     const attributes: Record<string, string> = {};
     for (const entry of (params.MessageAttributes ?? []) as { Name: string; Value: { StringValue?: string } }[]) {
       if (entry?.Name) attributes[entry.Name] = entry.Value?.StringValue ?? '';
     }
-    ctx.published.push({
+    const message: Published = {
       topicArn: str(params, 'TopicArn'),
       ...(typeof params.Subject === 'string' ? { subject: params.Subject } : {}),
       message: str(params, 'Message'),
       attributes,
       at: ctx.fleet.clock.now(),
-    });
+    };
+    ctx.published.push(message);
+    ctx.delivered?.(message);
     return { MessageId: simulationRandom().uuid() };
   },
 
