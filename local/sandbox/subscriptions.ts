@@ -2,7 +2,6 @@ import { lambdaContext } from '../lambda-context';
 import { matchingRules, routesOf } from '../eventbridge/routes';
 import { inboundOfFleetEvent } from '../scenarios';
 import { loadTemplate, resolveIntrinsics } from '../template';
-import type { LambdaHandler } from '../workflow';
 import type { Sandbox } from './server';
 import type { Published } from './services';
 
@@ -17,7 +16,7 @@ export function deliverLikeAws(sandbox: Sandbox, log: (line: string) => void): v
   const template = loadTemplate();
   const routes = routesOf(template);
   const invoke = (functionId: string, event: unknown, what: string) => {
-    const handler = sandbox.handlers[functionId] as LambdaHandler | undefined;
+    const handler = sandbox.handlers[functionId];
     if (!handler) return;
     void handler(JSON.parse(JSON.stringify(event)) as never, lambdaContext(functionId)).then(
       (result) => log(`${what} → ${functionId}: ${JSON.stringify(result).slice(0, 300)}`),
