@@ -147,17 +147,26 @@ function parseOptions(argv: string[]): Options {
 
 /** When an inbound event says it happened, plus the moment delivery takes: the time to judge it at. */
 function eventTime(event: Record<string, unknown>): number | undefined {
+  const ms = Date.parse(alarmFactsOf(event).at ?? '');
+  return Number.isFinite(ms) ? ms + 2000 : undefined;
+}
+
+/** What an inbound event (SNS alarm notification or EventBridge event) says: its alarm, state and time. */
+function alarmFactsOf(event: Record<string, unknown>): { name?: string; state?: string; at?: string } {
   const sns = (event.Records as { Sns?: { Message?: string; Timestamp?: string } }[] | undefined)?.[0]?.Sns;
-  let at: string | undefined = typeof event.time === 'string' ? event.time : sns?.Timestamp;
+  let message: { AlarmName?: string; NewStateValue?: string; StateChangeTime?: string } = {};
   try {
-    const message = JSON.parse(sns?.Message ?? '{}') as { StateChangeTime?: string };
-    // CloudWatch writes +0000, which Date.parse does not take.
-    if (message.StateChangeTime) at = message.StateChangeTime.replace(/\+0000$/, 'Z');
+    message = JSON.parse(sns?.Message ?? '{}') as typeof message;
   } catch {
     // Not an alarm notification: the SNS timestamp stands.
   }
-  const ms = at ? Date.parse(at) : Number.NaN;
-  return Number.isFinite(ms) ? ms + 2000 : undefined;
+  const detail = event.detail as { alarmName?: string; state?: { value?: string } } | undefined;
+  // CloudWatch writes +0000, which Date.parse does not take.
+  const at =
+    message.StateChangeTime?.replace(/\+0000$/, 'Z') ?? (typeof event.time === 'string' ? event.time : sns?.Timestamp);
+  const name = message.AlarmName ?? detail?.alarmName;
+  const state = message.NewStateValue ?? detail?.state?.value;
+  return { ...(name ? { name } : {}), ...(state ? { state } : {}), ...(at ? { at } : {}) };
 }
 
 /**
@@ -439,18 +448,7 @@ function readInboundEvent(file: string): { channel: Inbound['channel']; event: R
  * with the event instead of finding the alarm OK.
  */
 function stageAlarmOf(fleet: Sandbox['fleet'], event: Record<string, unknown>): void {
-  const sns = (event.Records as { Sns?: { Message?: string } }[] | undefined)?.[0]?.Sns;
-  let name: string | undefined;
-  let state: string | undefined;
-  try {
-    const message = JSON.parse(sns?.Message ?? '{}') as { AlarmName?: string; NewStateValue?: string };
-    [name, state] = [message.AlarmName, message.NewStateValue];
-  } catch {
-    // Not an alarm notification.
-  }
-  const detail = event.detail as { alarmName?: string; state?: { value?: string } } | undefined;
-  name ??= detail?.alarmName;
-  state ??= detail?.state?.value;
+  const { name, state } = alarmFactsOf(event);
   const alarm = name ? fleet.alarms.get(name) : undefined;
   if (!alarm || state !== 'ALARM') return;
   const condition = alarm.condition;
