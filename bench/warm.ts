@@ -168,7 +168,6 @@ function mockAws(): void {
 const FIXTURES: Record<string, string> = {
   AlarmIngestFunction: 'sns-alarm-cpu-high',
   EventIngestFunction: 'eventbridge-ec2-stopped',
-  PlanFunction: 'plan-incident',
   GuardFunction: 'guard-acquire',
   RequestApprovalFunction: 'request-approval',
   AutoScalingActionFunction: 'auto-scaling-prepare',

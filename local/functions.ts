@@ -8,7 +8,6 @@ import { handler as deploymentRollback } from '../functions/rollback-deployment/
 import { handler as escalate } from '../functions/escalate/handler';
 import { handler as eventIngest } from '../functions/event-ingest/handler';
 import { handler as guard } from '../functions/guard/handler';
-import { handler as plan } from '../functions/plan/handler';
 import { handler as recordOutcome } from '../functions/record-outcome/handler';
 import { handler as requestApproval } from '../functions/request-approval/handler';
 import { handler as verifyRecovery } from '../functions/verify-recovery/handler';
@@ -18,7 +17,6 @@ import type { LambdaHandler } from './workflow';
 export const FUNCTION_HANDLERS: Record<string, LambdaHandler> = {
   AlarmIngestFunction: alarmIngest,
   EventIngestFunction: eventIngest,
-  PlanFunction: plan,
   GuardFunction: guard,
   RequestApprovalFunction: requestApproval,
   AutoScalingActionFunction: autoScalingAction,

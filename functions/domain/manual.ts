@@ -23,6 +23,11 @@ export const PlanTaskInputSchema = z.object({
 });
 export type PlanTaskInput = z.infer<typeof PlanTaskInputSchema>;
 
+/** The ASL's "Plan Remediation" state passes step "plan" to GuardFunction; "Check Guardrails" passes no step. */
+export function isPlanStep(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && (event as { step?: unknown }).step === 'plan';
+}
+
 export function manualIncident(request: ManualRequest, execution: PlanTaskInput['execution']): Incident {
   // arn:aws:states:<region>:<account>:execution:<machine>:<name>
   const [, , , region = '', account = ''] = execution.id.split(':');

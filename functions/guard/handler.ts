@@ -11,6 +11,9 @@ import { clock } from '../platform/clock';
 import { requiredEnv } from '../platform/env';
 import { workflowTask } from '../platform/middleware';
 import { logger, metrics } from '../platform/powertools';
+import { type PlanTaskInput, planStep } from '../plan/step';
+import { isPlanStep } from '../domain/manual';
+import type { Context } from 'aws-lambda';
 
 const pauseParameterName = requiredEnv('PAUSE_PARAMETER_NAME');
 const settings = guardSettingsFromEnv();
@@ -62,4 +65,13 @@ export async function checkGuardrails(state: GuardInput): Promise<Guard> {
   return guard;
 }
 
-export const handler = workflowTask(GuardInputSchema, checkGuardrails);
+const guardStep = workflowTask(GuardInputSchema, checkGuardrails);
+
+/**
+ * One function for both steps before an action: the plan needs no permission, so hosting it here widens no
+ * role and leaves one cold start fewer between an alarm and its first change (docs/performance.md).
+ */
+export function handler(event: unknown, context: Context) {
+  // Each pipeline's parser validates the event against its own schema.
+  return isPlanStep(event) ? planStep(event as PlanTaskInput, context) : guardStep(event as GuardInput, context);
+}

@@ -33,7 +33,7 @@ describeBuilt('the bundles sam build makes', () => {
   });
 
   it('builds one ESM bundle per function, each exporting a handler that loads with no node_modules', () => {
-    expect(built).toHaveLength(14);
+    expect(built).toHaveLength(13);
     for (const fn of built) {
       const result = runInFreshNode(
         `const m = await import(${JSON.stringify(pathToFileURL(fn.outfile).href)}); process.stdout.write(typeof m.handler);`,
@@ -42,13 +42,13 @@ describeBuilt('the bundles sam build makes', () => {
     }
   }, 60_000);
 
-  it('runs the bundled plan function, with the policy bundled in, on its fixture', () => {
-    const plan = built.find((fn) => fn.logicalId === 'PlanFunction');
+  it("runs the bundled guard function's plan step, with the policy bundled in, on its fixture", () => {
+    const plan = built.find((fn) => fn.logicalId === 'GuardFunction');
     const result = runInFreshNode(`
       import { readFileSync } from 'node:fs';
       const { handler } = await import(${JSON.stringify(pathToFileURL(plan?.outfile ?? '').href)});
       const event = JSON.parse(readFileSync(${JSON.stringify(join(EVENTS_DIR, 'plan-incident.json'))}, 'utf8'));
-      const out = await handler(event, { functionName: 'PlanFunction', getRemainingTimeInMillis: () => 30000 });
+      const out = await handler(event, { functionName: 'GuardFunction', getRemainingTimeInMillis: () => 30000 });
       process.stdout.write(JSON.stringify({ rule: out.plan.rule, action: out.plan.action.type }));`);
 
     expect(result.stderr).toBe('');

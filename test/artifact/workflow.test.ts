@@ -8,6 +8,7 @@ import type { Sandbox } from '../../local/sandbox/server';
 import { type Simulation, startSimulation } from '../../local/sim/simulation';
 import { LocalWorkflow, type LambdaHandler, type WorkflowRun } from '../../local/workflow';
 import { loadEvent } from '../helpers/fixtures';
+import { isPlanStep } from '../../functions/domain/manual';
 
 // The paths whose outcome hangs on an error's *name* (Retry / Catch), run through the real ASL with
 // the bundles the real builder made, against the sandbox over HTTP. With the source these paths
@@ -29,14 +30,14 @@ beforeAll(async () => {
   simulation = await startSimulation({ fleet: gameDayFleet, bundles: BUILD_DIR });
   sandbox = simulation.sandbox;
   useSimulatedClock(now);
-  const plan = sandbox.handlers.PlanFunction as LambdaHandler;
+  const guardFunction = sandbox.handlers.GuardFunction as LambdaHandler;
   workflow = new LocalWorkflow(
     {
       ...sandbox.handlers,
-      PlanFunction: async (event, context) => {
-        const planned = await plan(event, context);
-        afterPlan?.();
-        return planned;
+      GuardFunction: async (event, context) => {
+        const result = await guardFunction(event, context);
+        if (isPlanStep(event)) afterPlan?.();
+        return result;
       },
     },
     () => Promise.resolve({ approved: true, by: 'artifact-test' }),

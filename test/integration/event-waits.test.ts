@@ -6,7 +6,13 @@ import { runScript } from '../helpers/cli';
 interface Report {
   passed: boolean;
   mttr: { incidents: number; platformLag: { p50: number; p95: number } };
-  incidents: { incident: string; kind: string; verified: boolean; mttr?: { platformLagSeconds?: number } }[];
+  incidents: {
+    incident: string;
+    kind: string;
+    verified: boolean;
+    mttr?: { platformLagSeconds?: number };
+    functionsToFirstChange: string[] | null;
+  }[];
   deliveries: { description: string; results: { resumed?: number }[] }[];
 }
 
@@ -33,6 +39,14 @@ describe('waiting on events', () => {
     expect(resumedBy(report, 'EC2 Automation Execution Status-change')).toBeGreaterThan(0);
     expect(resumedBy(report, 'EC2 Instance')).toBeGreaterThan(0);
     expect(resumedBy(report, '→ OK')).toBeGreaterThan(0);
+    // After an idle night every function on the way to the first change starts cold: ingest, the
+    // plan-and-guard function and the action's own, plus the change correlation where a rule asks for it.
+    const coldPaths = report.incidents.flatMap((i) => (i.functionsToFirstChange ? [i.functionsToFirstChange] : []));
+    expect(coldPaths.length).toBeGreaterThan(0);
+    expect(coldPaths.filter((path) => !path.includes('CorrelateChangeFunction')).map((path) => path.length)).toEqual(
+      expect.arrayContaining([3]),
+    );
+    expect(Math.max(...coldPaths.map((path) => path.length))).toBeLessThanOrEqual(4);
   }, 120_000);
 
   it('still verifies every recovery when every OK event is lost, by the fallback read after the wait times out', async () => {

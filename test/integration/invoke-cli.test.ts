@@ -12,7 +12,7 @@ describe('npm run invoke (Docker-free sam local invoke)', () => {
       { results: [{ status: 'started' }, { status: 'rejected' }, { status: 'rejected' }, { status: 'rejected' }] },
     ],
     ['EventIngestFunction', 'eventbridge-codedeploy-failure', { results: [{ status: 'started' }] }],
-    ['PlanFunction', 'plan-manual', { plan: { decision: 'act', actionSource: 'manual' } }],
+    ['GuardFunction', 'plan-manual', { plan: { decision: 'act', actionSource: 'manual' } }],
     ['AutoScalingActionFunction', 'auto-scaling-prepare', { status: 'ready', desiredCapacity: 6 }],
     ['DeploymentRollbackFunction', 'deployment-rollback-prepare', { mode: 'redeploy' }],
     ['AutomationFunction', 'automation-start', { applied: true, watch: { kind: 'automation' } }],

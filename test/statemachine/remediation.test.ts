@@ -24,6 +24,7 @@ import { forgetKillSwitch } from '../../functions/aws/kill-switch';
 import validateAsl from 'asl-validator';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { FUNCTION_HANDLERS } from '../../local/functions';
+import { isPlanStep } from '../../functions/domain/manual';
 import { LocalWorkflow, type LambdaHandler, substitutedDefinition } from '../../local/workflow';
 import { aws, awsError, guardAllowsEverything, resetAwsMocks } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
@@ -283,11 +284,11 @@ describe('remediation.asl.json', () => {
     let planCalls = 0;
     const throttledOnce = new LocalWorkflow({
       ...FUNCTION_HANDLERS,
-      PlanFunction: async (event: never, context) => {
-        planCalls += 1;
-        if (planCalls === 1)
+      GuardFunction: async (event: never, context) => {
+        if (isPlanStep(event)) planCalls += 1;
+        if (planCalls === 1 && isPlanStep(event))
           throw Object.assign(new Error('Rate Exceeded.'), { name: 'Lambda.TooManyRequestsException' });
-        return (FUNCTION_HANDLERS.PlanFunction as LambdaHandler)(event, context);
+        return (FUNCTION_HANDLERS.GuardFunction as LambdaHandler)(event, context);
       },
     });
     const incident = incidentFrom('sns-alarm-cpu-high');

@@ -3,11 +3,11 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import type { z } from 'zod';
+import * as z from 'zod';
 import { AutoScalingTaskSchema } from '../../functions/auto-scaling-action/handler';
 import { CheckProgressInputSchema } from '../../functions/check-progress/handler';
 import { RollbackTaskSchema } from '../../functions/rollback-deployment/handler';
-import { PlanTaskInputSchema } from '../../functions/plan/handler';
+import { PlanTaskInputSchema } from '../../functions/plan/step';
 import { ApprovalRequestSchema } from '../../functions/request-approval/handler';
 import { APPROVAL_TIMEOUT_SECONDS } from '../../functions/domain/policy/engine';
 import { ASL_PATH } from '../../local/workflow';
@@ -57,8 +57,10 @@ const FIXTURES: Record<string, { files: string[]; schema?: z.ZodType }> = {
       'eventbridge-unusable',
     ],
   },
-  PlanFunction: { files: ['plan-incident', 'plan-manual'], schema: PlanTaskInputSchema },
-  GuardFunction: { files: ['guard-acquire'], schema: PlannedStateSchema },
+  GuardFunction: {
+    files: ['plan-incident', 'plan-manual', 'guard-acquire'],
+    schema: z.union([PlanTaskInputSchema.extend({ step: z.literal('plan') }), PlannedStateSchema]),
+  },
   RequestApprovalFunction: { files: ['request-approval'], schema: ApprovalRequestSchema },
   AutoScalingActionFunction: { files: ['auto-scaling-prepare', 'auto-scaling-apply'], schema: AutoScalingTaskSchema },
   DeploymentRollbackFunction: {
@@ -241,7 +243,7 @@ describe('the platform watching itself', () => {
     'functions/domain/outcome.ts',
     'functions/guard/handler.ts',
     'functions/request-approval/handler.ts',
-    'functions/plan/handler.ts',
+    'functions/plan/step.ts',
     'functions/correlate-change/handler.ts',
   ]
     .map((f) => readFileSync(join(ROOT, f), 'utf8'))
@@ -325,7 +327,7 @@ describe('game day', () => {
     const allowed = JSON.stringify(template.Resources.AutomationFunction?.Properties?.Policies);
     expect(runbook.Name['Fn::Sub']).toBe('${AWS::StackName}-RestartService');
     expect(allowed).toContain('automation-definition/${AWS::StackName}-*:*');
-    expect(template.Resources.PlanFunction?.Properties?.Environment).toEqual({
+    expect(template.Resources.GuardFunction?.Properties?.Environment).toMatchObject({
       Variables: {
         RESTART_SERVICE_DOCUMENT: { Ref: 'RestartServiceRunbook' },
         SHADOW_MODE: { Ref: 'ShadowMode' },

@@ -8,8 +8,7 @@ import { lambdaContext } from '../../local/lambda-context';
 import { aws, awsError, resetAwsMocks, untilAlsoSent } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
 
-const invoke = (event: unknown) =>
-  handler(event as never, lambdaContext('GuardFunction')) as Promise<Record<string, unknown>>;
+const invoke = (event: unknown) => handler(event, lambdaContext('GuardFunction')) as Promise<Record<string, unknown>>;
 const killSwitch = (value: 'true' | 'false') =>
   aws.ssm.on(GetParameterCommand).resolves({ Parameter: { Name: process.env.PAUSE_PARAMETER_NAME, Value: value } });
 
@@ -52,6 +51,24 @@ describe('GuardFunction', () => {
 
     await expect(invoke(loadEvent('guard-acquire'))).rejects.toMatchObject({ name: 'AwsTransientError' });
     expect(aws.dynamoDb).not.toHaveReceivedCommand(UpdateCommand);
+  });
+});
+
+describe('the plan step in the same function', () => {
+  it('plans from the policy, with no AWS call, when the state passes step "plan"', async () => {
+    await expect(invoke(loadEvent('plan-incident'))).resolves.toMatchObject({
+      incident: { id: 'alarm-web-cpu-high-f7043769cb7b8bad5936' },
+      plan: { rule: 'high-cpu-scale-out', action: { type: 'scale-out' } },
+    });
+    expect(aws.ssm.commandCalls(GetParameterCommand)).toHaveLength(0);
+    expect(aws.dynamoDb.calls()).toHaveLength(0);
+  });
+
+  it("rejects a plan step's bad input by the plan's own schema, naming the field", async () => {
+    await expect(invoke({ step: 'plan', input: {} })).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringContaining('execution'),
+    });
   });
 });
 

@@ -38,4 +38,5 @@ export function planTask(task: PlanTaskInput): PlannedState {
   return { incident, plan };
 }
 
-export const handler = workflowTask(PlanTaskInputSchema, (task) => Promise.resolve(planTask(task)));
+/** The plan step's pipeline. It runs in GuardFunction (functions/guard/handler.ts): it needs no permission of its own. */
+export const planStep = workflowTask(PlanTaskInputSchema, (task) => Promise.resolve(planTask(task)));
