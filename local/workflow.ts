@@ -14,7 +14,9 @@ export type LambdaHandler = (event: never, context: Context) => Promise<unknown>
 export interface EventLog {
   type: string;
   timestamp: number;
-  state?: { name: string };
+  state?: { name: string; type?: string; input?: unknown; output?: unknown };
+  input?: unknown;
+  output?: unknown;
   retry?: { attempt: number; retrier?: { ErrorEquals: string[] } };
   Error?: string;
   Cause?: unknown;
@@ -192,6 +194,8 @@ export class LocalWorkflow {
   private readonly bindings: Record<string, (input: JSONValue) => Promise<JSONValue>> = {};
   // Per execution name; invocations of concurrent executions interleave on the event loop.
   private readonly invocations = new Map<string, { state: string; ms: number }[]>();
+  /** The history so far of each running execution (GetExecutionHistory reads it). */
+  readonly liveEvents = new Map<string, EventLog[]>();
   /** Under virtual time: the state machine's TimeoutSeconds, enforced on the virtual clock. */
   private executionTimeoutSeconds: number | undefined;
 
@@ -376,6 +380,7 @@ export class LocalWorkflow {
     const events: EventLog[] = [];
     const invocations: WorkflowRun['invocations'] = [];
     this.invocations.set(options.executionName, invocations);
+    this.liveEvents.set(options.executionName, events);
     const collecting = (async () => {
       for await (const event of execution.eventLogs) events.push(event);
     })();
@@ -395,6 +400,7 @@ export class LocalWorkflow {
     }
     cancelTimeout?.();
     this.invocations.delete(options.executionName);
+    this.liveEvents.delete(options.executionName);
     // Timed out, the execution was not running (it slept or waited); the timer's process ends it.
     if (!timedOut) this.scheduler?.leave();
     for (const event of events) {

@@ -75,6 +75,15 @@ export interface Alarm {
   delivery: 'sns' | 'eventbridge';
   /** Minutes on the other side of the threshold before the state changes (default 2). */
   evaluationMinutes?: number;
+  /** An operator's alarm (PutMetricAlarm): its actions and settings, as DescribeAlarms returns them. */
+  actions?: string[];
+  settings?: {
+    period: number;
+    evaluationPeriods: number;
+    statistic: string;
+    comparisonOperator: string;
+    threshold: number;
+  };
   condition: AlarmCondition;
   breachingSince?: number;
   okSince?: number;
@@ -205,6 +214,18 @@ export class Fleet {
       state: 'OK',
       reason: 'Threshold not breached',
       updatedAt: this.clock.now(),
+    });
+  }
+
+  /** PutMetricAlarm: a new alarm starts in INSUFFICIENT_DATA; an existing one keeps its state. */
+  putAlarm(alarm: Omit<Alarm, 'state' | 'reason' | 'updatedAt' | 'condition'>): void {
+    const existing = this.alarms.get(alarm.name);
+    this.alarms.set(alarm.name, {
+      ...alarm,
+      condition: { kind: 'recorded' },
+      state: existing?.state ?? 'INSUFFICIENT_DATA',
+      reason: existing?.reason ?? 'Unchecked: Initial alarm creation',
+      updatedAt: existing?.updatedAt ?? this.clock.now(),
     });
   }
 

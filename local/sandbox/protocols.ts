@@ -38,6 +38,8 @@ export class ProtocolError extends Error {
     readonly code: string,
     message: string,
     readonly status = 400,
+    /** The Query protocol's code, where a query-compatible JSON service names it differently (SQS). */
+    readonly queryCode?: string,
   ) {
     super(message);
     this.name = code;
@@ -163,6 +165,7 @@ export function errorReply(
   code: string,
   message: string,
   status: number,
+  queryCode = code,
 ): HttpReply {
   const requestId = randomUUID();
   const fault = status >= 500 ? 'Receiver' : 'Sender';
@@ -173,7 +176,7 @@ export function errorReply(
         'content-type': 'application/x-amz-json-1.1',
         'x-amzn-requestid': requestId,
         'x-amzn-errortype': code,
-        ...(request.queryCompatible ? { 'x-amzn-query-error': `${code};${fault}` } : {}),
+        ...(request.queryCompatible ? { 'x-amzn-query-error': `${queryCode};${fault}` } : {}),
       },
       body: JSON.stringify({ __type: code, message }),
     };

@@ -7,6 +7,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { useSimulatedClock } from '../../functions/platform/clock';
 import { VirtualClock, realNow } from '../sim/virtual-clock';
 import { type LambdaHandler, type LocalWorkflow, type WorkflowRun } from '../workflow';
@@ -22,6 +23,8 @@ import {
   functionEnvironment,
   functionsOf,
   loadTemplate,
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
   resolveIntrinsics,
   stateMachineArn,
 } from '../template';
@@ -37,6 +40,7 @@ import {
   successReply,
 } from './protocols';
 import { OPERATIONS, type Published, type QueuedMessage, type ServiceContext } from './services';
+import { describeStateMachine, executionHistory, listExecutions } from './step-functions';
 
 /** Calls that change AWS resources; a dry run must make none of them. */
 export const MUTATING_OPERATIONS = new Set([
@@ -67,6 +71,20 @@ export interface CallRecord {
   /** The call changed something: a mutating call answered ok, or made and then answered 5xx. */
   applied: boolean;
 }
+
+const STEP_FUNCTIONS_OPERATIONS = [
+  'StepFunctions.StartExecution',
+  'StepFunctions.DescribeExecution',
+  'StepFunctions.ListExecutions',
+  'StepFunctions.GetExecutionHistory',
+  'StepFunctions.DescribeStateMachine',
+  'StepFunctions.ListStateMachines',
+  'StepFunctions.SendTaskSuccess',
+  'StepFunctions.SendTaskFailure',
+] as const;
+
+/** What the sandbox answers itself (DynamoDB goes to a local DynamoDB implementation as it is). */
+export const SERVED_OPERATIONS: string[] = [...STEP_FUNCTIONS_OPERATIONS, ...Object.keys(OPERATIONS)];
 
 export interface ExecutionRecord {
   name: string;
@@ -150,6 +168,10 @@ export class Sandbox {
   /** Delivers a published message to the topic's subscribers (set by npm run sandbox). */
   onPublished?: (message: Published) => void;
   readonly queued: QueuedMessage[] = [];
+  /** The template's topics (ARNs) and queues (names): the only ones that exist here. */
+  readonly topics = new Set<string>();
+  readonly queues = new Set<string>();
+  private startedAt = 0;
   readonly executions = new Map<string, ExecutionRecord>();
   /** Tasks waiting for send-task-success / send-task-failure (approvals). */
   readonly pendingTasks = new Map<
@@ -183,7 +205,13 @@ export class Sandbox {
     const fleet = options.fleet ?? new Fleet(new ScaledClock(Date.now(), speed));
     const sandbox = new Sandbox(fleet, fleet.clock, speed, options);
     await sandbox.listen(options.host ?? '127.0.0.1', options.port ?? 0);
+    sandbox.startedAt = sandbox.clock.now();
     const template = loadTemplate();
+    for (const [logicalId, resource] of Object.entries(template.Resources)) {
+      if (resource.Type === 'AWS::SNS::Topic')
+        sandbox.topics.add(`arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${logicalId}`);
+      if (resource.Type === 'AWS::SQS::Queue') sandbox.queues.add(logicalId);
+    }
     await sandbox.startDynamoDb(template);
     sandbox.seedParameters(template, options.parameters ?? {});
     sandbox.configureProcess(options.parameters ?? {});
@@ -447,7 +475,7 @@ export class Sandbox {
           ? error
           : new ProtocolError('InternalFailure', error instanceof Error ? error.message : String(error), 500);
       log(e.status, e.code, false);
-      return errorReply(request, e.code, e.message, e.status);
+      return errorReply(request, e.code, e.message, e.status, e.queryCode);
     }
   }
 
@@ -500,12 +528,38 @@ export class Sandbox {
       published: this.published,
       queued: this.queued,
       delivered: (message) => this.onPublished?.(message),
+      topics: this.topics,
+      queues: this.queues,
     };
     switch (operation) {
       case 'StepFunctions.StartExecution':
         return this.startExecution(params);
       case 'StepFunctions.DescribeExecution':
         return this.describeExecution(params);
+      case 'StepFunctions.ListExecutions':
+        return listExecutions([...this.executions.values()], this.machineArn(params), params);
+      case 'StepFunctions.GetExecutionHistory': {
+        const record = this.executionOf(params);
+        return executionHistory(record.run?.events ?? this.workflow?.liveEvents.get(record.name) ?? [], params);
+      }
+      case 'StepFunctions.DescribeStateMachine': {
+        const arn = this.machineArn(params);
+        // Loaded here: the workflow module must not load before the sandbox has set the environment.
+        return import('../workflow').then(({ substitutedDefinition }) =>
+          describeStateMachine(arn, JSON.stringify(substitutedDefinition()), this.startedAt),
+        );
+      }
+      case 'StepFunctions.ListStateMachines':
+        return {
+          stateMachines: [
+            {
+              stateMachineArn: stateMachineArn(),
+              name: stateMachineArn().split(':').pop(),
+              type: 'STANDARD',
+              creationDate: new Date(this.startedAt),
+            },
+          ],
+        };
       case 'StepFunctions.SendTaskSuccess':
       case 'StepFunctions.SendTaskFailure': {
         const token = stringParam(params, 'taskToken');
@@ -527,15 +581,40 @@ export class Sandbox {
     return handler(params, context);
   }
 
-  private startExecution(params: Params): Params {
+  /** The one state machine the sandbox runs; any other ARN is StateMachineDoesNotExist, as on AWS. */
+  private machineArn(params: Params): string {
     const arn = stringParam(params, 'stateMachineArn');
     if (arn !== stateMachineArn())
       throw new ProtocolError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
-    const name = stringParam(params, 'name');
+    return arn;
+  }
+
+  private executionOf(params: Params): ExecutionRecord {
+    const arn = stringParam(params, 'executionArn');
+    const record = [...this.executions.values()].find((e) => e.executionArn === arn);
+    if (!record) throw new ProtocolError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+    return record;
+  }
+
+  private startExecution(params: Params): Params {
+    const arn = this.machineArn(params);
+    // AWS names an unnamed execution with a UUID.
+    const name = typeof params.name === 'string' && params.name !== '' ? params.name : randomUUID();
     if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new ProtocolError('InvalidName', `Invalid Name: '${name}'`);
     if (this.executions.has(name))
       throw new ProtocolError('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
-    const input = JSON.parse(typeof params.input === 'string' ? params.input : '{}') as unknown;
+    const text = typeof params.input === 'string' ? params.input : '{}';
+    if (Buffer.byteLength(text, 'utf8') > 256 * 1024)
+      throw new ProtocolError('InvalidExecutionInput', 'Input exceeds the maximum size of 262144 bytes');
+    let input: unknown;
+    try {
+      input = JSON.parse(text);
+    } catch (error) {
+      throw new ProtocolError(
+        'InvalidExecutionInput',
+        `Invalid State Machine Execution Input: '${error instanceof Error ? error.message : String(error)}'`,
+      );
+    }
     const startedAt = this.clock.now();
     const executionArn = `${arn.replace(':stateMachine:', ':execution:')}:${name}`;
     const record: ExecutionRecord = {
@@ -563,9 +642,8 @@ export class Sandbox {
   }
 
   private describeExecution(params: Params): Params {
-    const arn = stringParam(params, 'executionArn');
-    const record = [...this.executions.values()].find((e) => e.executionArn === arn);
-    if (!record) throw new ProtocolError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+    const record = this.executionOf(params);
+    const arn = record.executionArn;
     return {
       executionArn: arn,
       stateMachineArn: stateMachineArn(),

@@ -24,6 +24,9 @@ export interface ServiceContext {
   queued: QueuedMessage[];
   /** A topic's subscribers, when something delivers to them (npm run sandbox). */
   delivered?: (message: Published) => void;
+  /** The template's topic ARNs and queue names: publishing or sending elsewhere fails as on AWS. */
+  topics: ReadonlySet<string>;
+  queues: ReadonlySet<string>;
 }
 
 export type Operation = (params: Params, ctx: ServiceContext) => Params | Promise<Params>;
@@ -40,6 +43,42 @@ const str = (params: Params, name: string): string => {
 const list = (params: Params, name: string): string[] =>
   Array.isArray(params[name]) ? (params[name] as string[]) : [];
 const date = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms));
+
+/**
+ * AWS's list paging: at most `maxRecords` items from the position an opaque NextToken names. The
+ * token is the offset (base64), as opaque to a client as AWS's; a token it did not issue is rejected.
+ */
+export function page<T>(
+  items: T[],
+  params: Params,
+  { max, fallback, sizeName, tokenName }: { max: number; fallback: number; sizeName: string; tokenName: string },
+): { items: T[]; nextToken?: string } {
+  const size = params[sizeName] === undefined ? fallback : Number(params[sizeName]);
+  if (!Number.isInteger(size) || size < 1 || size > max)
+    throw new ProtocolError(
+      'ValidationError',
+      `1 validation error detected: Value '${String(params[sizeName])}' at '${sizeName}' failed to satisfy constraint: Member must have value between 1 and ${max}`,
+    );
+  const token = params[tokenName];
+  const start = typeof token === 'string' && token !== '' ? Number(Buffer.from(token, 'base64').toString('utf8')) : 0;
+  if (!Number.isInteger(start) || start < 0 || start > items.length)
+    throw new ProtocolError('InvalidNextToken', `The token '${String(token)}' is invalid.`);
+  const end = start + size;
+  return {
+    items: items.slice(start, end),
+    ...(end < items.length ? { nextToken: Buffer.from(String(end), 'utf8').toString('base64') } : {}),
+  };
+}
+
+/** Auto Scaling's DescribeAutoScalingGroups Filters: tag-key, tag-value, tag:<key> (values OR-ed, filters AND-ed). */
+function matchesTagFilters(tags: Record<string, string>, filters: { Name?: string; Values?: string[] }[]): boolean {
+  return filters.every(({ Name = '', Values = [] }) => {
+    if (Name === 'tag-key') return Values.some((v) => v in tags);
+    if (Name === 'tag-value') return Values.some((v) => Object.values(tags).includes(v));
+    if (Name.startsWith('tag:')) return Values.some((v) => tags[Name.slice(4)] === v);
+    throw new ProtocolError('ValidationError', `Filter name ${Name} is not supported`);
+  });
+}
 
 function instanceView(i: Instance) {
   return {
@@ -83,8 +122,19 @@ export const OPERATIONS: Record<string, Operation> = {
   // ---------------------------------------------------------------- Auto Scaling (Query)
   'AutoScaling.DescribeAutoScalingGroups': (params, { fleet }) => {
     const names = list(params, 'AutoScalingGroupNames');
-    const groups = [...fleet.groups.values()].filter((g) => names.length === 0 || names.includes(g.name));
+    const filters = (Array.isArray(params.Filters) ? params.Filters : []) as { Name?: string; Values?: string[] }[];
+    const matching = [...fleet.groups.values()]
+      .filter((g) => names.length === 0 || names.includes(g.name))
+      .filter((g) => matchesTagFilters(g.tags, filters))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const { items: groups, nextToken } = page(matching, params, {
+      max: 100,
+      fallback: 50,
+      sizeName: 'MaxRecords',
+      tokenName: 'NextToken',
+    });
     return {
+      ...(nextToken ? { NextToken: nextToken } : {}),
       AutoScalingGroups: groups.map((g) => ({
         AutoScalingGroupName: g.name,
         AutoScalingGroupARN: `arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:${simulationRandom().uuid()}:autoScalingGroupName/${g.name}`,
@@ -155,7 +205,13 @@ export const OPERATIONS: Record<string, Operation> = {
         'ValidationError',
         `Instance Id not found - No instance(s) found with instance id: ${id}`,
       );
-    instance.health = params.HealthStatus === 'Unhealthy' ? 'Unhealthy' : 'Healthy';
+    const health = str(params, 'HealthStatus');
+    if (health !== 'Healthy' && health !== 'Unhealthy')
+      throw new ProtocolError(
+        'ValidationError',
+        `Valid values for HealthStatus are Healthy and Unhealthy, not ${health}`,
+      );
+    instance.health = health;
     return {};
   },
 
@@ -324,7 +380,25 @@ export const OPERATIONS: Record<string, Operation> = {
   // ---------------------------------------------------------------- CloudWatch (JSON 1.0, query-compatible)
   'CloudWatch.DescribeAlarms': (params, { fleet }) => {
     const names = list(params, 'AlarmNames');
-    const alarms = [...fleet.alarms.values()].filter((a) => names.length === 0 || names.includes(a.name));
+    const prefix = typeof params.AlarmNamePrefix === 'string' ? params.AlarmNamePrefix : undefined;
+    if (names.length > 0 && prefix !== undefined)
+      throw new ProtocolError('ValidationError', 'AlarmNamePrefix and AlarmNames cannot both be specified.');
+    const state = typeof params.StateValue === 'string' ? params.StateValue : undefined;
+    const types = list(params, 'AlarmTypes');
+    // No AlarmTypes: metric alarms only, as AWS answers. The sandbox has no composite alarms.
+    const wantsMetricAlarms = types.length === 0 || types.includes('MetricAlarm');
+    const matching = [...fleet.alarms.values()]
+      .filter(() => wantsMetricAlarms)
+      .filter((a) => names.length === 0 || names.includes(a.name))
+      .filter((a) => prefix === undefined || a.name.startsWith(prefix))
+      .filter((a) => state === undefined || a.state === state)
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const { items: alarms, nextToken } = page(matching, params, {
+      max: 100,
+      fallback: 50,
+      sizeName: 'MaxRecords',
+      tokenName: 'NextToken',
+    });
     return {
       MetricAlarms: alarms.map((a) => ({
         AlarmName: a.name,
@@ -336,14 +410,63 @@ export const OPERATIONS: Record<string, Operation> = {
         Namespace: a.namespace,
         MetricName: a.metricName,
         Dimensions: Object.entries(a.dimensions).map(([Name, Value]) => ({ Name, Value })),
-        Period: 60,
-        EvaluationPeriods: 2,
-        Statistic: 'Average',
-        ComparisonOperator: 'GreaterThanThreshold',
-        Threshold: 80,
+        ActionsEnabled: true,
+        AlarmActions: a.actions ?? [],
+        Period: a.settings?.period ?? 60,
+        EvaluationPeriods: a.settings?.evaluationPeriods ?? 2,
+        Statistic: a.settings?.statistic ?? 'Average',
+        ComparisonOperator: a.settings?.comparisonOperator ?? 'GreaterThanThreshold',
+        Threshold: a.settings?.threshold ?? 80,
       })),
       CompositeAlarms: [],
+      ...(nextToken ? { NextToken: nextToken } : {}),
     };
+  },
+
+  /**
+   * An operator's own alarm: created in INSUFFICIENT_DATA, or updated in place. Its state then
+   * changes only by SetAlarmState (the sandbox has no metric behind it). An SNS alarm action
+   * delivers by that topic; without one, by EventBridge only.
+   */
+  'CloudWatch.PutMetricAlarm': (params, { fleet, topics }) => {
+    const name = str(params, 'AlarmName');
+    const comparisonOperator = str(params, 'ComparisonOperator');
+    const evaluationPeriods = Number(params.EvaluationPeriods);
+    if (!Number.isInteger(evaluationPeriods) || evaluationPeriods < 1)
+      throw new ProtocolError('ValidationError', 'EvaluationPeriods must be a positive integer.');
+    const actions = list(params, 'AlarmActions');
+    const unknownTopic = actions.find((arn) => arn.startsWith('arn:aws:sns:') && !topics.has(arn));
+    if (unknownTopic)
+      throw new ProtocolError('ValidationError', `Invalid SNS topic ${unknownTopic}: it does not exist.`);
+    const dimensions = Object.fromEntries(
+      ((Array.isArray(params.Dimensions) ? params.Dimensions : []) as { Name?: string; Value?: string }[]).map((d) => [
+        String(d.Name),
+        String(d.Value),
+      ]),
+    );
+    const tags = Object.fromEntries(
+      ((Array.isArray(params.Tags) ? params.Tags : []) as { Key?: string; Value?: string }[]).map((t) => [
+        String(t.Key),
+        String(t.Value ?? ''),
+      ]),
+    );
+    fleet.putAlarm({
+      name,
+      namespace: typeof params.Namespace === 'string' ? params.Namespace : '',
+      metricName: typeof params.MetricName === 'string' ? params.MetricName : '',
+      dimensions,
+      tags,
+      actions,
+      delivery: actions.some((arn) => arn.startsWith('arn:aws:sns:')) ? 'sns' : 'eventbridge',
+      settings: {
+        period: Number(params.Period ?? 60),
+        evaluationPeriods,
+        statistic: typeof params.Statistic === 'string' ? params.Statistic : 'Average',
+        comparisonOperator,
+        threshold: Number(params.Threshold ?? 0),
+      },
+    });
+    return {};
   },
 
   'CloudWatch.SetAlarmState': (params, { fleet }) => {
@@ -366,8 +489,10 @@ export const OPERATIONS: Record<string, Operation> = {
     for (const entry of (params.MessageAttributes ?? []) as { Name: string; Value: { StringValue?: string } }[]) {
       if (entry?.Name) attributes[entry.Name] = entry.Value?.StringValue ?? '';
     }
+    const topicArn = str(params, 'TopicArn');
+    if (!ctx.topics.has(topicArn)) throw new ProtocolError('NotFound', 'Topic does not exist', 404);
     const message: Published = {
-      topicArn: str(params, 'TopicArn'),
+      topicArn,
       ...(typeof params.Subject === 'string' ? { subject: params.Subject } : {}),
       message: str(params, 'Message'),
       attributes,
@@ -381,7 +506,15 @@ export const OPERATIONS: Record<string, Operation> = {
   // ---------------------------------------------------------------- SQS (JSON 1.0, query-compatible)
   'SQS.SendMessage': (params, ctx) => {
     const body = str(params, 'MessageBody');
-    ctx.queued.push({ queueUrl: str(params, 'QueueUrl'), body, at: ctx.fleet.clock.now() });
+    const queueUrl = str(params, 'QueueUrl');
+    if (!ctx.queues.has(queueUrl.split('/').pop() ?? ''))
+      throw new ProtocolError(
+        'QueueDoesNotExist',
+        'The specified queue does not exist.',
+        400,
+        'AWS.SimpleQueueService.NonExistentQueue',
+      );
+    ctx.queued.push({ queueUrl, body, at: ctx.fleet.clock.now() });
     // The SDK checks this digest of the body it sent.
     return {
       MessageId: simulationRandom().uuid(),

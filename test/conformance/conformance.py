@@ -45,7 +45,10 @@ def attempt(fn):
         response = fn()
         return {"ok": True, "shape": sorted(key_paths(response)), "response": json.loads(json.dumps(response, default=str))}
     except ClientError as error:
-        return {"ok": False, "code": error.response["Error"]["Code"], "message": error.response["Error"].get("Message", "")}
+        return {"ok": False, "code": error.response["Error"]["Code"], "message": error.response["Error"].get("Message", ""),
+                "status": error.response["ResponseMetadata"]["HTTPStatusCode"]}
+    except Exception as error:  # noqa: BLE001 (e.g. moto answering an HTML 500 page)
+        return {"ok": False, "code": None, "message": str(error)[:200]}
 
 
 def calls(url):
@@ -94,9 +97,68 @@ def calls(url):
         out["StepFunctions.DescribeExecution"] = attempt(lambda: sfn.describe_execution(executionArn=execution["response"]["executionArn"]))
     out["StepFunctions.SendTaskSuccess"] = attempt(lambda: sfn.send_task_success(taskToken="unknown-token", output="{}"))
     out["StepFunctions.SendTaskFailure"] = attempt(lambda: sfn.send_task_failure(taskToken="unknown-token", error="x"))
+    out.update(more_calls(url, asg, cw, ssm, cd, sns, sqs, sfn, machine, execution))
     out["AutoScaling.TerminateInstanceInAutoScalingGroup (not served)"] = attempt(
         lambda: asg.terminate_instance_in_auto_scaling_group(InstanceId="i-0abc123def4567890", ShouldDecrementDesiredCapacity=False))
     out["SSM.DescribeInstanceInformation (not served)"] = attempt(lambda: ssm.describe_instance_information())
+    return out
+
+
+def more_calls(url, asg, cw, ssm, cd, sns, sqs, sfn, machine, execution):
+    """Filters, pagination, the operations an operator uses around the platform, and AWS's errors."""
+    out = {}
+    # Auto Scaling
+    first = attempt(lambda: asg.describe_auto_scaling_groups(MaxRecords=1))
+    out["AutoScaling.DescribeAutoScalingGroups (MaxRecords 1)"] = first
+    if first["ok"] and first["response"].get("NextToken"):
+        out["AutoScaling.DescribeAutoScalingGroups (NextToken)"] = attempt(
+            lambda: asg.describe_auto_scaling_groups(MaxRecords=1, NextToken=first["response"]["NextToken"]))
+    out["AutoScaling.DescribeAutoScalingGroups (tag filter)"] = attempt(lambda: asg.describe_auto_scaling_groups(
+        Filters=[{"Name": "tag-key", "Values": ["selfhealing:nonexistent-tag"]}]))
+    out["AutoScaling.DescribeAutoScalingGroups (unknown name)"] = attempt(lambda: asg.describe_auto_scaling_groups(AutoScalingGroupNames=["no-such-asg"]))
+    out["AutoScaling.DescribeInstanceRefreshes"] = attempt(lambda: asg.describe_instance_refreshes(AutoScalingGroupName="web-asg"))
+    out["AutoScaling.SetInstanceHealth (Sick)"] = attempt(lambda: asg.set_instance_health(InstanceId="i-0abc123def4567890", HealthStatus="Sick"))
+    out["AutoScaling.SetDesiredCapacity (unknown group)"] = attempt(lambda: asg.set_desired_capacity(AutoScalingGroupName="no-such-asg", DesiredCapacity=1))
+    # CloudWatch
+    out["CloudWatch.PutMetricAlarm"] = attempt(lambda: cw.put_metric_alarm(
+        AlarmName="botocore-errors", Namespace="AWS/ApplicationELB", MetricName="HTTPCode_Target_5XX_Count", Statistic="Sum", Period=60,
+        EvaluationPeriods=1, Threshold=10, ComparisonOperator="GreaterThanThreshold", Dimensions=[{"Name": "LoadBalancer", "Value": "app/web/1"}]))
+    out["CloudWatch.DescribeAlarms (AlarmNamePrefix)"] = attempt(lambda: cw.describe_alarms(AlarmNamePrefix="botocore-"))
+    out["CloudWatch.SetAlarmState"] = attempt(lambda: cw.set_alarm_state(AlarmName="botocore-errors", StateValue="ALARM", StateReason="botocore"))
+    out["CloudWatch.DescribeAlarms (StateValue ALARM)"] = attempt(lambda: cw.describe_alarms(StateValue="ALARM"))
+    out["CloudWatch.DescribeAlarms (AlarmTypes CompositeAlarm)"] = attempt(lambda: cw.describe_alarms(AlarmTypes=["CompositeAlarm"]))
+    page = attempt(lambda: cw.describe_alarms(MaxRecords=1))
+    out["CloudWatch.DescribeAlarms (MaxRecords 1)"] = page
+    if page["ok"] and page["response"].get("NextToken"):
+        out["CloudWatch.DescribeAlarms (NextToken)"] = attempt(lambda: cw.describe_alarms(MaxRecords=1, NextToken=page["response"]["NextToken"]))
+    out["CloudWatch.SetAlarmState (unknown alarm)"] = attempt(lambda: cw.set_alarm_state(AlarmName="no-such-alarm", StateValue="ALARM", StateReason="x"))
+    out["CloudWatch.SetAlarmState (bad state)"] = attempt(lambda: cw.set_alarm_state(AlarmName="botocore-errors", StateValue="BROKEN", StateReason="x"))
+    # SSM and CodeDeploy errors
+    out["SSM.GetParameter (unknown)"] = attempt(lambda: ssm.get_parameter(Name="/no/such/parameter"))
+    out["SSM.PutParameter (exists, no Overwrite)"] = attempt(lambda: ssm.put_parameter(Name="/self-healing-local/paused", Value="false", Type="String"))
+    out["SSM.GetAutomationExecution (unknown)"] = attempt(lambda: ssm.get_automation_execution(AutomationExecutionId="00000000-0000-0000-0000-000000000000"))
+    out["SSM.StartAutomationExecution (unknown document)"] = attempt(lambda: ssm.start_automation_execution(DocumentName="No-Such-Document"))
+    out["CodeDeploy.GetDeploymentGroup (unknown)"] = attempt(lambda: cd.get_deployment_group(applicationName="web-app", deploymentGroupName="no-such-group"))
+    out["CodeDeploy.GetDeployment (unknown)"] = attempt(lambda: cd.get_deployment(deploymentId="d-NOSUCH000"))
+    out["CodeDeploy.ListTagsForResource"] = attempt(lambda: cd.list_tags_for_resource(
+        ResourceArn=f"arn:aws:codedeploy:{REGION}:{ACCOUNT}:deploymentgroup:web-app/web-prod"))
+    # SNS and SQS: missing resources
+    out["SNS.Publish (unknown topic)"] = attempt(lambda: sns.publish(TopicArn=f"arn:aws:sns:{REGION}:{ACCOUNT}:no-such-topic", Message="x"))
+    out["SQS.SendMessage (unknown queue)"] = attempt(lambda: sqs.send_message(QueueUrl=f"{url}/{ACCOUNT}/no-such-queue", MessageBody="x"))
+    # Step Functions: what an operator reads, and bad input
+    out["StepFunctions.ListStateMachines"] = attempt(lambda: sfn.list_state_machines())
+    out["StepFunctions.DescribeStateMachine"] = attempt(lambda: sfn.describe_state_machine(stateMachineArn=machine))
+    out["StepFunctions.DescribeStateMachine (unknown)"] = attempt(lambda: sfn.describe_state_machine(stateMachineArn=machine + "Nope"))
+    out["StepFunctions.ListExecutions"] = attempt(lambda: sfn.list_executions(stateMachineArn=machine))
+    out["StepFunctions.ListExecutions (statusFilter, maxResults 1)"] = attempt(
+        lambda: sfn.list_executions(stateMachineArn=machine, statusFilter="RUNNING", maxResults=1))
+    if execution["ok"]:
+        out["StepFunctions.GetExecutionHistory"] = attempt(lambda: sfn.get_execution_history(executionArn=execution["response"]["executionArn"], maxResults=3))
+    out["StepFunctions.GetExecutionHistory (unknown)"] = attempt(lambda: sfn.get_execution_history(executionArn=machine.replace(":stateMachine:", ":execution:") + ":nope"))
+    out["StepFunctions.DescribeExecution (unknown)"] = attempt(lambda: sfn.describe_execution(executionArn=machine.replace(":stateMachine:", ":execution:") + ":nope"))
+    out["StepFunctions.StartExecution (invalid input)"] = attempt(lambda: sfn.start_execution(stateMachineArn=machine, name="botocore-bad-input", input="{not json"))
+    out["StepFunctions.StartExecution (invalid name)"] = attempt(lambda: sfn.start_execution(stateMachineArn=machine, name="has spaces", input="{}"))
+    out["StepFunctions.StartExecution (unknown machine)"] = attempt(lambda: sfn.start_execution(stateMachineArn=machine + "Nope", input="{}"))
     return out
 
 
@@ -137,11 +199,31 @@ def read_calls(url, ids):
     }
 
 
+def error_calls(url):
+    """Calls on missing resources and bad input: the error code and HTTP status each implementation gives."""
+    asg, cd, cw, ssm = client("autoscaling", url), client("codedeploy", url), client("cloudwatch", url), client("ssm", url)
+    sns, sqs, sfn = client("sns", url), client("sqs", url), client("stepfunctions", url)
+    machine = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:NoSuchMachine"
+    return {
+        "AutoScaling.SetDesiredCapacity (unknown group)": attempt(lambda: asg.set_desired_capacity(AutoScalingGroupName="no-such-asg", DesiredCapacity=1)),
+        "CloudWatch.SetAlarmState (unknown alarm)": attempt(lambda: cw.set_alarm_state(AlarmName="no-such-alarm", StateValue="ALARM", StateReason="x")),
+        "SSM.GetParameter (unknown)": attempt(lambda: ssm.get_parameter(Name="/no/such/parameter")),
+        "CodeDeploy.GetDeployment (unknown)": attempt(lambda: cd.get_deployment(deploymentId="d-NOSUCH000")),
+        "SNS.Publish (unknown topic)": attempt(lambda: sns.publish(TopicArn=f"arn:aws:sns:{REGION}:{ACCOUNT}:no-such-topic", Message="x")),
+        "SQS.SendMessage (unknown queue)": attempt(lambda: sqs.send_message(QueueUrl=f"{url}/{ACCOUNT}/no-such-queue", MessageBody="x")),
+        "StepFunctions.StartExecution (unknown machine)": attempt(lambda: sfn.start_execution(stateMachineArn=machine, input="{}")),
+        "StepFunctions.DescribeStateMachine (unknown)": attempt(lambda: sfn.describe_state_machine(stateMachineArn=machine)),
+        "StepFunctions.DescribeExecution (unknown)": attempt(lambda: sfn.describe_execution(
+            executionArn=f"arn:aws:states:{REGION}:{ACCOUNT}:execution:NoSuchMachine:nope")),
+    }
+
+
 def shapes(sandbox_url, moto_url):
     moto_ids = seed_moto(moto_url)
     sandbox_ids = {"deploymentId": "d-GOOD00001", "topic": f"arn:aws:sns:{REGION}:{ACCOUNT}:NotificationTopic",
                    "queue": f"{sandbox_url}/{ACCOUNT}/IngestDeadLetterQueue", "instance": "i-0abc123def4567890"}
-    return {"moto": read_calls(moto_url, moto_ids), "sandbox": read_calls(sandbox_url, sandbox_ids)}
+    return {"moto": read_calls(moto_url, moto_ids), "sandbox": read_calls(sandbox_url, sandbox_ids),
+            "motoErrors": error_calls(moto_url), "sandboxErrors": error_calls(sandbox_url)}
 
 
 def patterns(path):

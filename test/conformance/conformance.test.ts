@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { matchesPattern } from '../../local/eventbridge/pattern';
 import { gameDayFleet } from '../../local/scenarios';
-import type { Sandbox } from '../../local/sandbox/server';
+import { SERVED_OPERATIONS, type Sandbox } from '../../local/sandbox/server';
 import { type Simulation, startSimulation } from '../../local/sim/simulation';
 import { realNow } from '../../local/sim/virtual-clock';
 
@@ -26,6 +26,7 @@ if (!available) {
 interface Attempt {
   ok: boolean;
   code?: string;
+  status?: number;
   shape?: string[];
   response?: Record<string, unknown>;
 }
@@ -104,8 +105,85 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
       'StepFunctions.SendTaskFailure': 'TaskDoesNotExist',
       'AutoScaling.TerminateInstanceInAutoScalingGroup (not served)': 'UnknownOperationException',
       'SSM.DescribeInstanceInformation (not served)': 'UnknownOperationException',
+      'AutoScaling.SetInstanceHealth (Sick)': 'ValidationError',
+      'AutoScaling.SetDesiredCapacity (unknown group)': 'ValidationError',
+      'CloudWatch.SetAlarmState (unknown alarm)': 'ResourceNotFound',
+      'CloudWatch.SetAlarmState (bad state)': 'ValidationError',
+      'SSM.GetParameter (unknown)': 'ParameterNotFound',
+      'SSM.PutParameter (exists, no Overwrite)': 'ParameterAlreadyExists',
+      'SSM.GetAutomationExecution (unknown)': 'AutomationExecutionNotFoundException',
+      'SSM.StartAutomationExecution (unknown document)': 'AutomationDefinitionNotFoundException',
+      'CodeDeploy.GetDeploymentGroup (unknown)': 'DeploymentGroupDoesNotExistException',
+      'CodeDeploy.GetDeployment (unknown)': 'DeploymentDoesNotExistException',
+      'SNS.Publish (unknown topic)': 'NotFound',
+      'SQS.SendMessage (unknown queue)': 'AWS.SimpleQueueService.NonExistentQueue',
+      'StepFunctions.DescribeStateMachine (unknown)': 'StateMachineDoesNotExist',
+      'StepFunctions.GetExecutionHistory (unknown)': 'ExecutionDoesNotExist',
+      'StepFunctions.DescribeExecution (unknown)': 'ExecutionDoesNotExist',
+      'StepFunctions.StartExecution (invalid input)': 'InvalidExecutionInput',
+      'StepFunctions.StartExecution (invalid name)': 'InvalidName',
+      'StepFunctions.StartExecution (unknown machine)': 'StateMachineDoesNotExist',
     });
-    expect(Object.keys(calls)).toHaveLength(29);
+    // Every operation the sandbox serves is called at least once.
+    const called = new Set(Object.keys(calls).map((name) => name.split(' (')[0]));
+    expect(SERVED_OPERATIONS.filter((op) => !called.has(op))).toEqual([]);
+    // Filters and pages as AWS documents them.
+    const names = (key: string, list: string, field: string) =>
+      ((calls[key]?.response?.[list] ?? []) as Record<string, string>[]).map((item) => item[field]);
+    expect(names('CloudWatch.DescribeAlarms (AlarmNamePrefix)', 'MetricAlarms', 'AlarmName')).toEqual([
+      'botocore-errors',
+    ]);
+    expect(calls['CloudWatch.DescribeAlarms (AlarmNamePrefix)']?.response?.MetricAlarms).toEqual([
+      expect.objectContaining({ StateValue: 'INSUFFICIENT_DATA', Threshold: 10, EvaluationPeriods: 1 }),
+    ]);
+    expect(names('CloudWatch.DescribeAlarms (StateValue ALARM)', 'MetricAlarms', 'AlarmName')).toContain(
+      'botocore-errors',
+    );
+    expect(new Set(names('CloudWatch.DescribeAlarms (StateValue ALARM)', 'MetricAlarms', 'StateValue'))).toEqual(
+      new Set(['ALARM']),
+    );
+    expect(names('CloudWatch.DescribeAlarms (AlarmTypes CompositeAlarm)', 'MetricAlarms', 'AlarmName')).toEqual([]);
+    const firstAlarm = names('CloudWatch.DescribeAlarms (MaxRecords 1)', 'MetricAlarms', 'AlarmName');
+    const secondAlarm = names('CloudWatch.DescribeAlarms (NextToken)', 'MetricAlarms', 'AlarmName');
+    expect([firstAlarm.length, secondAlarm.length]).toEqual([1, 1]);
+    expect(firstAlarm[0]).not.toBe(secondAlarm[0]);
+    const firstGroup = names(
+      'AutoScaling.DescribeAutoScalingGroups (MaxRecords 1)',
+      'AutoScalingGroups',
+      'AutoScalingGroupName',
+    );
+    const secondGroup = names(
+      'AutoScaling.DescribeAutoScalingGroups (NextToken)',
+      'AutoScalingGroups',
+      'AutoScalingGroupName',
+    );
+    expect([firstGroup.length, secondGroup.length]).toEqual([1, 1]);
+    expect(firstGroup[0]).not.toBe(secondGroup[0]);
+    expect(
+      names('AutoScaling.DescribeAutoScalingGroups (tag filter)', 'AutoScalingGroups', 'AutoScalingGroupName'),
+    ).toEqual([]);
+    expect(
+      names('AutoScaling.DescribeAutoScalingGroups (unknown name)', 'AutoScalingGroups', 'AutoScalingGroupName'),
+    ).toEqual([]);
+    expect(names('StepFunctions.ListExecutions', 'executions', 'name')).toContain('botocore-dry-run');
+    expect(names('StepFunctions.ListStateMachines', 'stateMachines', 'name')).toEqual(['RemediationStateMachine']);
+    expect(JSON.parse(String(calls['StepFunctions.DescribeStateMachine']?.response?.definition)).StartAt).toBe(
+      'Plan Remediation',
+    );
+    // The execution is still running (simulated time stands still here): its history so far.
+    const history = (calls['StepFunctions.GetExecutionHistory']?.response?.events ?? []) as Record<string, unknown>[];
+    expect(history.slice(0, 2)).toEqual([
+      expect.objectContaining({ id: 1, type: 'ExecutionStarted' }),
+      expect.objectContaining({
+        id: 2,
+        previousEventId: 1,
+        type: 'TaskStateEntered',
+        stateEnteredEventDetails: expect.objectContaining({ name: 'Plan Remediation' }),
+      }),
+    ]);
+    expect(names('StepFunctions.ListExecutions (statusFilter, maxResults 1)', 'executions', 'status')).toEqual([
+      'RUNNING',
+    ]);
     expect(calls['DynamoDB.GetItem']?.response?.Item).toEqual({
       target: { S: 'asg:botocore' },
       lockedBy: { S: 'botocore' },
@@ -126,14 +204,25 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
     ]);
     expect(sandbox.calls.filter((c) => c.operation === 'AutoScaling.SetDesiredCapacity').map((c) => c.params)).toEqual([
       { AutoScalingGroupName: 'web-asg', DesiredCapacity: '5', HonorCooldown: 'false' },
+      { AutoScalingGroupName: 'no-such-asg', DesiredCapacity: '1' },
     ]);
   }, 60_000);
 
   it('answers with the shapes moto_server gives for the same calls, for every field the functions read', async () => {
-    const { moto: fromMoto, sandbox: fromSandbox } = (await runPython(['shapes', sandbox.url, motoUrl])) as Record<
-      string,
-      Record<string, Attempt>
-    >;
+    const {
+      moto: fromMoto,
+      sandbox: fromSandbox,
+      motoErrors,
+      sandboxErrors,
+    } = (await runPython(['shapes', sandbox.url, motoUrl])) as Record<string, Record<string, Attempt>>;
+    // The same bad calls: the sandbox's code and HTTP status are moto's, wherever moto answers one.
+    const errorCodes = (from: Record<string, Attempt> | undefined) =>
+      Object.fromEntries(Object.entries(from ?? {}).map(([op, a]) => [op, a.ok ? 'ok' : `${a.code} ${a.status}`]));
+    const compared = Object.entries(errorCodes(motoErrors)).filter(([, code]) => !code.startsWith('null'));
+    expect(compared.length).toBeGreaterThanOrEqual(8);
+    expect(Object.fromEntries(compared.map(([op]) => [op, errorCodes(sandboxErrors)[op]]))).toEqual(
+      Object.fromEntries(compared),
+    );
     const READ_BY_THE_FUNCTIONS: Record<string, string[]> = {
       'AutoScaling.DescribeAutoScalingGroups': [
         'AutoScalingGroups[].AutoScalingGroupName',
