@@ -11,7 +11,7 @@ import { type Expectation, type ReplayEvent, checkReplay, loadReplay, play, prep
 import { ManualRequestSchema } from '../functions/domain/manual';
 import { describeIssues } from '../functions/domain/inbound/format';
 import { parseFaults } from './sandbox/faults';
-import { lambdaContext } from './lambda-context';
+import { invokeLocally, lambdaContext } from './lambda-context';
 import {
   type Delivery,
   type TimelineEntry,
@@ -379,7 +379,7 @@ async function deliver(run: DrillRun, item: Inbound): Promise<void> {
 async function attemptDelivery(run: DrillRun, item: Inbound, delivery: Delivery): Promise<string | undefined> {
   const invoke = async (functionId: string, event: unknown): Promise<IngestResponse> => {
     const handler = run.sandbox.handlers[functionId] as LambdaHandler;
-    return (await handler(JSON.parse(JSON.stringify(event)) as never, lambdaContext(functionId))) as IngestResponse;
+    return (await invokeLocally(handler, JSON.parse(JSON.stringify(event)), lambdaContext(functionId))) as IngestResponse;
   };
   try {
     if (item.channel === 'sns') {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { stdoutForResultOnly } from './cli-output';
-import { lambdaContext } from './lambda-context';
+import { invokeLocally, lambdaContext } from './lambda-context';
 import { gameDayFleet } from './scenarios';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -90,7 +90,7 @@ async function main(): Promise<number> {
   const handler = FUNCTION_HANDLERS[logicalId] as LambdaHandler;
   let exitCode = 0;
   try {
-    const result = await handler(event as never, lambdaContext(logicalId));
+    const result = await invokeLocally(handler, event, lambdaContext(logicalId));
     print(`${JSON.stringify(result ?? null, null, 2)}\n`);
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { Context } from 'aws-lambda';
 
 /** A Lambda-like context for running handlers in-process (tests, local runner). */
@@ -19,4 +20,26 @@ export function lambdaContext(functionName: string, timeoutMs = 30_000): Context
     fail: () => undefined,
     succeed: () => undefined,
   };
+}
+
+/**
+ * Locally every function shares one process, so invocations of different functions (and of one
+ * function for two incidents) run at the same time. Lambda's multi-concurrency mode is made for
+ * that: with AWS_LAMBDA_MAX_CONCURRENCY set, Powertools keeps each invocation's log keys, Lambda
+ * context and metrics in the runtime's InvokeStore (AsyncLocalStorage), so each function's log
+ * lines carry its own name and incident id. Each local invocation runs in its own store context.
+ */
+let store: Promise<InvokeStoreBase> | undefined;
+
+export async function invokeLocally<TResult>(
+  handler: (event: never, context: Context) => Promise<TResult>,
+  event: unknown,
+  context: Context,
+): Promise<TResult> {
+  process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= '1000';
+  store ??= InvokeStore.getInstanceAsync(true);
+  const invokeStore = await store;
+  return invokeStore.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: context.awsRequestId }, () =>
+    handler(event as never, context),
+  );
 }

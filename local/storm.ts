@@ -3,7 +3,7 @@
 // in a shuffled order. Expected: exactly one scale-out per group, nothing lost, nothing doubled.
 import { parseArgs } from 'node:util';
 import type { IngestResponse } from '../functions/aws/ingest';
-import { lambdaContext } from './lambda-context';
+import { invokeLocally, lambdaContext } from './lambda-context';
 import { snsAlarmNotification } from './scenarios';
 import { type Alarm, Fleet } from './sandbox/fleet';
 import { simulationRandom } from './sim/random';
@@ -86,7 +86,7 @@ export async function runStorm(options: { groups: number; notifications: number;
     const responses = await Promise.all(
       batch.map(
         (event) =>
-          ingest(structuredClone(event) as never, lambdaContext('AlarmIngestFunction')) as Promise<IngestResponse>,
+          invokeLocally(ingest, structuredClone(event), lambdaContext('AlarmIngestFunction')) as Promise<IngestResponse>,
       ),
     );
     for (const result of responses.flatMap((r) => r.results))

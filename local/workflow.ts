@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { INTEGRATIONS } from './integrations';
-import { lambdaContext } from './lambda-context';
+import { invokeLocally, lambdaContext } from './lambda-context';
 import { loadTemplate, resolveIntrinsics } from './template';
 import { simulationRandom } from './sim/random';
 import type { VirtualClock } from './sim/virtual-clock';
@@ -147,7 +147,7 @@ export async function invokeLikeLambda(
   input: unknown,
 ): Promise<JSONValue> {
   const event = JSON.parse(JSON.stringify(input ?? null)) as never;
-  const result = await handler(event, lambdaContext(functionName));
+  const result = await invokeLocally(handler, event, lambdaContext(functionName));
   return JSON.parse(JSON.stringify(result ?? null)) as JSONValue;
 }
 

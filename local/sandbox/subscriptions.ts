@@ -1,4 +1,4 @@
-import { lambdaContext } from '../lambda-context';
+import { invokeLocally, lambdaContext } from '../lambda-context';
 import { matchingRules, routesOf } from '../eventbridge/routes';
 import { inboundOfFleetEvent } from '../scenarios';
 import { loadTemplate, resolveIntrinsics } from '../template';
@@ -18,7 +18,7 @@ export function deliverLikeAws(sandbox: Sandbox, log: (line: string) => void): v
   const invoke = (functionId: string, event: unknown, what: string) => {
     const handler = sandbox.handlers[functionId];
     if (!handler) return;
-    void handler(JSON.parse(JSON.stringify(event)) as never, lambdaContext(functionId)).then(
+    void invokeLocally(handler, JSON.parse(JSON.stringify(event)), lambdaContext(functionId)).then(
       (result) => log(`${what} → ${functionId}: ${JSON.stringify(result).slice(0, 300)}`),
       (error: unknown) =>
         log(`${what} → ${functionId} failed: ${error instanceof Error ? error.message : String(error)}`),
