@@ -12,6 +12,7 @@ import { ManualRequestSchema } from '../functions/domain/manual';
 import { describeIssues } from '../functions/domain/inbound/format';
 import { parseFaults } from './sandbox/faults';
 import { invokeLocally, lambdaContext } from './lambda-context';
+import { buildResourcesNamedBy } from './event-resources';
 import {
   type Delivery,
   type TimelineEntry,
@@ -327,6 +328,8 @@ interface DrillRun {
   inbound: Inbound[];
   resultsByEvent: IngestResult[][];
   lastActivity: number;
+  /** What the sandbox built for the --event file (resources the fleet did not have). */
+  builtForEvent: string[];
 }
 
 /** Pushes one inbound event through the real ingest path (Lambda retries a failed asynchronous invocation). */
@@ -379,7 +382,11 @@ async function deliver(run: DrillRun, item: Inbound): Promise<void> {
 async function attemptDelivery(run: DrillRun, item: Inbound, delivery: Delivery): Promise<string | undefined> {
   const invoke = async (functionId: string, event: unknown): Promise<IngestResponse> => {
     const handler = run.sandbox.handlers[functionId] as LambdaHandler;
-    return (await invokeLocally(handler, JSON.parse(JSON.stringify(event)), lambdaContext(functionId))) as IngestResponse;
+    return (await invokeLocally(
+      handler,
+      JSON.parse(JSON.stringify(event)),
+      lambdaContext(functionId),
+    )) as IngestResponse;
   };
   try {
     if (item.channel === 'sns') {
@@ -467,6 +474,15 @@ function injectScenarios(run: DrillRun): void {
   const { options, inbound, timeline, clock } = run;
   if (options.eventFile) {
     const inboundEvent = readInboundEvent(options.eventFile);
+    if (inboundEvent.channel !== 'manual')
+      for (const built of buildResourcesNamedBy(
+        run.fleet,
+        inboundEvent.event,
+        inboundEvent.channel === 'sns' ? 'sns' : 'eventbridge',
+      )) {
+        run.builtForEvent.push(built);
+        timeline.push({ at: clock.now(), kind: 'SETUP', text: `built for ${options.eventFile}: ${built}` });
+      }
     stageAlarmOf(run.fleet, inboundEvent.event);
     inbound.push({ ...inboundEvent, description: options.eventFile });
   }
@@ -698,6 +714,7 @@ async function startDrill(options: Options, replay: ReturnType<typeof loadReplay
     inbound: [],
     resultsByEvent: (replay?.events ?? []).map(() => []),
     lastActivity: clock.now(),
+    builtForEvent: [],
   };
   return run;
 }
@@ -827,6 +844,7 @@ export async function runDrill(
 
   const report = {
     scenarios: options.scenarios,
+    ...(options.eventFile ? { builtForEvent: run.builtForEvent } : {}),
     ...(replay ? { replay: { name: replay.name, file: options.replay, checks } } : {}),
     faults: options.faults ?? null,
     seed: options.seed,

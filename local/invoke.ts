@@ -4,14 +4,17 @@
 // local AWS sandbox (or real AWS with --aws). The result is printed as JSON on stdout, logs go to
 // stderr, and the exit code is 1 when the handler throws.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stdoutForResultOnly } from './cli-output';
 import { invokeLocally, lambdaContext } from './lambda-context';
+import { stageIncidentAlarm } from './event-resources';
 import { gameDayFleet } from './scenarios';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { startSimulation } from './sim/simulation';
-import { functionEnvironment, functionsOf, loadTemplate } from './template';
+import { ROOT, functionEnvironment, functionsOf, loadTemplate } from './template';
 import type { LambdaHandler } from './workflow';
 
 const USAGE = 'Usage: npm run invoke -- <LogicalId> --event <file> [--env-vars <env.json>] [--aws] [--now <ISO time>]';
@@ -25,6 +28,22 @@ function detectedAtOf(event: unknown): string | undefined {
     state?: { incident?: { detectedAt?: string } };
   } | null;
   return e?.input?.detectedAt ?? e?.incident?.detectedAt ?? e?.state?.incident?.detectedAt ?? e?.detectedAt;
+}
+
+/**
+ * env.json is written for `sam local invoke`, whose container reaches `npm run sandbox` on the host
+ * as host.docker.internal. Here the function runs in this process beside its own sandbox: those
+ * addresses are that sandbox. With --aws there is no sandbox, and the SDK's own endpoints apply.
+ */
+function localAddresses(envVars: Record<string, string>, sandboxUrl: string | undefined): Record<string, string> {
+  const dockerHost = /^https?:\/\/host\.docker\.internal(:\d+)?/;
+  const rewritten = Object.entries(envVars).flatMap(([key, value]): [string, string][] => {
+    if (!dockerHost.test(value)) return [[key, value]];
+    if (sandboxUrl) return [[key, value.replace(dockerHost, sandboxUrl)]];
+    process.stderr.write(`--env-vars: ${key}=${value} is the Docker host's sandbox; left out with --aws\n`);
+    return [];
+  });
+  return Object.fromEntries(rewritten);
 }
 
 /** SAM's --env-vars file: { "<LogicalId>": { VAR: value }, "Parameters": { VAR: value } } (Parameters apply to every function). */
@@ -66,7 +85,7 @@ async function main(): Promise<number> {
     ? undefined
     : await startSimulation({ fleet: gameDayFleet, start: now ? Date.parse(now) : Date.now() });
   const sandbox = simulation?.sandbox;
-  const envVars = envVarsFor(values['env-vars'], logicalId);
+  const envVars = localAddresses(envVarsFor(values['env-vars'], logicalId), sandbox?.url);
   Object.assign(
     process.env,
     functionEnvironment(template, logicalId, { DryRun: 'false', Environment: 'local' }, sandbox?.url),
@@ -85,12 +104,18 @@ async function main(): Promise<number> {
       `Handlers' clock: ${now}${values.now ? '' : " (the fixture's own time; --now to change it)"}\n`,
     );
 
-  if (sandbox) await holdTheFixturesLock(event);
-  const { FUNCTION_HANDLERS } = await import('./functions');
-  const handler = FUNCTION_HANDLERS[logicalId] as LambdaHandler;
+  if (sandbox) {
+    for (const built of stageIncidentAlarm(sandbox.fleet, event))
+      process.stderr.write(`Built for ${values.event}: ${built}\n`);
+    await holdTheFixturesLock(event);
+  }
   let exitCode = 0;
   try {
-    const result = await invokeLocally(handler, event, lambdaContext(logicalId));
+    // Only this function's module, as Lambda loads only its own: another function's required
+    // variables (e.g. STATE_MACHINE_ARN with --aws) are not this one's business.
+    const entry = template.Resources[logicalId]?.Metadata?.BuildProperties?.EntryPoints?.[0] ?? '';
+    const module = (await import(pathToFileURL(join(ROOT, entry)).href)) as { handler: LambdaHandler };
+    const result = await invokeLocally(module.handler, event, lambdaContext(logicalId));
     print(`${JSON.stringify(result ?? null, null, 2)}\n`);
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));

@@ -19,6 +19,7 @@ export interface Delivery {
 export interface TimelineEntry {
   at: number;
   kind:
+    | 'SETUP'
     | 'FAULT'
     | 'OPERATOR'
     | 'EVENT'

@@ -86,7 +86,11 @@ export async function runStorm(options: { groups: number; notifications: number;
     const responses = await Promise.all(
       batch.map(
         (event) =>
-          invokeLocally(ingest, structuredClone(event), lambdaContext('AlarmIngestFunction')) as Promise<IngestResponse>,
+          invokeLocally(
+            ingest,
+            structuredClone(event),
+            lambdaContext('AlarmIngestFunction'),
+          ) as Promise<IngestResponse>,
       ),
     );
     for (const result of responses.flatMap((r) => r.results))

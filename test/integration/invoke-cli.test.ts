@@ -14,6 +14,13 @@ describe('npm run invoke (Docker-free sam local invoke)', () => {
     ['EventIngestFunction', 'eventbridge-codedeploy-failure', { results: [{ status: 'started' }] }],
     ['GuardFunction', 'plan-manual', { plan: { decision: 'act', actionSource: 'manual' } }],
     ['AutoScalingActionFunction', 'auto-scaling-prepare', { status: 'ready', desiredCapacity: 6 }],
+    ['AutoScalingActionFunction', 'auto-scaling-apply', { applied: true, watch: { desiredCapacity: 6 } }],
+    ['DeploymentRollbackFunction', 'deployment-rollback-apply', { applied: true }],
+    ['GuardFunction', 'guard-acquire', { decision: 'proceed', lockAcquired: true }],
+    ['AwaitEventFunction', 'await-event', { registered: ['group:web-asg'] }],
+    ['RequestApprovalFunction', 'request-approval', { requested: true }],
+    ['CorrelateChangeFunction', 'correlate-change', { decision: 'act' }],
+    ['EscalateFunction', 'escalate-step', { incident: { source: 'cloudwatch-alarm' } }],
     ['DeploymentRollbackFunction', 'deployment-rollback-prepare', { mode: 'redeploy' }],
     ['AutomationFunction', 'automation-start', { applied: true, watch: { kind: 'automation' } }],
     ['CheckProgressFunction', 'check-progress', { status: 'pending', detail: '4/6 InService and healthy' }],
@@ -41,6 +48,19 @@ describe('npm run invoke (Docker-free sam local invoke)', () => {
       errorType: 'InvalidEventError',
       errorMessage: expect.stringContaining('Not an EventBridge event'),
     });
+  }, 60_000);
+
+  it('takes env.json (written for sam local invoke in Docker) and runs against its own sandbox', async () => {
+    const { code, stdout, stderr } = await invoke([
+      'AutoScalingActionFunction',
+      '--event',
+      'events/auto-scaling-prepare.json',
+      '--env-vars',
+      'env.json',
+    ]);
+
+    expect([code, code === 0 ? '' : stdout + stderr.slice(-500)]).toEqual([0, '']);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'ready', desiredCapacity: 6 });
   }, 60_000);
 
   it('explains its usage for an unknown function', async () => {

@@ -31,6 +31,7 @@ const FIXTURES: Record<string, { files: string[]; schema?: z.ZodType }> = {
   AlarmIngestFunction: {
     files: [
       'sns-alarm-cpu-high',
+      'sns-alarm-your-own',
       'sns-alarm-ok',
       'sns-alarm-metric-math',
       'sns-alarm-composite',
