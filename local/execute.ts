@@ -17,7 +17,7 @@ async function main(): Promise<number> {
     process.stderr.write('Usage: npm run execute -- --input <file> [--name <execution name>] [--faults <spec>]\n');
     return 2;
   }
-  const input = readFileSync(values.input, 'utf8');
+  const input = executionInputOf(values.input);
   // Virtual time: Wait states, retries and an approval's timeout pass at once, the same at any load.
   const simulation = await startSimulation({
     fleet: gameDayFleet,
@@ -57,3 +57,21 @@ async function main(): Promise<number> {
 }
 
 process.exitCode = await main();
+
+/**
+ * The execution's input in the file: an incident or a manual request, or the Plan step's fixture
+ * (events/plan-*.json: { step: "plan", input, execution }), whose `input` is what the execution got.
+ */
+function executionInputOf(file: string): string {
+  const text = readFileSync(file, 'utf8');
+  try {
+    const parsed = JSON.parse(text) as { step?: unknown; input?: unknown };
+    if (parsed.step === 'plan' && parsed.input !== undefined) {
+      process.stderr.write(`${file} is a Plan step fixture: the execution starts with its "input"\n`);
+      return JSON.stringify(parsed.input);
+    }
+  } catch {
+    // Not JSON: StartExecution answers InvalidExecutionInput, as on AWS.
+  }
+  return text;
+}

@@ -582,7 +582,15 @@ export function checkStack(bundles: BuiltFunction[], reference = loadReference()
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { builtFunctions } = await import('./build');
-  const report = checkStack(builtFunctions());
+  let built: ReturnType<typeof builtFunctions>;
+  try {
+    built = builtFunctions();
+  } catch (error) {
+    // No bundles, or older than the source: one line that says what to do.
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(2);
+  }
+  const report = checkStack(built);
   console.log(`${report.calls.length} calls checked against ${IAM_REFERENCE_PATH}`);
   for (const f of report.findings) console.log(`DENIED  ${f.call.role} ${f.call.action} (${f.call.why}): ${f.problem}`);
   for (const u of report.unused) console.log(`UNUSED  ${u}`);
