@@ -40,7 +40,7 @@ import {
   successReply,
 } from './protocols';
 import { OPERATIONS, type Published, type QueuedMessage, type ServiceContext } from './services';
-import { describeStateMachine, executionHistory, listExecutions } from './step-functions';
+import { type ExecutionView, describeStateMachine, executionHistory, listExecutions } from './step-functions';
 
 /** Calls that change AWS resources; a dry run must make none of them. */
 export const MUTATING_OPERATIONS = new Set([
@@ -86,13 +86,7 @@ const STEP_FUNCTIONS_OPERATIONS = [
 /** What the sandbox answers itself (DynamoDB goes to a local DynamoDB implementation as it is). */
 export const SERVED_OPERATIONS: string[] = [...STEP_FUNCTIONS_OPERATIONS, ...Object.keys(OPERATIONS)];
 
-export interface ExecutionRecord {
-  name: string;
-  executionArn: string;
-  input: unknown;
-  startedAt: number;
-  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
-  stoppedAt?: number;
+export interface ExecutionRecord extends ExecutionView {
   run?: WorkflowRun;
   done: Promise<void>;
 }

@@ -70,6 +70,11 @@ export function page<T>(
   };
 }
 
+/** How Auto Scaling and CloudWatch page (MaxRecords up to 100, 50 by default; NextToken). */
+const QUERY_PAGES = { max: 100, fallback: 50, sizeName: 'MaxRecords', tokenName: 'NextToken' };
+/** How Step Functions pages (maxResults up to 1000, 100 by default; nextToken). */
+export const JSON_PAGES = { max: 1000, fallback: 100, sizeName: 'maxResults', tokenName: 'nextToken' };
+
 /** Auto Scaling's DescribeAutoScalingGroups Filters: tag-key, tag-value, tag:<key> (values OR-ed, filters AND-ed). */
 function matchesTagFilters(tags: Record<string, string>, filters: { Name?: string; Values?: string[] }[]): boolean {
   return filters.every(({ Name = '', Values = [] }) => {
@@ -127,12 +132,7 @@ export const OPERATIONS: Record<string, Operation> = {
       .filter((g) => names.length === 0 || names.includes(g.name))
       .filter((g) => matchesTagFilters(g.tags, filters))
       .sort((a, b) => a.name.localeCompare(b.name));
-    const { items: groups, nextToken } = page(matching, params, {
-      max: 100,
-      fallback: 50,
-      sizeName: 'MaxRecords',
-      tokenName: 'NextToken',
-    });
+    const { items: groups, nextToken } = page(matching, params, QUERY_PAGES);
     return {
       ...(nextToken ? { NextToken: nextToken } : {}),
       AutoScalingGroups: groups.map((g) => ({
@@ -393,12 +393,7 @@ export const OPERATIONS: Record<string, Operation> = {
       .filter((a) => prefix === undefined || a.name.startsWith(prefix))
       .filter((a) => state === undefined || a.state === state)
       .sort((a, b) => a.name.localeCompare(b.name));
-    const { items: alarms, nextToken } = page(matching, params, {
-      max: 100,
-      fallback: 50,
-      sizeName: 'MaxRecords',
-      tokenName: 'NextToken',
-    });
+    const { items: alarms, nextToken } = page(matching, params, QUERY_PAGES);
     return {
       MetricAlarms: alarms.map((a) => ({
         AlarmName: a.name,

@@ -1,6 +1,6 @@
 import type { EventLog } from '../workflow';
 import { type Params, ProtocolError } from './protocols';
-import { page } from './services';
+import { JSON_PAGES, page } from './services';
 
 // The Step Functions reads an operator makes around the platform (the AWS CLI, the console's
 // calls), answered from the sandbox's executions in the shapes the API documents.
@@ -23,12 +23,7 @@ export function listExecutions(executions: ExecutionView[], machineArn: string, 
   const matching = executions
     .filter((e) => status === undefined || e.status === status)
     .sort((a, b) => b.startedAt - a.startedAt || b.name.localeCompare(a.name));
-  const { items, nextToken } = page(matching, params, {
-    max: 1000,
-    fallback: 100,
-    sizeName: 'maxResults',
-    tokenName: 'nextToken',
-  });
+  const { items, nextToken } = page(matching, params, JSON_PAGES);
   return {
     executions: items.map((e) => ({
       executionArn: e.executionArn,
@@ -93,12 +88,7 @@ export function executionHistory(events: EventLog[], params: Params): Params {
       ...view,
     }));
   const ordered = params.reverseOrder === true || params.reverseOrder === 'true' ? all.reverse() : all;
-  const { items, nextToken } = page(ordered, params, {
-    max: 1000,
-    fallback: 100,
-    sizeName: 'maxResults',
-    tokenName: 'nextToken',
-  });
+  const { items, nextToken } = page(ordered, params, JSON_PAGES);
   return { events: items, ...(nextToken ? { nextToken } : {}) };
 }
 
