@@ -75,9 +75,9 @@ function whyNotRun(command: string): string | undefined {
 }
 
 /** A plain user's environment: none of the test setup's AWS or Powertools variables. */
-const plainEnv = Object.fromEntries(
+const plainEnv: NodeJS.ProcessEnv = Object.fromEntries(
   Object.entries(process.env).filter(([key]) => !/^(AWS_|POWERTOOLS_|_X_AMZN|JEST|NODE_OPTIONS|DRILL_|npm_)/.test(key)),
-) as NodeJS.ProcessEnv;
+);
 
 function shell(command: string, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
