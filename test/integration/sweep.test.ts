@@ -6,8 +6,9 @@ import { parseSeeds, sweep } from '../../local/simulate';
 // answer is lost, duplicate, late and shuffled deliveries, the kill switch flipped, approvals late,
 // never or rejected, hand re-runs), the safety invariants checked after each (local/sim/invariants.ts).
 // A failing seed prints the command that reproduces it: npm start -- --chaos --seed N.
-// 20 seeds keep npm test well under 10 minutes on a loaded 2-core machine; npm run simulate sweeps more.
-const CI_SEEDS = '1..20';
+// 10 seeds keep npm test under 10 minutes on a loaded 2-core machine (the documented-commands test
+// costs about as much as 20 more); npm run simulate -- --seeds 1..1000 is the release sweep.
+const CI_SEEDS = '1..10';
 
 describe('the fault sweep', () => {
   it(`breaks no safety invariant on seeds ${CI_SEEDS}`, async () => {
