@@ -12,7 +12,7 @@ import { ManualRequestSchema } from '../functions/domain/manual';
 import { describeIssues } from '../functions/domain/inbound/format';
 import { parseFaults } from './sandbox/faults';
 import { invokeLocally, lambdaContext } from './lambda-context';
-import { buildResourcesNamedBy } from './event-resources';
+import { buildResourcesNamedBy, resourcesNamedBy } from './event-resources';
 import {
   type Delivery,
   type TimelineEntry,
@@ -70,6 +70,8 @@ interface Options {
   scenarios: string[];
   faults?: string;
   eventFile?: string;
+  /** The --event file, read and checked once, when the options are. */
+  inboundEvent?: ReturnType<typeof readInboundEvent>;
   json: boolean;
   seed: number;
   /** How the drill answers approval requests, a simulated minute after they arrive. */
@@ -133,7 +135,7 @@ function parseOptions(argv: string[]): Options {
     scenarios: values.event || values.replay ? [] : requested,
     ...(values.replay ? { replay: values.replay } : {}),
     ...(values.faults ? { faults: values.faults } : {}),
-    ...(values.event ? { eventFile: values.event } : {}),
+    ...(values.event && inbound ? { eventFile: values.event, inboundEvent: inbound } : {}),
     json: values.json ?? false,
     seed: Number(values.seed),
     approvals: values.approvals,
@@ -148,26 +150,8 @@ function parseOptions(argv: string[]): Options {
 
 /** When an inbound event says it happened, plus the moment delivery takes: the time to judge it at. */
 function eventTime(event: Record<string, unknown>): number | undefined {
-  const ms = Date.parse(alarmFactsOf(event).at ?? '');
+  const ms = Date.parse(resourcesNamedBy(event).at ?? '');
   return Number.isFinite(ms) ? ms + 2000 : undefined;
-}
-
-/** What an inbound event (SNS alarm notification or EventBridge event) says: its alarm, state and time. */
-function alarmFactsOf(event: Record<string, unknown>): { name?: string; state?: string; at?: string } {
-  const sns = (event.Records as { Sns?: { Message?: string; Timestamp?: string } }[] | undefined)?.[0]?.Sns;
-  let message: { AlarmName?: string; NewStateValue?: string; StateChangeTime?: string } = {};
-  try {
-    message = JSON.parse(sns?.Message ?? '{}') as typeof message;
-  } catch {
-    // Not an alarm notification: the SNS timestamp stands.
-  }
-  const detail = event.detail as { alarmName?: string; state?: { value?: string } } | undefined;
-  // CloudWatch writes +0000, which Date.parse does not take.
-  const at =
-    message.StateChangeTime?.replace(/\+0000$/, 'Z') ?? (typeof event.time === 'string' ? event.time : sns?.Timestamp);
-  const name = message.AlarmName ?? detail?.alarmName;
-  const state = message.NewStateValue ?? detail?.state?.value;
-  return { ...(name ? { name } : {}), ...(state ? { state } : {}), ...(at ? { at } : {}) };
 }
 
 /**
@@ -455,9 +439,9 @@ function readInboundEvent(file: string): { channel: Inbound['channel']; event: R
  * with the event instead of finding the alarm OK.
  */
 function stageAlarmOf(fleet: Sandbox['fleet'], event: Record<string, unknown>): void {
-  const { name, state } = alarmFactsOf(event);
-  const alarm = name ? fleet.alarms.get(name) : undefined;
-  if (!alarm || state !== 'ALARM') return;
+  const named = resourcesNamedBy(event).alarm;
+  const alarm = named ? fleet.alarms.get(named.name) : undefined;
+  if (!alarm || named?.state !== 'ALARM') return;
   const condition = alarm.condition;
   if (condition.kind === 'cpu') {
     const serving = [...fleet.instances.values()].filter(
@@ -472,8 +456,8 @@ function stageAlarmOf(fleet: Sandbox['fleet'], event: Record<string, unknown>): 
 /** The given event file and the scenarios' faults and manual requests, put in motion. */
 function injectScenarios(run: DrillRun): void {
   const { options, inbound, timeline, clock } = run;
-  if (options.eventFile) {
-    const inboundEvent = readInboundEvent(options.eventFile);
+  if (options.eventFile && options.inboundEvent) {
+    const { inboundEvent } = options;
     if (inboundEvent.channel !== 'manual')
       for (const built of buildResourcesNamedBy(
         run.fleet,

@@ -8,7 +8,16 @@ const MANAGED = { 'selfhealing:managed': 'true' };
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
 interface Named {
-  alarm?: { name: string; namespace: string; metricName: string; dimensions: Record<string, string> };
+  alarm?: {
+    name: string;
+    /** The state the event reports (ALARM, OK…). */
+    state?: string;
+    namespace: string;
+    metricName: string;
+    dimensions: Record<string, string>;
+  };
+  /** When it happened: the alarm's state change, else the event's time or the SNS timestamp (ISO). */
+  at?: string;
   groups: string[];
   instances: string[];
   deploymentGroup?: { application: string; group: string };
@@ -23,10 +32,15 @@ function parseJson(value: unknown): Record<string, unknown> {
   }
 }
 
-/** What an SNS alarm notification or an EventBridge event names, read leniently (ingest validates it). */
+/**
+ * What an SNS alarm notification or an EventBridge event names, and when it happened: the one
+ * reader of an inbound event for the local tools, lenient (ingest is what validates it).
+ */
 export function resourcesNamedBy(event: Record<string, unknown>): Named {
   const named: Named = { groups: [], instances: [] };
-  const records = Array.isArray(event.Records) ? (event.Records as { Sns?: { Message?: unknown } }[]) : [];
+  const records = Array.isArray(event.Records)
+    ? (event.Records as { Sns?: { Message?: unknown; Timestamp?: unknown } }[])
+    : [];
   const message = parseJson(records[0]?.Sns?.Message);
   const detail = (event.detail ?? {}) as Record<string, unknown>;
   let dimensions: Record<string, string> = {};
@@ -56,7 +70,12 @@ export function resourcesNamedBy(event: Record<string, unknown>): Named {
         Object.entries(dims).filter((entry): entry is [string, string] => !!text(entry[1])),
       );
   }
-  if (name) named.alarm = { name, namespace, metricName, dimensions };
+  const state = text(message.NewStateValue) ?? text((detail.state as { value?: unknown } | undefined)?.value);
+  if (name) named.alarm = { name, ...(state ? { state } : {}), namespace, metricName, dimensions };
+  // CloudWatch writes +0000, which Date.parse does not take.
+  const at =
+    text(message.StateChangeTime)?.replace(/\+0000$/, 'Z') ?? text(event.time) ?? text(records[0]?.Sns?.Timestamp);
+  if (at) named.at = at;
   const group = text(dimensions.AutoScalingGroupName) ?? text(detail.AutoScalingGroupName);
   if (group) named.groups.push(group);
   const instance = text(dimensions.InstanceId) ?? text(detail['instance-id']) ?? text(detail.EC2InstanceId);
