@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { functionsOf, loadTemplate } from './template';
+import { ROOT, functionsOf, loadTemplate } from './template';
 import type { LambdaHandler } from './workflow';
 
 /**
@@ -25,4 +25,16 @@ export async function loadHandlers(bundles?: string): Promise<Record<string, Lam
     handlers[logicalId] = handler as LambdaHandler;
   }
   return handlers;
+}
+
+/**
+ * One function's handler from its TypeScript source (the template's entry point), loading only that
+ * module, as Lambda loads only its own: another function's required variables are not read.
+ */
+export async function loadHandler(logicalId: string): Promise<LambdaHandler> {
+  const entry = loadTemplate().Resources[logicalId]?.Metadata?.BuildProperties?.EntryPoints?.[0];
+  if (!entry) throw new Error(`${logicalId}: no esbuild entry point in template.yaml`);
+  const loaded = (await import(pathToFileURL(join(ROOT, entry)).href)) as { handler?: unknown };
+  if (typeof loaded.handler !== 'function') throw new Error(`${logicalId}: ${entry} exports no handler function`);
+  return loaded.handler as LambdaHandler;
 }

@@ -4,8 +4,6 @@
 // local AWS sandbox (or real AWS with --aws). The result is printed as JSON on stdout, logs go to
 // stderr, and the exit code is 1 when the handler throws.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stdoutForResultOnly } from './cli-output';
 import { invokeLocally, lambdaContext } from './lambda-context';
@@ -14,8 +12,8 @@ import { gameDayFleet } from './scenarios';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { startSimulation } from './sim/simulation';
-import { ROOT, functionEnvironment, functionsOf, loadTemplate } from './template';
-import type { LambdaHandler } from './workflow';
+import { functionEnvironment, functionsOf, loadTemplate } from './template';
+import { loadHandler } from './handlers';
 
 const USAGE = 'Usage: npm run invoke -- <LogicalId> --event <file> [--env-vars <env.json>] [--aws] [--now <ISO time>]';
 
@@ -111,11 +109,9 @@ async function main(): Promise<number> {
   }
   let exitCode = 0;
   try {
-    // Only this function's module, as Lambda loads only its own: another function's required
-    // variables (e.g. STATE_MACHINE_ARN with --aws) are not this one's business.
-    const entry = template.Resources[logicalId]?.Metadata?.BuildProperties?.EntryPoints?.[0] ?? '';
-    const module = (await import(pathToFileURL(join(ROOT, entry)).href)) as { handler: LambdaHandler };
-    const result = await invokeLocally(module.handler, event, lambdaContext(logicalId));
+    // Only this function's module: another's required variables (STATE_MACHINE_ARN with --aws) are not read.
+    const handler = await loadHandler(logicalId);
+    const result = await invokeLocally(handler, event, lambdaContext(logicalId));
     print(`${JSON.stringify(result ?? null, null, 2)}\n`);
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));

@@ -31,13 +31,17 @@ export function lambdaContext(functionName: string, timeoutMs = 30_000): Context
  */
 let store: Promise<InvokeStoreBase> | undefined;
 
+function concurrentStore(): Promise<InvokeStoreBase> {
+  process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= '1000';
+  return InvokeStore.getInstanceAsync(true);
+}
+
 export async function invokeLocally<TResult>(
   handler: (event: never, context: Context) => Promise<TResult>,
   event: unknown,
   context: Context,
 ): Promise<TResult> {
-  process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= '1000';
-  store ??= InvokeStore.getInstanceAsync(true);
+  store ??= concurrentStore();
   const invokeStore = await store;
   return invokeStore.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: context.awsRequestId }, () =>
     handler(event as never, context),

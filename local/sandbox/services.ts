@@ -387,8 +387,7 @@ export const OPERATIONS: Record<string, Operation> = {
     const types = list(params, 'AlarmTypes');
     // No AlarmTypes: metric alarms only, as AWS answers. The sandbox has no composite alarms.
     const wantsMetricAlarms = types.length === 0 || types.includes('MetricAlarm');
-    const matching = [...fleet.alarms.values()]
-      .filter(() => wantsMetricAlarms)
+    const matching = (wantsMetricAlarms ? [...fleet.alarms.values()] : [])
       .filter((a) => names.length === 0 || names.includes(a.name))
       .filter((a) => prefix === undefined || a.name.startsWith(prefix))
       .filter((a) => state === undefined || a.state === state)
