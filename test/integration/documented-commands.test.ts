@@ -41,13 +41,13 @@ const PROMISES: Record<string, { exit?: number; stdout?: RegExp; stderr?: RegExp
   'npm start': { stdout: /PASS/ },
   'npm start -- --json': { stdout: /^\{[\s\S]*"passed": true/ },
   'npm start -- --dry-run': { stdout: /0 mutating AWS calls/ },
-  'npm start -- --approvals reject': { stdout: /not approved/ },
-  'npm start -- --scenario attack': { stdout: /refused/ },
+  'npm start -- --approvals reject': { stdout: /[1-9]\d* not approved/ },
+  'npm start -- --scenario attack': { stdout: /[1-9]\d* refused/ },
   'npm start -- --event events/sns-alarm-cpu-high.json': { stdout: /1 remediated and verified/ },
   'npm start -- --event events/sns-alarm-your-own.json --dry-run': { stdout: /built for .*shop-asg/ },
   'npm run shadow-report -- shadow.json': {
     setup: 'npm start -- --scenario shadow --json > shadow.json',
-    stdout: /decisions/,
+    stdout: /decision\(s\) to act/,
   },
   'npm run shadow-report -- shadow.json --min-decisions 10 --max-self-recovery 30 --json': {
     setup: 'npm start -- --scenario shadow --json > shadow.json',
