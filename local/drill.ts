@@ -12,7 +12,7 @@ import { ManualRequestSchema } from '../functions/domain/manual';
 import { describeIssues } from '../functions/domain/inbound/format';
 import { parseFaults } from './sandbox/faults';
 import { invokeLocally, lambdaContext } from './lambda-context';
-import { buildResourcesNamedBy, resourcesNamedBy } from './event-resources';
+import { buildResourcesNamedBy, resourcesNamedBy, stageAlarmOf } from './event-resources';
 import {
   type Delivery,
   type TimelineEntry,
@@ -431,26 +431,6 @@ function readInboundEvent(file: string): { channel: Inbound['channel']; event: R
       `--event ${file}: neither an SNS notification (Records), an EventBridge event (detail-type) nor a manual request: ${describeIssues(manual.error)}`,
     );
   return { channel: 'manual', event: record };
-}
-
-/**
- * An alarm event about an alarm of the simulated fleet: the fleet is put in the state the event
- * reports (ALARM, and for a CPU alarm the load that makes it so), so the platform's re-reads agree
- * with the event instead of finding the alarm OK.
- */
-function stageAlarmOf(fleet: Sandbox['fleet'], event: Record<string, unknown>): void {
-  const named = resourcesNamedBy(event).alarm;
-  const alarm = named ? fleet.alarms.get(named.name) : undefined;
-  if (!alarm || named?.state !== 'ALARM') return;
-  const condition = alarm.condition;
-  if (condition.kind === 'cpu') {
-    const serving = [...fleet.instances.values()].filter(
-      (i) => i.groupName === condition.groupName && i.lifecycle === 'InService' && i.ec2State === 'running',
-    ).length;
-    // 30 % over the threshold: a scale-out of a step or two brings it back under.
-    fleet.setDemand(condition.groupName, condition.threshold * Math.max(1, serving) * 1.3);
-  }
-  fleet.setAlarmState(alarm.name, 'ALARM', 'as the given event reports');
 }
 
 /** The given event file and the scenarios' faults and manual requests, put in motion. */

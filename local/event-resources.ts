@@ -179,3 +179,23 @@ export function stageIncidentAlarm(fleet: Fleet, event: unknown): string[] {
     fleet.setAlarmState(name, state, "as the fixture's incident reports");
   return built;
 }
+
+/**
+ * An alarm event about an alarm of the simulated fleet: the fleet is put in the state the event
+ * reports (ALARM, and for a CPU alarm the load that makes it so), so the platform's re-reads agree
+ * with the event instead of finding the alarm OK.
+ */
+export function stageAlarmOf(fleet: Fleet, event: Record<string, unknown>): void {
+  const named = resourcesNamedBy(event).alarm;
+  const alarm = named ? fleet.alarms.get(named.name) : undefined;
+  if (!alarm || named?.state !== 'ALARM') return;
+  const condition = alarm.condition;
+  if (condition.kind === 'cpu') {
+    const serving = [...fleet.instances.values()].filter(
+      (i) => i.groupName === condition.groupName && i.lifecycle === 'InService' && i.ec2State === 'running',
+    ).length;
+    // 30 % over the threshold: a scale-out of a step or two brings it back under.
+    fleet.setDemand(condition.groupName, condition.threshold * Math.max(1, serving) * 1.3);
+  }
+  fleet.setAlarmState(alarm.name, 'ALARM', 'as the given event reports');
+}
