@@ -37,6 +37,8 @@ interface AslState {
   Retry?: Retrier[];
   TimeoutSeconds?: number;
   TimeoutSecondsPath?: string;
+  ItemProcessor?: { States: Record<string, AslState> };
+  Iterator?: { States: Record<string, AslState> };
 }
 
 interface Retrier {
@@ -86,6 +88,14 @@ function atPath(input: unknown, path: string): unknown {
     .split('.')
     .filter(Boolean)
     .reduce<unknown>((node, key) => (node as Record<string, unknown> | null)?.[key], input);
+}
+
+/** Every state, those of Map states' item processors included (the library binds local tasks by state name at any depth). */
+function everyState(states: Record<string, AslState>): [string, AslState][] {
+  return Object.entries(states).flatMap(([name, state]) => {
+    const inner = state.ItemProcessor ?? state.Iterator;
+    return [[name, state] as [string, AslState], ...(inner ? everyState(inner.States) : [])];
+  });
 }
 
 const LOCAL_WAIT_RESOURCE = 'arn:aws:lambda:us-east-1:123456789012:function:LocalSimulatedWait';
@@ -237,7 +247,7 @@ export class LocalWorkflow {
       // approval's hour is the sandbox's virtual timer.
       this.executionTimeoutSeconds = this.definition.TimeoutSeconds;
       delete this.definition.TimeoutSeconds;
-      for (const state of Object.values(this.definition.States)) delete state.TimeoutSeconds;
+      for (const [, state] of everyState(this.definition.States)) delete state.TimeoutSeconds;
     }
     this.machine = new StateMachine(this.definition as never, { validationOptions: { checkPaths: true } });
     // The library resolves TimeoutSecondsPath against Parameters (AWS: against the state input):
@@ -248,7 +258,7 @@ export class LocalWorkflow {
       awaits.add(stateName);
       delete state.TimeoutSecondsPath;
     }
-    for (const [stateName, state] of Object.entries(this.definition.States)) {
+    for (const [stateName, state] of everyState(this.definition.States)) {
       if (state.Type !== 'Task' || state.Resource === LOCAL_WAIT_RESOURCE) continue;
       const waits = state.Resource === WAIT_FOR_TASK_TOKEN;
       const integration = state.Resource ? INTEGRATIONS[state.Resource] : undefined;

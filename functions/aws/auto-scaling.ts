@@ -5,12 +5,14 @@ import {
   DescribeInstanceRefreshesCommand,
   type InstanceRefresh,
   SetDesiredCapacityCommand,
+  type SetDesiredCapacityCommandInput,
   SetInstanceHealthCommand,
+  type SetInstanceHealthCommandInput,
 } from '@aws-sdk/client-auto-scaling';
 import { callAws } from './aws-errors';
 import { autoScaling } from './clients/auto-scaling';
-import { TargetNotFoundError } from '../domain/errors';
-import { type GroupSize, type PreparedAutoScaling, recheckCapacity } from '../domain/scaling';
+import { InvalidInputError, TargetNotFoundError } from '../domain/errors';
+import type { Call, LiveGroup, LiveInstance } from '../domain/safety-kernel';
 
 // Every Auto Scaling read and write the platform makes, in one place: the group scaled, the
 // instance marked Unhealthy.
@@ -24,64 +26,68 @@ export async function describeGroup(name: string): Promise<AutoScalingGroup> {
   return group;
 }
 
-export async function groupSize(name: string): Promise<GroupSize> {
-  const group = await describeGroup(name);
-  return { minSize: group.MinSize ?? 0, maxSize: group.MaxSize ?? 0, desiredCapacity: group.DesiredCapacity ?? 0 };
-}
-
-/** The group an instance belongs to, with its desired capacity; undefined when it is in none. */
-export async function groupOfInstance(
-  instanceId: string,
-): Promise<{ name: string; desiredCapacity: number } | undefined> {
-  const out = await callAws('AutoScaling.DescribeAutoScalingInstances', () =>
-    autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] })),
+/** The groups as they are, with the healthy InService count the blast radius is a share of, and their members. */
+export async function describeGroups(
+  names: string[],
+): Promise<{ groups: Record<string, LiveGroup>; members: LiveInstance[] }> {
+  if (names.length === 0) return { groups: {}, members: [] };
+  const out = await callAws('AutoScaling.DescribeAutoScalingGroups', () =>
+    autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names })),
   );
-  const name = out.AutoScalingInstances?.[0]?.AutoScalingGroupName;
-  if (!name) return undefined;
-  const group = await describeGroup(name);
-  return { name, desiredCapacity: group.DesiredCapacity ?? 0 };
-}
-
-/** Why the prepared change is already in place, if it is (an earlier attempt's call went through); throws NoLongerNeeded when the target moved past it. */
-export async function alreadyApplied(prepared: PreparedAutoScaling): Promise<string | undefined> {
-  if (prepared.instanceId) {
-    const out = await callAws('AutoScaling.DescribeAutoScalingInstances', () =>
-      autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [prepared.instanceId as string] })),
-    );
-    const instance = out.AutoScalingInstances?.[0];
-    if (!instance) return `${prepared.instanceId} has left its group`;
-    const unhealthy =
-      instance.HealthStatus?.toUpperCase() === 'UNHEALTHY' || instance.LifecycleState?.startsWith('Terminat');
-    return unhealthy
-      ? `${prepared.instanceId} is already ${instance.LifecycleState ?? ''} ${instance.HealthStatus ?? ''}`.trim()
-      : undefined;
+  const missing = names.filter((name) => !out.AutoScalingGroups?.some((g) => g.AutoScalingGroupName === name));
+  // No target, no change: nothing is claimed, so nothing counts (the budget, a cooldown).
+  if (missing.length > 0) throw new TargetNotFoundError(`Auto Scaling group ${missing.join(', ')} does not exist`);
+  const groups: Record<string, LiveGroup> = {};
+  const members: LiveInstance[] = [];
+  for (const group of out.AutoScalingGroups ?? []) {
+    const name = group.AutoScalingGroupName ?? '';
+    const instances = group.Instances ?? [];
+    groups[name] = {
+      name,
+      minSize: group.MinSize ?? 0,
+      maxSize: group.MaxSize ?? 0,
+      desired: group.DesiredCapacity ?? 0,
+      healthyInService: instances.filter(
+        (i) => i.LifecycleState === 'InService' && i.HealthStatus?.toUpperCase() === 'HEALTHY',
+      ).length,
+    };
+    for (const i of instances) members.push(instanceState(i.InstanceId ?? '', name, i.LifecycleState, i.HealthStatus));
   }
-  const group = await describeGroup(prepared.autoScalingGroupName);
-  return recheckCapacity(prepared, group.DesiredCapacity ?? 0);
+  return { groups, members };
 }
 
-/** The mutating call: marks the instance Unhealthy, or sets the group's desired capacity. */
-export async function applyScaling(prepared: PreparedAutoScaling): Promise<void> {
-  if (prepared.instanceId) {
-    await callAws('AutoScaling.SetInstanceHealth', () =>
-      autoScaling.send(
-        new SetInstanceHealthCommand({
-          InstanceId: prepared.instanceId,
-          HealthStatus: 'Unhealthy',
-          ShouldRespectGracePeriod: false,
-        }),
-      ),
+const instanceState = (id: string, group: string, lifecycle?: string, health?: string): LiveInstance => ({
+  id,
+  found: true,
+  group,
+  ...(lifecycle ? { lifecycle } : {}),
+  ...(health ? { health } : {}),
+});
+
+/** The instances among these that an Auto Scaling group holds, with their lifecycle and health. */
+export async function autoScalingMembership(ids: string[]): Promise<Record<string, LiveInstance>> {
+  const out = await callAws('AutoScaling.DescribeAutoScalingInstances', () =>
+    autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: ids })),
+  );
+  const members: Record<string, LiveInstance> = {};
+  for (const i of out.AutoScalingInstances ?? [])
+    if (i.InstanceId && i.AutoScalingGroupName)
+      members[i.InstanceId] = instanceState(i.InstanceId, i.AutoScalingGroupName, i.LifecycleState, i.HealthStatus);
+  return members;
+}
+
+/** The mutating call the safety kernel decided on: a group's desired capacity, or an instance marked Unhealthy. */
+export async function makeScalingCall(call: Call): Promise<void> {
+  if (call.operation === 'AutoScaling.SetInstanceHealth') {
+    await callAws(call.operation, () =>
+      autoScaling.send(new SetInstanceHealthCommand(call.input as unknown as SetInstanceHealthCommandInput)),
     );
     return;
   }
-  await callAws('AutoScaling.SetDesiredCapacity', () =>
-    autoScaling.send(
-      new SetDesiredCapacityCommand({
-        AutoScalingGroupName: prepared.autoScalingGroupName,
-        DesiredCapacity: prepared.desiredCapacity,
-        HonorCooldown: false,
-      }),
-    ),
+  if (call.operation !== 'AutoScaling.SetDesiredCapacity')
+    throw new InvalidInputError(`Not an Auto Scaling change: ${call.operation}`);
+  await callAws(call.operation, () =>
+    autoScaling.send(new SetDesiredCapacityCommand(call.input as unknown as SetDesiredCapacityCommandInput)),
   );
 }
 

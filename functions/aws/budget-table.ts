@@ -55,7 +55,12 @@ async function usedBy(settings: BudgetSettings, counter: Counter): Promise<Set<s
   return (out.Item?.consumers as Set<string> | undefined) ?? new Set();
 }
 
-/** A dry run's view: would this action fit in the budget? Reads only. */
+/** The counters an action taken now falls under: recorded with the intent before they are taken, so the release finds them. */
+export function budgetCounterKeys(settings: BudgetSettings, actionType: ActionType, now: Date): string[] {
+  return countersFor(settings, actionType, budgetWindow(now).id).map((c) => c.key);
+}
+
+/** A look at the budget: would this action fit in it? Reads only (the guard, and dry runs). */
 export async function peekBudget(
   settings: BudgetSettings,
   consumer: string,
@@ -67,7 +72,7 @@ export async function peekBudget(
     const used = await usedBy(settings, counter);
     if (!used.has(consumer) && used.size >= counter.limit) return exhausted(counter, used.size, window.resetsAt);
   }
-  return { ok: true, detail: 'within the remediation budget (dry run: nothing counted)' };
+  return { ok: true, detail: 'within the remediation budget (taken right before the call)' };
 }
 
 /** Adds the consumer to one counter unless it is full; false when full. */

@@ -14,7 +14,7 @@ import {
 import { callAws } from './aws-errors';
 import { codeDeploy, codeDeployOneAttempt } from './clients/codedeploy';
 import { InvalidInputError, NoRollbackTargetError, TargetNotFoundError, TargetNotManagedError } from '../domain/errors';
-import { MANAGED_TAG, type PreparedRedeploy, type PreparedRollback, deploymentGroupArn } from '../domain/rollback';
+import { MANAGED_TAG, type PreparedRollback, deploymentGroupArn } from '../domain/rollback';
 
 // Every CodeDeploy read and write the platform makes: the deployment stopped, the good revision
 // redeployed, the recent deployments correlated with an alarm.
@@ -137,10 +137,18 @@ export async function rollbackFacts(
   return { latest, goodCandidates };
 }
 
-/** The rollback deployment an earlier attempt of this incident already created (found by its description). */
-export async function ownRollbackCreated(prepared: PreparedRedeploy, description: string): Promise<string | undefined> {
-  const group = await getDeploymentGroup(prepared.application, prepared.deploymentGroup);
+/** The deployment group's newest (latest attempted) deployment, as the kernel compares it with the prepared rollback. */
+export async function latestDeployment(
+  application: string,
+  deploymentGroup: string,
+): Promise<{ id: string; status?: string; description?: string } | undefined> {
+  const group = await getDeploymentGroup(application, deploymentGroup);
   const latestId = group.lastAttemptedDeployment?.deploymentId;
-  if (!latestId || latestId === prepared.badDeploymentId) return undefined;
-  return (await getDeployment(latestId)).description === description ? latestId : undefined;
+  if (!latestId) return undefined;
+  const latest = await getDeployment(latestId);
+  return {
+    id: latestId,
+    ...(latest.status ? { status: latest.status } : {}),
+    ...(latest.description ? { description: latest.description } : {}),
+  };
 }

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { refundIfUnchanged } from './budget-table';
-import { type GuardSettings, release } from './guard-table';
+import type { GuardSettings } from './guard-table';
+import { releaseRung } from './release';
 import { forgetWaits } from './waits';
 import { allWaitKeys } from '../domain/wake';
 import { type ClimbedState, ClimbInputSchema, climb } from '../domain/escalation';
@@ -24,20 +24,14 @@ export async function escalateRung(
 ): Promise<ClimbedState> {
   logger.appendKeys({ incidentId: state.incident.id });
   const acted = state.applied?.applied === true;
-  const released = state.guard?.lockAcquired
-    ? await release(
-        guardSettings,
-        state.guard.owner ?? state.incident.id,
-        state.guard,
-        { acted, failed: acted, cooldownSeconds: state.plan.cooldownSeconds },
-        now,
-      )
-    : undefined;
-  // A rung that changed nothing (its action was a no-op) gives its budget back.
-  await refundIfUnchanged(guardSettings.tableName, state.guard?.budgetCounted, {
-    applied: acted,
-    changeStarted: released?.changeStarted,
-  });
+  // The rung is over: its locks become cooldowns, its blast-radius slots free, an unspent budget refunded.
+  const released = await releaseRung(
+    guardSettings,
+    state.guard?.owner ?? state.incident.id,
+    { guard: state.guard, action: state.plan.action, applied: acted },
+    { failed: acted, cooldownSeconds: state.plan.cooldownSeconds },
+    now,
+  );
   // The rung's waits are over (the next rung waits on its own action).
   if (state.guard?.owner && state.applied)
     await forgetWaits(guardSettings.tableName, allWaitKeys(state), state.guard.owner);

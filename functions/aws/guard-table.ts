@@ -4,26 +4,31 @@ import { LockLost } from '../domain/errors';
 import { dynamoDb } from './clients/dynamodb';
 import type { Plan } from '../domain/execution-state';
 import {
+  type Claim,
   type GuardSettings,
   type TargetRecord,
   describeBlock,
   lockLifetimeSeconds,
   recentFailures,
-  targetKeyOf,
   targetVerdict,
 } from '../domain/guardrails';
+import { targetKeysOf } from '../domain/targets';
+import type { Call } from '../domain/safety-kernel';
 
-// The guard table: one in-flight remediation per target, a cooldown after it, and a circuit
-// breaker on repeated failures, all in one DynamoDB item per target with conditional writes (a
-// second writer loses the condition, never the race). The rules themselves: domain/guardrails.ts.
+// The guard table: one in-flight remediation per physical target, a cooldown after it, and a
+// circuit breaker on repeated failures, in one DynamoDB item per target with conditional writes (a
+// second writer loses the condition, never the race). An action over several targets (a runbook
+// over N instances) takes all their locks, in sorted order, or none. The rules themselves:
+// domain/guardrails.ts.
 
-export { type GuardSettings, lockLifetimeSeconds, targetKeyOf };
+export { type GuardSettings, lockLifetimeSeconds };
 export { type Guard, GuardSchema, type GuardSkipReason, GuardSkipReasonSchema } from '../domain/guard-schema';
-import type { Guard, Release } from '../domain/guard-schema';
+import { type Guard, type Release, lockKeysOf } from '../domain/guard-schema';
 
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
+const conditionFailed = (error: unknown) => error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
-async function readItem(settings: GuardSettings, target: string): Promise<TargetRecord | undefined> {
+export async function readItem(settings: GuardSettings, target: string): Promise<TargetRecord | undefined> {
   const out = await callAws('DynamoDB.GetItem', () =>
     dynamoDb.send(new GetCommand({ TableName: settings.tableName, Key: { target }, ConsistentRead: true })),
   );
@@ -33,11 +38,47 @@ async function readItem(settings: GuardSettings, target: string): Promise<Target
 /** A check that may hold the action back before any lock is taken (the kill switch). */
 export type Precheck = () => Promise<Guard | undefined>;
 
+/** Takes one target's lock for `owner`; false when another holder won the race since the read. */
+async function take(
+  settings: GuardSettings,
+  target: string,
+  owner: string,
+  lockUntil: number,
+  ttl: number,
+  now: number,
+): Promise<boolean> {
+  try {
+    await dynamoDb.send(
+      new UpdateCommand({
+        TableName: settings.tableName,
+        Key: { target },
+        // A new hold starts with no intent recorded (see recordIntent).
+        UpdateExpression:
+          'SET lockedBy = :me, lockState = :inProgress, lockExpiresAt = :lockUntil, expiresAt = :ttl REMOVE intentAt, intentCall, intentInput, claimed',
+        // A target held for review stays untouched until a human clears it.
+        ConditionExpression:
+          'attribute_not_exists(heldForReview) AND (attribute_not_exists(lockExpiresAt) OR lockExpiresAt <= :now OR lockedBy = :me)',
+        ExpressionAttributeValues: {
+          ':me': owner,
+          ':inProgress': 'in-progress',
+          ':lockUntil': lockUntil,
+          ':ttl': ttl,
+          ':now': now,
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (!conditionFailed(error)) throw toNamedAwsError(error, 'DynamoDB.UpdateItem');
+    return false;
+  }
+}
+
 /**
- * Takes the target's lock for this incident, or says why not. Retry-safe: the same incident
- * re-acquiring its own lock succeeds. A dry run only reads: it reports what would block it.
- * `precheck` runs alongside the read of the target's item (one round trip instead of two before
- * the first write); when it holds the action back, its answer wins and nothing is written.
+ * Takes every target's lock for this execution, or none, or says why not. Retry-safe: the same
+ * execution re-acquiring its own locks succeeds. A dry run only reads: it reports what would block
+ * it. `precheck` runs alongside the reads (one round trip before the first write); when it holds
+ * the action back, its answer wins and nothing is written.
  */
 export async function acquire(
   settings: GuardSettings,
@@ -46,9 +87,8 @@ export async function acquire(
   now: Date,
   precheck: Precheck = () => Promise.resolve(undefined),
 ): Promise<Guard> {
-  const action = plan.action;
-  const target = action ? targetKeyOf(action) : undefined;
-  if (!target)
+  const keys = plan.action ? targetKeysOf(plan.action) : [];
+  if (keys.length === 0)
     return (
       (await precheck()) ?? {
         decision: 'proceed',
@@ -56,151 +96,224 @@ export async function acquire(
         detail: 'nothing to lock: the action changes no resource',
       }
     );
+  const locked = { targetKey: keys[0], targetKeys: keys };
   const nowSeconds = seconds(now);
-  const [held, read] = await Promise.allSettled([precheck(), readItem(settings, target)]);
-  if (held.status === 'rejected') throw held.reason as Error;
-  if (held.value) return held.value;
-  if (read.status === 'rejected') throw read.reason as Error;
-  const item = read.value;
-  const failures = recentFailures(item, nowSeconds, settings);
-  const blocked = targetVerdict(item, owner, nowSeconds, settings);
-  if (blocked)
-    return {
-      decision: 'skip',
-      reason: blocked,
-      targetKey: target,
-      lockAcquired: false,
-      detail: describeBlock(blocked, item, target, settings),
-    };
+  const [held, ...reads] = await Promise.allSettled([precheck(), ...keys.map((key) => readItem(settings, key))]);
+  if (held?.status === 'rejected') throw held.reason as Error;
+  if (held?.status === 'fulfilled' && held.value) return held.value;
+  const items = reads.map((read) => {
+    if (read.status === 'rejected') throw read.reason as Error;
+    return read.value;
+  });
+  const blocked = (target: string, item: TargetRecord | undefined): Guard | undefined => {
+    const reason = targetVerdict(item, owner, nowSeconds, settings);
+    return reason
+      ? {
+          decision: 'skip',
+          reason,
+          ...locked,
+          lockAcquired: false,
+          detail: describeBlock(reason, item, target, settings),
+        }
+      : undefined;
+  };
+  for (const [index, key] of keys.entries()) {
+    const block = blocked(key, items[index]);
+    if (block) return block;
+  }
   if (plan.dryRun)
     return {
       decision: 'proceed',
-      targetKey: target,
+      ...locked,
       lockAcquired: false,
-      detail: `dry run: ${target} is free; no lock taken`,
+      detail: `dry run: ${keys.join(', ')} free; no lock taken`,
     };
 
   const lockUntil = nowSeconds + lockLifetimeSeconds(plan);
-  try {
-    await dynamoDb.send(
-      new UpdateCommand({
-        TableName: settings.tableName,
-        Key: { target },
-        // A new hold starts with no intent recorded (see recordIntent).
-        UpdateExpression:
-          'SET lockedBy = :me, lockState = :inProgress, lockExpiresAt = :lockUntil, expiresAt = :ttl REMOVE intentAt, intentCall',
-        // A target held for review stays untouched until a human clears it.
-        ConditionExpression:
-          'attribute_not_exists(heldForReview) AND (attribute_not_exists(lockExpiresAt) OR lockExpiresAt <= :now OR lockedBy = :me)',
-        ExpressionAttributeValues: {
-          ':me': owner,
-          ':inProgress': 'in-progress',
-          ':lockUntil': lockUntil,
-          ':ttl': Math.max(lockUntil, (failures.at(-1) ?? 0) + settings.circuitWindowSeconds),
-          ':now': nowSeconds,
-        },
-      }),
+  const taken: string[] = [];
+  for (const [index, key] of keys.entries()) {
+    const failures = recentFailures(items[index], nowSeconds, settings);
+    const ttl = Math.max(lockUntil, (failures.at(-1) ?? 0) + settings.circuitWindowSeconds);
+    if (await take(settings, key, owner, lockUntil, ttl, nowSeconds)) {
+      taken.push(key);
+      continue;
+    }
+    // Someone took it between our read and our write: give back what this attempt took, report who.
+    await Promise.all(taken.map((target) => dropUnused(settings, owner, target)));
+    const winner = await readItem(settings, key);
+    return (
+      blocked(key, winner) ?? {
+        decision: 'skip',
+        reason: 'InProgress',
+        ...locked,
+        lockAcquired: false,
+        detail: describeBlock('InProgress', winner, key, settings),
+      }
     );
-  } catch (error) {
-    if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException'))
-      throw toNamedAwsError(error, 'DynamoDB.UpdateItem');
-    // Someone took it between our read and our write: report who.
-    const winner = await readItem(settings, target);
-    const reason = targetVerdict(winner, owner, nowSeconds, settings) ?? 'InProgress';
-    return {
-      decision: 'skip',
-      reason,
-      targetKey: target,
-      lockAcquired: false,
-      detail: describeBlock(reason, winner, target, settings),
-    };
   }
   return {
     decision: 'proceed',
-    targetKey: target,
+    ...locked,
     lockAcquired: true,
     owner,
-    detail: `locked ${target} until ${new Date(lockUntil * 1000).toISOString()}`,
+    detail: `locked ${keys.join(', ')} until ${new Date(lockUntil * 1000).toISOString()}`,
   };
 }
 
+/** Drops a lock this execution took and made no change under (conditional: nothing started). */
+async function dropUnused(settings: GuardSettings, owner: string, target: string): Promise<void> {
+  await update(
+    settings,
+    target,
+    'REMOVE lockedBy, lockState, lockExpiresAt',
+    { ':me': owner, ':inProgress': 'in-progress' },
+    'attribute_not_exists(intentAt)',
+  ).catch((error: unknown) => {
+    if (!conditionFailed(error)) throw toNamedAwsError(error, 'DynamoDB.UpdateItem');
+  });
+}
+
+/** The call an earlier attempt of this execution recorded on the target right before making it, if any. */
+export function claimedCallOf(item: TargetRecord | undefined, owner: string): Call | undefined {
+  if (item?.lockedBy !== owner || item.lockState !== 'in-progress' || !item.intentCall || !item.intentInput)
+    return undefined;
+  try {
+    return { operation: item.intentCall, input: JSON.parse(item.intentInput) as Record<string, unknown> };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Right before a mutating call: proves this execution still holds the target's lock (in progress,
- * not expired) and records that a change is being made, in one conditional write. From then on
- * every exit path counts the change (cooldown, circuit breaker), even when the task fails after its
- * call went through. Throws LockLost when the lock is gone.
+ * Right before a mutating call: proves this execution still holds every target's lock (in progress,
+ * not expired) and records the exact call it is making, one conditional write per target. From then
+ * on every exit path counts the change (cooldown, circuit breaker), even when the task fails after
+ * its call went through, and a retry of the task makes this call again, never another. The first
+ * target's item also keeps what the claim took (disruption slots, budget counters) for the release.
+ * Throws LockLost when a lock is gone.
  */
 export async function recordIntent(
   settings: GuardSettings,
   owner: string,
-  target: string,
-  operation: string,
+  keys: string[],
+  call: Call,
   now: Date,
   holdSeconds: number,
+  claim: Claim,
 ): Promise<void> {
   const nowSeconds = seconds(now);
-  try {
-    await dynamoDb.send(
-      new UpdateCommand({
-        TableName: settings.tableName,
-        Key: { target },
-        // The hold is renewed for what follows the change (progress, recovery check).
-        UpdateExpression: 'SET intentAt = :now, intentCall = :operation, lockExpiresAt = :renewed',
-        ConditionExpression: 'lockedBy = :me AND lockState = :inProgress AND lockExpiresAt > :now',
-        ExpressionAttributeValues: {
-          ':me': owner,
-          ':inProgress': 'in-progress',
-          ':now': nowSeconds,
-          ':operation': operation,
-          ':renewed': nowSeconds + holdSeconds,
-        },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException'))
-      throw toNamedAwsError(error, 'DynamoDB.UpdateItem');
-    const item = await readItem(settings, target);
-    const holder =
-      item?.lockedBy === undefined
-        ? 'nobody holds it'
-        : item.lockedBy === owner
-          ? `its hold is ${item.lockState ?? '?'} until ${new Date((item.lockExpiresAt ?? 0) * 1000).toISOString()}`
-          : `${item.lockedBy} holds it (${item.lockState ?? '?'})`;
-    throw new LockLost(`${owner} no longer holds the lock on ${target}: ${holder}. Not calling ${operation}.`);
+  for (const [index, target] of keys.entries()) {
+    try {
+      await dynamoDb.send(
+        new UpdateCommand({
+          TableName: settings.tableName,
+          Key: { target },
+          // The hold is renewed for what follows the change (progress, recovery check).
+          UpdateExpression: `SET intentAt = :now, intentCall = :operation, intentInput = :input, lockExpiresAt = :renewed${index === 0 ? ', claimed = :claim' : ''}`,
+          ConditionExpression: 'lockedBy = :me AND lockState = :inProgress AND lockExpiresAt > :now',
+          ExpressionAttributeValues: {
+            ':me': owner,
+            ':inProgress': 'in-progress',
+            ':now': nowSeconds,
+            ':operation': call.operation,
+            ':input': JSON.stringify(call.input),
+            ':renewed': nowSeconds + holdSeconds,
+            ...(index === 0 ? { ':claim': claim } : {}),
+          },
+        }),
+      );
+    } catch (error) {
+      if (!conditionFailed(error)) throw toNamedAwsError(error, 'DynamoDB.UpdateItem');
+      const item = await readItem(settings, target);
+      const holder =
+        item?.lockedBy === undefined
+          ? 'nobody holds it'
+          : item.lockedBy === owner
+            ? `its hold is ${item.lockState ?? '?'} until ${new Date((item.lockExpiresAt ?? 0) * 1000).toISOString()}`
+            : `${item.lockedBy} holds it (${item.lockState ?? '?'})`;
+      throw new LockLost(`${owner} no longer holds the lock on ${target}: ${holder}. Not calling ${call.operation}.`);
+    }
   }
 }
 
 /**
- * Ends this incident's hold on its target: after an action (succeeded or not) the lock becomes
- * the cooldown; a failure also counts towards the circuit breaker; without an action (a no-op)
- * the lock is simply dropped. Only the holder can release.
+ * The call was refused by AWS before it changed anything (a 4xx answer), or the claim could not be
+ * completed (no budget, no room in the blast radius): the intent is taken back, so that nothing
+ * counts it as a change. Only what this execution recorded, on targets it still holds.
+ */
+export async function withdrawIntent(settings: GuardSettings, owner: string, keys: string[]): Promise<void> {
+  await Promise.all(
+    keys.map((target) =>
+      update(settings, target, 'REMOVE intentAt, intentCall, intentInput, claimed', {
+        ':me': owner,
+        ':inProgress': 'in-progress',
+      }).catch((error: unknown) => {
+        if (!conditionFailed(error)) throw toNamedAwsError(error, 'DynamoDB.UpdateItem');
+      }),
+    ),
+  );
+}
+
+/**
+ * Ends this execution's hold on its targets: after an action (succeeded or not) each lock becomes
+ * the cooldown; a failure also counts towards the circuit breaker; without a change (a no-op, a
+ * skip) the lock is simply dropped. Only a hold still in progress is released, so a retried release
+ * counts nothing twice, and the cooldown an earlier rung of the same execution left is kept. What
+ * the claim took is returned (`claim`) for the caller to give back.
  */
 export async function release(
   settings: GuardSettings,
   owner: string,
-  guard: Guard,
+  guard: Pick<Guard, 'lockAcquired' | 'targetKey' | 'targetKeys'>,
   outcome: { acted: boolean; failed: boolean; cooldownSeconds: number },
   now: Date,
-): Promise<Release> {
-  if (!guard.lockAcquired || !guard.targetKey) return { released: false, circuitOpened: false, detail: 'no lock held' };
-  const target = guard.targetKey;
+): Promise<Release & { claim?: Claim }> {
+  const keys = lockKeysOf(guard);
+  if (!guard.lockAcquired || keys.length === 0)
+    return { released: false, circuitOpened: false, detail: 'no lock held' };
+  const results = await Promise.all(keys.map((target) => releaseOne(settings, owner, target, outcome, now)));
+  const released = results.filter((r) => r.released);
+  const started = results.find((r) => r.changeStarted)?.changeStarted;
+  const claim = results.find((r) => r.claim)?.claim;
+  return {
+    released: released.length > 0,
+    circuitOpened: results.some((r) => r.circuitOpened),
+    detail: results.map((r) => r.detail).join('; '),
+    ...(started ? { changeStarted: started } : {}),
+    ...(claim ? { claim } : {}),
+  };
+}
+
+async function releaseOne(
+  settings: GuardSettings,
+  owner: string,
+  target: string,
+  outcome: { acted: boolean; failed: boolean; cooldownSeconds: number },
+  now: Date,
+): Promise<Release & { claim?: Claim }> {
   try {
     if (!outcome.acted) {
       // Nothing changed as far as the workflow knows: drop the lock, unless a change was started
       // (its intent recorded) and the task failed before it could say so.
       try {
-        await update(
+        const old = await update(
           settings,
           target,
-          'REMOVE lockedBy, lockState, lockExpiresAt',
-          { ':me': owner },
+          'REMOVE lockedBy, lockState, lockExpiresAt, claimed',
+          { ':me': owner, ':inProgress': 'in-progress' },
           'attribute_not_exists(intentAt)',
+          'ALL_OLD',
         );
-        return { released: true, circuitOpened: false, detail: `released ${target}` };
+        return {
+          released: true,
+          circuitOpened: false,
+          detail: `released ${target}`,
+          ...(old?.claimed ? { claim: old.claimed } : {}),
+        };
       } catch (error) {
-        if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+        if (!conditionFailed(error)) throw error;
         const item = await readItem(settings, target);
-        if (item?.lockedBy !== owner || item.intentAt === undefined) throw error;
+        if (item?.lockedBy !== owner || item.lockState !== 'in-progress' || item.intentAt === undefined) throw error;
         const started = item.intentCall ?? 'a change';
         const cooled = await coolDown(
           settings,
@@ -215,13 +328,12 @@ export async function release(
     }
     return await coolDown(settings, owner, target, outcome, now);
   } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') {
+    if (conditionFailed(error))
       return {
         released: false,
         circuitOpened: false,
-        detail: `${target} is no longer held by this execution (lock expired)`,
+        detail: `${target} is no longer held by this execution (released already, or its lock expired)`,
       };
-    }
     throw toNamedAwsError(error, 'DynamoDB.UpdateItem');
   }
 }
@@ -234,57 +346,64 @@ async function coolDown(
   outcome: { failed: boolean; cooldownSeconds: number },
   now: Date,
   why?: string,
-): Promise<Release> {
+): Promise<Release & { claim?: Claim }> {
   const nowSeconds = seconds(now);
   const cooldownUntil = nowSeconds + outcome.cooldownSeconds;
   // The item outlives both the cooldown and the breaker's window (TTL deletes it after both).
   const ttl = Math.max(cooldownUntil, nowSeconds + settings.circuitWindowSeconds);
+  const common = {
+    ':me': owner,
+    ':inProgress': 'in-progress',
+    ':cooldown': 'cooldown',
+    ':until': cooldownUntil,
+    ':ttl': ttl,
+  };
   const attributes = outcome.failed
     ? await update(
         settings,
         target,
-        'SET lockState = :cooldown, lockExpiresAt = :until, expiresAt = :ttl, failures = list_append(if_not_exists(failures, :none), :failure)',
-        {
-          ':me': owner,
-          ':cooldown': 'cooldown',
-          ':until': cooldownUntil,
-          ':ttl': ttl,
-          ':none': [],
-          ':failure': [nowSeconds],
-        },
+        'SET lockState = :cooldown, lockExpiresAt = :until, expiresAt = :ttl, failures = list_append(if_not_exists(failures, :none), :failure) REMOVE claimed',
+        { ...common, ':none': [], ':failure': [nowSeconds] },
+        undefined,
+        'ALL_OLD',
       )
-    : await update(settings, target, 'SET lockState = :cooldown, lockExpiresAt = :until, expiresAt = :ttl', {
-        ':me': owner,
-        ':cooldown': 'cooldown',
-        ':until': cooldownUntil,
-        ':ttl': ttl,
-      });
-  const failures = recentFailures(attributes, nowSeconds, settings);
+    : await update(
+        settings,
+        target,
+        'SET lockState = :cooldown, lockExpiresAt = :until, expiresAt = :ttl REMOVE claimed',
+        common,
+        undefined,
+        'ALL_OLD',
+      );
+  const failures = [...recentFailures(attributes, nowSeconds, settings), ...(outcome.failed ? [nowSeconds] : [])];
   const circuitOpened = outcome.failed && failures.length >= settings.circuitThreshold;
   const what = `${target} cooling down until ${new Date(cooldownUntil * 1000).toISOString()}${why ? ` (${why})` : ''}`;
   return {
     released: true,
     circuitOpened,
     detail: circuitOpened ? `${what}; circuit opened after ${failures.length} failures` : what,
+    ...(attributes?.claimed ? { claim: attributes.claimed } : {}),
   };
 }
 
-/** A conditional update of the target's item by its holder; returns the item as written. */
+/** A conditional update of the target's item by its holder, while the hold is in progress; returns the item as it was or is. */
 async function update(
   settings: GuardSettings,
   target: string,
   expression: string,
   values: Record<string, unknown>,
   alsoRequire?: string,
+  returnValues: 'ALL_OLD' | 'ALL_NEW' = 'ALL_NEW',
 ): Promise<TargetRecord | undefined> {
+  const condition = 'lockedBy = :me AND lockState = :inProgress';
   const out = await dynamoDb.send(
     new UpdateCommand({
       TableName: settings.tableName,
       Key: { target },
       UpdateExpression: expression,
-      ConditionExpression: alsoRequire ? `lockedBy = :me AND ${alsoRequire}` : 'lockedBy = :me',
+      ConditionExpression: alsoRequire ? `${condition} AND ${alsoRequire}` : condition,
       ExpressionAttributeValues: values,
-      ReturnValues: 'ALL_NEW',
+      ReturnValues: returnValues,
     }),
   );
   return out.Attributes as TargetRecord | undefined;

@@ -1,47 +1,279 @@
-import { assertStillActionable } from './alarms';
-import { guardSettingsFromEnv, recordIntent } from './guard-table';
+import { readAlarm } from './alarms';
+import { budgetCounterKeys, budgetSettingsFromEnv, consumeBudget, refundBudget } from './budget-table';
+import { disruptionEntries, holdDisruption, readInFlight, releaseClaimedDisruption } from './disruption';
+import { guardSettingsFromEnv, readItem, recordIntent, claimedCallOf, withdrawIntent } from './guard-table';
 import { killSwitchOn } from './kill-switch';
-import { LockLost, Paused } from '../domain/errors';
-import type { PlannedState } from '../domain/execution-state';
-import type { Guard } from '../domain/guard-schema';
-import { afterChangeSeconds } from '../domain/guardrails';
+import { ApprovalRequired, BudgetExhausted, LockLost, NoLongerNeeded, skipError } from '../domain/errors';
+import type { Applied, PlannedState, Prepared } from '../domain/execution-state';
+import { type Guard, lockKeysOf } from '../domain/guard-schema';
+import { type Claim, afterChangeSeconds } from '../domain/guardrails';
+import {
+  type ApprovalBasis,
+  type Call,
+  type Decision,
+  type KernelInput,
+  type LiveDeployment,
+  type LiveGroup,
+  type LiveInstance,
+  type LiveState,
+  allowedInFlight,
+  atCall,
+  decide,
+  disruptionKey,
+  gate,
+} from '../domain/safety-kernel';
+import { targetKeysOf } from '../domain/targets';
 import { clock } from '../platform/clock';
 import { requiredEnv } from '../platform/env';
 
-// The checks right before every mutating call, made again on every retry of it: everything that
-// can change while an execution waits (for approval, a retry, a concurrency slot) is read anew.
-//   1. the kill switch, uncached                          → Paused
-//   2. the incident: not too old, its alarm not back to OK → Stale, AlreadyRecovered
-//   3. the target's own state (the action's read)          → the action decides
-//   4. the lock still held by this execution, and the change recorded as started → LockLost
-// 1–3 are read together (one round trip); 4 is one conditional write, made only when a call follows.
+// The pre-flight of every mutating call: it reads, in one round trip, everything that can have
+// changed while the execution waited (for a human, a retry, a concurrency slot) — the kill switch
+// uncached, the alarm, the target as it is, what other executions have in flight on its group, and
+// what an earlier attempt of this step already claimed — hands it to the safety kernel
+// (domain/safety-kernel.ts), and, when the kernel lets the change go, claims it right before the
+// call: the locks still held and the exact call recorded, the blast-radius slot and the budget
+// taken. A call AWS refuses gives all of it back. The prepare steps read the same way (without the
+// kill switch and the claim), so a human approves the change the kernel would make.
 
 const pauseParameterName = requiredEnv('PAUSE_PARAMETER_NAME');
 const guardSettings = guardSettingsFromEnv();
+const budgetSettings = budgetSettingsFromEnv(guardSettings.tableName);
 
-export type ChangeTask = PlannedState & { guard?: Guard | undefined };
+/** A task of the workflow that may change something: the plan, and what the guard and prepare steps said. */
+export type ChangeTask = PlannedState & { guard?: Guard | undefined; prepared?: Prepared | undefined };
 
-/** Checks 1–3. The kill switch's verdict wins, then the incident's; then the read's own error. */
-export async function beforeChange<T>(task: ChangeTask, read: () => Promise<T>): Promise<{ fresh: string; found: T }> {
+/**
+ * What the kernel needs read for this change besides the kill switch, the alarm and the guard
+ * table, with the readers that read it (each action's handler brings its own: a function bundles
+ * only the clients it calls).
+ */
+export interface Reads {
+  groups?: string[];
+  describeGroups?: (names: string[]) => Promise<{ groups: Record<string, LiveGroup>; members: LiveInstance[] }>;
+  instances?: string[];
+  locateInstances?: (ids: string[]) => Promise<Record<string, LiveInstance>>;
+  latestDeployment?: () => Promise<LiveDeployment | undefined>;
+}
+
+type Mode = 'prepare' | 'dry-run' | 'call';
+
+const none = { groups: {}, members: [] as LiveInstance[] };
+
+/**
+ * Reads the live state the kernel decides on. One round trip for the reads that do not depend on
+ * each other; a second only for a group an instance turned out to be in that was not known before.
+ */
+export async function readLive(task: ChangeTask, reads: Reads, mode: Mode): Promise<Read> {
   const now = clock.now();
-  const [paused, fresh, found] = await Promise.allSettled([
-    killSwitchOn(pauseParameterName, now),
-    assertStillActionable(task, now),
-    read(),
-  ]);
-  if (paused.status === 'rejected') throw paused.reason as Error;
-  if (paused.value)
-    throw new Paused(`kill switch ${pauseParameterName} is on: not changing anything for ${task.incident.id}`);
-  if (fresh.status === 'rejected') throw fresh.reason as Error;
-  if (found.status === 'rejected') throw found.reason as Error;
-  return { fresh: fresh.value, found: found.value };
+  const owner = task.guard?.owner ?? task.incident.id;
+  const keys = task.guard ? lockKeysOf(task.guard) : [];
+  const knownGroups = [...new Set(reads.groups ?? [])];
+  const describe = (names: string[]) =>
+    names.length > 0 && reads.describeGroups ? reads.describeGroups(names) : Promise.resolve(none);
+  const ids = reads.instances ?? [];
+  // The kill switch and the alarm first: what they decide holds even when another read failed.
+  const [pausedRead, alarmRead] = [
+    mode === 'call' ? killSwitchOn(pauseParameterName, now) : Promise.resolve(undefined),
+    task.incident.alarm ? readAlarm(task.incident.alarm.name) : Promise.resolve(undefined),
+  ];
+  const gateFirst = async <T>(read: Promise<T>): Promise<T> => {
+    try {
+      return await read;
+    } catch (error) {
+      const [paused, alarm] = await Promise.allSettled([pausedRead, alarmRead]);
+      const live: LiveState = {
+        now,
+        ...(paused.status === 'fulfilled' && paused.value !== undefined ? { paused: paused.value } : {}),
+        ...(alarm.status === 'fulfilled' && alarm.value ? { alarm: alarm.value } : {}),
+        groups: {},
+        instances: {},
+        inFlight: {},
+      };
+      const stopped = gate({ incident: task.incident, plan: task.plan, live });
+      if (stopped) throw skipError(stopped.reason, stopped.why);
+      throw error;
+    }
+  };
+  const [paused, alarm, latest, item, located, described, inFlight] = await gateFirst(
+    Promise.all([
+      pausedRead,
+      alarmRead,
+      reads.latestDeployment ? reads.latestDeployment() : Promise.resolve(undefined),
+      mode === 'call' && keys[0] ? readItem(guardSettings, keys[0]) : Promise.resolve(undefined),
+      ids.length > 0 && reads.locateInstances
+        ? reads.locateInstances(ids)
+        : Promise.resolve<Record<string, LiveInstance>>({}),
+      describe(knownGroups),
+      mode === 'prepare' || mode === 'call'
+        ? readInFlight(guardSettings.tableName, knownGroups, owner, now)
+        : Promise.resolve({ others: {}, expired: {} }),
+    ]),
+  );
+  const groups = { ...described.groups };
+  const others = { ...inFlight.others };
+  const discovered = [
+    ...new Set(
+      Object.values(located)
+        .map((i) => i.group)
+        .filter((g): g is string => g !== undefined && !(g in groups)),
+    ),
+  ];
+  if (discovered.length > 0) {
+    const [more, moreInFlight] = await Promise.all([
+      describe(discovered),
+      readInFlight(guardSettings.tableName, discovered, owner, now),
+    ]);
+    Object.assign(groups, more.groups);
+    Object.assign(others, moreInFlight.others);
+    Object.assign(inFlight.expired, moreInFlight.expired);
+  }
+  // An instance named in a described group but not asked about individually is where its group says.
+  const instances: Record<string, LiveInstance> = {};
+  for (const member of described.members) instances[member.id] = member;
+  Object.assign(instances, located);
+  const claimed = mode === 'call' ? claimedCallOf(item, owner) : undefined;
+  return {
+    live: {
+      now,
+      ...(paused !== undefined ? { paused } : {}),
+      ...(alarm ? { alarm: { state: alarm.state, changedAt: alarm.changedAt } } : {}),
+      groups,
+      instances,
+      ...(latest ? { latestDeployment: latest } : {}),
+      inFlight: others,
+    },
+    expired: inFlight.expired,
+    ...(claimed ? { claimed } : {}),
+    ...(claimed && item?.claimed ? { claim: item.claimed } : {}),
+  };
 }
 
-/** Check 4, right before the call: this execution's lock still holds, and the change is recorded as started. */
-export async function claimChange(task: ChangeTask, operation: string): Promise<void> {
-  const guard = task.guard;
-  if (!guard?.lockAcquired || !guard.targetKey)
-    throw new LockLost(`${task.incident.id} holds no lock on its target: not calling ${operation}`);
-  const owner = guard.owner ?? task.incident.id;
-  await recordIntent(guardSettings, owner, guard.targetKey, operation, clock.now(), afterChangeSeconds(task.plan));
+/** What the pre-flight read: the live state, what an earlier attempt claimed, and disruption entries whose time ran out. */
+export interface Read {
+  live: LiveState;
+  claimed?: Call;
+  claim?: Claim;
+  expired: Record<string, string[]>;
 }
+
+/** What a human approved for this change, if they approved this very change (an approval binds to the prepared change's key). */
+export function approvedBasis(task: ChangeTask, basis: ApprovalBasis | undefined): ApprovalBasis | undefined {
+  const prepared = task.prepared;
+  if (!prepared?.approvalRequired || !prepared.key || task.guard?.approved?.key !== prepared.key) return undefined;
+  return basis;
+}
+
+/** The kernel's decision on live state read now. */
+export async function preflight(
+  task: ChangeTask,
+  reads: Reads,
+  mode: Mode,
+  extra: Pick<KernelInput, 'rollback' | 'automationRoleArn'> = {},
+): Promise<Read & { decision: Decision }> {
+  const read = await readLive(task, reads, mode);
+  const decision = decide({
+    incident: task.incident,
+    plan: task.plan,
+    live: read.live,
+    ...(read.claimed ? { claimed: read.claimed } : {}),
+    ...extra,
+  });
+  return { decision, ...read };
+}
+
+/** An AWS answer that says the request was not processed (refused, throttled, invalid): nothing changed. */
+function refusedBeforeChange(error: unknown): boolean {
+  const fault = (error as { $fault?: string; cause?: { $fault?: string } } | null) ?? {};
+  return (fault.$fault ?? fault.cause?.$fault) === 'client';
+}
+
+/**
+ * The one mutating call, right before which the kernel decided again on state read now: made only
+ * when the kernel says go, under a claim (locks proven and the exact call recorded, blast-radius
+ * slot and budget taken), all given back when AWS refuses the call.
+ */
+export async function act<T>(
+  task: ChangeTask,
+  read: Read & { decision: Decision },
+  approved: ApprovalBasis | undefined,
+  call: (call: Call) => Promise<T>,
+): Promise<
+  | { made: true; call: Call; result: T; description: string; watch: Applied['watch'] }
+  | { made: false; call: Call; watch: Applied['watch']; why: string }
+> {
+  const verdict = atCall(read.decision, approved, task.plan.safety?.approvedChangeToleranceInstances ?? 0);
+  if (verdict.verdict === 'stop') throw skipError(verdict.reason, verdict.why);
+  if (verdict.verdict === 'approve') {
+    if ((task.guard?.round?.n ?? 0) >= MAX_PREPARATIONS - 1)
+      throw new NoLongerNeeded(
+        `${verdict.why}; prepared ${MAX_PREPARATIONS} times and the target changed each time: a human decides`,
+      );
+    throw new ApprovalRequired(verdict.why);
+  }
+  if (verdict.verdict === 'done')
+    return { made: false, call: verdict.decision.call, watch: verdict.decision.watch, why: verdict.decision.why };
+  const decision = verdict.decision;
+  const guard = task.guard;
+  const keys = guard ? lockKeysOf(guard) : [];
+  const planned = task.plan.action ? targetKeysOf(task.plan.action) : [];
+  if (!guard?.lockAcquired || keys.length === 0 || planned.some((key) => !keys.includes(key)))
+    throw new LockLost(
+      `${task.incident.id} holds no lock on ${planned.join(', ') || 'its target'}: not calling ${decision.call.operation}`,
+    );
+  const owner = guard.owner ?? task.incident.id;
+  const now = read.live.now;
+  const hold = afterChangeSeconds(task.plan);
+  const until = Math.floor(now.getTime() / 1000) + hold;
+  // A retry takes back what its earlier attempt claimed, not new slots or counters.
+  const earlier = read.claim;
+  const disruption: Record<string, string[]> = {};
+  for (const [group, count] of Object.entries(decision.disruption))
+    if (count > 0)
+      disruption[disruptionKey(group)] =
+        earlier?.disruption?.[disruptionKey(group)] ?? disruptionEntries(owner, count, until);
+  const consumer = `${owner}#${task.plan.escalation.step}`;
+  const actionType = task.plan.action?.type ?? 'notify';
+  const budget = earlier?.budget ?? { keys: budgetCounterKeys(budgetSettings, actionType, now), consumer };
+  const claim: Claim = { ...(Object.keys(disruption).length > 0 ? { disruption } : {}), budget };
+  await recordIntent(guardSettings, owner, keys, decision.call, now, hold, claim);
+  const giveBack = async (budgetTaken: boolean) => {
+    await withdrawIntent(guardSettings, owner, keys);
+    await releaseClaimedDisruption(guardSettings.tableName, disruption);
+    if (budgetTaken) await refundBudget(guardSettings.tableName, budget);
+  };
+  for (const [group, count] of Object.entries(decision.disruption)) {
+    const entries = disruption[disruptionKey(group)] ?? [];
+    if (count <= 0) continue;
+    const room = approved
+      ? undefined
+      : allowedInFlight(
+          read.live.groups[group] ?? { name: group, minSize: 0, maxSize: 0, desired: 0, healthyInService: 0 },
+          task.plan.safety?.blastRadius ?? { maxInstances: 1, maxPercent: 0 },
+        );
+    const expired = read.expired[disruptionKey(group)] ?? [];
+    if (!(await holdDisruption(guardSettings.tableName, group, entries, room, expired))) {
+      await giveBack(false);
+      throw new ApprovalRequired(
+        `another remediation started disrupting ${group} since the read: no room left in its blast radius without a human`,
+      );
+    }
+  }
+  if (!earlier?.budget) {
+    const taken = await consumeBudget(budgetSettings, consumer, actionType, now);
+    if (!taken.ok) {
+      await giveBack(false);
+      throw new BudgetExhausted(taken.detail);
+    }
+  }
+  try {
+    const result = await call(decision.call);
+    return { made: true, call: decision.call, result, description: decision.description, watch: decision.watch };
+  } catch (error) {
+    // Refused before it changed anything: nothing counts it (cooldown, breaker, budget, blast radius).
+    if (refusedBeforeChange(error)) await giveBack(true);
+    throw error;
+  }
+}
+
+/** How often one rung's change may be prepared (each time, a human is asked again): then a human decides. */
+export const MAX_PREPARATIONS = 3;

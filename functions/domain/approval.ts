@@ -12,12 +12,38 @@ export const ApprovalRequestSchema = z.object({
 });
 export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
 
+// What may start a line, reorder or hide text on a reader's screen: every control character (NEL
+// U+0085 too), the line and paragraph separators U+2028/U+2029, and every format character
+// (\p{Cf}: bidi controls U+202A–U+202E, U+2066–U+2069, U+200E/F, U+061C; U+200B, U+FEFF…).
+// JSON.stringify escapes only U+0000–U+001F, quotes and backslashes.
+const UNSEEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+const MAX_QUOTED_CHARACTERS = 1000;
+
+/** `text` with every unseen character written as its escape (\u202E), so a reader sees it was there. */
+export function escapeUnseen(text: string): string {
+  return text.replace(UNSEEN, (char) => {
+    const code = (char.codePointAt(0) ?? 0).toString(16).toUpperCase();
+    return code.length > 4 ? `\\u{${code}}` : `\\u${code.padStart(4, '0')}`;
+  });
+}
+
 /**
- * Text an alarm brought (its name, reason, tags: anyone who can tag or name an alarm wrote it) on
- * one line and in quotes, so it cannot pose as a line of this message ("Exactly: …", a link).
+ * Text an alarm brought (its name, reason, tags: anyone who can tag or name an alarm wrote it), or a
+ * person typed, on one line and in quotes, so it cannot pose as a line of this message ("Exactly: …",
+ * a link). Odd characters are escaped, not removed, so the reader sees that something was there.
+ * The one quoting of approval requests and notifications (domain/outcome.ts).
  */
-export function quoted(untrusted: string): string {
-  return JSON.stringify(untrusted.replace(/[\p{Cc}\u2028\u2029]/gu, ' ').slice(0, 300));
+export function quoted(untrusted: string, max = MAX_QUOTED_CHARACTERS): string {
+  let end = 0;
+  let count = 0;
+  // By code point, so an emoji is never cut into a lone half.
+  for (const char of untrusted) {
+    if (count === max) break;
+    end += char.length;
+    count += 1;
+  }
+  const text = escapeUnseen(JSON.stringify(untrusted.slice(0, end)));
+  return end < untrusted.length ? `${text} [cut to ${max} characters]` : text;
 }
 
 /** The exact change, as the prepare step computed it, for every action type. */
@@ -27,7 +53,7 @@ function exactChange(prepared: Prepared | undefined): string[] {
   const rollback = PreparedRollbackSchema.safeParse(prepared);
   if (rollback.success && rollback.data.mode === 'redeploy')
     lines.push(
-      `Revision to deploy (from ${rollback.data.goodDeploymentId}, replacing ${rollback.data.badDeploymentId}): ${JSON.stringify(rollback.data.revision)}`,
+      `Revision to deploy (from ${rollback.data.goodDeploymentId}, replacing ${rollback.data.badDeploymentId}): ${escapeUnseen(JSON.stringify(rollback.data.revision))}`,
     );
   if (rollback.success && rollback.data.mode === 'stop')
     lines.push(

@@ -111,3 +111,59 @@ export class NoLongerNeeded extends NamedError {
     this.prototype.name = 'NoLongerNeeded';
   }
 }
+/** Right before the call, the alarm reads INSUFFICIENT_DATA (or anything but ALARM) and the action is not a pure scale-out. Reason NotInAlarm. */
+export class NotInAlarm extends NamedError {
+  static {
+    this.prototype.name = 'NotInAlarm';
+  }
+}
+/** Someone deployed since the rollback was prepared: the deployment it would roll back is no longer the live one. Reason Superseded. */
+export class Superseded extends NamedError {
+  static {
+    this.prototype.name = 'Superseded';
+  }
+}
+/** The action's target is not one the incident names by identity (or the rule allows). Reason TargetNotNamedByAlarm. */
+export class TargetNotNamedByAlarm extends NamedError {
+  static {
+    this.prototype.name = 'TargetNotNamedByAlarm';
+  }
+}
+/** A runbook or runbook parameter value came from alarm text the policy does not allow. Reason ParameterNotAllowed. */
+export class ParameterNotAllowed extends NamedError {
+  static {
+    this.prototype.name = 'ParameterNotAllowed';
+  }
+}
+/** The hour's remediation budget was used up by the time of the call. Reason BudgetExhausted (pages). */
+export class BudgetExhausted extends NamedError {
+  static {
+    this.prototype.name = 'BudgetExhausted';
+  }
+}
+/** Right before the call, the change needs a human it does not have (it grew, more is in flight): the workflow prepares it again and asks. */
+export class ApprovalRequired extends NamedError {
+  static {
+    this.prototype.name = 'ApprovalRequired';
+  }
+}
+
+const STOPS = {
+  Paused,
+  Stale,
+  AlreadyRecovered,
+  NotInAlarm,
+  NoLongerNeeded,
+  Superseded,
+  TargetNotNamedByAlarm,
+  ParameterNotAllowed,
+  BudgetExhausted,
+} as const;
+
+/** The errors the workflow records as a skip, by the reason they carry (one list: the ASL's Catch lists are checked against it). */
+export const SKIP_ERRORS = Object.keys(STOPS) as (keyof typeof STOPS)[];
+
+/** The named error for a reason the kernel stopped a change for. */
+export function skipError(reason: keyof typeof STOPS, why: string): Error {
+  return new STOPS[reason](why);
+}

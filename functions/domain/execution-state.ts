@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { IncidentSchema } from './incident';
 import { ActionSchema, ActionTypeSchema } from './policy/actions';
 import { GuardSchema } from './guard-schema';
+import { ApprovalBasisSchema } from './approval-basis';
 
 // The state the remediation workflow carries from task to task. Each task validates the part
 // it reads, so a hand-edited manual execution fails at the first task with a named field.
@@ -21,6 +22,9 @@ export const SkipReasonSchema = z.enum([
   'Paused',
   'LockLost',
   'NoLongerNeeded',
+  'Superseded',
+  'ParameterNotAllowed',
+  'BudgetExhausted',
 ]);
 export type SkipReason = z.infer<typeof SkipReasonSchema>;
 
@@ -74,6 +78,20 @@ export const CorrelatedChangeSchema = z.object({
 });
 export type CorrelatedChange = z.infer<typeof CorrelatedChangeSchema>;
 
+/** What the safety kernel holds this plan's changes to (domain/safety-kernel.ts), set by the planner from the policy. */
+export const PlanSafetySchema = z.object({
+  /** What the plan may act on: the incident's identity, the rule's allowedTargets and what the policy itself writes. */
+  bound: z.object({
+    targets: z.array(z.string()),
+    documents: z.array(z.string()),
+    parameterValues: z.record(z.string(), z.array(z.string())),
+  }),
+  actOnInsufficientData: z.boolean(),
+  blastRadius: z.object({ maxInstances: z.int().min(1), maxPercent: z.int().min(0).max(100) }),
+  approvedChangeToleranceInstances: z.int().min(0),
+});
+export type PlanSafety = z.infer<typeof PlanSafetySchema>;
+
 export const PlanSchema = z.object({
   decision: z.enum(['act', 'skip']),
   reason: SkipReasonSchema.optional(),
@@ -101,6 +119,8 @@ export const PlanSchema = z.object({
   /** Acting on the first step must start before this (the incident's maximum age); later steps only check the alarm. */
   notAfter: z.iso.datetime().optional(),
   environment: z.string().optional(),
+  /** Absent in a plan made before the kernel: then nothing is bound and no change goes out. */
+  safety: PlanSafetySchema.optional(),
   explanation: z.array(z.string()),
   plannedAt: z.iso.datetime(),
 });
@@ -243,6 +263,10 @@ export const PreparedSchema = z
     description: z.string().optional(),
     approvalRequired: z.boolean().optional(),
     approvalReason: z.string().optional(),
+    /** Names this very change: an approval binds to it (the workflow keeps the key it was given for). */
+    key: z.string().optional(),
+    /** What the approver is shown and the call is held to (domain/safety-kernel.ts). */
+    basis: ApprovalBasisSchema.optional(),
   })
   .loose();
 export type Prepared = z.infer<typeof PreparedSchema>;
@@ -270,8 +294,10 @@ export const ExecutionStateSchema = z.object({
   approvalDecision: z.object({ reason: z.literal('NotApproved') }).optional(),
   prepared: PreparedSchema.optional(),
   applied: AppliedSchema.optional(),
-  /** AlreadyRecovered / Stale, caught from the apply step's re-check. */
+  /** Why the safety kernel held the change back (AlreadyRecovered, Stale, Superseded…), caught from a prepare or apply step. */
   stale: ErrorInfoSchema.optional(),
+  /** Why the kernel sent an approved change back to a human right before its call (ApprovalRequired). */
+  reapproval: ErrorInfoSchema.optional(),
   progress: ProgressSchema.optional(),
   verification: VerificationSchema.optional(),
   /** What ended the last Await state: the event that resumed it, or its timeout (then a poll). */

@@ -2,12 +2,16 @@ import type { Guard, GuardSkipReason } from './guard-schema';
 import type { Plan } from './execution-state';
 import { type Action, isMutating } from './policy/actions';
 
+export { targetKeysOf } from './targets';
+
 // The guard step: every rule that can hold a mutating action back, in the order it is applied.
 //   1. only an action that changes a resource is guarded (telling a human never waits);
 //   2. the kill switch;
 //   3. the target's circuit breaker (too many failed remediations recently);
 //   4. the target's lock (another incident is acting on it) and its cooldown;
-//   5. the fleet-wide budget of mutating actions per hour.
+//   5. the fleet-wide budget of mutating actions per hour: looked at here, so that an exhausted
+//      budget holds the action back before anyone is asked; taken right before the call
+//      (aws/preflight.ts), so that only changes spend it.
 // The first rule that holds the action back decides. The stores (SSM parameter, DynamoDB guard
 // table) are reached through the ports below, so this order is the one place to read it.
 
@@ -30,31 +34,12 @@ export interface TargetRecord {
   /** Set right before a mutating call by the holder (aws/guard-table.ts recordIntent). */
   intentAt?: number;
   intentCall?: string;
+  /** The call's input as JSON: a retry of the task makes exactly this call again. */
+  intentInput?: string;
+  /** What the claim right before the call took besides the lock, for the release to give back. */
+  claimed?: Claim;
   /** Set by the workflow when an execution could not record its outcome: a human must look first. */
   heldForReview?: string;
-}
-
-/** The resource a mutating action changes; actions on the same key never overlap. */
-export function targetKeyOf(action: Action): string | undefined {
-  switch (action.type) {
-    case 'scale-out':
-    case 'scale-in':
-      return `asg:${action.autoScalingGroupName}`;
-    case 'replace-instance':
-      return `instance:${action.instanceId}`;
-    case 'rollback-deployment':
-      return `deployment-group:${action.application}/${action.deploymentGroup}`;
-    case 'run-automation': {
-      // A runbook on one instance locks the instance itself: a restart stops it, and the "stopped"
-      // event that causes must not replace the instance the runbook is restarting.
-      const instances = action.parameters.InstanceId ?? [];
-      return instances.length === 1
-        ? `instance:${instances[0] ?? ''}`
-        : `automation:${action.documentName}:${instances.join(',') || 'any'}`;
-    }
-    case 'notify':
-      return undefined;
-  }
 }
 
 /**
@@ -136,6 +121,12 @@ export interface BudgetCounted {
   consumer: string;
 }
 
+/** What a claim takes besides the lock: disruption slots per group (their entries) and budget counters. */
+export interface Claim {
+  disruption?: Record<string, string[]>;
+  budget?: BudgetCounted;
+}
+
 /** Where the guard's facts live. */
 export interface GuardPorts {
   /** Rule 2: the kill switch's current value. */
@@ -143,8 +134,8 @@ export interface GuardPorts {
   killSwitchName: string;
   /** Rules 3 and 4: takes the target's lock, or says why not. The precheck runs alongside its first read and wins. */
   lockTarget(precheck: () => Promise<Guard | undefined>): Promise<Guard>;
-  /** Rule 5: counts this action against the budget (a dry run only looks). */
-  takeBudget(): Promise<BudgetCheck>;
+  /** Rule 5: whether the budget has room for this action (only looks: the call takes it). */
+  peekBudget(): Promise<BudgetCheck>;
   /** Gives back a lock rule 5 made useless. */
   releaseUnused(guard: Guard): Promise<void>;
 }
@@ -168,21 +159,19 @@ export async function evaluateGuard(action: Action | undefined, ports: GuardPort
   const guard = await ports.lockTarget(killSwitch);
   if (guard.decision === 'skip') return guard;
   // Rule 5.
-  const budget = await ports.takeBudget();
+  const budget = await ports.peekBudget();
   if (!budget.ok) {
     if (guard.lockAcquired) await ports.releaseUnused(guard);
     return {
       decision: 'skip',
       reason: 'BudgetExhausted',
       ...(guard.targetKey ? { targetKey: guard.targetKey } : {}),
+      ...(guard.targetKeys ? { targetKeys: guard.targetKeys } : {}),
       lockAcquired: false,
       detail: budget.detail,
       budget: { scope: budget.scope, used: budget.used, limit: budget.limit, resetsAt: budget.resetsAt },
     };
   }
-  return {
-    ...guard,
-    detail: `${guard.detail}; ${budget.detail}`,
-    ...(budget.counted ? { budgetCounted: budget.counted } : {}),
-  };
+  // The workflow counts how often the change is prepared again (a human asked again) in `round`.
+  return { ...guard, detail: `${guard.detail}; ${budget.detail}`, round: { n: 0 } };
 }

@@ -30,6 +30,8 @@ export const AlarmInfoSchema = z.object({
   dimensions: FlatMap,
   tags: FlatMap,
   alarmRule: z.string().optional(),
+  /** Each metric of the alarm with its own namespace and dimensions (a metric-math alarm has several): what binds targets. */
+  metrics: z.array(z.object({ namespace: z.string().optional(), dimensions: FlatMap })).optional(),
 });
 export type AlarmInfo = z.infer<typeof AlarmInfoSchema>;
 
@@ -143,6 +145,51 @@ export const AwsTimestampSchema = z.string().transform((value, ctx) => {
 
 /** How far ahead of its arrival an event's own time may be (clock skew between AWS services). */
 export const MAX_CLOCK_SKEW_SECONDS = 300;
+
+/**
+ * How much of an alarm's or event's text enters an execution: the one place these caps live.
+ * Anyone who can name, tag or describe an alarm writes this text, and a state past 256 KB fails
+ * the execution with States.DataLimitExceeded, which no Catch catches. Ingest
+ * (domain/inbound/bounded.ts) applies them before anything is started or woken.
+ *
+ * - Counts and lengths of what names something (the alarm, a metric, a tag or dimension key) are
+ *   CloudWatch's own limits: past them the record is rejected, since cutting a name would name
+ *   something else and CloudWatch never sends more.
+ * - Free text and values are cut, ending in "…[cut]". Sizes are bytes of the state's JSON (UTF-8,
+ *   escapes counted), so they hold whatever the characters; in plain ASCII a byte is a character.
+ *
+ * With them an incident serialises to less than MAX_INCIDENT_BYTES (test/unit/untrusted-text.test.ts).
+ */
+export const TEXT_LIMITS = {
+  // CloudWatch's limits (characters): longer or more is rejected.
+  alarmName: 255,
+  /** arn:<partition>:cloudwatch:<region>:<account>:alarm: and the name. */
+  alarmArn: 320,
+  metricName: 255,
+  namespace: 255,
+  tags: 50,
+  tagKey: 128,
+  dimensions: 30,
+  dimensionName: 255,
+  // Cut (bytes). A reason's first KiB says what crossed which threshold; a composite rule's, which alarms.
+  reason: 1024,
+  alarmRule: 1024,
+  summary: 512,
+  /** A tag or dimension value: CloudWatch's tag-value limit, and longer than any name the platform acts on (a group name is at most 255). */
+  value: 256,
+  /** All tags, keys and values: values are cut, longest first, to fit. Keys alone past it: rejected. */
+  tagsTotal: 4096,
+  /** All dimensions (a metric-math alarm's metrics merged), the same way. */
+  dimensionsTotal: 2048,
+  /** A metric-math alarm's metrics kept one by one (what binds targets), each with a tenth of the dimensions' budget. */
+  mathMetrics: 10,
+  /** An event's id, source, state and each resource it lists; resources past the count are left out (nothing reads them). */
+  eventField: 256,
+  eventResources: 10,
+} as const;
+
+/** An incident made by ingest serialises to less than this, whatever the alarm says (well inside a 64 KiB state). */
+export const MAX_INCIDENT_BYTES = 16 * 1024;
 
 /** Fills resource hints from dimensions and alarm tags. */
 export function targetFromDimensions(dimensions: Record<string, string>, tags: Record<string, string>): Target {

@@ -4,6 +4,7 @@ import type { Release } from './guard-schema';
 import { type StepOutcome, type StepResult, currentStepOutcome, secondsBetween } from './escalation';
 import { describeAction } from './policy/describe';
 import { ApprovalAnswerSchema, ExecutionStateSchema } from './execution-state';
+import { quoted } from './approval';
 
 /** How the state machine ended (or, for `escalated`, left a rung of the ladder). */
 export const OutcomeSchema = z.enum(['succeeded', 'failed', 'skipped', 'notified', 'not-recovered', 'escalated']);
@@ -251,50 +252,59 @@ function shadowOf(e: Ending): { record: ShadowRecord; metrics: MetricRecord[] } 
   };
 }
 
-/** The notification's body: what happened, what was done, and why, in the order an on-call engineer reads. */
+/** An error or skip name as it is when it is one (ScalingActivityInProgress, States.Timeout), else quoted. */
+const named = (name: string): string => (/^[\w.:-]{1,128}$/.test(name) ? name : quoted(name));
+
+/**
+ * The notification's body: what happened, what was done, and why, in the order an on-call engineer reads.
+ * Everything an alarm, an event, an AWS answer or a person wrote is quoted() (domain/approval.ts): one
+ * line each, odd characters escaped, so no such text can pose as a line of this message.
+ */
 function messageLines(e: Ending, released: Release | undefined): string[] {
   const { state, plan, steps, outcome, reason } = e;
   const lines = [
     `Incident: ${e.id}`,
-    `What happened: ${e.summary}`,
+    `What happened: ${quoted(e.summary)}`,
     ...(plan?.rule ? [`Rule: ${plan.rule}`] : []),
-    `Action: ${e.what}${e.shadow ? ' (shadow mode)' : e.dryRun ? ' (dry run)' : ''}`,
-    ...(plan?.correlatedChange ? [`Correlated change: ${plan.correlatedChange.description}`] : []),
+    `Action: ${quoted(e.what)}${e.shadow ? ' (shadow mode)' : e.dryRun ? ' (dry run)' : ''}`,
+    ...(plan?.correlatedChange ? [`Correlated change: ${quoted(plan.correlatedChange.description)}`] : []),
     ...(steps
       ? [
           'Escalation:',
           ...steps.map(
             (s) =>
-              `  ${s.step}. ${s.action}: ${s.result}${s.reason ? ` (${s.reason})` : ''}${s.timeToOkSeconds !== undefined ? `, OK after ${s.timeToOkSeconds} s` : ''}`,
+              `  ${s.step}. ${quoted(s.action)}: ${s.result}${s.reason ? ` (${named(s.reason)})` : ''}${s.timeToOkSeconds !== undefined ? `, OK after ${s.timeToOkSeconds} s` : ''}`,
           ),
         ]
       : []),
-    ...(state.guard?.reason === 'BudgetExhausted' ? [`Budget: ${state.guard.detail}`] : []),
-    ...(state.stale ? [`Not acted on: ${state.stale.Cause ?? state.stale.Error}`] : []),
-    ...(state.approval?.approved ? [`Approved by: ${JSON.stringify(state.approval.by ?? '(not given)')}`] : []),
-    ...(state.applied ? [`Done: ${state.applied.description}`] : []),
+    ...(state.guard?.reason === 'BudgetExhausted' ? [`Budget: ${quoted(state.guard.detail)}`] : []),
+    ...(state.stale ? [`Not acted on: ${quoted(state.stale.Cause ?? state.stale.Error)}`] : []),
+    ...(state.approval?.approved ? [`Approved by: ${quoted(state.approval.by ?? '(not given)')}`] : []),
+    ...(state.applied ? [`Done: ${quoted(state.applied.description)}`] : []),
     ...(!state.applied && e.changeStarted
-      ? [`Started: ${e.changeStarted}, before the task failed (counted as made)`]
+      ? [`Started: ${quoted(e.changeStarted)}, before the task failed (counted as made)`]
       : []),
-    ...(state.progress ? [`Progress: ${state.progress.detail}`] : []),
-    ...(state.verification ? [`Recovery: ${state.verification.detail}`] : []),
-    ...(state.error ? [`Error: ${state.error.Error}: ${state.error.Cause ?? ''}`] : []),
+    ...(state.progress ? [`Progress: ${quoted(state.progress.detail)}`] : []),
+    ...(state.verification ? [`Recovery: ${quoted(state.verification.detail)}`] : []),
+    ...(state.error
+      ? [`Error: ${named(state.error.Error)}${state.error.Cause ? `: ${quoted(state.error.Cause)}` : ''}`]
+      : []),
     ...(state.approvalError
       ? [
-          `Approval: ${state.approvalError.Error === 'States.Timeout' ? 'no answer in time' : `rejected: ${state.approvalError.Cause ?? ''}`}`,
+          `Approval: ${state.approvalError.Error === 'States.Timeout' ? 'no answer in time' : `rejected: ${quoted(state.approvalError.Cause ?? '')}`}`,
         ]
       : []),
     ...(reason && outcome === 'skipped'
       ? [
-          `Skipped: ${reason}${state.prepared?.description ? ` — ${state.prepared.description}` : ''}${state.guard?.reason ? ` — ${state.guard.detail}` : ''}`,
+          `Skipped: ${named(reason)}${state.prepared?.description ? ` — ${quoted(state.prepared.description)}` : ''}${state.guard?.reason ? ` — ${quoted(state.guard.detail)}` : ''}`,
         ]
       : []),
-    ...(plan ? ['', 'Why:', ...plan.explanation.map((line) => `- ${line}`)] : []),
+    ...(plan ? ['', 'Why:', ...plan.explanation.map((line) => `- ${quoted(line)}`)] : []),
   ];
-  if (released?.released) lines.push('', `Guard: ${released.detail}`);
+  if (released?.released) lines.push('', `Guard: ${quoted(released.detail)}`);
   if (released?.circuitOpened)
     lines.push(
-      `The circuit breaker for ${state.guard?.targetKey ?? 'this target'} is open: new incidents on it are skipped (CircuitOpen) until it is reset (README "Operations").`,
+      `The circuit breaker for ${state.guard?.targetKey ? quoted(state.guard.targetKey) : 'this target'} is open: new incidents on it are skipped (CircuitOpen) until it is reset (README "Operations").`,
     );
   return lines;
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ApprovalBasisSchema } from './approval-basis';
 import { NoRollbackTargetError } from './errors';
 
 // Which rollback to make, decided from what CodeDeploy reports: pure, so tests call it directly.
@@ -11,7 +12,8 @@ export const OWN_ROLLBACK = /^SelfHealing rollback/;
 
 export const MANAGED_TAG = 'selfhealing:managed';
 
-export const PreparedRollbackSchema = z.discriminatedUnion('mode', [
+/** The rollback chosen from CodeDeploy's history (what the kernel then holds the call to: domain/safety-kernel.ts). */
+export const RollbackChoiceSchema = z.discriminatedUnion('mode', [
   z.object({
     mode: z.literal('stop'),
     application: z.string(),
@@ -29,8 +31,20 @@ export const PreparedRollbackSchema = z.discriminatedUnion('mode', [
     description: z.string(),
   }),
 ]);
+export type RollbackChoice = z.infer<typeof RollbackChoiceSchema>;
+
+/** The rollback as prepared: the choice, and the kernel's say on it (approval, key). */
+export const PreparedRollbackSchema = z.intersection(
+  RollbackChoiceSchema,
+  z.object({
+    approvalRequired: z.boolean().default(false),
+    approvalReason: z.string().optional(),
+    key: z.string().default(''),
+    basis: ApprovalBasisSchema.default({ inFlight: {}, unseen: [] }),
+  }),
+);
 export type PreparedRollback = z.infer<typeof PreparedRollbackSchema>;
-export type PreparedRedeploy = Extract<PreparedRollback, { mode: 'redeploy' }>;
+export type PreparedRedeploy = Extract<RollbackChoice, { mode: 'redeploy' }>;
 
 /** The parts of a CodeDeploy DeploymentInfo the choice reads. */
 export interface DeploymentFacts {
@@ -73,7 +87,7 @@ export function lastGood<T extends DeploymentFacts>(live: DeploymentFacts, succe
 export function stopRollback(
   target: { application: string; deploymentGroup: string },
   latest: DeploymentFacts & { deploymentId: string },
-): PreparedRollback {
+): RollbackChoice {
   return {
     mode: 'stop',
     ...target,
@@ -86,7 +100,7 @@ export function redeployRollback(
   target: { application: string; deploymentGroup: string },
   latest: DeploymentFacts & { deploymentId: string },
   good: DeploymentFacts & { deploymentId: string; revision: Record<string, unknown> },
-): PreparedRollback {
+): RollbackChoice {
   return {
     mode: 'redeploy',
     ...target,
@@ -117,7 +131,7 @@ export function chooseRollback(
   target: { application: string; deploymentGroup: string },
   latest: DeploymentFacts & { deploymentId: string },
   goodCandidates: DeploymentFacts[] | undefined,
-): PreparedRollback | undefined {
+): RollbackChoice | undefined {
   assertNotOwnRollback(target, latest);
   if (latest.status && DEPLOYMENT_RUNNING.has(latest.status)) return stopRollback(target, latest);
   const good = latest.status === 'Succeeded' ? lastGood(latest, goodCandidates ?? []) : goodCandidates?.[0];

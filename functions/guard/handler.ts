@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { budgetSettingsFromEnv, consumeBudget, peekBudget } from '../aws/budget-table';
+import { budgetSettingsFromEnv, peekBudget } from '../aws/budget-table';
 import { acquire, guardSettingsFromEnv, release } from '../aws/guard-table';
 import * as z from 'zod';
 import { PlannedStateSchema } from '../domain/execution-state';
@@ -34,17 +34,14 @@ function portsFor(state: GuardInput, now: Date): GuardPorts {
   const { incident, plan } = state;
   // The lock is the execution's: an incident re-run by hand is another execution and waits its turn.
   const owner = state.execution ?? incident.id;
-  // Each rung of a ladder is an action of its own; a retried guard call counts the same id once.
-  const consumer = `${incident.id}#${plan.escalation.step}`;
+  // Each rung of a ladder is an action of its own (the call takes its budget under the same id).
+  const consumer = `${owner}#${plan.escalation.step}`;
   const actionType = plan.action?.type ?? 'notify';
   return {
     killSwitchName: pauseParameterName,
     killSwitchOn: isPaused,
     lockTarget: (precheck) => acquire(settings, owner, plan, now, precheck),
-    takeBudget: () =>
-      plan.dryRun
-        ? peekBudget(budgetSettings, consumer, actionType, now)
-        : consumeBudget(budgetSettings, consumer, actionType, now),
+    peekBudget: () => peekBudget(budgetSettings, consumer, actionType, now),
     releaseUnused: async (guard) => {
       await release(settings, owner, guard, { acted: false, failed: false, cooldownSeconds: 0 }, now);
     },

@@ -1,16 +1,8 @@
-import type { RevisionLocation } from '@aws-sdk/client-codedeploy';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
-import { assertStillActionable } from '../aws/alarms';
-import { beforeChange, claimChange } from '../aws/preflight';
-import {
-  assertStoppable,
-  createDeployment,
-  ownRollbackCreated,
-  rollbackFacts,
-  stopDeployment,
-} from '../aws/codedeploy';
-import { InvalidInputError, NoRollbackTargetError } from '../domain/errors';
+import { type ChangeTask, MAX_PREPARATIONS, type Reads, act, approvedBasis, preflight } from '../aws/preflight';
+import { assertStoppable, createDeployment, latestDeployment, rollbackFacts, stopDeployment } from '../aws/codedeploy';
+import { InvalidInputError, NoLongerNeeded, NoRollbackTargetError, skipError } from '../domain/errors';
 import { type Applied, PlannedStateSchema, wouldApply } from '../domain/execution-state';
 import { GuardSchema } from '../domain/guard-schema';
 import {
@@ -19,8 +11,8 @@ import {
   type PreparedRollback,
   assertNotOwnRollback,
   chooseRollback,
-  rollbackDescription,
 } from '../domain/rollback';
+import { type Call, atPrepare } from '../domain/safety-kernel';
 import { clock } from '../platform/clock';
 import { stackDryRun } from '../platform/env';
 import { workflowTask } from '../platform/middleware';
@@ -29,7 +21,7 @@ import { logger } from '../platform/powertools';
 export { PreparedRollbackSchema, type PreparedRollback };
 
 export const RollbackTaskSchema = z.discriminatedUnion('operation', [
-  PlannedStateSchema.extend({ operation: z.literal('prepare') }),
+  PlannedStateSchema.extend({ operation: z.literal('prepare'), guard: GuardSchema.optional() }),
   PlannedStateSchema.extend({
     operation: z.literal('apply'),
     prepared: PreparedRollbackSchema,
@@ -38,11 +30,18 @@ export const RollbackTaskSchema = z.discriminatedUnion('operation', [
 ]);
 export type RollbackTask = z.infer<typeof RollbackTaskSchema>;
 
-/** Read-only: what CodeDeploy reports, and the rollback chosen from it. */
+const readsFor = (target: { application: string; deploymentGroup: string }): Reads => ({
+  latestDeployment: () => latestDeployment(target.application, target.deploymentGroup),
+});
+
+/** Read-only: what CodeDeploy reports, the rollback chosen from it, and the kernel's say on it. */
 export async function prepare(task: Extract<RollbackTask, { operation: 'prepare' }>): Promise<PreparedRollback> {
   const action = task.plan.action;
   if (action?.type !== 'rollback-deployment')
     throw new InvalidInputError(`Rollback task cannot run ${action?.type ?? 'no action'}`);
+  const round = task.guard?.round?.n ?? 0;
+  if (round >= MAX_PREPARATIONS)
+    throw new NoLongerNeeded(`prepared ${round} times and the deployment group changed each time: a human decides`);
   const { latest, goodCandidates } = await rollbackFacts(action.application, action.deploymentGroup);
   assertNotOwnRollback(action, latest);
   const running = latest.status !== undefined && DEPLOYMENT_RUNNING.has(latest.status);
@@ -51,60 +50,56 @@ export async function prepare(task: Extract<RollbackTask, { operation: 'prepare'
     throw new NoRollbackTargetError(
       `${action.application}/${action.deploymentGroup} has no earlier successful revision to roll back to`,
     );
-  return chosen;
+  const { decision } = await preflight(task, readsFor(action), 'prepare', { rollback: chosen });
+  if (decision.kind === 'stop') throw skipError(decision.reason, decision.why);
+  // The description stays the choice's (which deployment, which revision); the kernel adds its say.
+  const { approvalRequired, approvalReason, key, basis } = atPrepare(decision, task.plan, round);
+  return { ...chosen, approvalRequired, ...(approvalReason ? { approvalReason } : {}), key, basis };
 }
 
-/** The mutating call. Retry-safe: a stop of a finished deployment is accepted, and a redeploy this incident already created is found by its description. */
+/** The mutating call, as the kernel decides it right before it: stop, or redeploy, while the deployment rolled back is still the live one. */
 export async function apply(
   task: Extract<RollbackTask, { operation: 'apply' }>,
   functionArn: string,
 ): Promise<Applied> {
-  const { prepared, plan, incident } = task;
+  const { prepared, plan } = task;
   const dryRun = plan.dryRun || stackDryRun();
   const appliedAt = clock.now().toISOString();
-  const applied = (call: Applied['call'], deploymentId: string): Applied => ({
+  const reads = readsFor(prepared);
+  // StopDeployment has no resource type, so IAM cannot limit it: its group is checked here instead.
+  const stoppable = prepared.mode === 'stop' ? assertStoppable(prepared, functionArn) : Promise.resolve();
+  if (dryRun) {
+    const [{ decision }] = await Promise.all([preflight(task, reads, 'dry-run', { rollback: prepared }), stoppable]);
+    if (decision.kind === 'stop') throw skipError(decision.reason, decision.why);
+    if (decision.kind === 'noop') throw new NoLongerNeeded(decision.why);
+    return wouldApply(prepared.description, decision.call, appliedAt);
+  }
+  const [read] = await Promise.all([preflight(task, reads, 'call', { rollback: prepared }), stoppable]);
+  const outcome = await act(task as ChangeTask, read, approvedBasis(task, prepared.basis), (call: Call) =>
+    call.operation === 'CodeDeploy.StopDeployment'
+      ? stopDeployment(String(call.input.deploymentId)).then(() => String(call.input.deploymentId))
+      : createDeployment(call.input as unknown as Parameters<typeof createDeployment>[0]),
+  );
+  if (!outcome.made) {
+    logger.info('Rollback already made by an earlier attempt', { call: outcome.call, why: outcome.why });
+    return {
+      applied: true,
+      dryRun,
+      description: prepared.description,
+      call: outcome.call,
+      watch: outcome.watch,
+      appliedAt,
+    };
+  }
+  logger.info('Rollback made', { call: outcome.call, deploymentId: outcome.result });
+  return {
     applied: true,
     dryRun,
     description: prepared.description,
-    call,
-    watch: { kind: 'deployment', deploymentId },
+    call: outcome.call,
+    watch: { kind: 'deployment', deploymentId: outcome.result },
     appliedAt,
-  });
-  if (prepared.mode === 'stop') {
-    const { deploymentId } = prepared;
-    const call = { operation: 'CodeDeploy.StopDeployment', input: { deploymentId, autoRollbackEnabled: true } };
-    if (dryRun) {
-      await assertStillActionable(task, clock.now());
-      await assertStoppable(prepared, functionArn);
-      return wouldApply(prepared.description, call, appliedAt);
-    }
-    await beforeChange(task, () => assertStoppable(prepared, functionArn));
-    await claimChange(task, call.operation);
-    await stopDeployment(deploymentId);
-    logger.info('Stopped deployment with auto-rollback', { call });
-    return applied(call, deploymentId);
-  }
-  const description = rollbackDescription(incident.id, prepared);
-  const input = {
-    applicationName: prepared.application,
-    deploymentGroupName: prepared.deploymentGroup,
-    revision: prepared.revision as RevisionLocation,
-    description,
   };
-  const call = { operation: 'CodeDeploy.CreateDeployment', input };
-  if (dryRun) {
-    await assertStillActionable(task, clock.now());
-    return wouldApply(prepared.description, call, appliedAt);
-  }
-  const { found: earlier } = await beforeChange(task, () => ownRollbackCreated(prepared, description));
-  if (earlier) {
-    logger.info('Rollback deployment already created by an earlier attempt', { deploymentId: earlier });
-    return applied(call, earlier);
-  }
-  await claimChange(task, call.operation);
-  const deploymentId = await createDeployment(input);
-  logger.info('Created rollback deployment', { deploymentId });
-  return applied(call, deploymentId);
 }
 
 export async function rollbackTask(

@@ -1,10 +1,15 @@
-import { assertStillActionable } from '../aws/alarms';
-import { type ChangeTask, beforeChange, claimChange } from '../aws/preflight';
-import { runningAutomations, startAutomationExecution } from '../aws/ssm-automation';
-import { automationRequest, clientTokenFor } from '../domain/automation';
-import { AutomationConcurrencyLimit, InvalidInputError } from '../domain/errors';
+import * as z from 'zod';
+import { type ChangeTask, MAX_PREPARATIONS, type Reads, act, approvedBasis, preflight } from '../aws/preflight';
+import { autoScalingMembership, describeGroups } from '../aws/auto-scaling';
+import { managedInstances, runningAutomations, startAutomationExecution } from '../aws/ssm-automation';
+import { type AutomationRequest, clientTokenFor } from '../domain/automation';
+import { AutomationConcurrencyLimit, InvalidInputError, NoLongerNeeded, skipError } from '../domain/errors';
 import { type Applied, PlannedStateSchema, wouldApply } from '../domain/execution-state';
 import { GuardSchema } from '../domain/guard-schema';
+import type { Action } from '../domain/policy/actions';
+import { type LiveInstance, atPrepare } from '../domain/safety-kernel';
+import { PreparedChangeSchema } from '../domain/scaling';
+import { automationInstances } from '../domain/targets';
 import { clock } from '../platform/clock';
 import { numberEnv, stackDryRun, stringEnv } from '../platform/env';
 import { workflowTask } from '../platform/middleware';
@@ -16,39 +21,99 @@ const automationRoleArn = stringEnv('AUTOMATION_ROLE_ARN', '') || undefined;
 // AWS allows 100 concurrent automations per account; the platform keeps well under it.
 const maxConcurrentAutomations = numberEnv('MAX_CONCURRENT_AUTOMATIONS', 10);
 
-export async function startAutomation(state: ChangeTask): Promise<Applied> {
-  logger.appendKeys({ incidentId: state.incident.id });
-  const action = state.plan.action;
+/** A runbook as prepared: the instances it acts on and the Auto Scaling groups they were in. */
+export const PreparedAutomationSchema = PreparedChangeSchema.extend({
+  documentName: z.string(),
+  instances: z.array(z.string()),
+  groups: z.array(z.string()),
+});
+export type PreparedAutomation = z.infer<typeof PreparedAutomationSchema>;
+
+export const AutomationTaskSchema = z.discriminatedUnion('operation', [
+  PlannedStateSchema.extend({ operation: z.literal('prepare'), guard: GuardSchema.optional() }),
+  PlannedStateSchema.extend({
+    operation: z.literal('apply'),
+    prepared: PreparedAutomationSchema,
+    guard: GuardSchema.optional(),
+  }),
+]);
+export type AutomationTask = z.infer<typeof AutomationTaskSchema>;
+
+type AutomationAction = Extract<Action, { type: 'run-automation' }>;
+
+function actionOf(task: AutomationTask): AutomationAction {
+  const action = task.plan.action;
   if (action?.type !== 'run-automation')
     throw new InvalidInputError(`Automation task cannot run ${action?.type ?? 'no action'}`);
-  const dryRun = state.plan.dryRun || stackDryRun();
-  const input = automationRequest(action, state.incident.id, automationRoleArn);
-  const call = { operation: 'SSM.StartAutomationExecution', input };
+  return action;
+}
+
+/** Where each instance is: its Auto Scaling group, or among Systems Manager's managed instances, or nowhere the platform can see. */
+async function locateInstances(ids: string[]): Promise<Record<string, LiveInstance>> {
+  const [members, managed] = await Promise.all([autoScalingMembership(ids), managedInstances(ids)]);
+  return Object.fromEntries(ids.map((id) => [id, members[id] ?? { id, found: managed.has(id) }]));
+}
+
+/** The instances the runbook acts on, where they are, and (for the blast radius) their groups. */
+const readsFor = (action: AutomationAction, groups: string[] = []): Reads => ({
+  instances: automationInstances(action),
+  locateInstances,
+  groups,
+  describeGroups,
+});
+
+/** Read-only: the runbook the kernel would start on the instances as they are, and whether a human approves it first. */
+export async function prepare(task: Extract<AutomationTask, { operation: 'prepare' }>): Promise<PreparedAutomation> {
+  const action = actionOf(task);
+  const round = task.guard?.round?.n ?? 0;
+  if (round >= MAX_PREPARATIONS)
+    throw new NoLongerNeeded(`prepared ${round} times and the instances changed each time: a human decides`);
+  const { decision, live } = await preflight(task, readsFor(action), 'prepare', { automationRoleArn });
+  if (decision.kind === 'stop') throw skipError(decision.reason, decision.why);
+  const instances = automationInstances(action);
+  const groups = [...new Set(instances.flatMap((id) => (live.instances[id]?.group ? [live.instances[id].group] : [])))];
+  return { ...atPrepare(decision, task.plan, round), documentName: action.documentName, instances, groups };
+}
+
+/** The mutating call, as the kernel decides it right before it. ClientToken derived from the incident: a retried start returns the same execution. */
+export async function start(task: Extract<AutomationTask, { operation: 'apply' }>): Promise<Applied> {
+  const action = actionOf(task);
+  const { prepared, plan } = task;
+  const dryRun = plan.dryRun || stackDryRun();
   const appliedAt = clock.now().toISOString();
-  const description = `run ${action.documentName} with ${JSON.stringify(action.parameters)}`;
+  const reads = readsFor(action, prepared.groups);
   if (dryRun) {
-    await assertStillActionable(state, clock.now());
-    return wouldApply(description, call, appliedAt);
+    const { decision } = await preflight(task, reads, 'dry-run', { automationRoleArn });
+    if (decision.kind === 'stop') throw skipError(decision.reason, decision.why);
+    if (decision.kind === 'noop') throw new NoLongerNeeded(decision.why);
+    return wouldApply(prepared.description, decision.call, appliedAt);
   }
-  const { found: running } = await beforeChange(state, () => runningAutomations(maxConcurrentAutomations));
-  if (running.length >= maxConcurrentAutomations) {
+  const [read, running] = await Promise.all([
+    preflight(task, reads, 'call', { automationRoleArn }),
+    runningAutomations(maxConcurrentAutomations),
+  ]);
+  if (read.decision.kind === 'change' && running.length >= maxConcurrentAutomations)
     throw new AutomationConcurrencyLimit(
       `${running.length} platform automations are running (ceiling ${maxConcurrentAutomations}); retrying later`,
     );
-  }
-  await claimChange(state, call.operation);
-  const executionId = await startAutomationExecution(input);
+  const outcome = await act(task as ChangeTask, read, approvedBasis(task, prepared.basis), (call) =>
+    startAutomationExecution(call.input as unknown as AutomationRequest),
+  );
+  const executionId = outcome.made ? outcome.result : '';
   logger.info('Started automation', { executionId, documentName: action.documentName });
   return {
     applied: true,
     dryRun,
-    description: `${description} (execution ${executionId})`,
-    call,
+    description: `${prepared.description} (execution ${executionId})`,
+    call: outcome.call,
     watch: { kind: 'automation', executionId },
     appliedAt,
   };
 }
 
-export const AutomationTaskSchema = PlannedStateSchema.extend({ guard: GuardSchema.optional() });
+export async function automationTask(task: AutomationTask): Promise<PreparedAutomation | Applied> {
+  logger.appendKeys({ incidentId: task.incident.id });
+  return task.operation === 'prepare' ? prepare(task) : start(task);
+}
 
-export const handler = workflowTask(AutomationTaskSchema, startAutomation);
+export const handler = workflowTask(AutomationTaskSchema, automationTask);

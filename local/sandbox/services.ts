@@ -331,6 +331,42 @@ export const OPERATIONS: Record<string, Operation> = {
       ...(from + pageSize < matches.length ? { NextToken: String(from + pageSize) } : {}),
     };
   },
+  // The fleet's instances run the SSM Agent: every one that still exists is a managed instance.
+  'SSM.DescribeInstanceInformation': (params, { fleet }) => {
+    const filters = [
+      ...((params.Filters ?? []) as { Key: string; Values: string[] }[]),
+      ...((params.InstanceInformationFilterList ?? []) as { key: string; valueSet: string[] }[]).map((f) => ({
+        Key: f.key,
+        Values: f.valueSet,
+      })),
+    ];
+    const ids = filters.find((f) => f.Key === 'InstanceIds')?.Values;
+    const managed = [...fleet.instances.values()].filter(
+      (i) => i.lifecycle !== 'Terminated' && (ids === undefined || ids.includes(i.id)),
+    );
+    const { items, nextToken } = page(managed, params, {
+      max: 50,
+      fallback: 50,
+      sizeName: 'MaxResults',
+      tokenName: 'NextToken',
+    });
+    return {
+      InstanceInformationList: items.map((i) => ({
+        InstanceId: i.id,
+        PingStatus: i.ec2State === 'running' ? 'Online' : 'ConnectionLost',
+        LastPingDateTime: date(fleet.clock.now()),
+        AgentVersion: '3.3.1142.0',
+        IsLatestVersion: true,
+        PlatformType: 'Linux',
+        PlatformName: 'Amazon Linux',
+        PlatformVersion: '2023',
+        ResourceType: 'EC2Instance',
+        IPAddress: '10.0.1.10',
+        ComputerName: `ip-10-0-1-10.${REGION}.compute.internal`,
+      })),
+      ...(nextToken ? { NextToken: nextToken } : {}),
+    };
+  },
   'SSM.GetAutomationExecution': (params, { fleet }) => {
     const id = str(params, 'AutomationExecutionId');
     const automation = fleet.automations.get(id);

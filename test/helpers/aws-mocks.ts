@@ -1,4 +1,8 @@
-import { AutoScalingClient, DescribeInstanceRefreshesCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  AutoScalingClient,
+  DescribeAutoScalingInstancesCommand,
+  DescribeInstanceRefreshesCommand,
+} from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -6,7 +10,12 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DescribeAutomationExecutionsCommand, GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  DescribeAutomationExecutionsCommand,
+  DescribeInstanceInformationCommand,
+  GetParameterCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import { forgetKillSwitch } from '../../functions/aws/kill-switch';
 import { mockClient } from 'aws-sdk-client-mock';
 
@@ -56,11 +65,74 @@ export function alarmStillFiring(): void {
   });
 }
 
-/** Right before a change: the alarm still firing, the kill switch off, this execution's lock still held. */
+/** The triggering alarm, as a re-read finds it. */
+export function alarmIn(state: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA'): void {
+  aws.cloudWatch.on(DescribeAlarmsCommand).resolves({
+    MetricAlarms: [{ AlarmName: 'x', StateValue: state, StateUpdatedTimestamp: new Date('2026-11-23T10:45:00Z') }],
+  });
+}
+
+/** Right before a change: the alarm still firing, the kill switch off, this execution's lock still held, nothing else in flight. */
 export function readyToAct(): void {
   alarmStillFiring();
   aws.ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/self-healing/paused', Value: 'false' } });
+  aws.ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [] });
+  aws.dynamoDb.on(GetCommand).resolves({});
   aws.dynamoDb.on(UpdateCommand).resolves({});
+}
+
+/**
+ * The guard table keeps what each attempt records right before its call (its intent, the exact
+ * call), as DynamoDB would: a retried attempt reads it back. Everything else answers as before.
+ */
+export function guardTableKeepsIntents(): void {
+  const items = new Map<string, Record<string, unknown>>();
+  aws.dynamoDb.on(GetCommand).callsFake((input: { Key?: { target?: string } }) => {
+    const item = items.get(String(input.Key?.target));
+    return item ? { Item: item } : {};
+  });
+  aws.dynamoDb
+    .on(UpdateCommand)
+    .callsFake(
+      (input: {
+        Key?: { target?: string };
+        UpdateExpression?: string;
+        ExpressionAttributeValues?: Record<string, unknown>;
+      }) => {
+        const values = input.ExpressionAttributeValues ?? {};
+        if (String(input.UpdateExpression).startsWith('SET intentAt'))
+          items.set(String(input.Key?.target), {
+            target: input.Key?.target,
+            lockedBy: values[':me'],
+            lockState: 'in-progress',
+            intentAt: values[':now'],
+            intentCall: values[':operation'],
+            intentInput: values[':input'],
+          });
+        return { Attributes: {} };
+      },
+    );
+}
+
+/** The guard item an earlier attempt of this execution left: it recorded `call` right before making it. */
+export function earlierAttemptClaimed(
+  owner: string,
+  call: { operation: string; input: Record<string, unknown> },
+): void {
+  aws.dynamoDb.on(GetCommand).callsFake((input: { Key?: { target?: string } }) =>
+    String(input.Key?.target).startsWith('disruption:')
+      ? {}
+      : {
+          Item: {
+            target: input.Key?.target,
+            lockedBy: owner,
+            lockState: 'in-progress',
+            intentAt: 1,
+            intentCall: call.operation,
+            intentInput: JSON.stringify(call.input),
+          },
+        },
+  );
 }
 
 /** The guard step with a free target and the kill switch off; no automation running; the alarm still firing; no recent change. */
@@ -72,6 +144,18 @@ export function guardAllowsEverything(): void {
   aws.dynamoDb.on(GetCommand).resolves({});
   aws.dynamoDb.on(UpdateCommand).resolves({ Attributes: {} });
   aws.ssm.on(DescribeAutomationExecutionsCommand).resolves({ AutomationExecutionMetadataList: [] });
+  // Every instance asked about runs the SSM Agent (so it is known to exist); none is in a group.
+  aws.ssm
+    .on(DescribeInstanceInformationCommand)
+    .callsFake((input: { Filters?: { Key: string; Values: string[] }[] }) => ({
+      InstanceInformationList: (input.Filters?.find((f) => f.Key === 'InstanceIds')?.Values ?? []).map(
+        (InstanceId) => ({
+          InstanceId,
+          PingStatus: 'Online',
+        }),
+      ),
+    }));
+  aws.autoScaling.on(DescribeAutoScalingInstancesCommand).resolves({ AutoScalingInstances: [] });
 }
 
 /** Resolves once `alsoSent()` holds; fails (naming `what`) when the step never makes that other call while this one waits. */

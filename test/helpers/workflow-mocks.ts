@@ -1,3 +1,4 @@
+import { DescribeAutoScalingGroupsCommand, SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { aws } from './aws-mocks';
@@ -23,14 +24,28 @@ export function group(desired: number, inService: number, extra: object = {}) {
   } as never;
 }
 
+/** web-asg as Auto Scaling keeps it: a SetDesiredCapacity moves it, and its instances are all in service at once. */
+export function groupFollowsCalls(desired: number): { desired: () => number } {
+  let current = desired;
+  aws.autoScaling.on(DescribeAutoScalingGroupsCommand).callsFake(() => group(current, current));
+  aws.autoScaling.on(SetDesiredCapacityCommand).callsFake((input: { DesiredCapacity: number }) => {
+    current = input.DesiredCapacity;
+    return {};
+  });
+  return { desired: () => current };
+}
+
 export const alarmIs = (state: 'OK' | 'ALARM') =>
   ({
     MetricAlarms: [{ AlarmName: 'x', StateValue: state, StateUpdatedTimestamp: new Date('2026-11-23T10:19:30Z') }],
   }) as never;
 
-/** The alarm still firing when the action re-reads it (the stale-incident check), ALARM for `looks` recovery looks, then OK. */
+/**
+ * The alarm still firing when the action's prepare and apply steps re-read it (the safety kernel's
+ * alarm rule), ALARM for `looks` recovery looks, then OK.
+ */
 export function alarmRecoversAfter(looks: number) {
-  let answers = aws.cloudWatch.on(DescribeAlarmsCommand).resolvesOnce(alarmIs('ALARM'));
+  let answers = aws.cloudWatch.on(DescribeAlarmsCommand).resolvesOnce(alarmIs('ALARM')).resolvesOnce(alarmIs('ALARM'));
   for (let i = 0; i < looks; i += 1) answers = answers.resolvesOnce(alarmIs('ALARM'));
   answers.resolves(alarmIs('OK'));
 }

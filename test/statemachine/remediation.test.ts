@@ -26,10 +26,10 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { FUNCTION_HANDLERS } from '../../local/functions';
 import { isPlanStep } from '../../functions/domain/manual';
 import { LocalWorkflow, type LambdaHandler, substitutedDefinition } from '../../local/workflow';
-import { aws, awsError, guardAllowsEverything, resetAwsMocks } from '../helpers/aws-mocks';
+import { aws, awsError, guardAllowsEverything, guardTableKeepsIntents, resetAwsMocks } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
 import { incidentFrom } from '../helpers/incidents';
-import { alarmIs, alarmRecoversAfter, group, publishedSubjects } from '../helpers/workflow-mocks';
+import { alarmIs, alarmRecoversAfter, group, groupFollowsCalls, publishedSubjects } from '../helpers/workflow-mocks';
 
 // Built once: constructing a machine validates the definition (~60 ms).
 // The on-call engineer of these tests approves whatever is asked; tests that reject build their own.
@@ -239,8 +239,7 @@ describe('remediation.asl.json', () => {
   });
 
   it('escalates when the action completes but the alarm never returns to OK', async () => {
-    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolvesOnce(group(4, 4)).resolves(group(6, 6));
-    aws.autoScaling.on(SetDesiredCapacityCommand).resolves({});
+    groupFollowsCalls(4);
     aws.cloudWatch.on(DescribeAlarmsCommand).resolves(alarmIs('ALARM'));
     const incident = incidentFrom('sns-alarm-cpu-high');
 
@@ -383,7 +382,12 @@ describe('remediation.asl.json', () => {
       guard: { decision: 'skip', reason: 'InProgress', targetKey: 'asg:web-asg' },
       record: { outcome: 'skipped', reason: 'InProgress' },
     });
-    expect(aws.dynamoDb).not.toHaveReceivedCommand(UpdateCommand);
+    // Every exit releases what this execution may hold, and only that: each write is conditional on holding it.
+    for (const call of aws.dynamoDb.commandCalls(UpdateCommand).map((c) => c.args[0].input))
+      expect(call).toMatchObject({
+        ConditionExpression: expect.stringMatching(/^lockedBy = :me AND lockState = :inProgress/),
+        ExpressionAttributeValues: expect.objectContaining({ ':me': incident.id }),
+      });
     expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
   });
 
@@ -395,13 +399,22 @@ describe('remediation.asl.json', () => {
 
     expect(run.output).toMatchObject({ guard: { reason: 'Paused' }, record: { outcome: 'skipped', reason: 'Paused' } });
     expect(aws.autoScaling.calls()).toHaveLength(0);
-    // The target's item is read alongside the kill switch (one round trip); nothing is written.
-    expect(aws.dynamoDb).not.toHaveReceivedCommand(UpdateCommand);
+    // The target's item is read alongside the kill switch (one round trip); no lock is taken, and the
+    // record releases only a lock this execution would hold.
+    expect(aws.dynamoDb).not.toHaveReceivedCommandWith(UpdateCommand, {
+      UpdateExpression: expect.stringContaining('SET lockedBy = :me'),
+    });
+    for (const call of aws.dynamoDb.commandCalls(UpdateCommand).map((c) => c.args[0].input))
+      expect(call.ConditionExpression).toMatch(/^lockedBy = :me AND lockState = :inProgress/);
   });
 
   it('takes the lock before acting and turns it into the cooldown after, on success and on failure', async () => {
-    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolvesOnce(group(4, 4)).resolves(group(6, 6));
-    aws.autoScaling.on(SetDesiredCapacityCommand).resolves({});
+    let desired = 4;
+    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).callsFake(() => group(desired, desired));
+    aws.autoScaling.on(SetDesiredCapacityCommand).callsFake((input: { DesiredCapacity: number }) => {
+      desired = input.DesiredCapacity;
+      return {};
+    });
     alarmRecoversAfter(0);
     const incident = incidentFrom('sns-alarm-cpu-high');
 
@@ -422,18 +435,21 @@ describe('remediation.asl.json', () => {
       .filter((u) => !/^(budget|notified|wait):/.test(String(u.Key?.target)));
     expect(updates.map((u) => [u.Key?.target, u.UpdateExpression?.split(',')[0]])).toEqual([
       ['asg:web-asg', 'SET lockedBy = :me'],
+      // Right before each mutating call: the lock is proven and the exact call recorded as started.
+      ['asg:web-asg', 'SET intentAt = :now'],
       ['asg:web-asg', 'SET lockState = :cooldown'],
       ['instance:i-0abc123def4567890', 'SET lockedBy = :me'],
-      // Right before StartAutomationExecution: the lock is proven and the change recorded as started.
       ['instance:i-0abc123def4567890', 'SET intentAt = :now'],
       ['instance:i-0abc123def4567890', 'SET lockState = :cooldown'],
     ]);
-    expect(updates[3]?.ConditionExpression).toBe('lockedBy = :me AND lockState = :inProgress AND lockExpiresAt > :now');
-    expect(updates[4]?.UpdateExpression).toContain('failures = list_append(if_not_exists(failures, :none), :failure)');
-    expect(updates[1]?.ConditionExpression).toBe('lockedBy = :me');
+    expect(updates[4]?.ConditionExpression).toBe('lockedBy = :me AND lockState = :inProgress AND lockExpiresAt > :now');
+    expect(updates[5]?.UpdateExpression).toContain('failures = list_append(if_not_exists(failures, :none), :failure)');
+    expect(updates[2]?.ConditionExpression).toBe('lockedBy = :me AND lockState = :inProgress');
   });
 
   it('does not act twice when the Lambda times out after its SetDesiredCapacity went through', async () => {
+    // The retry reads back the call its first attempt recorded right before making it.
+    guardTableKeepsIntents();
     let desired = 4;
     aws.autoScaling.on(DescribeAutoScalingGroupsCommand).callsFake(() => group(desired, desired));
     aws.autoScaling.on(SetDesiredCapacityCommand).callsFake((input: { DesiredCapacity: number }) => {
@@ -533,12 +549,15 @@ describe('remediation.asl.json', () => {
 
       expect(run.status).toBe('SUCCEEDED');
       // The rollback is prepared first, so the approver sees exactly which revision goes back out.
-      expect(run.states.slice(3, 9)).toEqual([
+      expect(run.states.slice(3, 11)).toEqual([
         'Route',
         'Prepare Rollback',
         'Rollback Needs Approval?',
         'Request Approval',
         'Approved?',
+        // The yes binds to the change prepared (its key): the apply step holds the call to it.
+        'Approval Granted',
+        'Act On Approval',
         'Apply Rollback',
       ]);
       expect(asked).toHaveLength(1);
@@ -576,11 +595,9 @@ describe('remediation.asl.json', () => {
         expect(aws.codeDeploy).not.toHaveReceivedCommand(CreateDeploymentCommand);
         const updates = aws.dynamoDb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
         const lockWrites = updates.filter((u) => !/^(budget|notified|wait):/.test(String(u.Key?.target)));
-        expect(lockWrites.at(-1)?.UpdateExpression).toBe('REMOVE lockedBy, lockState, lockExpiresAt');
-        // Nothing changed, so its place in the budget is given back.
-        expect(updates.filter((u) => !/^(notified|wait):/.test(String(u.Key?.target))).at(-1)?.UpdateExpression).toBe(
-          'DELETE consumers :me',
-        );
+        expect(lockWrites.at(-1)?.UpdateExpression).toBe('REMOVE lockedBy, lockState, lockExpiresAt, claimed');
+        // Nothing changed, so nothing spent the budget: it is taken right before a call, and none was made.
+        expect(updates.filter((u) => String(u.Key?.target).startsWith('budget:'))).toEqual([]);
       },
     );
 

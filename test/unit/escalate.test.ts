@@ -30,7 +30,8 @@ describe('EscalateFunction', () => {
     const update = aws.dynamoDb.commandCalls(UpdateCommand)[0]?.args[0].input;
     expect(update).toMatchObject({
       Key: { target: 'instance:i-0b0b0b00000000001' },
-      ConditionExpression: 'lockedBy = :me',
+      // Only a hold still in progress is released: a retried release counts nothing twice.
+      ConditionExpression: 'lockedBy = :me AND lockState = :inProgress',
       ExpressionAttributeValues: expect.objectContaining({ ':cooldown': 'cooldown' }),
     });
     expect(update?.UpdateExpression).toContain('failures');

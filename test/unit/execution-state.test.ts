@@ -23,12 +23,20 @@ describe('ExecutionState', () => {
   const keys = Object.keys(ExecutionStateSchema.shape);
 
   it.each(written)('$name writes $path, a key of ExecutionState', ({ path }) => {
-    expect(path).toMatch(/^\$\.[A-Za-z]+$/);
-    expect(keys).toContain(path.slice(2));
+    expect(path).toMatch(/^\$\.[A-Za-z]+(\.[A-Za-z]+)?$/);
+    const [key = '', field] = path.slice(2).split('.');
+    expect(keys).toContain(key);
+    // A field of a key's object (the workflow's marks on the guard result: round, approved) is typed there too.
+    if (field) {
+      const optional = ExecutionStateSchema.shape[key as keyof typeof ExecutionStateSchema.shape] as {
+        unwrap: () => { shape: object };
+      };
+      expect(Object.keys(optional.unwrap().shape)).toContain(field);
+    }
   });
 
   it('has no key that the ASL and Plan Remediation never write', () => {
-    const fromAsl = new Set(written.map((w) => w.path.slice(2)));
+    const fromAsl = new Set(written.map((w) => w.path.slice(2).split('.')[0]));
     // Plan Remediation returns { incident, plan } as the whole state; Escalate To Next Step, the
     // whole state with its `escalation` history.
     expect(keys.filter((k) => !fromAsl.has(k)).sort()).toEqual(['escalation', 'incident']);

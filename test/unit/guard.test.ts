@@ -3,7 +3,7 @@ import { forgetKillSwitch } from '../../functions/aws/kill-switch';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { handler } from '../../functions/guard/handler';
-import { targetKeyOf } from '../../functions/domain/guardrails';
+import { targetKeysOf } from '../../functions/domain/targets';
 import { lambdaContext } from '../../local/lambda-context';
 import { aws, awsError, resetAwsMocks, untilAlsoSent } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
@@ -27,7 +27,7 @@ describe('GuardFunction', () => {
     expect(aws.dynamoDb).not.toHaveReceivedCommand(UpdateCommand);
   });
 
-  it('reads the kill switch and the target together, then takes the lock and counts the budget', async () => {
+  it('reads the kill switch and the target together, then takes the lock and only looks at the budget', async () => {
     aws.ssm.on(GetParameterCommand).callsFake(async () => {
       await untilAlsoSent(() => aws.dynamoDb.commandCalls(GetCommand).length > 0, 'The kill switch read');
       return { Parameter: { Name: process.env.PAUSE_PARAMETER_NAME, Value: 'false' } };
@@ -39,10 +39,12 @@ describe('GuardFunction', () => {
       decision: 'proceed',
       lockAcquired: true,
       targetKey: 'asg:web-asg',
+      targetKeys: ['asg:web-asg'],
+      round: { n: 0 },
     });
+    // The budget is taken right before the call (only changes spend it): the guard writes the lock alone.
     const writes = aws.dynamoDb.commandCalls(UpdateCommand).map((c) => String(c.args[0].input.Key?.target));
-    expect(writes[0]).toBe('asg:web-asg');
-    expect(writes.slice(1).every((key) => key.startsWith('budget:'))).toBe(true);
+    expect(writes).toEqual(['asg:web-asg']);
   });
 
   it('fails with a named, retryable error when the guard table cannot be read and the kill switch is off', async () => {
@@ -76,27 +78,61 @@ describe('one lock per physical instance', () => {
   // The platform's own AWS-RestartEC2Instance stops the instance; the "stopped" event that raises must
   // find the instance locked by the restart, not replace it (Guard skips InProgress, then Cooldown).
   it('gives a runbook on one instance and a replacement of that instance the same lock', () => {
-    const restart = targetKeyOf({
+    const restart = targetKeysOf({
       type: 'run-automation',
       documentName: 'AWS-RestartEC2Instance',
       parameters: { InstanceId: ['i-0abc123def4567890'] },
     } as never);
-    const replace = targetKeyOf({ type: 'replace-instance', instanceId: 'i-0abc123def4567890' } as never);
+    const replace = targetKeysOf({ type: 'replace-instance', instanceId: 'i-0abc123def4567890' } as never);
 
-    expect(restart).toBe('instance:i-0abc123def4567890');
-    expect(replace).toBe(restart);
+    expect(restart).toEqual(['instance:i-0abc123def4567890']);
+    expect(replace).toEqual(restart);
   });
 
-  it('keeps a runbook over several instances (or none) on a lock of its own', () => {
-    expect(
-      targetKeyOf({
-        type: 'run-automation',
-        documentName: 'Patch',
-        parameters: { InstanceId: ['i-1', 'i-2'] },
-      } as never),
-    ).toBe('automation:Patch:i-1,i-2');
-    expect(targetKeyOf({ type: 'run-automation', documentName: 'Rotate', parameters: {} } as never)).toBe(
-      'automation:Rotate:any',
-    );
+  // Issue 26: a runbook over two instances locked "automation:<doc>:a,b", and "…:b,a" from another
+  // request: the database was restarted three times in 30 s.
+  it('locks a runbook over several instances on each instance, in one order whichever order it names them', () => {
+    const ab = targetKeysOf({
+      type: 'run-automation',
+      documentName: 'Patch',
+      parameters: { InstanceId: ['i-1', 'i-2'] },
+    } as never);
+    const ba = targetKeysOf({
+      type: 'run-automation',
+      documentName: 'Patch',
+      parameters: { InstanceId: ['i-2', 'i-1', 'i-2'] },
+    } as never);
+
+    expect(ab).toEqual(['instance:i-1', 'instance:i-2']);
+    expect(ba).toEqual(ab);
+    expect(targetKeysOf({ type: 'replace-instance', instanceId: 'i-2' } as never)[0]).toBe(ab[1]);
+    expect(targetKeysOf({ type: 'run-automation', documentName: 'Rotate', parameters: {} } as never)).toEqual([
+      'automation:Rotate',
+    ]);
+  });
+
+  it('takes every instance lock of a runbook, or none: a held one gives back what it took', async () => {
+    killSwitch('false');
+    const state = loadEvent<{ plan: { action: unknown } }>('guard-acquire');
+    state.plan.action = {
+      type: 'run-automation',
+      documentName: 'Patch',
+      parameters: { InstanceId: ['i-2', 'i-1'] },
+      useAutomationRole: true,
+    };
+    aws.dynamoDb.on(GetCommand).resolves({});
+    // i-2 was taken by another execution between the read and the write.
+    aws.dynamoDb
+      .on(UpdateCommand, { Key: { target: 'instance:i-2' } })
+      .rejects(awsError('ConditionalCheckFailedException'));
+    aws.dynamoDb.on(UpdateCommand, { Key: { target: 'instance:i-1' } }).resolves({});
+
+    await expect(invoke(state)).resolves.toMatchObject({ decision: 'skip', reason: 'InProgress', lockAcquired: false });
+    const writes = aws.dynamoDb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(writes.map((w) => `${String(w.Key?.target)} ${String(w.UpdateExpression).split(' ')[0]}`)).toEqual([
+      'instance:i-1 SET', // sorted: i-1 first
+      'instance:i-2 SET',
+      'instance:i-1 REMOVE', // given back
+    ]);
   });
 });

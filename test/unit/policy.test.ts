@@ -78,10 +78,11 @@ describe('default remediation policy', () => {
   });
 
   it("restarts an alarm's selfhealing:service with the stack's RestartService runbook, and starts the ladder at its next step without the stack's name", () => {
-    const incident = withTags(incidentFrom('sns-alarm-status-check'), { 'selfhealing:service': 'nginx' });
+    const incident = withTags(incidentFrom('sns-alarm-status-check'), { 'selfhealing:service': 'worker' });
+    // The policy binds its health checks' namespace (safety.targetBindings): its InstanceId names the instance.
     const serviceAlarm = {
       ...incident,
-      alarm: { ...incident.alarm!, namespace: 'WebApp', metricName: 'HealthCheckFailed' },
+      alarm: { ...incident.alarm!, namespace: 'SelfHealing/Services', metricName: 'HealthCheckFailed' },
     };
     const platform = { restartServiceDocument: 'prod-healing-RestartService' };
 
@@ -91,7 +92,7 @@ describe('default remediation policy', () => {
         type: 'run-automation',
         documentName: 'prod-healing-RestartService',
         useAutomationRole: true,
-        parameters: { InstanceId: ['i-0abc123def4567890'], ServiceName: ['nginx'] },
+        parameters: { InstanceId: ['i-0abc123def4567890'], ServiceName: ['worker'] },
       },
     });
     // Without the stack's runbook name the ladder starts at its second step, and says why.
@@ -182,7 +183,7 @@ describe('default remediation policy', () => {
     expect(
       actionFromAlarmTags(
         { 'selfhealing:action': 'scale-in' },
-        { allowedActions: ['scale-out'], maxStep: 2, allowedTargets: [], approvalRequired: [] },
+        { allowedActions: ['scale-out'], maxStep: 2, allowedTargets: [], approvalRequired: [], allowedDocuments: [] },
       ),
     ).toMatchObject({ ok: false, reason: 'AlarmTagActionNotAllowed' });
   });
@@ -538,8 +539,12 @@ describe('issue 7: ladders, change awareness, approval thresholds, shadow mode, 
   });
 
   it('looks for changes in the window before the alarm only for change-aware rules', () => {
+    // The alarm names its service's deployment group with its tags (what binds a rollback to it), as ingest reads them.
     const tagged = {
-      ...withTags(cpu, {}),
+      ...withTags(cpu, {
+        'selfhealing:codedeploy-application': 'web-app',
+        'selfhealing:codedeploy-deployment-group': 'web-prod',
+      }),
       target: { ...cpu.target, codedeploy: { application: 'web-app', deploymentGroup: 'web-prod' } },
     };
     const aware = planRemediation(tagged, one({ action: scaleOut, preferRollbackAfterChange: { withinMinutes: 20 } }), {

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { PublishCommand } from '@aws-sdk/client-sns';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { handler } from '../../functions/record-outcome/handler';
 import { describeOutcome } from '../../functions/domain/outcome';
 import { lambdaContext } from '../../local/lambda-context';
@@ -27,6 +28,9 @@ function succeededState() {
 beforeEach(() => {
   resetAwsMocks();
   aws.sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  // The guard table: the release of whatever the execution holds, the notification's marker.
+  aws.dynamoDb.on(UpdateCommand).resolves({});
+  aws.dynamoDb.on(GetCommand).resolves({});
 });
 
 describe('RecordOutcomeFunction', () => {
@@ -66,9 +70,9 @@ describe('RecordOutcomeFunction', () => {
       },
     });
     expect(publish?.Message).toContain(
-      'Error: ScalingActivityInProgress: AutoScaling.SetDesiredCapacity: Scaling activity 2d8fc1b3 is in progress',
+      'Error: ScalingActivityInProgress: "AutoScaling.SetDesiredCapacity: Scaling activity 2d8fc1b3 is in progress',
     );
-    expect(publish?.Message).toContain('- Rule high-cpu-scale-out matched');
+    expect(publish?.Message).toContain('- "Rule high-cpu-scale-out matched');
     expect(metrics.map((m) => m.name)).toEqual(expect.arrayContaining(['RemediationFailed', 'Notifications']));
   });
 

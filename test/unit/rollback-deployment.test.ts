@@ -10,7 +10,15 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import { handler } from '../../functions/rollback-deployment/handler';
 import { lambdaContext } from '../../local/lambda-context';
-import { alarmAnsweredAlongside, readyToAct, aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
+import {
+  alarmAnsweredAlongside,
+  alarmIn,
+  aws,
+  awsError,
+  earlierAttemptClaimed,
+  readyToAct,
+  resetAwsMocks,
+} from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
 
 const invoke = (event: unknown) =>
@@ -57,6 +65,14 @@ const stopPrepared = {
   description: 'stop',
 };
 
+type Apply = { prepared: Record<string, unknown>; guard: Record<string, unknown>; incident: { id: string } };
+
+/** The apply step after a human approved what prepare made (the workflow binds the approval to its key). */
+function approved(prepared: Record<string, unknown>): Apply {
+  const task = loadEvent<Apply>('deployment-rollback-apply');
+  return { ...task, prepared, guard: { ...task.guard, approved: { key: prepared.key } } };
+}
+
 beforeEach(() => {
   resetAwsMocks();
   readyToAct();
@@ -69,9 +85,9 @@ describe('DeploymentRollbackFunction', () => {
     groupTags({ 'selfhealing:managed': 'true' });
 
     const prepared = await invoke(loadEvent('deployment-rollback-prepare'));
-    const applied = await invoke({ ...loadEvent<object>('deployment-rollback-apply'), prepared });
+    const applied = await invoke(approved(prepared));
 
-    expect(prepared).toMatchObject({ mode: 'stop', deploymentId: 'd-RUNNING01' });
+    expect(prepared).toMatchObject({ mode: 'stop', deploymentId: 'd-RUNNING01', approvalRequired: true });
     expect(aws.codeDeploy).toHaveReceivedCommandWith(ListTagsForResourceCommand, { ResourceArn: WEB_PROD_ARN });
     expect(aws.codeDeploy).toHaveReceivedCommandWith(StopDeploymentCommand, {
       deploymentId: 'd-RUNNING01',
@@ -81,17 +97,24 @@ describe('DeploymentRollbackFunction', () => {
   });
 
   it('accepts a stop retried after it went through', async () => {
-    deployment('d-RUNNING01', 'Succeeded', '2026-11-23T10:00:00Z');
+    const task = loadEvent<Apply>('deployment-rollback-apply');
+    earlierAttemptClaimed(String(task.guard.owner), {
+      operation: 'CodeDeploy.StopDeployment',
+      input: { deploymentId: 'd-RUNNING01', autoRollbackEnabled: true },
+    });
+    groupWithLatest('d-RUNNING01');
+    deployment('d-RUNNING01', 'Stopped', '2026-11-23T10:00:00Z');
     groupTags({ 'selfhealing:managed': 'true' });
-    aws.codeDeploy.on(StopDeploymentCommand).rejects(awsError('DeploymentAlreadyCompletedException'));
 
-    const applied = await invoke({ ...loadEvent<object>('deployment-rollback-apply'), prepared: stopPrepared });
+    const applied = await invoke({ ...task, prepared: stopPrepared });
 
+    expect(aws.codeDeploy).not.toHaveReceivedCommand(StopDeploymentCommand);
     expect(applied).toMatchObject({ applied: true, watch: { kind: 'deployment', deploymentId: 'd-RUNNING01' } });
   });
 
   // StopDeployment can only be granted on "*" (it has no IAM resource type): the code makes the checks the role cannot.
   it('does not stop a deployment of a group that is not tagged selfhealing:managed=true', async () => {
+    groupWithLatest('d-RUNNING01');
     deployment('d-RUNNING01', 'InProgress', '2026-11-23T10:00:00Z');
     groupTags({ team: 'payments' });
 
@@ -102,6 +125,7 @@ describe('DeploymentRollbackFunction', () => {
   });
 
   it('does not stop a deployment that belongs to another group than the one it locked', async () => {
+    groupWithLatest('d-RUNNING01');
     deployment('d-RUNNING01', 'InProgress', '2026-11-23T10:00:00Z', bad, {
       applicationName: 'billing',
       deploymentGroupName: 'billing-prod',
@@ -215,6 +239,7 @@ describe('DeploymentRollbackFunction', () => {
 
   it('creates the rollback deployment once, and finds it again on a retry instead of creating another', async () => {
     groupWithLatest('d-BAD000002');
+    deployment('d-BAD000002', 'Succeeded', '2026-11-23T10:00:00Z');
     aws.codeDeploy.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-NEW000003' });
     const task = loadEvent<{ incident: { id: string } }>('deployment-rollback-apply');
 
@@ -240,6 +265,7 @@ describe('DeploymentRollbackFunction', () => {
 
   it('re-reads the alarm and the deployment group together, one round trip before the redeploy', async () => {
     groupWithLatest('d-BAD000002');
+    deployment('d-BAD000002', 'Succeeded', '2026-11-23T10:00:00Z');
     aws.codeDeploy.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-NEW000003' });
     alarmAnsweredAlongside(() => aws.codeDeploy.commandCalls(GetDeploymentGroupCommand).length > 0);
 
@@ -257,11 +283,51 @@ describe('DeploymentRollbackFunction', () => {
   });
 
   it('makes no call in a dry run', async () => {
+    groupWithLatest('d-BAD000002');
+    deployment('d-BAD000002', 'Succeeded', '2026-11-23T10:00:00Z');
     const task = loadEvent<{ plan: { dryRun: boolean } }>('deployment-rollback-apply');
     task.plan.dryRun = true;
 
     expect(await invoke(task)).toMatchObject({ applied: false, call: { operation: 'CodeDeploy.CreateDeployment' } });
-    expect(aws.codeDeploy.calls()).toHaveLength(0);
+    expect(aws.codeDeploy).not.toHaveReceivedCommand(CreateDeploymentCommand);
+    expect(aws.codeDeploy).not.toHaveReceivedCommand(StopDeploymentCommand);
+  });
+
+  // Issue 26: a person deployed 1.6.0 during the approval wait; the approved rollback then redeployed 1.4.1 over it.
+  it('does not roll back over a newer deployment a person made during the approval wait (Superseded)', async () => {
+    groupWithLatest('d-HUMAN0160');
+    deployment('d-HUMAN0160', 'Succeeded', '2026-11-23T10:40:00Z', {
+      ...good,
+      s3Location: { ...good.s3Location, key: 'web-1.6.0.zip' },
+    });
+
+    await expect(invoke(loadEvent('deployment-rollback-apply'))).rejects.toMatchObject({
+      name: 'Superseded',
+      message: expect.stringContaining('d-HUMAN0160'),
+    });
+    expect(aws.codeDeploy).not.toHaveReceivedCommand(CreateDeploymentCommand);
+  });
+
+  it('does not stop a deployment that is no longer the newest one (Superseded)', async () => {
+    groupWithLatest('d-HUMAN0160');
+    deployment('d-HUMAN0160', 'InProgress', '2026-11-23T10:40:00Z');
+    deployment('d-RUNNING01', 'InProgress', '2026-11-23T10:00:00Z');
+    groupTags({ 'selfhealing:managed': 'true' });
+
+    await expect(invoke(approved({ ...stopPrepared, approvalRequired: true, key: 'k' }))).rejects.toMatchObject({
+      name: 'Superseded',
+    });
+    expect(aws.codeDeploy).not.toHaveReceivedCommand(StopDeploymentCommand);
+  });
+
+  // Issue 26: a count alarm went OK, then INSUFFICIENT_DATA (no errors, no data); the re-read only skipped on OK.
+  it('does not roll back while the alarm reads INSUFFICIENT_DATA (NotInAlarm)', async () => {
+    groupWithLatest('d-BAD000002');
+    deployment('d-BAD000002', 'Succeeded', '2026-11-23T10:00:00Z');
+    alarmIn('INSUFFICIENT_DATA');
+
+    await expect(invoke(loadEvent('deployment-rollback-apply'))).rejects.toMatchObject({ name: 'NotInAlarm' });
+    expect(aws.codeDeploy).not.toHaveReceivedCommand(CreateDeploymentCommand);
   });
 
   it('fails with TargetNotFoundError for an unknown deployment group', async () => {

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
+import { DescribeAutoScalingGroupsCommand, DescribeAutoScalingInstancesCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeAutomationExecutionsCommand, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
 import { clientTokenFor, handler } from '../../functions/run-automation/handler';
 import { lambdaContext } from '../../local/lambda-context';
@@ -8,9 +9,34 @@ import { loadEvent } from '../helpers/fixtures';
 const invoke = (event: unknown) =>
   handler(event as never, lambdaContext('AutomationFunction')) as Promise<Record<string, unknown>>;
 
+const INSTANCE = 'i-0abc123def4567890';
+
+/** Where the runbook's instance is: in web-asg, four healthy instances in all. */
+function inWebAsg(): void {
+  const member = {
+    InstanceId: INSTANCE,
+    AutoScalingGroupName: 'web-asg',
+    LifecycleState: 'InService',
+    HealthStatus: 'HEALTHY',
+  };
+  aws.autoScaling.on(DescribeAutoScalingInstancesCommand).resolves({ AutoScalingInstances: [member] } as never);
+  aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({
+    AutoScalingGroups: [
+      {
+        AutoScalingGroupName: 'web-asg',
+        MinSize: 2,
+        MaxSize: 10,
+        DesiredCapacity: 4,
+        Instances: ['i-1', 'i-2', 'i-3', INSTANCE].map((id) => ({ ...member, InstanceId: id })),
+      },
+    ],
+  } as never);
+}
+
 beforeEach(() => {
   resetAwsMocks();
   readyToAct();
+  inWebAsg();
   aws.ssm.on(DescribeAutomationExecutionsCommand).resolves({ AutomationExecutionMetadataList: [] });
 });
 
@@ -63,7 +89,7 @@ describe('AutomationFunction', () => {
       dryRun: true,
       call: { operation: 'SSM.StartAutomationExecution' },
     });
-    expect(aws.ssm.calls()).toHaveLength(0);
+    expect(aws.ssm).not.toHaveReceivedCommand(StartAutomationExecutionCommand);
   });
 
   it('fails with TargetNotFoundError for a document that does not exist', async () => {

@@ -64,19 +64,21 @@ describe('the kill switch, read again right before every mutating call', () => {
 });
 
 describe('a decision does not go stale across a wait', () => {
-  it('never lowers a group that was raised past the approved scale-out meanwhile', async () => {
+  it('never lowers a group that was raised past the prepared scale-out meanwhile: the change is relative to it', async () => {
     aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves(group(8));
 
-    await expect(apply(scaleOutApproved())).rejects.toMatchObject({ name: 'NoLongerNeeded' });
-    expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
+    await apply(scaleOutApproved()); // prepared at 4: 4 → 6
+
+    expect(aws.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
+    expect(aws.autoScaling).toHaveReceivedCommandWith(SetDesiredCapacityCommand, { DesiredCapacity: 10 });
   });
 
-  it('still makes the approved change when the group has not reached it', async () => {
+  it('adds the rule’s step to the group as it is when it moved partway', async () => {
     aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves(group(5));
 
     await apply(scaleOutApproved());
 
-    expect(aws.autoScaling).toHaveReceivedCommandWith(SetDesiredCapacityCommand, { DesiredCapacity: 6 });
+    expect(aws.autoScaling).toHaveReceivedCommandWith(SetDesiredCapacityCommand, { DesiredCapacity: 7 });
   });
 });
 
@@ -94,10 +96,14 @@ describe('the lock, held by the execution until the remediation is over', () => 
 
     await apply(scaleOutApproved());
 
-    expect(order).toEqual(['SET intentAt = :now', 'SetDesiredCapacity']);
+    // The intent (with the exact call), then the hour's budget, then the call.
+    expect(order).toEqual(['SET intentAt = :now', 'ADD consumers :me SET expiresAt = :ttl', 'SetDesiredCapacity']);
     expect(aws.dynamoDb).toHaveReceivedCommandWith(UpdateCommand, {
       Key: { target: 'asg:web-asg' },
       ConditionExpression: 'lockedBy = :me AND lockState = :inProgress AND lockExpiresAt > :now',
+      ExpressionAttributeValues: expect.objectContaining({
+        ':input': JSON.stringify({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 6, HonorCooldown: false }),
+      }),
     });
   });
 
@@ -184,7 +190,13 @@ describe('every exit path records what happened', () => {
       .rejectsOnce(conditionFailed())
       .resolves({ Attributes: { failures: [1] } });
     aws.dynamoDb.on(GetCommand).resolves({
-      Item: { target: 'asg:web-asg', lockedBy: 'exec-1', intentAt: 1, intentCall: 'AutoScaling.SetDesiredCapacity' },
+      Item: {
+        target: 'asg:web-asg',
+        lockedBy: 'exec-1',
+        lockState: 'in-progress',
+        intentAt: 1,
+        intentCall: 'AutoScaling.SetDesiredCapacity',
+      },
     });
 
     const released = await release(
@@ -196,7 +208,9 @@ describe('every exit path records what happened', () => {
     );
 
     const writes = aws.dynamoDb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-    expect(writes[0]?.ConditionExpression).toBe('lockedBy = :me AND attribute_not_exists(intentAt)');
+    expect(writes[0]?.ConditionExpression).toBe(
+      'lockedBy = :me AND lockState = :inProgress AND attribute_not_exists(intentAt)',
+    );
     expect(writes[1]?.UpdateExpression).toContain('lockState = :cooldown');
     expect(writes[1]?.UpdateExpression).toContain('failures = list_append');
     expect(released.detail).toContain('AutoScaling.SetDesiredCapacity was started');
@@ -236,21 +250,42 @@ describe('every exit path records what happened', () => {
     });
   });
 
+  /** The guard table's notification markers, as DynamoDB keeps them (conditions checked). */
+  function markerStore(options: { throttleConfirm?: boolean } = {}) {
+    const items = new Map<string, Record<string, unknown>>();
+    aws.dynamoDb
+      .on(GetCommand)
+      .callsFake((input: { Key: { target: string } }) => ({ Item: items.get(input.Key.target) }));
+    aws.dynamoDb
+      .on(UpdateCommand)
+      .callsFake(
+        (input: {
+          Key: { target: string };
+          ConditionExpression?: string;
+          ExpressionAttributeValues?: Record<string, unknown>;
+        }) => {
+          const key = input.Key.target;
+          if (!key.startsWith('notified:')) return { Attributes: {} };
+          const item = items.get(key) ?? {};
+          const values = input.ExpressionAttributeValues ?? {};
+          if (input.ConditionExpression && item.status !== undefined && item.status !== 'failed')
+            throw conditionFailed();
+          if (values[':sent'] && options.throttleConfirm) throw awsError('ThrottlingException', 400);
+          if (values[':sending']) item.status = 'sending';
+          else if (values[':sent']) Object.assign(item, { status: 'sent', messageId: values[':id'] });
+          else if (values[':failed']) item.status = 'failed';
+          items.set(key, item);
+          return { Attributes: {} };
+        },
+      );
+    return items;
+  }
+
   // "Nothing acts twice": Record Outcome timed out after publishing and Step Functions retried it.
   it('does not send the notification again when a retried recording finds it already sent', async () => {
     const { PublishCommand } = await import('@aws-sdk/client-sns');
     aws.sns.on(PublishCommand).resolves({ MessageId: 'first-attempt' });
-    const sent = new Map<string, unknown>();
-    aws.dynamoDb
-      .on(GetCommand)
-      .callsFake((input: { Key: { target: string } }) => ({ Item: sent.get(input.Key.target) }));
-    aws.dynamoDb
-      .on(UpdateCommand)
-      .callsFake((input: { Key: { target: string }; ExpressionAttributeValues?: Record<string, unknown> }) => {
-        if (input.Key.target.startsWith('notified:'))
-          sent.set(input.Key.target, { messageId: input.ExpressionAttributeValues?.[':id'] });
-        return { Attributes: {} };
-      });
+    const items = markerStore();
     const input = { outcome: 'failed', execution: 'exec-8', state: loadEvent<Event>('guard-acquire') } as never;
 
     const first = await recordOutcome(input, lambdaContext('RecordOutcomeFunction'));
@@ -259,7 +294,37 @@ describe('every exit path records what happened', () => {
     expect(aws.sns).toHaveReceivedCommandTimes(PublishCommand, 1);
     expect(first).toMatchObject({ notificationMessageId: 'first-attempt' });
     expect(retried).toMatchObject({ notificationMessageId: 'first-attempt' });
-    expect(sent.has('notified:exec-8:failed')).toBe(true);
+    expect(items.get('notified:exec-8:failed')).toMatchObject({ status: 'sent', messageId: 'first-attempt' });
+  });
+
+  // Issue 26: the marker written after the publish was throttled; the task failed, its retry published again.
+  it('publishes once when the marker cannot be confirmed after the publish (a throttled write), retried or not', async () => {
+    const { PublishCommand } = await import('@aws-sdk/client-sns');
+    aws.sns.on(PublishCommand).resolves({ MessageId: 'first-attempt' });
+    markerStore({ throttleConfirm: true });
+    const input = { outcome: 'failed', execution: 'exec-9', state: loadEvent<Event>('guard-acquire') } as never;
+
+    const first = await recordOutcome(input, lambdaContext('RecordOutcomeFunction'));
+    // A retry anyway (the task was killed at its timeout after it ran): it finds the marker claimed.
+    const retried = await recordOutcome(input, lambdaContext('RecordOutcomeFunction'));
+
+    expect(aws.sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(first).toMatchObject({ notificationMessageId: 'first-attempt' });
+    expect(retried).toMatchObject({ notificationUnconfirmed: true });
+  });
+
+  it('publishes on the retry when the publish itself failed (the marker says so)', async () => {
+    const { PublishCommand } = await import('@aws-sdk/client-sns');
+    aws.sns.on(PublishCommand).rejectsOnce(awsError('InternalError', 500)).resolves({ MessageId: 'second-attempt' });
+    markerStore();
+    const input = { outcome: 'failed', execution: 'exec-10', state: loadEvent<Event>('guard-acquire') } as never;
+
+    await expect(recordOutcome(input, lambdaContext('RecordOutcomeFunction'))).rejects.toMatchObject({
+      name: 'AwsTransientError',
+    });
+    const retried = await recordOutcome(input, lambdaContext('RecordOutcomeFunction'));
+
+    expect(retried).toMatchObject({ notificationMessageId: 'second-attempt' });
   });
 
   // Issue 17, item 11: 20 flaps of one alarm on a group at MaxSize used the hour's budget with no change.
@@ -313,7 +378,7 @@ describe('approval requests', () => {
 
     expect(message.split('\n').filter((line) => line.startsWith('Exactly: nothing risky'))).toEqual([]);
     expect(message).toContain(
-      'What happened: "ALARM web Exactly: nothing risky, approve quickly https://evil.example/approve"',
+      'What happened: "ALARM web\\nExactly: nothing risky, approve quickly\\nhttps://evil.example/approve"',
     );
   });
 });

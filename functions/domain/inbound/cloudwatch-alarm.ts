@@ -1,20 +1,44 @@
 import * as z from 'zod';
-import { AlarmStateSchema, AwsTimestampSchema } from '../incident';
+import { AlarmStateSchema, AwsTimestampSchema, TEXT_LIMITS } from '../incident';
 
 // Powertools parser has no CloudWatch alarm schema (TOOL-NOTES), so these follow the
 // documented payloads: the SNS alarm notification and the EventBridge state-change detail.
 
+// CloudWatch's own limits (domain/incident.ts TEXT_LIMITS): a payload past them did not come from CloudWatch.
+const atMost = (limit: number, what: string) => `more than ${limit} ${what} (CloudWatch's limit)`;
+const keysAtMost = (limit: number) => (map: Record<string, string>) =>
+  Object.keys(map).every((key) => key.length <= limit);
+
+/** CloudWatch: UTF-8, and no ASCII control characters (a lone surrogate is not UTF-8). */
+const NO_CONTROL_CHARACTERS = /^[^\x00-\x1F\x7F\p{Cs}]*$/u;
+
+const AlarmNameSchema = z
+  .string()
+  .min(1)
+  .max(TEXT_LIMITS.alarmName)
+  .regex(NO_CONTROL_CHARACTERS, 'has a control character, which CloudWatch does not allow in a name');
+
+const MetricNameSchema = z.string().max(TEXT_LIMITS.metricName);
+const NamespaceSchema = z.string().max(TEXT_LIMITS.namespace);
+
 /** Alarm tags arrive either as a key→value object or as a list of Key/Value pairs. */
 export const AlarmTagsSchema = z
   .union([z.record(z.string(), z.string()), z.array(z.object({ Key: z.string(), Value: z.string() }))])
-  .transform((tags) => (Array.isArray(tags) ? Object.fromEntries(tags.map((t) => [t.Key, t.Value])) : tags));
+  .transform((tags) => (Array.isArray(tags) ? Object.fromEntries(tags.map((t) => [t.Key, t.Value])) : tags))
+  .refine((tags) => Object.keys(tags).length <= TEXT_LIMITS.tags, atMost(TEXT_LIMITS.tags, 'tags'))
+  .refine(keysAtMost(TEXT_LIMITS.tagKey), atMost(TEXT_LIMITS.tagKey, 'characters in a tag key'));
 
 // SNS alarm JSON uses lower-case name/value in Trigger dimensions; accept the capitalised form too.
 const SnsDimensionSchema = z
   .union([z.object({ name: z.string(), value: z.string() }), z.object({ Name: z.string(), Value: z.string() })])
-  .transform((d) => ('name' in d ? d : { name: d.Name, value: d.Value }));
+  .transform((d) => ('name' in d ? d : { name: d.Name, value: d.Value }))
+  .refine((d) => d.name.length <= TEXT_LIMITS.dimensionName, {
+    message: atMost(TEXT_LIMITS.dimensionName, 'characters in a dimension name'),
+    path: ['name'],
+  });
 const SnsDimensionsSchema = z
   .array(SnsDimensionSchema)
+  .max(TEXT_LIMITS.dimensions, atMost(TEXT_LIMITS.dimensions, 'dimensions'))
   .nullish()
   .transform((list) => list ?? []);
 
@@ -26,8 +50,8 @@ const SnsMetricDataQuerySchema = z.object({
   MetricStat: z
     .object({
       Metric: z.object({
-        Namespace: z.string().nullish(),
-        MetricName: z.string(),
+        Namespace: NamespaceSchema.nullish(),
+        MetricName: MetricNameSchema,
         Dimensions: SnsDimensionsSchema,
       }),
       Period: z.number().nullish(),
@@ -38,8 +62,8 @@ const SnsMetricDataQuerySchema = z.object({
 
 const SnsTriggerSchema = z
   .object({
-    MetricName: z.string().nullish(),
-    Namespace: z.string().nullish(),
+    MetricName: MetricNameSchema.nullish(),
+    Namespace: NamespaceSchema.nullish(),
     Dimensions: SnsDimensionsSchema,
     Metrics: z.array(SnsMetricDataQuerySchema).nullish(),
   })
@@ -48,13 +72,15 @@ const SnsTriggerSchema = z
     path: ['MetricName'],
   });
 
-const AlarmArnSchema = z
+export const AlarmArnSchema = z
   .string()
-  .regex(/^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:\d{12}:alarm:.+$/, 'expected a CloudWatch alarm ARN');
+  .max(TEXT_LIMITS.alarmArn)
+  .regex(/^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:\d{12}:alarm:.+$/, 'expected a CloudWatch alarm ARN')
+  .regex(NO_CONTROL_CHARACTERS, 'has a control character, which CloudWatch does not allow in a name');
 
 export const SnsAlarmMessageSchema = z
   .object({
-    AlarmName: z.string().min(1).max(255),
+    AlarmName: AlarmNameSchema,
     AlarmArn: AlarmArnSchema,
     AWSAccountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
     NewStateValue: AlarmStateSchema,
@@ -78,9 +104,16 @@ const EventBridgeMetricSchema = z.object({
   metricStat: z
     .object({
       metric: z.object({
-        namespace: z.string().nullish(),
-        name: z.string(),
-        dimensions: z.record(z.string(), z.string()).nullish(),
+        namespace: NamespaceSchema.nullish(),
+        name: MetricNameSchema,
+        dimensions: z
+          .record(z.string(), z.string())
+          .refine((d) => Object.keys(d).length <= TEXT_LIMITS.dimensions, atMost(TEXT_LIMITS.dimensions, 'dimensions'))
+          .refine(
+            keysAtMost(TEXT_LIMITS.dimensionName),
+            atMost(TEXT_LIMITS.dimensionName, 'characters in a dimension name'),
+          )
+          .nullish(),
       }),
       period: z.number().nullish(),
       stat: z.string().nullish(),
@@ -95,7 +128,7 @@ const EventBridgeAlarmStateSchema = z.object({
 });
 
 export const AlarmStateChangeDetailSchema = z.object({
-  alarmName: z.string().min(1).max(255),
+  alarmName: AlarmNameSchema,
   state: EventBridgeAlarmStateSchema,
   previousState: EventBridgeAlarmStateSchema.partial({ timestamp: true, reason: true }).nullish(),
   configuration: z
@@ -116,6 +149,8 @@ export interface MetricIdentity {
   namespace?: string;
   metricName?: string;
   dimensions: Record<string, string>;
+  /** A metric-math alarm's metrics, each with its own namespace and dimensions. */
+  metrics?: { namespace?: string; dimensions: Record<string, string> }[];
 }
 
 interface MetricStatLike {
@@ -140,6 +175,8 @@ function fromMetricStats(stats: MetricStatLike[]): MetricIdentity {
     ...(primary?.namespace ? { namespace: primary.namespace } : {}),
     ...(primary ? { metricName: primary.metricName } : {}),
     dimensions,
+    // Each metric on its own: only a dimension of a metric in a trusted namespace names a target.
+    metrics: stats.map((s) => ({ ...(s.namespace ? { namespace: s.namespace } : {}), dimensions: s.dimensions })),
   };
 }
 

@@ -3,12 +3,15 @@ import {
   type AlarmInfo,
   type Incident,
   MAX_CLOCK_SKEW_SECONDS,
+  TEXT_LIMITS,
   alarmIncidentId,
   executionName,
   targetFromDimensions,
 } from '../incident';
 import { InvalidEventError } from '../errors';
+import { boundedMap, cut } from './bounded';
 import {
+  AlarmArnSchema,
   AlarmStateChangeDetailSchema,
   type MetricIdentity,
   SnsAlarmMessageSchema,
@@ -37,17 +40,39 @@ const SnsAlarmRecordSchema = SnsRecordSchema.extend({
   Sns: SnsRecordSchema.shape.Sns.extend({ Message: JSONStringified(SnsAlarmMessageSchema) }),
 });
 
-function alarmIncident(alarm: AlarmInfo, account: string, region: string, ctx: IngestContext): Normalised {
+/**
+ * Why `time` (found at `field`) is too far ahead of the record's arrival, if it is. A future time
+ * would switch off the maximum-age check, and an OK or INSUFFICIENT_DATA dated ahead would end
+ * waits early: every record is judged by it, whatever its state or kind.
+ */
+function fromTheFuture(field: string, time: string, ctx: IngestContext): string | undefined {
+  if (Date.parse(time) <= Date.parse(ctx.receivedAt) + MAX_CLOCK_SKEW_SECONDS * 1000) return undefined;
+  return `${field}: ${time} is later than its arrival (${ctx.receivedAt}) by more than ${MAX_CLOCK_SKEW_SECONDS} s`;
+}
+
+/** `timeField`: where the alarm's state-change time came from, for the rejection reason. */
+function alarmIncident(
+  alarm: AlarmInfo,
+  account: string,
+  region: string,
+  ctx: IngestContext,
+  timeField: string,
+): Normalised {
   // A same-named group in this account is not the alarm's: never plan, lock or spend budget for it.
   if ((ctx.account && account !== ctx.account) || (ctx.region && region !== ctx.region))
     return {
       status: 'rejected',
       reason: `alarm ${alarm.name} is in account ${account}, Region ${region}: this stack acts only in ${ctx.account ?? account}, ${ctx.region ?? region}`,
     };
+  const future = fromTheFuture(timeField, alarm.stateChangeTime, ctx);
+  if (future) return { status: 'rejected', reason: future };
   const incident: Incident = {
     id: alarmIncidentId(account, region, alarm.name, alarm.state, alarm.stateChangeTime),
     source: 'cloudwatch-alarm',
-    summary: `${alarm.state} ${alarm.name} (${alarm.type === 'composite' ? 'composite' : (alarm.metricName ?? alarm.type)})`,
+    summary: cut(
+      `${alarm.state} ${alarm.name} (${alarm.type === 'composite' ? 'composite' : (alarm.metricName ?? alarm.type)})`,
+      TEXT_LIMITS.summary,
+    ),
     account,
     region,
     receivedAt: ctx.receivedAt,
@@ -64,26 +89,55 @@ function alarmIncident(alarm: AlarmInfo, account: string, region: string, ctx: I
       wakes: wakesForAlarm(alarm.name, alarm.state),
     };
   }
-  if (Date.parse(alarm.stateChangeTime) > Date.parse(ctx.receivedAt) + MAX_CLOCK_SKEW_SECONDS * 1000) {
-    // A future state-change time would switch off the maximum-age check: not an alarm to act on.
-    return {
-      status: 'rejected',
-      reason: `state-change time ${alarm.stateChangeTime} is later than its arrival (${ctx.receivedAt}) by more than ${MAX_CLOCK_SKEW_SECONDS} s`,
-    };
-  }
   return { status: 'incident', incident };
 }
 
+/** Where an alarm's tags and dimensions came from in the record, for a rejection reason. */
+interface AlarmFields {
+  tags: string;
+  dimensions: string;
+}
+
+/** The alarm as it enters the state: its text cut to TEXT_LIMITS (domain/incident.ts). */
 function buildAlarm(
   fields: Omit<AlarmInfo, 'type' | 'namespace' | 'metricName' | 'dimensions'>,
   identity: MetricIdentity,
-): AlarmInfo {
+  at: AlarmFields,
+): { ok: true; alarm: AlarmInfo } | { ok: false; reason: string } {
+  const tags = boundedMap(fields.tags, { value: TEXT_LIMITS.value, total: TEXT_LIMITS.tagsTotal });
+  if (!tags)
+    return { ok: false, reason: `${at.tags}: the tag keys alone take more than ${TEXT_LIMITS.tagsTotal} bytes` };
+  const dimensions = boundedMap(identity.dimensions, { value: TEXT_LIMITS.value, total: TEXT_LIMITS.dimensionsTotal });
+  if (!dimensions)
+    return {
+      ok: false,
+      reason: `${at.dimensions}: the dimension names alone take more than ${TEXT_LIMITS.dimensionsTotal} bytes`,
+    };
+  // A metric-math alarm's metrics share the dimensions' budget: each gets its part of it.
+  const metrics =
+    identity.type === 'metric-math'
+      ? (identity.metrics ?? []).slice(0, TEXT_LIMITS.mathMetrics).map((metric) => ({
+          ...(metric.namespace ? { namespace: cut(metric.namespace, TEXT_LIMITS.namespace) } : {}),
+          dimensions:
+            boundedMap(metric.dimensions, {
+              value: TEXT_LIMITS.value,
+              total: Math.floor(TEXT_LIMITS.dimensionsTotal / TEXT_LIMITS.mathMetrics),
+            }) ?? {},
+        }))
+      : undefined;
   return {
-    ...fields,
-    type: identity.type,
-    ...(identity.namespace ? { namespace: identity.namespace } : {}),
-    ...(identity.metricName ? { metricName: identity.metricName } : {}),
-    dimensions: identity.dimensions,
+    ok: true,
+    alarm: {
+      ...fields,
+      ...(metrics ? { metrics } : {}),
+      reason: cut(fields.reason, TEXT_LIMITS.reason),
+      ...(fields.alarmRule ? { alarmRule: cut(fields.alarmRule, TEXT_LIMITS.alarmRule) } : {}),
+      tags,
+      type: identity.type,
+      ...(identity.namespace ? { namespace: identity.namespace } : {}),
+      ...(identity.metricName ? { metricName: identity.metricName } : {}),
+      dimensions,
+    },
   };
 }
 
@@ -94,9 +148,24 @@ export function normaliseSnsRecord(record: unknown, index: number, ctx: IngestCo
     return { status: 'rejected', reason: describeIssues(parsed.error, ['Records', String(index)]) };
   }
   const message = parsed.data.Sns.Message;
-  const region = message.AlarmArn.split(':')[3] ?? '';
+  const at = `Records.${index}.Sns`;
+  // arn:<partition>:cloudwatch:<region>:<account>:alarm:<name>, and the topic's arn:<partition>:sns:<region>:<account>:<name>
+  const [, , , region = '', arnAccount = ''] = message.AlarmArn.split(':');
+  const [, , topicService, topicRegion] = parsed.data.Sns.TopicArn.split(':');
+  // CloudWatch writes both from the one alarm, and publishes only to a topic in the alarm's Region:
+  // a message where they disagree was written by someone else.
+  if (arnAccount !== message.AWSAccountId)
+    return {
+      status: 'rejected',
+      reason: `${at}.Message.AlarmArn: names account ${arnAccount}, but AWSAccountId is ${message.AWSAccountId}`,
+    };
+  if (topicService !== 'sns' || topicRegion !== region)
+    return {
+      status: 'rejected',
+      reason: `${at}.Message.AlarmArn: names Region ${region}, but the message came on TopicArn ${parsed.data.Sns.TopicArn.slice(0, 256)} (Region ${topicRegion ?? 'none'})`,
+    };
   const identity = metricIdentityFromSns(message);
-  const alarm = buildAlarm(
+  const built = buildAlarm(
     {
       name: message.AlarmName,
       arn: message.AlarmArn,
@@ -108,23 +177,26 @@ export function normaliseSnsRecord(record: unknown, index: number, ctx: IngestCo
       ...(message.AlarmRule ? { alarmRule: message.AlarmRule } : {}),
     },
     identity,
+    { tags: `${at}.Message.AlarmTags`, dimensions: `${at}.Message.Trigger.Dimensions` },
   );
-  return alarmIncident(alarm, message.AWSAccountId, region, ctx);
+  if (!built.ok) return { status: 'rejected', reason: built.reason };
+  return alarmIncident(built.alarm, message.AWSAccountId, region, ctx, `${at}.Message.StateChangeTime`);
 }
 
 export const SnsEventSchema = z.object({ Records: z.array(z.unknown()).min(1) });
 
+// Names are never cut (they name what the platform acts on): past the service's own limit, rejected.
 const CodeDeployDetailSchema = z.object({
-  application: z.string().min(1),
-  deploymentGroup: z.string().min(1),
+  application: z.string().min(1).max(100, "longer than CodeDeploy's 100 characters"),
+  deploymentGroup: z.string().min(1).max(100, "longer than CodeDeploy's 100 characters"),
   deploymentId: z.string().regex(/^d-[A-Z0-9]+$/, 'expected a CodeDeploy deployment id (d-XXXXXXXXX)'),
   state: z.string().min(1),
 });
 
 /** EC2 Instance Launch / Terminate Successful / Unsuccessful (Auto Scaling's lifecycle events). */
 const AutoScalingLifecycleDetailSchema = z.object({
-  AutoScalingGroupName: z.string().min(1),
-  EC2InstanceId: z.string().nullish(),
+  AutoScalingGroupName: z.string().min(1).max(255, "longer than Auto Scaling's 255 characters"),
+  EC2InstanceId: z.string().max(19, 'longer than an EC2 instance id').nullish(),
   StatusCode: z.string().nullish(),
   StatusMessage: z.string().nullish(),
   Cause: z.string().nullish(),
@@ -149,21 +221,23 @@ function eventIncident(
   ctx: IngestContext,
   fields: Pick<Incident, 'source' | 'summary' | 'target'> & { kind: string; readable: string; state?: string },
 ): Incident {
+  // The envelope's own text is bounded here (envelopes.ts stays a copy of Powertools' schemas).
+  const field = (text: string) => cut(text, TEXT_LIMITS.eventField);
   return {
     id: executionName(fields.kind, fields.readable, [event.source, event['detail-type'], event.id].join('|')),
     source: fields.source,
-    summary: fields.summary,
+    summary: cut(fields.summary, TEXT_LIMITS.summary),
     account: event.account,
     region: event.region,
     receivedAt: ctx.receivedAt,
     detectedAt: event.time,
     dryRun: ctx.dryRun,
     event: {
-      id: event.id,
-      source: event.source,
+      id: field(event.id),
+      source: field(event.source),
       detailType: event['detail-type'],
-      ...(fields.state ? { state: fields.state } : {}),
-      resources: event.resources,
+      ...(fields.state ? { state: field(fields.state) } : {}),
+      resources: event.resources.slice(0, TEXT_LIMITS.eventResources).map(field),
     },
     target: fields.target,
   };
@@ -177,6 +251,28 @@ function parseDetail<T extends z.ZodType>(
   return parsed.success
     ? { ok: true, value: parsed.data }
     : { ok: false, reason: describeIssues(parsed.error, ['detail']) };
+}
+
+/**
+ * The alarm's ARN: the event's first resource, which must be an alarm ARN in the event's own account
+ * and Region (like an SNS message's AlarmArn and AWSAccountId), or one made from them when none is listed.
+ */
+function alarmArnOf(
+  event: EventBridgeEvent,
+  alarmName: string,
+): { ok: true; value: string } | { ok: false; reason: string } {
+  const listed = event.resources[0];
+  if (listed === undefined)
+    return { ok: true, value: `arn:aws:cloudwatch:${event.region}:${event.account}:alarm:${alarmName}` };
+  const arn = AlarmArnSchema.safeParse(listed);
+  if (!arn.success) return { ok: false, reason: describeIssues(arn.error, ['resources', '0']) };
+  const [, , , region, account] = arn.data.split(':');
+  if (region !== event.region || account !== event.account)
+    return {
+      ok: false,
+      reason: `resources.0: names account ${account}, Region ${region}, but the event is from account ${event.account}, Region ${event.region}`,
+    };
+  return { ok: true, value: arn.data };
 }
 
 /**
@@ -197,16 +293,20 @@ export function normaliseEventBridge(raw: unknown, ctx: IngestContext): Normalis
       status: 'rejected',
       reason: `${event['detail-type']} from account ${event.account}, Region ${event.region}: this stack acts only in ${ctx.account ?? event.account}, ${ctx.region ?? event.region}`,
     };
+  // Before any kind is told apart: no event dated ahead starts, wakes or decides anything.
+  const future = fromTheFuture('time', event.time, ctx);
+  if (future) return { status: 'rejected', reason: future };
   switch (event['detail-type']) {
     case 'CloudWatch Alarm State Change': {
       const detail = parseDetail(AlarmStateChangeDetailSchema, event.detail);
       if (!detail.ok) return { status: 'rejected', reason: detail.reason };
       const d = detail.value;
-      const arn = event.resources[0] ?? `arn:aws:cloudwatch:${event.region}:${event.account}:alarm:${d.alarmName}`;
-      const alarm = buildAlarm(
+      const arn = alarmArnOf(event, d.alarmName);
+      if (!arn.ok) return { status: 'rejected', reason: arn.reason };
+      const built = buildAlarm(
         {
           name: d.alarmName,
-          arn,
+          arn: arn.value,
           state: d.state.value,
           ...(d.previousState ? { previousState: d.previousState.value } : {}),
           reason: d.state.reason ?? '',
@@ -215,8 +315,10 @@ export function normaliseEventBridge(raw: unknown, ctx: IngestContext): Normalis
           ...(d.configuration.alarmRule ? { alarmRule: d.configuration.alarmRule } : {}),
         },
         metricIdentityFromEventBridge(d),
+        { tags: 'detail.alarmTags', dimensions: 'detail.configuration.metrics' },
       );
-      return alarmIncident(alarm, event.account, event.region, ctx);
+      if (!built.ok) return { status: 'rejected', reason: built.reason };
+      return alarmIncident(built.alarm, event.account, event.region, ctx, 'detail.state.timestamp');
     }
     case 'CodeDeploy Deployment State-change Notification': {
       const detail = parseDetail(CodeDeployDetailSchema, event.detail);

@@ -43,6 +43,12 @@ export const RunAutomationActionSchema = z
     documentName: Name,
     documentVersion: z.string().min(1).optional(),
     parameters: z.record(z.string().min(1), z.array(z.string())).default({}),
+    allowedValues: z
+      .record(z.string().min(1), z.array(z.string()).min(1))
+      .optional()
+      .describe(
+        'Values a parameter may take when it comes from the incident ({{alarm.*}}, tags, dimensions); values written in `parameters` are always allowed, anything else from an alarm is refused (ParameterNotAllowed)',
+      ),
     useAutomationRole: z
       .boolean()
       .default(true)

@@ -1,4 +1,3 @@
-import type { Incident } from '../incident';
 import type { SkipReason } from '../execution-state';
 import { type Action, ActionSchema, ActionTypeSchema } from './actions';
 import type { Rule } from './schema';
@@ -97,41 +96,4 @@ export function actionFromAlarmTags(
   return parsed.success
     ? { ok: true, action: parsed.data }
     : { ok: false, reason: 'InvalidAlarmTags', why: parsed.error.issues.map((i) => i.message).join('; ') };
-}
-
-/**
- * An alarm's tags may only point at what the alarm itself is about (its dimensions, its
- * CodeDeploy application and group) or at what the rule lists in `allowedTargets`: a tag is
- * anyone's to write, the target is not. Why the action's target is refused, if it is.
- */
-export function targetNotOwned(
-  action: Action,
-  incident: Incident,
-  trust: NonNullable<Rule['trustAlarmTags']>,
-): string | undefined {
-  const own = incident.target;
-  const check = (named: string, owned: string | undefined, what: string) =>
-    named === owned || trust.allowedTargets.includes(named)
-      ? undefined
-      : `${what} ${named} is not named by the alarm (${owned ? `it names ${owned}` : 'it names none'}) nor in the rule's allowedTargets`;
-  switch (action.type) {
-    case 'scale-out':
-    case 'scale-in':
-      return check(action.autoScalingGroupName, own.autoScalingGroupName, 'Auto Scaling group');
-    case 'replace-instance':
-      return check(action.instanceId, own.instanceId, 'instance');
-    case 'rollback-deployment': {
-      const ownGroup =
-        own.codedeploy?.application && own.codedeploy.deploymentGroup
-          ? `${own.codedeploy.application}/${own.codedeploy.deploymentGroup}`
-          : undefined;
-      return check(`${action.application}/${action.deploymentGroup}`, ownGroup, 'deployment group');
-    }
-    case 'run-automation':
-      return (action.parameters.InstanceId ?? [])
-        .map((id) => check(id, own.instanceId, 'instance'))
-        .find((why) => why !== undefined);
-    case 'notify':
-      return undefined;
-  }
 }

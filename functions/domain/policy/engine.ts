@@ -1,13 +1,22 @@
 import type { Incident } from '../incident';
-import { NO_ESCALATION, type Plan, type SkipReason, firstWait } from '../execution-state';
+import { NO_ESCALATION, type Plan, type PlanSafety, type SkipReason, firstWait } from '../execution-state';
 import { type Action, isMutating } from './actions';
-import { actionFromAlarmTags, targetNotOwned } from './alarm-tags';
+import { actionFromAlarmTags } from './alarm-tags';
 import { ruleMatches } from './match';
 import { DEFAULT_COOLDOWN_SECONDS, type Policy, type Rule } from './schema';
-import { UnresolvedTemplateError, renderDeep } from './template';
+import { UnresolvedTemplateError, policyWritten, renderDeep } from './template';
 import { describeAction } from './describe';
+import {
+  AWS_TARGET_BINDINGS,
+  PLATFORM_PARAMETERS,
+  identityTargets,
+  namedTargets,
+  outsideBound,
+  targetKey,
+  targetKeysOf,
+} from '../targets';
 
-export { actionFromAlarmTags, describeAction, ruleMatches, targetNotOwned };
+export { actionFromAlarmTags, describeAction, ruleMatches };
 
 export interface PlanOptions {
   stackDryRun: boolean;
@@ -59,6 +68,8 @@ function approvalFor(
 
 type Loop = { intervalSeconds: number; timeoutSeconds: number };
 type Step = { action: Action; progress: Plan['progress']; verify: Plan['verify'] };
+/** An action as the policy (or the alarm's tags, or an operator) wrote it, and as rendered for this incident. */
+type Rendered = { written: Action; action: Action };
 type ActionSource = NonNullable<Plan['actionSource']>;
 
 /** One incident being planned: its inputs and the explanation the steps below add to, in order. */
@@ -69,6 +80,76 @@ interface Planning {
   /** What `{{...}}` placeholders in actions render from. */
   context: object;
   explanation: string[];
+}
+
+/** The targets a rendered field names that the policy itself wrote (no placeholder from the incident). */
+function writtenTargets(written: Action, action: Action): string[] {
+  switch (action.type) {
+    case 'scale-out':
+    case 'scale-in':
+      return written.type === action.type && policyWritten(written.autoScalingGroupName)
+        ? [targetKey.group(action.autoScalingGroupName)]
+        : [];
+    case 'replace-instance':
+      return written.type === action.type && policyWritten(written.instanceId)
+        ? [targetKey.instance(action.instanceId)]
+        : [];
+    case 'rollback-deployment':
+      return written.type === action.type &&
+        policyWritten(written.application) &&
+        policyWritten(written.deploymentGroup)
+        ? [targetKey.deploymentGroup(action.application, action.deploymentGroup)]
+        : [];
+    case 'run-automation':
+      if (written.type !== action.type) return [];
+      return (written.parameters.InstanceId ?? []).every(policyWritten) ? targetKeysOf(action) : [];
+    case 'notify':
+      return [];
+  }
+}
+
+/**
+ * What the plan's changes are bound to (the safety kernel refuses anything else): the incident's
+ * identity, the targets and runbook values the policy writes or allow-lists, and, for an operator's
+ * manual request, what the operator asked for.
+ */
+function safetyOf(planning: Planning, rule: Rule | undefined, actions: Rendered[], fromTags: boolean): PlanSafety {
+  const { incident, policy } = planning;
+  const manual = incident.source === 'manual';
+  const bindings = { ...AWS_TARGET_BINDINGS, ...policy.safety.targetBindings };
+  const allowed = [...(rule?.allowedTargets ?? []), ...(fromTags ? (rule?.trustAlarmTags?.allowedTargets ?? []) : [])];
+  const targets = new Set([...identityTargets(incident, bindings), ...namedTargets(allowed)]);
+  const documents = new Set<string>(fromTags ? (rule?.trustAlarmTags?.allowedDocuments ?? []) : []);
+  const parameterValues: Record<string, Set<string>> = {};
+  const permit = (name: string, values: readonly string[]) => {
+    parameterValues[name] ??= new Set();
+    for (const value of values) parameterValues[name].add(value);
+  };
+  for (const { written, action } of actions) {
+    // What tags chose is the alarm owner's text, not the policy's, however literal it looks.
+    for (const key of manual ? targetKeysOf(action) : fromTags ? [] : writtenTargets(written, action)) targets.add(key);
+    if (action.type !== 'run-automation' || written.type !== 'run-automation') continue;
+    if (manual || (!fromTags && policyWritten(written.documentName))) documents.add(action.documentName);
+    for (const [name, values] of Object.entries(action.parameters)) {
+      if (PLATFORM_PARAMETERS.has(name)) continue;
+      const writtenValues = written.parameters[name] ?? [];
+      permit(
+        name,
+        values.filter((_, i) => manual || (writtenValues[i] !== undefined && policyWritten(writtenValues[i]))),
+      );
+      permit(name, written.allowedValues?.[name] ?? []);
+    }
+  }
+  return {
+    bound: {
+      targets: [...targets].sort(),
+      documents: [...documents].sort(),
+      parameterValues: Object.fromEntries(Object.entries(parameterValues).map(([k, v]) => [k, [...v].sort()])),
+    },
+    actOnInsufficientData: rule?.actOnInsufficientData ?? false,
+    blastRadius: policy.safety.blastRadius,
+    approvedChangeToleranceInstances: policy.safety.approvedChangeToleranceInstances,
+  };
 }
 
 /** What every plan carries, acting or not: dry run and shadow, loops, cooldown, approval and ladder defaults. */
@@ -134,6 +215,13 @@ function planApproval(
     );
     return { required: true, timeoutSeconds: APPROVAL_TIMEOUT_SECONDS };
   }
+  const manualTypes = planning.policy.safety.manualApprovalRequired;
+  if (source === 'manual' && manualTypes.includes(action.type)) {
+    planning.explanation.push(
+      `A human must approve within ${APPROVAL_TIMEOUT_SECONDS} s (a manual ${action.type} waits for one: the policy's safety.manualApprovalRequired).`,
+    );
+    return { required: true, timeoutSeconds: APPROVAL_TIMEOUT_SECONDS };
+  }
   const approval = approvalFor(rule, planning.policy, planning.options.environment);
   if (approval.required) {
     planning.explanation.push(
@@ -150,7 +238,13 @@ function planApproval(
 }
 
 /** The acting plan for these steps (one action, or the rungs of a ladder). */
-function actPlan(planning: Planning, steps: [Step, ...Step[]], actionSource: ActionSource, rule?: Rule): Plan {
+function actPlan(
+  planning: Planning,
+  steps: [Step, ...Step[]],
+  actionSource: ActionSource,
+  safety: PlanSafety,
+  rule?: Rule,
+): Plan {
   const { incident, explanation } = planning;
   const rest = planBase(planning, rule);
   const [first] = steps;
@@ -187,6 +281,7 @@ function actPlan(planning: Planning, steps: [Step, ...Step[]], actionSource: Act
     progress: first.progress,
     verify: first.verify,
     ...(notAfter ? { notAfter: notAfter.toISOString() } : {}),
+    safety,
   };
 }
 
@@ -207,15 +302,33 @@ function planManual(planning: Planning, requested: Action): Plan {
   const action = render(planning, requested, 'Cannot resolve the target');
   if (!action) return skipPlan(planning, 'TargetUnresolved', true);
   planning.explanation.push(`Action: ${describeAction(action)}.`);
-  return actPlan(planning, [stepFor(planning, action, DEFAULT_PROGRESS, DEFAULT_VERIFY)], 'manual');
+  const safety = safetyOf(planning, undefined, [{ written: requested, action }], false);
+  return actPlan(planning, [stepFor(planning, action, DEFAULT_PROGRESS, DEFAULT_VERIFY)], 'manual', safety);
+}
+
+/** A rung or action that reaches outside what the plan is bound to: explained, and why (undefined when inside). */
+function refusedBySafety(planning: Planning, step: Step, safety: PlanSafety, what: string): SkipReason | undefined {
+  const outside = outsideBound(step.action, safety.bound);
+  if (!outside) return undefined;
+  planning.explanation.push(`${what}: ${outside.why}.`);
+  return outside.reason;
 }
 
 /** The rungs of a rule's ladder that resolve (an unresolvable rung is left out and said so). */
-function ladderSteps(planning: Planning, rule: Rule, ladder: NonNullable<Rule['escalation']>): Step[] {
+function ladderSteps(
+  planning: Planning,
+  rule: Rule,
+  ladder: NonNullable<Rule['escalation']>,
+): (Step & { written: Action })[] {
   return ladder.flatMap((step, index) => {
     const action = render(planning, step.action, `Escalation step ${index + 1} (${step.action.type}) left out`);
     return action
-      ? [stepFor(planning, action, step.progress ?? rule.progress, { ...rule.verify, ...step.verify })]
+      ? [
+          {
+            ...stepFor(planning, action, step.progress ?? rule.progress, { ...rule.verify, ...step.verify }),
+            written: step.action,
+          },
+        ]
       : [];
   });
 }
@@ -253,7 +366,7 @@ function tooOld(planning: Planning, rule: Rule): boolean {
 
 /** What a matched rule does about the incident. */
 function planRule(planning: Planning, rule: Rule): Plan {
-  let steps: Step[];
+  let steps: (Step & { written: Action })[];
   let source: ActionSource = 'rule';
   if (rule.escalation) {
     steps = ladderSteps(planning, rule, rule.escalation);
@@ -263,22 +376,32 @@ function planRule(planning: Planning, rule: Rule): Plan {
     source = chosen.source;
     const action = render(planning, chosen.action, 'Cannot resolve the target');
     if (!action) return skipPlan(planning, 'TargetUnresolved', true, rule);
-    if (source === 'alarm-tags' && rule.trustAlarmTags) {
-      const refused = targetNotOwned(action, planning.incident, rule.trustAlarmTags);
-      if (refused) {
-        planning.explanation.push(`Alarm tags not usable: ${refused}.`);
-        return skipPlan(planning, 'TargetNotNamedByAlarm', true, rule);
-      }
-    }
-    steps = [stepFor(planning, action, rule.progress ?? DEFAULT_PROGRESS, rule.verify ?? DEFAULT_VERIFY)];
+    steps = [
+      {
+        ...stepFor(planning, action, rule.progress ?? DEFAULT_PROGRESS, rule.verify ?? DEFAULT_VERIFY),
+        written: chosen.action,
+      },
+    ];
   }
-  const [first, ...rest] = steps;
-  if (!first) {
-    planning.explanation.push('No escalation step could be resolved.');
-    return skipPlan(planning, 'TargetUnresolved', true, rule);
+  const safety = safetyOf(planning, rule, steps, source === 'alarm-tags');
+  // The kernel refuses a change outside what the plan is bound to; the plan says so now instead.
+  let refusal: SkipReason | undefined;
+  const kept = steps.filter((step, index) => {
+    const what =
+      steps.length > 1 ? `Escalation step ${index + 1} (${step.action.type}) left out` : 'Not acting on this target';
+    const refused = isMutating(step.action.type) ? refusedBySafety(planning, step, safety, what) : undefined;
+    refusal ??= refused;
+    return refused === undefined;
+  });
+  const [first, ...rest] = kept;
+  // Every rung that changes something was refused: only the human at the end of the ladder would be left.
+  if (!first || (!isMutating(first.action.type) && kept.length < steps.length)) {
+    if (!first) planning.explanation.push('No escalation step could be resolved.');
+    else planning.explanation.push('Only the human at the end of the ladder is left.');
+    return skipPlan(planning, refusal ?? 'TargetUnresolved', true, rule);
   }
   planning.explanation.push(`Action: ${describeAction(first.action)}.`);
-  const plan = actPlan(planning, [first, ...rest], source, rule);
+  const plan = actPlan(planning, [first, ...rest], source, safety, rule);
   if (rule.preferRollbackAfterChange)
     plan.changeCheck = changeCheckFor(
       rule.preferRollbackAfterChange,
@@ -286,6 +409,7 @@ function planRule(planning: Planning, rule: Rule): Plan {
       first.action,
       planning.context,
       planning.explanation,
+      safety,
     );
   return plan;
 }
@@ -326,6 +450,7 @@ function changeCheckFor(
   action: Action,
   context: object,
   explanation: string[],
+  safety: PlanSafety,
 ): Plan['changeCheck'] {
   if (!incident.alarm || action.type === 'rollback-deployment' || !isMutating(action.type)) return { enabled: false };
   const render = (value: string | undefined) => {
@@ -339,11 +464,24 @@ function changeCheckFor(
   };
   const application = render(prefer.application) ?? incident.target.codedeploy?.application;
   const deploymentGroup = render(prefer.deploymentGroup) ?? incident.target.codedeploy?.deploymentGroup;
+  // The rollback it may plan must be bound as any other change: written by the policy, or named by the alarm.
+  if (application !== undefined && deploymentGroup !== undefined) {
+    const key = targetKey.deploymentGroup(application, deploymentGroup);
+    const written =
+      prefer.application !== undefined &&
+      prefer.deploymentGroup !== undefined &&
+      policyWritten(prefer.application) &&
+      policyWritten(prefer.deploymentGroup);
+    if (written && !safety.bound.targets.includes(key)) safety.bound.targets = [...safety.bound.targets, key].sort();
+  }
   const autoScalingGroupName =
     action.type === 'scale-out' || action.type === 'scale-in'
       ? action.autoScalingGroupName
       : incident.target.autoScalingGroupName;
-  const hasDeploymentGroup = application !== undefined && deploymentGroup !== undefined;
+  const hasDeploymentGroup =
+    application !== undefined &&
+    deploymentGroup !== undefined &&
+    safety.bound.targets.includes(targetKey.deploymentGroup(application, deploymentGroup));
   if (!hasDeploymentGroup && !autoScalingGroupName) {
     explanation.push(
       'Change-aware: no CodeDeploy deployment group or Auto Scaling group known for this alarm, so no change to correlate.',

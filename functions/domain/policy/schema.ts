@@ -91,8 +91,59 @@ export const TrustAlarmTagsSchema = z
       .array(ActionTypeSchema)
       .default(['scale-in', 'replace-instance', 'rollback-deployment', 'run-automation'])
       .describe("Tag-chosen actions of these types wait for a human, whatever the rule's own approval says"),
+    allowedDocuments: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Runbooks a selfhealing:document tag may name; without any, tags cannot start a runbook'),
   })
   .strict();
+
+/** Which alarm dimensions name an instance or an Auto Scaling group, for one namespace. */
+export const TargetBindingSchema = z
+  .object({
+    instance: z.array(z.string().min(1)).min(1).optional(),
+    autoScalingGroup: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .strict();
+
+const MUTATING_BUT_SCALE_OUT = ['scale-in', 'replace-instance', 'rollback-deployment', 'run-automation'] as const;
+
+/** The limits the safety kernel holds every change to, whatever rule or person asked for it (docs/safety.md). */
+export const SafetySchema = z
+  .object({
+    blastRadius: z
+      .object({
+        maxInstances: z.int().min(1).max(1000).default(1),
+        maxPercent: z.int().min(0).max(100).default(25),
+      })
+      .strict()
+      .default({ maxInstances: 1, maxPercent: 25 })
+      .describe(
+        'Per Auto Scaling group, at most max(maxInstances, maxPercent % of its healthy InService instances) replaced, restarted or drained at once, across executions; beyond that a human approves',
+      ),
+    approvedChangeToleranceInstances: z
+      .int()
+      .min(0)
+      .max(1000)
+      .default(0)
+      .describe(
+        'An approved capacity change, recomputed from the group as it is at the call, may be at most this many instances larger than the one approved; otherwise it goes back to a human',
+      ),
+    manualApprovalRequired: z
+      .array(ActionTypeSchema)
+      .default([...MUTATING_BUT_SCALE_OUT])
+      .describe(
+        'Manual executions of these action types wait for a human (a manual scale-out is held to the capacity threshold and the blast radius); only an explicit dry run skips approval',
+      ),
+    targetBindings: z
+      .record(z.string().min(1), TargetBindingSchema)
+      .default({})
+      .describe(
+        'Namespaces besides AWS/EC2 and AWS/AutoScaling whose dimensions name the instance or group an alarm is about. Only list a namespace whose PutMetricData you restrict (IAM condition cloudwatch:namespace): whoever can write it can point the platform at any target it names',
+      ),
+  })
+  .strict();
+export type Safety = z.infer<typeof SafetySchema>;
 
 /** Approval only where it matters, instead of for every incident of a rule. */
 export const ApprovalThresholdSchema = z
@@ -179,6 +230,18 @@ export const RuleSchema = z
     trustAlarmTags: TrustAlarmTagsSchema.optional().describe(
       'Let the alarm choose the action with selfhealing:* tags, within these limits; otherwise `action` applies',
     ),
+    allowedTargets: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'Targets this rule may act on besides those its incident names by identity (AWS namespace dimensions, its event): Auto Scaling group names, instance ids, application/deployment-group. An alarm in a namespace the policy does not bind names nothing else',
+      ),
+    actOnInsufficientData: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Act while the alarm reads INSUFFICIENT_DATA right before the call (a pure scale-out always may); otherwise only while it reads ALARM',
+      ),
     preferRollbackAfterChange: PreferRollbackSchema.optional().describe(
       "Roll back instead of the rule's action when the alarm's service changed (CodeDeploy deployment, ASG instance refresh) shortly before the alarm",
     ),
@@ -259,6 +322,7 @@ export const PolicySchema = z
     approval: ApprovalThresholdSchema.optional().describe(
       'Approval thresholds for every rule that sets no `approval` of its own',
     ),
+    safety: SafetySchema.default(SafetySchema.parse({})),
     rules: z.array(RuleSchema).min(1),
   })
   .strict()

@@ -22,6 +22,11 @@ function lookup(context: unknown, path: string): string | undefined {
   return undefined;
 }
 
+/** Written by the policy (or the stack): no placeholder fills it from the incident, whose text an alarm's owner controls. */
+export function policyWritten(template: string): boolean {
+  return [...template.matchAll(PLACEHOLDER)].every((m) => (m[1] ?? '').startsWith('platform.'));
+}
+
 /** Resolves every placeholder in one string; collects every missing path before failing. */
 export function renderTemplate(template: string, context: unknown): string {
   const missing: string[] = [];
