@@ -961,7 +961,8 @@ function setKillSwitch(sandbox: Sandbox, on: boolean): void {
 
 /** The guard table's items, read through the sandbox when the run ends. */
 async function scanGuardTable(): Promise<Record<string, unknown>[]> {
-  const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  // The harness reads through the sandbox's faults too: it keeps trying, as the on-call does.
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 10 }));
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {

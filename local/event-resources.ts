@@ -175,9 +175,44 @@ export function stageIncidentAlarm(fleet: Fleet, event: unknown): string[] {
     built.push(`alarm ${name}`);
   }
   const state = alarm.state;
-  if (e.guard !== undefined && (state === 'ALARM' || state === 'OK' || state === 'INSUFFICIENT_DATA'))
+  // A prepare or apply step re-reads the alarm (the safety kernel): it finds it as the incident reports.
+  const acts = e.guard !== undefined || (event as { operation?: unknown }).operation !== undefined;
+  if (acts && (state === 'ALARM' || state === 'OK' || state === 'INSUFFICIENT_DATA'))
     fleet.setAlarmState(name, state, "as the fixture's incident reports");
-  return built;
+  return [...built, ...stageRolledBackDeployment(fleet, event)];
+}
+
+/**
+ * A rollback's apply fixture names the deployment it rolls back: when the fleet lacks it, it is
+ * deployed now, the group's newest, so that the kernel finds it still live (else: Superseded).
+ */
+function stageRolledBackDeployment(fleet: Fleet, event: unknown): string[] {
+  const prepared = (event as { prepared?: Record<string, unknown> } | null)?.prepared;
+  const application = text(prepared?.application);
+  const deploymentGroup = text(prepared?.deploymentGroup);
+  const id = text(prepared?.badDeploymentId) ?? text(prepared?.deploymentId);
+  const group =
+    application && deploymentGroup ? fleet.deploymentGroups.get(`${application}/${deploymentGroup}`) : undefined;
+  if (!group || !id || fleet.deployments.has(id)) return [];
+  const now = fleet.clock.now();
+  const revision = {
+    revisionType: 'S3' as const,
+    s3Location: { bucket: `${application}-artifacts`, key: `${application}/${id}.zip`, bundleType: 'zip' as const },
+  };
+  const running = prepared?.mode === 'stop';
+  fleet.deployments.set(id, {
+    deploymentId: id,
+    applicationName: group.applicationName,
+    deploymentGroupName: group.deploymentGroupName,
+    status: running ? 'InProgress' : 'Succeeded',
+    revision,
+    createTime: now,
+    ...(running ? {} : { completeTime: now }),
+    finishAt: running ? now + group.deploySeconds * 1000 : now,
+    creator: 'user',
+  });
+  if (!running) group.liveRevision = revision;
+  return [`deployment ${id} (the one the fixture rolls back, now the newest of ${application}/${deploymentGroup})`];
 }
 
 /**

@@ -383,11 +383,27 @@ export function functionCalls(
   return { calls, skipped };
 }
 
+interface AslTask {
+  Type: string;
+  Resource?: string;
+  Parameters?: { FunctionName?: string };
+  ItemProcessor?: { States: Record<string, AslTask> };
+  Iterator?: { States: Record<string, AslTask> };
+}
+
+/** Every state, a Map state's item processor's included (their Tasks run as the state machine's role too). */
+function everyTask(states: Record<string, AslTask>): [string, AslTask][] {
+  return Object.entries(states).flatMap(([name, state]) => {
+    const inner = state.ItemProcessor ?? state.Iterator;
+    return [[name, state] as [string, AslTask], ...(inner ? everyTask(inner.States) : [])];
+  });
+}
+
 /** What Step Functions does as the state machine's role: invoke each Task's function, call the services Tasks call directly, deliver logs when Logging is on. */
 export function stateMachineCalls(
   source: Template,
   translated: Template,
-  asl: { States: Record<string, { Type: string; Resource?: string; Parameters?: { FunctionName?: string } }> },
+  asl: { States: Record<string, AslTask> },
 ): Call[] {
   const [id, machine] =
     Object.entries(source.Resources).find(([, r]) => r.Type === 'AWS::Serverless::StateMachine') ?? [];
@@ -403,7 +419,7 @@ export function stateMachineCalls(
     const ref = placeholder ? (substitutions[placeholder] as { Ref?: string } | undefined)?.Ref : undefined;
     return ref && source.Resources[ref] ? ref : undefined;
   };
-  for (const [name, state] of Object.entries(asl.States)) {
+  for (const [name, state] of everyTask(asl.States)) {
     if (state.Type !== 'Task' || !state.Resource) continue;
     // An optimized integration (arn:aws:states:::service:action) is the service's API called as the role.
     const direct = /^arn:aws:states:::(dynamodb|sns):(\w+)$/.exec(state.Resource);

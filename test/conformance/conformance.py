@@ -76,6 +76,8 @@ def calls(url):
         out["SSM.GetAutomationExecution"] = attempt(lambda: ssm.get_automation_execution(AutomationExecutionId=started["response"]["AutomationExecutionId"]))
     out["SSM.DescribeAutomationExecutions"] = attempt(lambda: ssm.describe_automation_executions(
         Filters=[{"Key": "ExecutionStatus", "Values": ["InProgress"]}, {"Key": "TagKey", "Values": ["selfhealing:incident"]}]))
+    out["SSM.DescribeInstanceInformation"] = attempt(lambda: ssm.describe_instance_information(
+        Filters=[{"Key": "InstanceIds", "Values": ["i-0badc0ffee00001", "i-00000000000000000"]}]))
     out["SSM.PutParameter"] = attempt(lambda: ssm.put_parameter(Name="/self-healing-local/paused", Value="false", Type="String", Overwrite=True))
     out["SSM.GetParameter"] = attempt(lambda: ssm.get_parameter(Name="/self-healing-local/paused"))
     ddb = client("dynamodb", url)
@@ -100,7 +102,7 @@ def calls(url):
     out.update(more_calls(url, asg, cw, ssm, cd, sns, sqs, sfn, machine, execution))
     out["AutoScaling.TerminateInstanceInAutoScalingGroup (not served)"] = attempt(
         lambda: asg.terminate_instance_in_auto_scaling_group(InstanceId="i-0abc123def4567890", ShouldDecrementDesiredCapacity=False))
-    out["SSM.DescribeInstanceInformation (not served)"] = attempt(lambda: ssm.describe_instance_information())
+    out["SSM.ListCommands (not served)"] = attempt(lambda: ssm.list_commands())
     return out
 
 

@@ -104,7 +104,7 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
       'StepFunctions.SendTaskSuccess': 'TaskDoesNotExist',
       'StepFunctions.SendTaskFailure': 'TaskDoesNotExist',
       'AutoScaling.TerminateInstanceInAutoScalingGroup (not served)': 'UnknownOperationException',
-      'SSM.DescribeInstanceInformation (not served)': 'UnknownOperationException',
+      'SSM.ListCommands (not served)': 'UnknownOperationException',
       'AutoScaling.SetInstanceHealth (Sick)': 'ValidationError',
       'AutoScaling.SetDesiredCapacity (unknown group)': 'ValidationError',
       'CloudWatch.SetAlarmState (unknown alarm)': 'ResourceNotFound',
@@ -196,6 +196,10 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
     )[0];
     expect(group).toMatchObject({ DesiredCapacity: 4 });
     expect(group?.Instances).toHaveLength(4);
+    // The managed instances asked for that exist (the fleet's), none that do not.
+    expect(names('SSM.DescribeInstanceInformation', 'InstanceInformationList', 'InstanceId')).toEqual([
+      'i-0badc0ffee00001',
+    ]);
     expect(calls['SSM.StartAutomationExecution (same ClientToken)']?.response?.AutomationExecutionId).toBe(
       calls['SSM.StartAutomationExecution']?.response?.AutomationExecutionId,
     );

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll } from '@jest/globals';
+import { SFNClient, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { gameDayFleet } from '../../local/scenarios';
 import type { Sandbox } from '../../local/sandbox/server';
 import { type Simulation, type SimulationOptions, startSimulation } from '../../local/sim/simulation';
@@ -24,4 +25,25 @@ export function useGameDaySandbox(
     return simulation;
   };
   return Object.assign(() => started().sandbox, { simulation: started });
+}
+
+/**
+ * Lets the executions run to their end as an on-call engineer who approves every request as it
+ * comes (through the Step Functions API, as the request's command would): manual executions of
+ * anything but a scale-out wait for a human (policy safety.manualApprovalRequired).
+ */
+export async function settleApproving(simulation: Simulation, by = 'integration on-call'): Promise<void> {
+  const { sandbox } = simulation;
+  const asking = () =>
+    [...sandbox.pendingTasks.entries()].filter(([, task]) => (task.payload as { phase?: string }).phase === undefined);
+  const running = () => [...sandbox.executions.values()].some((e) => e.status === 'RUNNING');
+  for (;;) {
+    await simulation.until(() => !running() || asking().length > 0, 'every execution ends or asks a human', 4 * 3600);
+    const requests = asking();
+    if (requests.length === 0) return;
+    for (const [taskToken] of requests)
+      await new SFNClient({}).send(
+        new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ approved: true, by }) }),
+      );
+  }
 }

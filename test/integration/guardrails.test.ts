@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { useGameDaySandbox } from '../helpers/sandbox';
+import { settleApproving, useGameDaySandbox } from '../helpers/sandbox';
 
 // The guard step against a real DynamoDB implementation (dynalite behind the sandbox):
 // conditional writes, cooldowns and the circuit breaker as they behave on AWS.
@@ -55,7 +55,7 @@ describe('guardrails through the sandbox', () => {
     await start('guard-first', { type: 'scale-out', autoScalingGroupName: 'api-asg', step: 1 });
     await lockWritten('asg:api-asg');
     await start('guard-second', { type: 'scale-out', autoScalingGroupName: 'api-asg', step: 1 });
-    await current().settle();
+    await settleApproving(current.simulation());
 
     expect((await output('guard-first')).record).toMatchObject({ outcome: 'succeeded' });
     expect(await output('guard-second')).toMatchObject({
@@ -67,11 +67,11 @@ describe('guardrails through the sandbox', () => {
 
   it('skips a new incident on the target during its cooldown, and acts again after it', async () => {
     await start('guard-cooldown', { type: 'scale-out', autoScalingGroupName: 'api-asg', step: 1 });
-    await current().settle();
+    await settleApproving(current.simulation());
     const during = await output('guard-cooldown');
     await simulatedWait(301);
     await start('guard-after-cooldown', { type: 'scale-out', autoScalingGroupName: 'api-asg', step: 1 });
-    await current().settle();
+    await settleApproving(current.simulation());
 
     expect(during).toMatchObject({
       guard: { reason: 'Cooldown', detail: expect.stringContaining('api-asg is cooling down after guard-first') },
@@ -88,7 +88,7 @@ describe('guardrails through the sandbox', () => {
       { type: 'rollback-deployment', application: 'web-app', deploymentGroup: 'web-prod' },
       true,
     );
-    await current().settle();
+    await settleApproving(current.simulation());
 
     expect(await output('guard-dry-run')).toMatchObject({
       guard: { reason: 'InProgress' },
@@ -106,11 +106,11 @@ describe('guardrails through the sandbox', () => {
     };
     for (const attempt of [1, 2, 3]) {
       await start(`guard-breaker-${attempt}`, broken);
-      await current().settle();
+      await settleApproving(current.simulation());
       await simulatedWait(301);
     }
     await start('guard-breaker-4', broken);
-    await current().settle();
+    await settleApproving(current.simulation());
 
     const third = await output('guard-breaker-3');
     expect(third.record?.outcome).toBe('failed');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { useGameDaySandbox } from '../helpers/sandbox';
+import { settleApproving, useGameDaySandbox } from '../helpers/sandbox';
 
 // Record Outcome's first three invocations (one entry and its two Sandbox.Timedout retries) run to
 // their end and then time out: the first execution cannot record its outcome.
@@ -16,7 +16,7 @@ async function run(name: string, action: object) {
       input: JSON.stringify({ action, reason: 'recording test', dryRun: false }),
     }),
   );
-  await current().settle();
+  await settleApproving(current.simulation());
   return sfn.send(new DescribeExecutionCommand({ executionArn }));
 }
 
@@ -26,7 +26,7 @@ describe('when Record Outcome cannot run', () => {
 
     expect(first.status).toBe('FAILED');
     expect(current().executions.get('unrecorded')?.run?.states.slice(-4)).toEqual([
-      'Was The Target Locked?',
+      'Hold Targets For Review',
       'Hold Target For Review',
       'Page Recording Failed',
       'Recording Failed',

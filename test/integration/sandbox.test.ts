@@ -5,8 +5,8 @@ import {
   TerminateInstanceInAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { useGameDaySandbox } from '../helpers/sandbox';
+import { ListCommandsCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { settleApproving, useGameDaySandbox } from '../helpers/sandbox';
 import { loadEvent } from '../helpers/fixtures';
 
 // One sandbox for the file: the handler modules build their SDK clients once, against its endpoint.
@@ -18,7 +18,8 @@ async function execute(name: string, input: unknown) {
   const { executionArn } = await sfn.send(
     new StartExecutionCommand({ stateMachineArn: process.env.STATE_MACHINE_ARN, name, input: JSON.stringify(input) }),
   );
-  await current().settle();
+  // A manual change other than a scale-out waits for a human: the test's on-call approves it.
+  await settleApproving(current.simulation());
   return sfn.send(new DescribeExecutionCommand({ executionArn }));
 }
 
@@ -102,14 +103,15 @@ describe('local AWS sandbox, through the real SDK over HTTP', () => {
         ...incident.alarm!,
         stateChangeTime: now,
         metricName: 'HealthCheckFailed',
-        namespace: 'WebApp',
-        tags: { 'selfhealing:service': 'nginx' },
+        // The policy's health-check namespace (safety.targetBindings), and a service it allow-lists.
+        namespace: 'SelfHealing/Services',
+        tags: { 'selfhealing:service': 'worker' },
       },
     };
     // The alarm the action re-reads: still firing (its state follows this test, not a metric).
     current().fleet.addAlarm({
       name: serviceAlarm.alarm.name,
-      namespace: 'WebApp',
+      namespace: 'SelfHealing/Services',
       metricName: 'HealthCheckFailed',
       dimensions: { InstanceId: 'i-0abc123def4567890' },
       delivery: 'sns',
@@ -124,7 +126,7 @@ describe('local AWS sandbox, through the real SDK over HTTP', () => {
       DocumentName: 'self-healing-local-RestartService',
       Parameters: {
         InstanceId: ['i-0abc123def4567890'],
-        ServiceName: ['nginx'],
+        ServiceName: ['worker'],
         AutomationAssumeRole: [expect.stringContaining('AutomationRole')],
       },
     });
@@ -170,7 +172,7 @@ describe('local AWS sandbox, through the real SDK over HTTP', () => {
       name: 'UnknownOperationException',
       message: 'The sandbox does not implement AutoScaling.TerminateInstanceInAutoScalingGroup',
     });
-    await expect(new SSMClient({}).send(new DescribeInstanceInformationCommand({}))).rejects.toMatchObject({
+    await expect(new SSMClient({}).send(new ListCommandsCommand({}))).rejects.toMatchObject({
       name: 'UnknownOperationException',
     });
   });

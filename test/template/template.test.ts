@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { AutoScalingTaskSchema } from '../../functions/auto-scaling-action/handler';
 import { CheckProgressInputSchema } from '../../functions/check-progress/handler';
 import { RollbackTaskSchema } from '../../functions/rollback-deployment/handler';
+import { AutomationTaskSchema } from '../../functions/run-automation/handler';
 import { PlanTaskInputSchema } from '../../functions/plan/step';
 import { ApprovalRequestSchema } from '../../functions/request-approval/handler';
 import { APPROVAL_TIMEOUT_SECONDS } from '../../functions/domain/policy/engine';
@@ -68,7 +69,7 @@ const FIXTURES: Record<string, { files: string[]; schema?: z.ZodType }> = {
     files: ['deployment-rollback-prepare', 'deployment-rollback-apply'],
     schema: RollbackTaskSchema,
   },
-  AutomationFunction: { files: ['automation-start'], schema: PlannedStateSchema },
+  AutomationFunction: { files: ['automation-prepare', 'automation-start'], schema: AutomationTaskSchema },
   CheckProgressFunction: { files: ['check-progress'], schema: CheckProgressInputSchema },
   VerifyRecoveryFunction: { files: ['verify-recovery'], schema: VerifyInputSchema },
   RecordOutcomeFunction: { files: ['record-outcome-failed'], schema: RecordInputSchema },
