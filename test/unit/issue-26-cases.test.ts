@@ -139,7 +139,7 @@ describe('blast radius: a whole group is never replaced at once without a human'
     expect(second).toMatchObject({
       status: 'ready',
       approvalRequired: true,
-      approvalReason: expect.stringContaining('2 instances of web-asg would be replaced') as never,
+      approvalReason: expect.stringContaining('2 instances of web-asg would be replaced'),
     });
 
     // Right before the call, without that human: back to them, and nothing is marked.
@@ -258,7 +258,7 @@ describe('budget is spent by changes only', () => {
     );
     expect(prepared).toMatchObject({
       approvalRequired: true,
-      approvalReason: expect.stringContaining('cannot see i-ghost') as never,
+      approvalReason: expect.stringContaining('cannot see i-ghost'),
     });
 
     await expect(automation(runbookOn('i-ghost') as never, lambdaContext('AutomationFunction'))).rejects.toMatchObject({
@@ -289,7 +289,7 @@ describe('budget is spent by changes only', () => {
     );
 
     await expect(
-      automation(loadEvent('automation-start') as never, lambdaContext('AutomationFunction')),
+      automation(loadEvent<never>('automation-start'), lambdaContext('AutomationFunction')),
     ).rejects.toMatchObject({
       name: 'TargetNotFoundError',
     });
@@ -320,7 +320,7 @@ describe('every exit releases what it took', () => {
       Key: { target: 'asg:web-asg' },
       UpdateExpression: 'REMOVE lockedBy, lockState, lockExpiresAt, claimed',
       ConditionExpression: 'lockedBy = :me AND lockState = :inProgress AND attribute_not_exists(intentAt)',
-      ExpressionAttributeValues: expect.objectContaining({ ':me': 'exec-paused' }) as never,
+      ExpressionAttributeValues: expect.objectContaining({ ':me': 'exec-paused' }),
     });
   });
 });

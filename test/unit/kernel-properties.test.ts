@@ -335,7 +335,7 @@ describe('the safety kernel (decide), over generated worlds', () => {
     fc.assert(
       fc.property(world, approval, (w, approved) => {
         const d = decided(w);
-        const verdict = atCall(d, approved as ApprovalBasis | undefined, 0);
+        const verdict = atCall(d, approved, 0);
         if (verdict.verdict !== 'go') return;
         const reasons = verdict.decision.approvalReasons;
         if (reasons.length === 0) return;
