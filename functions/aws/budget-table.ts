@@ -6,8 +6,10 @@ import type { BudgetCheck, BudgetCounted } from '../domain/guardrails';
 
 // The fleet-wide remediation budget: at most N mutating actions per clock hour for the account,
 // and per action type, counted in the guard table. Each counter is one item holding the set of
-// incidents (and ladder steps) that used it: the conditional ADD is atomic, and a retried or
-// duplicated guard call finds its own id already there, so nothing is counted twice.
+// executions (and ladder steps) that used it: the conditional ADD is atomic, and a retried call
+// finds its own id already there, so nothing is counted twice. The guard only looks at it; the
+// budget is taken right before the call (aws/preflight.ts) and given back when AWS refuses it, so
+// only changes spend it.
 
 export interface BudgetSettings {
   tableName: string;
@@ -176,13 +178,4 @@ export async function refundBudget(tableName: string, counted: BudgetCounted): P
       ),
     ),
   );
-}
-
-/** After an action: its budget is given back when it changed nothing (no applied call, no call recorded as started). */
-export async function refundIfUnchanged(
-  tableName: string,
-  counted: BudgetCounted | undefined,
-  changed: { applied: boolean; changeStarted?: string | undefined },
-): Promise<void> {
-  if (counted && !changed.applied && changed.changeStarted === undefined) await refundBudget(tableName, counted);
 }

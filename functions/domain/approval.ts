@@ -8,7 +8,9 @@ import { PreparedRollbackSchema } from './rollback';
 export const ApprovalRequestSchema = z.object({
   taskToken: z.string().min(1),
   /** The execution state: for Auto Scaling actions it holds the computed change (`prepared`). */
-  state: PlannedStateSchema.extend(ExecutionStateSchema.pick({ guard: true, prepared: true }).partial().shape),
+  state: PlannedStateSchema.extend(
+    ExecutionStateSchema.pick({ guard: true, prepared: true, reapproval: true }).partial().shape,
+  ),
 });
 export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
 
@@ -62,10 +64,37 @@ function exactChange(prepared: Prepared | undefined): string[] {
   return lines;
 }
 
+/**
+ * What the change is held to once approved (domain/safety-kernel.ts): right before the call the
+ * kernel decides again on the state then, and the approval covers only what is shown here.
+ */
+function heldTo(prepared: Prepared | undefined): string[] {
+  const basis = prepared?.basis;
+  if (!basis) return [];
+  const inFlight = Object.entries(basis.inFlight);
+  return [
+    ...(basis.capacity
+      ? [
+          `Held to: a change of at most ${Math.abs(basis.capacity.to - basis.capacity.from)} instance(s) in the same direction, from the group's capacity at the time of the call`,
+        ]
+      : []),
+    ...inFlight.map(
+      ([group, others]) =>
+        `Held to: at most ${others} other remediation(s) disrupting ${quoted(group)} at the time of the call (as now)`,
+    ),
+    ...(basis.unseen.length > 0
+      ? [
+          `Not visible to the platform (not in an Auto Scaling group, not SSM-managed): ${quoted(basis.unseen.join(', '))}`,
+        ]
+      : []),
+    'Anything else at the time of the call comes back to a human, or is skipped (NoLongerNeeded, Superseded).',
+  ];
+}
+
 /** The message an approver reads: what will happen, why, and the two commands that answer it. */
 export function approvalMessage(request: ApprovalRequest): { subject: string; message: string } {
   const { taskToken } = request;
-  const { incident, plan, guard, prepared } = request.state;
+  const { incident, plan, guard, prepared, reapproval } = request.state;
   const action = plan.action ? describeAction(plan.action) : 'no action';
   const token = JSON.stringify(taskToken);
   const message = [
@@ -76,9 +105,17 @@ export function approvalMessage(request: ApprovalRequest): { subject: string; me
     `Rule: ${plan.rule ?? 'manual'}`,
     `Will do: ${quoted(action)}`,
     ...exactChange(prepared),
+    ...(reapproval
+      ? [
+          `Asked again: the change approved earlier no longer held right before the call: ${quoted(reapproval.Cause ?? reapproval.Error)}`,
+        ]
+      : []),
     ...(prepared?.approvalReason ? [`Approval needed because ${quoted(prepared.approvalReason)}`] : []),
+    ...heldTo(prepared),
     ...(plan.correlatedChange ? [`Correlated change: ${quoted(plan.correlatedChange.description)}`] : []),
-    ...(guard?.targetKey ? [`Target (locked meanwhile): ${quoted(guard.targetKey)}`] : []),
+    ...(guard?.targetKey
+      ? [`Target (locked meanwhile): ${quoted((guard.targetKeys ?? [guard.targetKey]).join(', '))}`]
+      : []),
     `Answer within ${plan.approval.timeoutSeconds} s; no answer counts as rejected (NotApproved).`,
     '',
     'Why:',

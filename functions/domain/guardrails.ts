@@ -66,8 +66,9 @@ export function afterChangeSeconds(plan: Pick<Plan, 'progress' | 'verify'>): num
  * again, and the call renews it for the time after the change (recordIntent).
  */
 export function lockLifetimeSeconds(plan: Plan): number {
-  const mayWaitForApproval =
-    !plan.dryRun && (plan.approval.required || plan.approval.capacityIncreaseOverPercent !== undefined);
+  // Any change may wait for a human: the plan's approval, or one the kernel asks for when it
+  // prepares it (the capacity threshold, the blast radius, a target it cannot see). A dry run never.
+  const mayWaitForApproval = !plan.dryRun;
   return (
     (mayWaitForApproval ? plan.approval.timeoutSeconds : 0) + APPLY_RETRY_ALLOWANCE_SECONDS + afterChangeSeconds(plan)
   );

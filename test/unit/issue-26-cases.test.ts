@@ -324,3 +324,23 @@ describe('every exit releases what it took', () => {
     });
   });
 });
+
+describe('what an approver reads', () => {
+  it('names why a human is asked, what the change is held to, and why it is asked again', async () => {
+    const { approvalMessage } = await import('../../functions/domain/approval');
+    const request = loadEvent<{ state: Record<string, unknown> }>('request-approval');
+    request.state.prepared = {
+      ...(request.state.prepared as object),
+      approvalRequired: true,
+      approvalReason: '2 instances of web-asg would be replaced, restarted or drained at once',
+      basis: { inFlight: { 'web-asg': 1 }, unseen: [] },
+    };
+    request.state.reapproval = { Error: 'ApprovalRequired', Cause: 'another remediation started disrupting web-asg' };
+
+    const { message } = approvalMessage({ ...request, taskToken: 't' } as never);
+
+    expect(message).toContain('Approval needed because "2 instances of web-asg would be replaced');
+    expect(message).toContain('Held to: at most 1 other remediation(s) disrupting "web-asg"');
+    expect(message).toContain('Asked again: the change approved earlier no longer held right before the call');
+  });
+});

@@ -145,6 +145,8 @@ describe('the lock, held by the execution until the remediation is over', () => 
     const withThreshold = { ...plan, approval: { ...plan.approval, capacityIncreaseOverPercent: 50 } };
 
     expect(lockLifetimeSeconds(withThreshold)).toBe(3600 + APPLY_RETRY_ALLOWANCE_SECONDS + afterChange);
+    // The kernel may ask a human about any change it prepares (the blast radius, an unseen target).
+    expect(lockLifetimeSeconds(plan)).toBe(3600 + APPLY_RETRY_ALLOWANCE_SECONDS + afterChange);
     expect(lockLifetimeSeconds({ ...plan, dryRun: true })).toBe(APPLY_RETRY_ALLOWANCE_SECONDS + afterChange);
   });
 
