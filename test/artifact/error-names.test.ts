@@ -49,14 +49,20 @@ describeBuilt('error names in the built bundles', () => {
     expect([...DECLARED].sort()).toEqual(
       expect.arrayContaining([
         'AlreadyRecovered',
+        'ApprovalRequired',
         'AutomationConcurrencyLimit',
         'AwsThrottledError',
         'AwsTransientError',
+        'BudgetExhausted',
         'LockLost',
         'NoLongerNeeded',
+        'NotInAlarm',
+        'ParameterNotAllowed',
         'Paused',
         'ScalingActivityInProgress',
         'Stale',
+        'Superseded',
+        'TargetNotNamedByAlarm',
       ]),
     );
   });

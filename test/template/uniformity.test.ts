@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { SKIP_ERRORS } from '../../functions/domain/errors';
 import { ROOT, functionsOf, loadTemplate } from '../helpers/template';
 
 // What is written out many times by hand must stay the same everywhere: the retry policy of every
@@ -59,6 +60,31 @@ describe('one retry and catch policy for every Task', () => {
 
   it.each(allTasks)('%s catches every other error last, keeping it at $.error', (_name, state) => {
     expect(state.Catch?.at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'], ResultPath: '$.error' });
+  });
+
+  // Issue 26: every prepare and apply step decides through the safety kernel; each skip it names
+  // must be recorded as a skip (never a failure), from every such step, with one list.
+  const kernelSteps = allTasks.filter(([name]) => /^(Prepare|Apply|Start Automation)/.test(name));
+  it.each(kernelSteps)('%s records every skip the safety kernel names as a skip', (_name, state) => {
+    const toSkip = state.Catch?.find((c) => c.Next === 'Record Skip');
+    expect([...(toSkip?.ErrorEquals ?? [])].sort()).toEqual([...SKIP_ERRORS].sort());
+    expect(toSkip?.ResultPath).toBe('$.stale');
+  });
+
+  it('has a prepare step before every apply step, and apply steps send a change that needs a human back to it', () => {
+    expect(kernelSteps.map(([name]) => name).sort()).toEqual([
+      'Apply Auto Scaling Action',
+      'Apply Rollback',
+      'Prepare Auto Scaling Action',
+      'Prepare Automation',
+      'Prepare Rollback',
+      'Start Automation',
+    ]);
+    for (const [name, state] of kernelSteps.filter(([n]) => !n.startsWith('Prepare')))
+      expect([name, state.Catch?.[0]]).toEqual([
+        name,
+        { ErrorEquals: ['ApprovalRequired'], ResultPath: '$.reapproval', Next: 'Prepare Again' },
+      ]);
   });
 });
 

@@ -220,6 +220,21 @@ describe('default remediation policy', () => {
     });
   });
 
+  // Issue 26: a tag naming any runbook (AWS-TerminateEC2Instance…) on an instance the rule allows.
+  it('refuses a runbook a tag names unless the rule lists it in allowedDocuments, and pages', () => {
+    const tagged = withTags(incidentFrom('sns-alarm-tagged'), {
+      'selfhealing:action': 'run-automation',
+      'selfhealing:document': 'AWS-TerminateEC2Instance',
+      'selfhealing:target': 'i-0123456789abcdef0',
+    });
+
+    expect(planWith(trusting(['i-0123456789abcdef0']), tagged)).toMatchObject({
+      decision: 'skip',
+      reason: 'ParameterNotAllowed',
+      notifyOnSkip: true,
+    });
+  });
+
   // Issue 17, item 1: a tagged alarm in any namespace could scale, replace, restart or roll back
   // anything managed, another team's included, and a tag-driven rollback skipped the approval the
   // policy's own rollback rule requires.
