@@ -85,6 +85,12 @@ const SKIPS_WORTH_A_PAGE = new Set([
   'Stale',
   'LockLost',
   'HeldForReview',
+  // The safety kernel held back a change a rule (or a person) asked for: someone should know why.
+  'NoLongerNeeded',
+  'Superseded',
+  'NotInAlarm',
+  'TargetNotNamedByAlarm',
+  'ParameterNotAllowed',
 ]);
 
 const STEP_RESULT: Record<Exclude<Outcome, 'escalated'>, StepResult> = {

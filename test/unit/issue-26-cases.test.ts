@@ -344,3 +344,23 @@ describe('what an approver reads', () => {
     expect(message).toContain('Asked again: the change approved earlier no longer held right before the call');
   });
 });
+
+describe('a change the kernel held back is not held back silently', () => {
+  it.each(['Superseded', 'NotInAlarm', 'NoLongerNeeded', 'TargetNotNamedByAlarm', 'ParameterNotAllowed'])(
+    'pages a human when a change was skipped %s',
+    async (reason) => {
+      const { describeOutcome } = await import('../../functions/domain/outcome');
+      const state = loadEvent<{ state: Record<string, unknown> }>('record-outcome-failed').state;
+
+      const record = describeOutcome(
+        { outcome: 'skipped', state: { ...state, error: undefined, stale: { Error: reason, Cause: 'why' } } } as never,
+        false,
+      );
+
+      expect(record).toMatchObject({
+        reason,
+        notification: { severity: 'warning', subject: expect.stringContaining(`SKIPPED (${reason})`) as never },
+      });
+    },
+  );
+});
