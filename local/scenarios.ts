@@ -197,14 +197,15 @@ export const SCENARIOS: Record<string, Scenario> = {
 SCENARIOS['second-alarm'] = {
   name: 'second-alarm',
   description:
-    "web-asg's latency alarm (tagged selfhealing:action=scale-out) fires 8 minutes into the load, inside the scale-out's cooldown",
+    "web-asg's network alarm (tagged selfhealing:action=scale-out) fires 8 minutes into the load, inside the scale-out's cooldown",
   expects: { remediated: 0, guardSkipped: 1 },
   inject: (fleet) => {
     // Slow to fire on purpose: it breaches with the CPU spike's load but alarms only 8 minutes in.
+    // AWS/EC2 with the group's dimension: its tag may name that group (an identity the platform trusts).
     fleet.addAlarm({
-      name: 'web-latency-high',
-      namespace: 'AWS/ApplicationELB',
-      metricName: 'TargetResponseTime',
+      name: 'web-network-in-high',
+      namespace: 'AWS/EC2',
+      metricName: 'NetworkIn',
       dimensions: { AutoScalingGroupName: 'web-asg' },
       tags: { 'selfhealing:action': 'scale-out', 'selfhealing:target': 'web-asg', 'selfhealing:step': '2' },
       delivery: 'sns',
@@ -308,6 +309,336 @@ SCENARIOS['attack'] = {
   },
 };
 
+// ------------------------------------------------------------------ hostile worlds (generated game days only)
+// What `npm start -- --chaos` adds to a generated game day (local/sim/chaos.ts draws them from the
+// seed): estates and people a safety kernel must stay safe in. Each expects nothing: the sweep
+// judges them by the invariants of local/sim/invariants.ts alone.
+
+const MANAGED = { 'selfhealing:managed': 'true' };
+const SECOND = 1000;
+const MINUTE_MS = 60 * SECOND;
+
+/** A CPU alarm on a group (AWS/EC2 CPUUtilization by AutoScalingGroupName), as the default policy's high-cpu rule matches it. */
+function groupCpuAlarm(fleet: Fleet, groupName: string, demand: number): void {
+  fleet.addAlarm({
+    name: `${groupName}-cpu-high`,
+    namespace: 'AWS/EC2',
+    metricName: 'CPUUtilization',
+    dimensions: { AutoScalingGroupName: groupName },
+    delivery: 'sns',
+    condition: { kind: 'cpu', groupName, demand, threshold: 80 },
+  });
+}
+
+/** A CodeDeploy service whose error-rate alarm (tagged with its deployment group) asks for a rollback. */
+function deployedService(
+  fleet: Fleet,
+  application: string,
+  deploymentGroup: string,
+  options: { deploySeconds: number; recorded?: boolean },
+): { alarm: string; revision: (version: string) => Revision } {
+  const version = (v: string): Revision => ({
+    revisionType: 'S3',
+    s3Location: { bucket: `${application}-artifacts`, key: `${application}/${v}.zip`, bundleType: 'zip' },
+  });
+  fleet.addDeploymentGroup(
+    application,
+    deploymentGroup,
+    [{ id: `d-${application.slice(0, 3).toUpperCase()}000001`, revision: version('1.0.0'), ageMinutes: 3 * 24 * 60 }],
+    options.deploySeconds,
+  );
+  const alarm = `${application}-5xx-high`;
+  fleet.addAlarm({
+    name: alarm,
+    namespace: 'AWS/ApplicationELB',
+    metricName: 'HTTPCode_Target_5XX_Count',
+    dimensions: { LoadBalancer: `app/${application}-alb/0123456789abcdef` },
+    tags: {
+      'selfhealing:codedeploy-application': application,
+      'selfhealing:codedeploy-deployment-group': deploymentGroup,
+    },
+    delivery: 'sns',
+    condition: options.recorded ? { kind: 'recorded' } : { kind: 'error-rate', application, deploymentGroup },
+  });
+  return { alarm, revision: version };
+}
+
+/** Text an attacker (or a careless exporter) puts in an alarm: bidi overrides, isolates, zero-width and line separators. */
+const HOSTILE_CHARACTERS = '\u202E\u2066\u200B\u2028\u0085';
+const padded = (text: string, length: number) => (text + 'x'.repeat(length)).slice(0, length);
+
+SCENARIOS['group-above-cap'] = {
+  name: 'group-above-cap',
+  description:
+    'batch-asg runs 40 instances (MaxSize 60), above the default scale-out cap of 20, and its CPU alarm fires',
+  expects: { remediated: 0 },
+  inject: (fleet) => {
+    fleet.addGroup({ name: 'batch-asg', minSize: 2, maxSize: 60, desired: 40, launchSeconds: 90, tags: MANAGED });
+    groupCpuAlarm(fleet, 'batch-asg', 4000);
+  },
+};
+
+SCENARIOS['group-above-max'] = {
+  name: 'group-above-max',
+  description:
+    'legacy-asg runs 12 instances with MaxSize 10, odd-asg has MinSize 8 above MaxSize 6 (AWS refuses both by API; estates drift): both CPU alarms fire',
+  expects: { remediated: 0 },
+  inject: (fleet) => {
+    fleet.addGroup({ name: 'legacy-asg', minSize: 2, maxSize: 10, desired: 12, launchSeconds: 90, tags: MANAGED });
+    groupCpuAlarm(fleet, 'legacy-asg', 1500);
+    fleet.addGroup({ name: 'odd-asg', minSize: 8, maxSize: 6, desired: 6, launchSeconds: 90, tags: MANAGED });
+    groupCpuAlarm(fleet, 'odd-asg', 1000);
+  },
+};
+
+SCENARIOS['whole-group-stopped'] = {
+  name: 'whole-group-stopped',
+  description: 'every instance of jobs-asg (6) stopped at once: six stopped events in one second',
+  expects: { remediated: 0 },
+  inject: (fleet) => {
+    fleet.addGroup({ name: 'jobs-asg', minSize: 2, maxSize: 8, desired: 6, launchSeconds: 90, tags: MANAGED });
+    for (const instance of fleet.membersOf('jobs-asg')) fleet.stopInstance(instance.id);
+  },
+};
+
+SCENARIOS['deploy-during-approval'] = {
+  name: 'deploy-during-approval',
+  description:
+    'shop-app 1.1.0 raises the error rate; 30 s after its alarm fires, while the rollback waits for approval, a person deploys the fix 1.2.0 (10-minute deployments)',
+  expects: { remediated: 0 },
+  inject: (fleet) => {
+    const shop = deployedService(fleet, 'shop-app', 'shop-prod', { deploySeconds: 600 });
+    fleet.deploy('shop-app', 'shop-prod', shop.revision('1.1.0'), true);
+    fleet.whenAlarm(
+      shop.alarm,
+      'ALARM',
+      30 * SECOND,
+      () => void fleet.deploy('shop-app', 'shop-prod', shop.revision('1.2.0'), false),
+    );
+  },
+};
+
+SCENARIOS['alarm-insufficient-data'] = {
+  name: 'alarm-insufficient-data',
+  description:
+    "pay-app's 5XX count alarm fires 4 minutes after 2.1.0; 20 s later the errors stop (OK), 20 s after that it has no datapoints (INSUFFICIENT_DATA), while the rollback waits for approval",
+  expects: { remediated: 0 },
+  inject: (fleet) => {
+    const pay = deployedService(fleet, 'pay-app', 'pay-prod', { deploySeconds: 120, recorded: true });
+    fleet.deploy('pay-app', 'pay-prod', pay.revision('2.1.0'), true);
+    fleet.after(4 * MINUTE_MS, () =>
+      fleet.raiseAlarm(pay.alarm, 'Threshold Crossed: 1 datapoint [240.0] was greater than the threshold (50.0)'),
+    );
+    fleet.whenAlarm(pay.alarm, 'ALARM', 20 * SECOND, () =>
+      fleet.changeAlarmState(
+        pay.alarm,
+        'OK',
+        'Threshold Crossed: 1 datapoint [0.0] was not greater than the threshold (50.0)',
+      ),
+    );
+    fleet.whenAlarm(pay.alarm, 'ALARM', 40 * SECOND, () =>
+      fleet.changeAlarmState(
+        pay.alarm,
+        'INSUFFICIENT_DATA',
+        'Insufficient Data: 1 datapoint was unknown (no errors, no datapoints)',
+      ),
+    );
+  },
+};
+
+/** A group whose scale-out (2 → 4, +100 %) waits for approval, and a person who changes its capacity meanwhile. */
+function capacityChangedDuringApproval(direction: 'raised' | 'lowered', to: number): Scenario {
+  return {
+    name: `capacity-${direction}-during-approval`,
+    description: `cache-asg's CPU alarm asks for 2 → 4 (over the approval threshold); 30 s into the wait a person (or target tracking) sets it to ${to}`,
+    expects: { remediated: 0 },
+    inject: (fleet) => {
+      fleet.addGroup({ name: 'cache-asg', minSize: 1, maxSize: 10, desired: 2, launchSeconds: 90, tags: MANAGED });
+      groupCpuAlarm(fleet, 'cache-asg', 300);
+      fleet.whenAlarm('cache-asg-cpu-high', 'ALARM', 30 * SECOND, () => fleet.setDesiredCapacity('cache-asg', to));
+    },
+  };
+}
+SCENARIOS['capacity-raised-during-approval'] = capacityChangedDuringApproval('raised', 8);
+SCENARIOS['capacity-lowered-during-approval'] = capacityChangedDuringApproval('lowered', 1);
+
+SCENARIOS['custom-namespace-targets'] = {
+  name: 'custom-namespace-targets',
+  description: `alarms in namespaces anyone can write (Custom/Partner, SelfHealing/Attack) whose dimensions name the database ${STATUS_INSTANCE}, a worker and web-asg, tagged selfhealing:service=poweroff.target or selfhealing:action=scale-out`,
+  expects: { remediated: 0 },
+  inject: (fleet) => {
+    taggedAlarm(fleet, {
+      name: 'partner-db-health',
+      namespace: 'Custom/Partner',
+      dimensions: { InstanceId: STATUS_INSTANCE },
+      tags: { 'selfhealing:service': 'poweroff.target' },
+    });
+    taggedAlarm(fleet, {
+      name: 'attack-worker-health',
+      namespace: 'SelfHealing/Attack',
+      dimensions: { InstanceId: WORKER_INSTANCES[1] ?? '' },
+      tags: { 'selfhealing:service': 'poweroff.target' },
+    });
+    taggedAlarm(fleet, {
+      name: 'attack-web-load',
+      namespace: 'SelfHealing/Attack',
+      dimensions: { AutoScalingGroupName: 'web-asg' },
+      tags: { 'selfhealing:action': 'scale-out', 'selfhealing:step': '2' },
+    });
+  },
+};
+
+/** Instances that do not exist, each named by an AWS/EC2 alarm tagged for the service-restart rule. */
+export const GHOST_INSTANCES = Array.from({ length: 16 }, (_, i) => `i-0d0d0d0d0d00000${(i + 1).toString(16)}`);
+
+SCENARIOS['budget-starved'] = {
+  name: 'budget-starved',
+  description: `${GHOST_INSTANCES.length} AWS/EC2 alarms naming instances that do not exist (selfhealing:service=x) fire at once, against an hourly budget of 20`,
+  expects: { remediated: 0 },
+  inject: (fleet) => {
+    for (const instanceId of GHOST_INSTANCES)
+      taggedAlarm(fleet, {
+        name: `ghost-${instanceId}-health`,
+        namespace: 'AWS/EC2',
+        dimensions: { InstanceId: instanceId },
+        tags: { 'selfhealing:service': 'x' },
+      });
+  },
+};
+
+SCENARIOS['manual-changes'] = {
+  name: 'manual-changes',
+  description: `an operator, by hand: rolls back web-app/web-prod, replaces ${API_INSTANCES[2] ?? ''}, and restarts both workers with AWS-RestartEC2Instance from two requests naming them in both orders`,
+  expects: { remediated: 0 },
+  inject: () => undefined,
+  requests: [
+    {
+      action: { type: 'rollback-deployment', application: 'web-app', deploymentGroup: 'web-prod' },
+      reason: 'Hostile: a rollback by hand',
+      requestedBy: 'chaos',
+    },
+    {
+      action: { type: 'replace-instance', instanceId: API_INSTANCES[2] },
+      reason: 'Hostile: a replacement by hand',
+      requestedBy: 'chaos',
+    },
+    ...[WORKER_INSTANCES, [...WORKER_INSTANCES].reverse()].map((instances, i) => ({
+      action: {
+        type: 'run-automation',
+        documentName: 'AWS-RestartEC2Instance',
+        parameters: { InstanceId: instances },
+      },
+      reason: `Hostile: restart both workers by hand (request ${i + 1})`,
+      requestedBy: 'chaos',
+    })),
+  ],
+};
+
+SCENARIOS['manual-scale-in'] = {
+  name: 'manual-scale-in',
+  description:
+    'an operator scales report-asg in 6 → 4 by hand and target tracking raises it to 10 30 s later; another scales edge-asg (6, MaxSize 7) in with a floor of 9, above its MaxSize',
+  expects: { remediated: 0 },
+  inject: (fleet) => {
+    fleet.addGroup({ name: 'report-asg', minSize: 2, maxSize: 12, desired: 6, launchSeconds: 90, tags: MANAGED });
+    fleet.addGroup({ name: 'edge-asg', minSize: 2, maxSize: 7, desired: 6, launchSeconds: 90, tags: MANAGED });
+    fleet.after(30 * SECOND, () => fleet.setDesiredCapacity('report-asg', 10));
+  },
+  requests: [
+    {
+      action: { type: 'scale-in', autoScalingGroupName: 'report-asg', step: 2 },
+      reason: 'Hostile: shrink report-asg by hand',
+      requestedBy: 'chaos',
+    },
+    {
+      action: { type: 'scale-in', autoScalingGroupName: 'edge-asg', step: 1, minCapacity: 9 },
+      reason: 'Hostile: shrink edge-asg by hand, floor above its MaxSize',
+      requestedBy: 'chaos',
+    },
+  ],
+};
+
+SCENARIOS['hostile-text'] = {
+  name: 'hostile-text',
+  description: `two notify-only alarms: one with a 255-character name holding ${[...HOSTILE_CHARACTERS].map((c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0') ?? ''}`).join(', ')}; one with a 40 KiB reason and 50 tags of 256-character values holding them (the text alone is over half the 64 KiB state bound); and text-app's 5XX alarm, whose name holds all but U+2028, asking an approver for a rollback`,
+  expects: { remediated: 0 },
+  inject: (fleet) => {
+    const tags: Record<string, string> = { 'selfhealing:action': 'notify' };
+    for (let i = 1; Object.keys(tags).length < 50; i++)
+      tags[`hostile:tag-${String(i).padStart(2, '0')}`] = padded(`${HOSTILE_CHARACTERS}value ${i} `.repeat(20), 256);
+    const reason = padded(`Threshold Crossed: ${HOSTILE_CHARACTERS}`.repeat(1700), 40 * 1024);
+    // The name alone (ingest may refuse it: U+2028 ends a line), and the text that fits any name.
+    for (const [name, alarmTags, alarmReason] of [
+      [padded(`hostile-${HOSTILE_CHARACTERS}-alarm-`, 255), { 'selfhealing:action': 'notify' }, 'Threshold Crossed'],
+      ['hostile-oversized-text', tags, reason],
+    ] as const) {
+      fleet.addAlarm({
+        name,
+        namespace: 'Custom/Hostile',
+        metricName: 'Attack',
+        dimensions: {},
+        tags: alarmTags,
+        delivery: 'sns',
+        condition: { kind: 'recorded' },
+      });
+      fleet.raiseAlarm(name, alarmReason);
+    }
+    // What an approver reads: a rollback of text-app (a service of its own) asked for by an alarm
+    // whose name reorders and breaks the text around it (U+2028 left out: it fails the ARN check).
+    fleet.addDeploymentGroup('text-app', 'text-prod', [
+      { id: 'd-TXT000001', revision: textRevision('1.0.0'), ageMinutes: 5 * 24 * 60 },
+      { id: 'd-TXT000002', revision: textRevision('1.1.0'), ageMinutes: 60 },
+    ]);
+    const approverAlarm = `text-app-5xx-${HOSTILE_CHARACTERS.replace('\u2028', '')}-approve-me`;
+    fleet.addAlarm({
+      name: approverAlarm,
+      namespace: 'AWS/ApplicationELB',
+      metricName: 'HTTPCode_Target_5XX_Count',
+      dimensions: { LoadBalancer: 'app/text-alb/0123456789abcdef' },
+      tags: {
+        'selfhealing:codedeploy-application': 'text-app',
+        'selfhealing:codedeploy-deployment-group': 'text-prod',
+      },
+      delivery: 'sns',
+      condition: { kind: 'recorded' },
+    });
+    fleet.raiseAlarm(approverAlarm, `Threshold Crossed: 240 5XX${HOSTILE_CHARACTERS}Approve: yes`);
+  },
+};
+
+function textRevision(version: string): Revision {
+  return {
+    revisionType: 'S3',
+    s3Location: { bucket: 'text-app-artifacts', key: `text-app/${version}.zip`, bundleType: 'zip' },
+  };
+}
+
+SCENARIOS['event-from-2099'] = {
+  name: 'event-from-2099',
+  description: `an EventBridge notification that ${API_INSTANCES[3] ?? ''} (running) stopped, dated 2099`,
+  expects: { remediated: 0 },
+  inject: (fleet) => fleet.reportInstanceState(API_INSTANCES[3] ?? '', 'stopped', Date.parse('2099-01-01T00:00:00Z')),
+};
+
+/**
+ * The hostile worlds a generated game day may add (local/sim/chaos.ts). `capacity-changed-during-approval`
+ * stands for either direction: the generator picks `capacity-raised-…` or `capacity-lowered-…`.
+ */
+export const HOSTILE_WORLDS = [
+  'group-above-cap',
+  'group-above-max',
+  'whole-group-stopped',
+  'deploy-during-approval',
+  'alarm-insufficient-data',
+  'capacity-changed-during-approval',
+  'custom-namespace-targets',
+  'budget-starved',
+  'manual-changes',
+  'manual-scale-in',
+  'hostile-text',
+  'event-from-2099',
+];
+
 export const GAME_DAY = [
   'stopped-instances',
   'cpu-spike',
@@ -381,14 +712,22 @@ export function snsAlarmNotification(fleet: Fleet, alarm: Alarm, previousState: 
   };
 }
 
-function eventBridgeEnvelope(fleet: Fleet, detailType: string, source: string, resources: string[], detail: unknown) {
+function eventBridgeEnvelope(
+  fleet: Fleet,
+  detailType: string,
+  source: string,
+  resources: string[],
+  detail: unknown,
+  /** When the event says it happened, if not now (a skewed or forged sender). */
+  at?: number,
+) {
   return {
     version: '0',
     id: simulationRandom().uuid(),
     'detail-type': detailType,
     source,
     account: ACCOUNT,
-    time: new Date(fleet.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    time: new Date(at ?? fleet.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     region: REGION,
     resources,
     detail,
@@ -417,13 +756,14 @@ export function eventBridgeAlarmStateChange(fleet: Fleet, alarm: Alarm, previous
   });
 }
 
-export function eventBridgeInstanceState(fleet: Fleet, instanceId: string, state: string): unknown {
+export function eventBridgeInstanceState(fleet: Fleet, instanceId: string, state: string, at?: number): unknown {
   return eventBridgeEnvelope(
     fleet,
     'EC2 Instance State-change Notification',
     'aws.ec2',
     [`arn:aws:ec2:${REGION}:${ACCOUNT}:instance/${instanceId}`],
     { 'instance-id': instanceId, state },
+    at,
   );
 }
 
@@ -523,8 +863,8 @@ export function inboundOfFleetEvent(
     }
     case 'instance-state':
       return viaEventBridge(
-        `EC2 Instance State-change Notification: ${event.instanceId} ${event.state}`,
-        eventBridgeInstanceState(fleet, event.instanceId, event.state),
+        `EC2 Instance State-change Notification: ${event.instanceId} ${event.state}${event.forged ? ` (dated ${new Date(event.at).toISOString()})` : ''}`,
+        eventBridgeInstanceState(fleet, event.instanceId, event.state, event.forged ? event.at : undefined),
       );
     case 'deployment':
       return viaEventBridge(

@@ -138,7 +138,8 @@ export interface InstanceRefresh {
 
 export type FleetEvent =
   | { kind: 'alarm'; alarm: Alarm; previousState: Alarm['state']; at: number }
-  | { kind: 'instance-state'; instanceId: string; state: 'stopped' | 'terminated'; at: number }
+  /** `forged`: the event says it happened at `at`, not now (a skewed or hostile sender). */
+  | { kind: 'instance-state'; instanceId: string; state: 'stopped' | 'terminated'; at: number; forged?: boolean }
   // What AWS announces on EventBridge when an activity ends (the platform's Await states wake on them).
   | { kind: 'deployment'; deployment: Deployment; at: number }
   | { kind: 'automation'; automation: Automation; at: number }
@@ -160,6 +161,10 @@ export class Fleet {
   readonly parameters = new Map<string, { value: string; version: number; updatedAt: number }>();
   private readonly listeners: ((event: FleetEvent) => void)[] = [];
   private readonly scheduled: { at: number; change: () => void }[] = [];
+  /** Changes waiting for an alarm to reach a state (a person acting while an incident waits). */
+  private readonly alarmWatchers: { name: string; state: Alarm['state']; ms: number; change: () => void }[] = [];
+  /** Every value each group's desired capacity took, and when (whoever set it: the platform, a person, the fleet). */
+  readonly desiredHistory = new Map<string, { at: number; desired: number }[]>();
   private sequence = 0;
 
   constructor(readonly clock: Clock) {}
@@ -170,6 +175,13 @@ export class Fleet {
 
   private emit(event: FleetEvent): void {
     for (const listener of this.listeners) listener(event);
+    if (event.kind !== 'alarm') return;
+    for (const watcher of this.alarmWatchers.filter(
+      (w) => w.name === event.alarm.name && w.state === event.alarm.state,
+    )) {
+      this.alarmWatchers.splice(this.alarmWatchers.indexOf(watcher), 1);
+      this.after(watcher.ms, watcher.change);
+    }
   }
 
   private nextId(prefix: string, width: number): string {
@@ -180,8 +192,21 @@ export class Fleet {
 
   // ------------------------------------------------------------------ building the estate
   addGroup(group: Omit<Group, 'tags'> & { tags?: Record<string, string> }, instanceIds: string[] = []): void {
-    this.groups.set(group.name, { tags: {}, ...group });
     const now = this.clock.now();
+    const stored: Group = { tags: {}, ...group };
+    // Whoever sets it (SetDesiredCapacity, a person, target tracking), the group remembers when.
+    const history = [{ at: now, desired: group.desired }];
+    let desired = group.desired;
+    Object.defineProperty(stored, 'desired', {
+      enumerable: true,
+      get: () => desired,
+      set: (value: number) => {
+        desired = value;
+        history.push({ at: this.clock.now(), desired: value });
+      },
+    });
+    this.groups.set(group.name, stored);
+    this.desiredHistory.set(group.name, history);
     for (let i = 0; i < group.desired; i++) {
       const id = instanceIds[i] ?? this.nextId('i-0', 16);
       this.instances.set(id, {
@@ -319,6 +344,28 @@ export class Fleet {
   /** A change to the estate some simulated milliseconds from now (a burst of load passing). */
   after(ms: number, change: () => void): void {
     this.scheduled.push({ at: this.clock.now() + ms, change });
+  }
+
+  /** A change `ms` after the alarm next goes to `state` (a person acting while the incident waits for approval). */
+  whenAlarm(name: string, state: Alarm['state'], ms: number, change: () => void): void {
+    this.alarmWatchers.push({ name, state, ms, change });
+  }
+
+  /**
+   * A person or target tracking sets a group's desired capacity (within its bounds, as the API
+   * would take it from them).
+   */
+  setDesiredCapacity(groupName: string, desired: number): void {
+    const group = this.requireGroup(groupName);
+    group.desired = Math.min(group.maxSize, Math.max(group.minSize, desired));
+  }
+
+  /**
+   * An EC2 state-change notification that says it happened at `at`, whatever the instance does
+   * (a skewed or forged sender: the event is all there is).
+   */
+  reportInstanceState(instanceId: string, state: 'stopped' | 'terminated', at: number): void {
+    this.emit({ kind: 'instance-state', instanceId, state, at, forged: true });
   }
 
   // ------------------------------------------------------------------ the passage of time

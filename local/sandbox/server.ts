@@ -66,10 +66,36 @@ export interface CallRecord {
   epoch: number;
   /** Under virtual time: whose turn it was (`<execution>|<state>`, or the harness). */
   actor: string;
-  /** For a capacity change: the group as it was just before. */
-  before?: { desired: number; minSize: number; maxSize: number };
+  /** For a mutating call: what it acted on, as it was just before (the invariants read it). */
+  before?: CallBefore;
   /** The call changed something: a mutating call answered ok, or made and then answered 5xx. */
   applied: boolean;
+}
+
+/** The world a mutating call met, read from the fleet at the call's instant (local/sim/invariants.ts). */
+export interface CallBefore {
+  /** SetDesiredCapacity: the group's size just before. */
+  desired?: number;
+  minSize?: number;
+  maxSize?: number;
+  /** SetDesiredCapacity: every value the group's desired capacity took so far, and when (ms). */
+  desiredHistory?: { at: number; desired: number }[];
+  /** The Auto Scaling group of each instance the call names (instances in no group are left out). */
+  instanceGroups?: Record<string, string>;
+  /** Each group the call touches: its healthy InService instances (as Auto Scaling reports them). */
+  healthyInService?: Record<string, number>;
+  /** CodeDeploy calls: the deployment group's newest (latest attempted) deployment. */
+  newestDeployment?: { id: string; status: string; creator: string; description?: string };
+  /** A call made for an incident that has an alarm (its input's alarm.name): that alarm in the fleet now. */
+  alarm?: {
+    name: string;
+    state: string;
+    /** When it last changed state (ms). */
+    updatedAt: number;
+    namespace: string;
+    dimensions: Record<string, string>;
+    tags: Record<string, string>;
+  };
 }
 
 const STEP_FUNCTIONS_OPERATIONS = [
@@ -410,12 +436,8 @@ export class Sandbox {
     const arrivedAt = realNow();
     const epoch = this.scheduler?.epoch ?? 0;
     const actor = this.scheduler?.actor ?? '';
-    const group =
-      operation === 'AutoScaling.SetDesiredCapacity'
-        ? this.fleet.groups.get(stringParam(request.params, 'AutoScalingGroupName'))
-        : undefined;
-    const before = group ? { desired: group.desired, minSize: group.minSize, maxSize: group.maxSize } : undefined;
     const mutating = MUTATING_OPERATIONS.has(operation);
+    const before = mutating ? this.snapshotBefore(operation, request.params, actor) : undefined;
     const log = (status: number, outcome: string, injected: boolean, madeAnyway = false) =>
       this.calls.push({
         applied: mutating && (status < 300 || madeAnyway),
@@ -471,6 +493,68 @@ export class Sandbox {
       log(e.status, e.code, false);
       return errorReply(request, e.code, e.message, e.status, e.queryCode);
     }
+  }
+
+  /** What a mutating call acts on, as it is at the call's instant (the fleet brought up to now first). */
+  private snapshotBefore(operation: string, params: Params, actor: string): CallBefore {
+    const fleet = this.fleet;
+    fleet.tick();
+    const before: CallBefore = {};
+    const groupName = stringParam(params, 'AutoScalingGroupName');
+    const instanceIds =
+      operation === 'AutoScaling.SetInstanceHealth'
+        ? [stringParam(params, 'InstanceId')]
+        : operation === 'SSM.StartAutomationExecution'
+          ? ((((params.Parameters ?? {}) as Record<string, unknown>).InstanceId as string[] | undefined) ?? [])
+          : [];
+    const groups = new Set<string>();
+    if (operation === 'AutoScaling.SetDesiredCapacity') {
+      const group = fleet.groups.get(groupName);
+      if (group) {
+        Object.assign(before, { desired: group.desired, minSize: group.minSize, maxSize: group.maxSize });
+        before.desiredHistory = [...(fleet.desiredHistory.get(groupName) ?? [])];
+        groups.add(groupName);
+      }
+    }
+    for (const id of Array.isArray(instanceIds) ? instanceIds : []) {
+      const owner = fleet.instances.get(String(id))?.groupName;
+      if (!owner) continue;
+      (before.instanceGroups ??= {})[String(id)] = owner;
+      groups.add(owner);
+    }
+    for (const name of groups)
+      (before.healthyInService ??= {})[name] = fleet
+        .membersOf(name)
+        .filter((i) => i.lifecycle === 'InService' && i.health === 'Healthy').length;
+    if (operation.startsWith('CodeDeploy.')) {
+      const named = fleet.deployments.get(stringParam(params, 'deploymentId'));
+      const application = named?.applicationName ?? stringParam(params, 'applicationName');
+      const deploymentGroup = named?.deploymentGroupName ?? stringParam(params, 'deploymentGroupName');
+      const newest = [...fleet.deployments.values()]
+        .filter((d) => d.applicationName === application && d.deploymentGroupName === deploymentGroup)
+        .sort((a, b) => b.createTime - a.createTime)[0];
+      if (newest)
+        before.newestDeployment = {
+          id: newest.deploymentId,
+          status: newest.status,
+          creator: newest.creator,
+          ...(newest.description ? { description: newest.description } : {}),
+        };
+    }
+    const input = this.executions.get(actor.split('|')[0] ?? '')?.input as { alarm?: { name?: unknown } } | undefined;
+    const alarm = typeof input?.alarm?.name === 'string' ? fleet.alarms.get(input.alarm.name) : undefined;
+    if (alarm)
+      before.alarm = {
+        name: alarm.name,
+        state: alarm.state,
+        updatedAt: alarm.updatedAt,
+        namespace: alarm.namespace,
+        dimensions: { ...alarm.dimensions },
+        tags: Object.fromEntries(
+          Object.entries(alarm.tags).filter(([key]) => key.startsWith('selfhealing:codedeploy')),
+        ),
+      };
+    return before;
   }
 
   private async proxyToDynamoDb(

@@ -1,7 +1,7 @@
 // A generated game day: from one seed, a mix of the drill's failure scenarios, AWS faults, messy
 // deliveries and operator actions. `npm start -- --chaos --seed N` runs one; `npm run simulate`
 // sweeps many seeds and checks the safety invariants after each.
-import { CORE_FAULTS, SCENARIOS } from '../scenarios';
+import { CORE_FAULTS, HOSTILE_WORLDS, SCENARIOS } from '../scenarios';
 import { Random } from './random';
 
 export interface ChaosPlan {
@@ -71,5 +71,22 @@ export function chaosPlan(seed: number): ChaosPlan {
   const timeouts = LAMBDA_TIMEOUT_TARGETS.filter(() => random.float() < 0.25).map(
     (target) => `${target}:timeout=${pick([0.2, 0.5])}`,
   );
-  return { ...plan, faults: [plan.faults, ...timeouts].join(';') };
+  // Hostile worlds (local/scenarios.ts HOSTILE_WORLDS), drawn after everything above: groups above
+  // the cap or their MaxSize, a whole group stopped, people deploying or changing capacity while an
+  // approval waits, an alarm going INSUFFICIENT_DATA, custom-namespace alarms naming managed
+  // targets, the budget starved by instances that do not exist, manual changes, hostile text.
+  // About one seed in four gets none: the game day as before.
+  const hostile =
+    random.float() < 0.75
+      ? HOSTILE_WORLDS.filter(() => random.float() < 0.3).map((world) =>
+          world === 'capacity-changed-during-approval'
+            ? pick(['capacity-raised-during-approval', 'capacity-lowered-during-approval'])
+            : world,
+        )
+      : [];
+  return {
+    ...plan,
+    scenarios: [...scenarios, ...hostile.filter((name) => SCENARIOS[name])],
+    faults: [plan.faults, ...timeouts].join(';'),
+  };
 }

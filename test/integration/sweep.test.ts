@@ -4,11 +4,14 @@ import { parseSeeds, sweep } from '../../local/simulate';
 
 // The fault sweep CI runs: one generated game day per seed (scenarios, throttling, 5xx, changes whose
 // answer is lost, duplicate, late and shuffled deliveries, the kill switch flipped, approvals late,
-// never or rejected, hand re-runs), the safety invariants checked after each (local/sim/invariants.ts).
+// never or rejected, hand re-runs, and the hostile worlds: groups above the cap or their MaxSize, a
+// whole group stopped, people deploying or changing capacity during an approval wait, an alarm gone
+// INSUFFICIENT_DATA, custom-namespace alarms naming managed targets, the budget starved, changes by
+// hand, oversized text), the safety invariants checked after each (local/sim/invariants.ts).
 // A failing seed prints the command that reproduces it: npm start -- --chaos --seed N.
-// 10 seeds keep npm test under 10 minutes on a loaded 2-core machine (the documented-commands test
-// costs about as much as 20 more); npm run simulate -- --seeds 1..1000 is the release sweep.
-const CI_SEEDS = '1..10';
+// Issue 26 asks CI for at least 40 seeds within a 15-minute suite on 2 cores: about 4.5 minutes here
+// on an idle 2-core machine; npm run simulate -- --seeds 1..1000 is the release sweep.
+const CI_SEEDS = '1..40';
 
 describe('the fault sweep', () => {
   it(`breaks no safety invariant on seeds ${CI_SEEDS}`, async () => {
@@ -22,16 +25,18 @@ describe('the fault sweep', () => {
         error: r.error,
       }));
 
-    expect(results).toHaveLength(10);
+    expect(results).toHaveLength(40);
     expect(failures).toEqual([]);
-    // About 2 minutes on an idle 2-core machine (npm run simulate prints it); the time limit only
+    // About 4.5 minutes on an idle 2-core machine (npm run simulate prints it); the time limit only
     // catches a hang, so that a loaded machine gives the same answer, later.
-  }, 1_200_000);
+  }, 1_800_000);
 
   // Seed 4 found it: a CreateDeployment whose answer was lost was sent again by the SDK's own retry,
-  // and the rollback deployed twice. It now replays the same lost answer and deploys once.
-  it('replays seed 4 exactly: the lost CreateDeployment answer, and one rollback deployment', async () => {
-    const { code, stdout } = await runScript('local/drill.ts', ['--chaos', '--seed', '4', '--json'], {
+  // and the rollback deployed twice. Seed 4's game day has hostile worlds since issue 26; seed 615
+  // tells the same story without them (cpu-regression's rollback, CreateDeployment answers lost 60 %
+  // of the time): the same lost answer, and one deployment.
+  it('replays seed 615 exactly: the lost CreateDeployment answer, and one rollback deployment', async () => {
+    const { code, stdout } = await runScript('local/drill.ts', ['--chaos', '--seed', '615', '--json'], {
       POWERTOOLS_LOG_LEVEL: 'ERROR',
     });
     const report = JSON.parse(stdout) as {
@@ -48,9 +53,11 @@ describe('the fault sweep', () => {
 
   // Seed 92 found a hole (issue 17, item 2): the kill switch was set while a rollback waited for
   // approval, and the rollback was still made, because the switch was read only at the guard. Every
-  // mutating call now reads it again right before it: the rollback is held back (Paused).
-  it('replays seed 92: the kill switch set during an approval wait holds the rollback back', async () => {
-    const { code, stdout } = await runScript('local/drill.ts', ['--chaos', '--seed', '92', '--json'], {
+  // mutating call now reads it again right before it: the rollback is held back (Paused). Seed 92
+  // has hostile worlds since issue 26; seed 2840 tells the story alone: web-app's rollback waits
+  // for approval from T+4, the switch goes on at T+6 (and stays on), the answer comes at T+49.
+  it('replays seed 2840: the kill switch set during an approval wait holds the rollback back', async () => {
+    const { code, stdout } = await runScript('local/drill.ts', ['--chaos', '--seed', '2840', '--json'], {
       POWERTOOLS_LOG_LEVEL: 'ERROR',
     });
     const report = JSON.parse(stdout) as {
@@ -67,18 +74,24 @@ describe('the fault sweep', () => {
 
   // Seed 16 found another (issue 17, item 9): the guard took the lock and then timed out (a Lambda
   // timeout the sweep injects) on every retry, and the failure path left the lock to expire. The
-  // failure record now releases the lock the execution may hold on the action's target.
-  it('replays seed 16: a guard that timed out after taking the lock leaves no lock behind', async () => {
-    const { code, stdout } = await runScript('local/drill.ts', ['--chaos', '--seed', '16', '--json'], {
+  // failure record now releases the lock the execution may hold on the action's target. Seed 16 has
+  // hostile worlds since issue 26; in seed 162 web-cpu-high's guard takes asg:web-asg's lock and
+  // times out three times in a row (GuardFunction timeout=0.2), and the incident fails.
+  it('replays seed 162: a guard that timed out after taking the lock leaves no lock behind', async () => {
+    const { code, stdout } = await runScript('local/drill.ts', ['--chaos', '--seed', '162', '--json'], {
       POWERTOOLS_LOG_LEVEL: 'ERROR',
     });
     const report = JSON.parse(stdout) as {
       faults: string;
       invariants: { violations: unknown[]; known: unknown[] };
+      incidents: { reason?: string; statesVisited: string[] }[];
     };
 
     expect(code).toBe(0);
     expect(report.faults).toContain('Lambda.GuardFunction:timeout=');
+    expect(
+      report.incidents.some((i) => i.reason === 'Sandbox.Timedout' && i.statesVisited.includes('Check Guardrails')),
+    ).toBe(true);
     expect(report.invariants).toEqual({ violations: [], known: [] });
   }, 60_000);
 
