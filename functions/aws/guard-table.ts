@@ -328,14 +328,38 @@ async function releaseOne(
     }
     return await coolDown(settings, owner, target, outcome, now);
   } catch (error) {
-    if (conditionFailed(error))
-      return {
-        released: false,
-        circuitOpened: false,
-        detail: `${target} is no longer held by this execution (released already, or its lock expired)`,
-      };
-    throw toNamedAwsError(error, 'DynamoDB.UpdateItem');
+    if (!conditionFailed(error)) throw toNamedAwsError(error, 'DynamoDB.UpdateItem');
+    return alreadyReleased(settings, owner, target, outcome, now);
   }
+}
+
+/**
+ * The hold was not this execution's any more. When an earlier attempt of the same release turned it
+ * into the cooldown (the recording step retried after a timeout), say what that attempt found, so
+ * that the record of the last attempt counts the change and the breaker as the first did.
+ */
+async function alreadyReleased(
+  settings: GuardSettings,
+  owner: string,
+  target: string,
+  outcome: { failed: boolean },
+  now: Date,
+): Promise<Release> {
+  const item = await readItem(settings, target);
+  if (item?.lockedBy === owner && item.lockState === 'cooldown') {
+    const failures = recentFailures(item, seconds(now), settings);
+    return {
+      released: true,
+      circuitOpened: outcome.failed && failures.length >= settings.circuitThreshold,
+      detail: `${target} cooling down until ${new Date((item.lockExpiresAt ?? 0) * 1000).toISOString()} (released by an earlier attempt)`,
+      ...(item.intentAt !== undefined ? { changeStarted: item.intentCall ?? 'a change' } : {}),
+    };
+  }
+  return {
+    released: false,
+    circuitOpened: false,
+    detail: `${target} is no longer held by this execution (its lock expired, or it was never taken)`,
+  };
 }
 
 /** After a change (succeeded or not) the lock becomes the cooldown; a failure also counts towards the circuit breaker. */

@@ -218,6 +218,39 @@ describe('every exit path records what happened', () => {
     expect(released.detail).toContain('AutoScaling.SetDesiredCapacity was started');
   });
 
+  // Sweep seed 5: the recording step was retried after its release went through; the retry's record
+  // no longer counted the change (RemediationStarted) that the first attempt had found.
+  it('reports on a retried release what its first attempt found, and counts nothing twice', async () => {
+    aws.dynamoDb.on(UpdateCommand).rejects(conditionFailed());
+    aws.dynamoDb.on(GetCommand).resolves({
+      Item: {
+        target: 'asg:web-asg',
+        lockedBy: 'exec-1',
+        lockState: 'cooldown',
+        lockExpiresAt: 4_102_444_800,
+        intentAt: 1,
+        intentCall: 'AutoScaling.SetDesiredCapacity',
+        failures: [Math.floor(Date.now() / 1000)],
+      },
+    });
+
+    const released = await release(
+      settings,
+      'exec-1',
+      heldGuard,
+      { acted: false, failed: true, cooldownSeconds: 300 },
+      new Date(),
+    );
+
+    expect(released).toMatchObject({ released: true, changeStarted: 'AutoScaling.SetDesiredCapacity' });
+    // No write went through: the failure is not counted again.
+    expect(
+      aws.dynamoDb
+        .commandCalls(UpdateCommand)
+        .every((c) => c.args[0].input.ConditionExpression?.includes(':inProgress')),
+    ).toBe(true);
+  });
+
   it('keeps the cooldown for its whole length (the item’s TTL is never earlier than the cooldown’s end)', async () => {
     aws.dynamoDb.on(UpdateCommand).resolves({ Attributes: {} });
     const now = new Date('2026-12-01T03:00:00Z');
