@@ -207,12 +207,12 @@ function expectationsFor(options: Options): { expected: Expected; incidents: num
   for (const name of options.scenarios) {
     const scenario = SCENARIOS[name];
     if (!scenario) continue;
-    const rejected = scenario.needsApproval === true && options.approvals === 'reject';
-    expected.remediated += rejected ? 0 : scenario.expects.remediated;
-    expected.notApproved += rejected ? scenario.expects.remediated : 0;
+    const rejected = options.approvals === 'reject' ? (scenario.approvalsNeeded ?? 0) : 0;
+    expected.remediated += scenario.expects.remediated - rejected;
+    expected.notApproved += rejected;
     expected.guardSkipped += scenario.expects.guardSkipped ?? 0;
     expected.dryRuns += scenario.expects.dryRuns ?? 0;
-    expected.escalated += rejected ? 0 : (scenario.expects.escalated ?? 0);
+    expected.escalated += rejected > 0 ? 0 : (scenario.expects.escalated ?? 0);
     expected.budgetExhausted += scenario.expects.budgetExhausted ?? 0;
     expected.shadow += scenario.expects.shadow ?? 0;
     expected.refused += scenario.expects.refused ?? 0;

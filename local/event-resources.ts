@@ -121,10 +121,17 @@ export function buildResourcesNamedBy(fleet: Fleet, event: Record<string, unknow
         bundleType: 'zip' as const,
       },
     });
-    fleet.addDeploymentGroup(application, group, [
-      { id: 'd-YOURS0001', revision: revision('1.0.0'), ageMinutes: 24 * 60 },
-      { id: 'd-YOURS0002', revision: revision('1.1.0'), ageMinutes: 10, bad: true },
-    ]);
+    fleet.addDeploymentGroup(
+      application,
+      group,
+      [
+        { id: 'd-YOURS0001', revision: revision('1.0.0'), ageMinutes: 24 * 60 },
+        { id: 'd-YOURS0002', revision: revision('1.1.0'), ageMinutes: 10, bad: true },
+      ],
+      120,
+      // As a team that wires the two together would: the alarm watches the group's deployments.
+      { autoScalingGroups: named.groups, alarms: named.alarm ? [named.alarm.name] : [] },
+    );
     built.push(`deployment group ${application}/${group} (last good revision 1.0.0, then 1.1.0)`);
   }
   const alarm = named.alarm;
@@ -184,7 +191,8 @@ export function stageIncidentAlarm(fleet: Fleet, event: unknown): string[] {
 
 /**
  * A rollback's apply fixture names the deployment it rolls back: when the fleet lacks it, it is
- * deployed now, the group's newest, so that the kernel finds it still live (else: Superseded).
+ * deployed 5 minutes before the fixture's incident, the group's newest, so that the kernel finds it
+ * still live and older than the incident (else: Superseded).
  */
 function stageRolledBackDeployment(fleet: Fleet, event: unknown): string[] {
   const prepared = (event as { prepared?: Record<string, unknown> } | null)?.prepared;
@@ -194,7 +202,8 @@ function stageRolledBackDeployment(fleet: Fleet, event: unknown): string[] {
   const group =
     application && deploymentGroup ? fleet.deploymentGroups.get(`${application}/${deploymentGroup}`) : undefined;
   if (!group || !id || fleet.deployments.has(id)) return [];
-  const now = fleet.clock.now();
+  const detectedAt = Date.parse(text((event as { incident?: { detectedAt?: unknown } }).incident?.detectedAt) ?? '');
+  const deployedAt = Math.min(fleet.clock.now(), Number.isNaN(detectedAt) ? Infinity : detectedAt) - 5 * 60_000;
   const revision = {
     revisionType: 'S3' as const,
     s3Location: { bucket: `${application}-artifacts`, key: `${application}/${id}.zip`, bundleType: 'zip' as const },
@@ -206,9 +215,10 @@ function stageRolledBackDeployment(fleet: Fleet, event: unknown): string[] {
     deploymentGroupName: group.deploymentGroupName,
     status: running ? 'InProgress' : 'Succeeded',
     revision,
-    createTime: now,
-    ...(running ? {} : { completeTime: now }),
-    finishAt: running ? now + group.deploySeconds * 1000 : now,
+    createTime: deployedAt,
+    ...(running ? {} : { completeTime: deployedAt }),
+    // A running one is still running now (a stop fixture stops it).
+    finishAt: running ? fleet.clock.now() + group.deploySeconds * 1000 : deployedAt,
     creator: 'user',
   });
   if (!running) group.liveRevision = revision;

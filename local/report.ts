@@ -259,7 +259,12 @@ export function executionTimeline(execution: ExecutionRecord, toSim: (real: numb
 }
 
 /** Skips that are the platform refusing what an alarm's tags asked for. */
-const REFUSALS = new Set(['TargetNotNamedByAlarm', 'AlarmTagActionNotAllowed', 'InvalidAlarmTags']);
+const REFUSALS = new Set([
+  'TargetNotNamedByAlarm',
+  'AlarmTagActionNotAllowed',
+  'InvalidAlarmTags',
+  'ParameterNotAllowed',
+]);
 
 export function summarise(execution: ExecutionRecord): IncidentSummary {
   const output = (execution.run?.output ?? {}) as ExecutionOutput;

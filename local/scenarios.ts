@@ -63,10 +63,16 @@ export function gameDayFleet(clock: Clock): Fleet {
   );
   fleet.addGroup({ name: 'checkout-asg', minSize: 2, maxSize: 10, desired: 3, launchSeconds: 90, tags: managed });
   fleet.addStandaloneInstance(STATUS_INSTANCE);
-  fleet.addDeploymentGroup('checkout-app', 'checkout-prod', [
-    { id: 'd-CHK000001', revision: checkoutRevision('3.1.0'), ageMinutes: 5 * 24 * 60 },
-    { id: 'd-CHK000002', revision: checkoutRevision('3.2.0'), ageMinutes: 2 * 24 * 60 },
-  ]);
+  fleet.addDeploymentGroup(
+    'checkout-app',
+    'checkout-prod',
+    [
+      { id: 'd-CHK000001', revision: checkoutRevision('3.1.0'), ageMinutes: 5 * 24 * 60 },
+      { id: 'd-CHK000002', revision: checkoutRevision('3.2.0'), ageMinutes: 2 * 24 * 60 },
+    ],
+    120,
+    { autoScalingGroups: ['checkout-asg'] },
+  );
   fleet.addAlarm({
     name: 'checkout-cpu-high',
     namespace: 'AWS/EC2',
@@ -87,10 +93,16 @@ export function gameDayFleet(clock: Clock): Fleet {
     },
   });
   addServiceHealthAlarm(fleet, WORKER_INSTANCES[0] ?? '');
-  fleet.addDeploymentGroup('web-app', 'web-prod', [
-    { id: 'd-OLD000000', revision: revision('1.3.0'), ageMinutes: 14 * 24 * 60 },
-    { id: 'd-GOOD00001', revision: revision('1.4.1'), ageMinutes: 3 * 24 * 60 },
-  ]);
+  fleet.addDeploymentGroup(
+    'web-app',
+    'web-prod',
+    [
+      { id: 'd-OLD000000', revision: revision('1.3.0'), ageMinutes: 14 * 24 * 60 },
+      { id: 'd-GOOD00001', revision: revision('1.4.1'), ageMinutes: 3 * 24 * 60 },
+    ],
+    120,
+    { autoScalingGroups: ['web-asg'] },
+  );
   fleet.addAlarm({
     name: 'web-cpu-high',
     namespace: 'AWS/EC2',
@@ -159,15 +171,17 @@ export interface Scenario {
   inject(fleet: Fleet): void;
   /** Manual executions an operator starts as part of the scenario. */
   requests?: unknown[];
-  /** Its remediation waits for a human's approval (the drill answers for them). */
-  needsApproval?: boolean;
+  /** How many of its remediations wait for a human's approval (the drill answers for them). */
+  approvalsNeeded?: number;
 }
 
 export const SCENARIOS: Record<string, Scenario> = {
   'stopped-instances': {
     name: 'stopped-instances',
-    description: 'half of api-asg stopped (2 of 4 instances)',
+    description:
+      'half of api-asg stopped (2 of 4 instances): one is replaced at once, the second waits for a human (blast radius: 1 of 4 at a time)',
     expects: { remediated: 2 },
+    approvalsNeeded: 1,
     inject: (fleet) => {
       fleet.stopInstance(API_INSTANCES[0] ?? '');
       fleet.stopInstance(API_INSTANCES[1] ?? '');
@@ -183,7 +197,7 @@ export const SCENARIOS: Record<string, Scenario> = {
     name: 'bad-deployment',
     description: 'web-app 1.5.0 deployed to web-prod; its error rate climbs (rollback needs approval)',
     expects: { remediated: 1 },
-    needsApproval: true,
+    approvalsNeeded: 1,
     inject: (fleet) => void fleet.deploy('web-app', 'web-prod', revision('1.5.0'), true),
   },
   'status-check': {
@@ -249,7 +263,7 @@ SCENARIOS['cpu-regression'] = {
 SCENARIOS.budget = {
   name: 'budget',
   description:
-    'RemediationBudgetPerHour=2: three faults in one hour; the third is held back, notify-only (BudgetExhausted)',
+    'RemediationBudgetPerHour=2: four changes in one hour (a scale-out, which has a budget of its own, and three others); the third of those is held back, notify-only (BudgetExhausted)',
   expects: { remediated: 2, budgetExhausted: 1 },
   parameters: { RemediationBudgetPerHour: '2' },
   inject: (fleet) => {
@@ -285,8 +299,8 @@ function taggedAlarm(
 SCENARIOS['attack'] = {
   name: 'attack',
   description:
-    "a careless teammate and a malicious tagger: alarms whose tags scale another team's group, roll back a deployment group they are not about, and shrink a group with no floor; every one is refused and a human is told",
-  expects: { remediated: 0, refused: 3 },
+    "a careless teammate and a malicious tagger: alarms whose tags scale another team's group, roll back a deployment group they are not about, shrink a group with no floor, run a runbook the policy does not list, and a custom metric whose dimension names the database; every one is refused and a human is told",
+  expects: { remediated: 0, refused: 5 },
   inject: (fleet) => {
     taggedAlarm(fleet, {
       name: 'batch-queue-depth',
@@ -305,6 +319,24 @@ SCENARIOS['attack'] = {
       namespace: 'AWS/EC2',
       dimensions: { AutoScalingGroupName: 'web-asg' },
       tags: { 'selfhealing:action': 'scale-in', 'selfhealing:step': '2' },
+    });
+    // A runbook the rule does not allow-list, on an instance the alarm does name.
+    taggedAlarm(fleet, {
+      name: 'web-i-0abc123def4567890-disk',
+      namespace: 'AWS/EC2',
+      dimensions: { InstanceId: 'i-0abc123def4567890' },
+      tags: {
+        'selfhealing:action': 'run-automation',
+        'selfhealing:document': 'AWS-TerminateEC2Instance',
+        'selfhealing:target': 'i-0abc123def4567890',
+      },
+    });
+    // Anyone can publish a custom metric with any dimensions: this one names the standalone database.
+    taggedAlarm(fleet, {
+      name: 'partner-db-health',
+      namespace: 'Custom/Partner',
+      dimensions: { InstanceId: STATUS_INSTANCE },
+      tags: { 'selfhealing:service': 'poweroff.target' },
     });
   },
 };
@@ -341,13 +373,15 @@ function deployedService(
     revisionType: 'S3',
     s3Location: { bucket: `${application}-artifacts`, key: `${application}/${v}.zip`, bundleType: 'zip' },
   });
+  const alarm = `${application}-5xx-high`;
+  // The deployment group's own alarm configuration names the alarm: its owner says they belong together.
   fleet.addDeploymentGroup(
     application,
     deploymentGroup,
     [{ id: `d-${application.slice(0, 3).toUpperCase()}000001`, revision: version('1.0.0'), ageMinutes: 3 * 24 * 60 }],
     options.deploySeconds,
+    { alarms: [alarm] },
   );
-  const alarm = `${application}-5xx-high`;
   fleet.addAlarm({
     name: alarm,
     namespace: 'AWS/ApplicationELB',
@@ -613,6 +647,17 @@ function textRevision(version: string): Revision {
   };
 }
 
+SCENARIOS['stopped-then-started'] = {
+  name: 'stopped-then-started',
+  description: `a person stopped ${API_INSTANCES[2] ?? ''} to resize it and started it again; the "stopped" event, a minute old, arrives when it runs`,
+  expects: { remediated: 0 },
+  inject: (fleet) => {
+    // The stop and the start happened a minute ago; EventBridge delivers late (at least once, in
+    // no particular order): the event of the stop, dated when it happened, arrives now.
+    fleet.reportInstanceState(API_INSTANCES[2] ?? '', 'stopped', fleet.clock.now() - 60_000);
+  },
+};
+
 SCENARIOS['event-from-2099'] = {
   name: 'event-from-2099',
   description: `an EventBridge notification that ${API_INSTANCES[3] ?? ''} (running) stopped, dated 2099`,
@@ -637,6 +682,7 @@ export const HOSTILE_WORLDS = [
   'manual-scale-in',
   'hostile-text',
   'event-from-2099',
+  'stopped-then-started',
 ];
 
 export const GAME_DAY = [

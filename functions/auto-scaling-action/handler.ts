@@ -1,11 +1,12 @@
 import * as z from 'zod';
-import { autoScalingMembership, describeGroups, makeScalingCall } from '../aws/auto-scaling';
+import { describeGroups, makeScalingCall } from '../aws/auto-scaling';
+import { locateInstances } from '../aws/instances';
 import { type ChangeTask, MAX_PREPARATIONS, type Reads, act, approvedBasis, preflight } from '../aws/preflight';
 import { InvalidInputError, NoLongerNeeded, skipError } from '../domain/errors';
 import { type Applied, PlannedStateSchema, wouldApply } from '../domain/execution-state';
 import { GuardSchema } from '../domain/guard-schema';
 import type { Action } from '../domain/policy/actions';
-import { type LiveInstance, atPrepare } from '../domain/safety-kernel';
+import { atPrepare } from '../domain/safety-kernel';
 import { PreparedAutoScalingSchema, type PreparedAutoScaling } from '../domain/scaling';
 import { clock } from '../platform/clock';
 import { stackDryRun } from '../platform/env';
@@ -33,11 +34,6 @@ function actionOf(task: AutoScalingTask): AutoScalingAction {
 }
 
 /** Where each instance is in Auto Scaling (an instance in no group is not one Auto Scaling can replace). */
-async function locateInstances(ids: string[]): Promise<Record<string, LiveInstance>> {
-  const members = await autoScalingMembership(ids);
-  return Object.fromEntries(ids.map((id) => [id, members[id] ?? { id, found: false }]));
-}
-
 /** What the kernel needs read: the group scaled, or the instance replaced (and the group it was in). */
 function readsFor(action: AutoScalingAction, prepared?: PreparedAutoScaling): Reads {
   if (action.type === 'replace-instance')
@@ -96,7 +92,9 @@ export async function apply(task: Extract<AutoScalingTask, { operation: 'apply' 
     );
   }
   const read = await preflight(task, reads, 'call');
-  const outcome = await act(task as ChangeTask, read, approvedBasis(task, prepared.basis), makeScalingCall);
+  const outcome = await act(task as ChangeTask, read, approvedBasis(task, prepared.basis), makeScalingCall, () =>
+    preflight(task, reads, 'call'),
+  );
   if (!outcome.made) {
     // An earlier attempt's call went through (then timed out or crashed before returning).
     logger.info('Action already applied by an earlier attempt', { call: outcome.call, why: outcome.why });

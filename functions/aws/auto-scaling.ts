@@ -10,7 +10,7 @@ import {
   type SetInstanceHealthCommandInput,
 } from '@aws-sdk/client-auto-scaling';
 import { callAws } from './aws-errors';
-import { autoScaling } from './clients/auto-scaling';
+import { autoScaling, autoScalingOneAttempt } from './clients/auto-scaling';
 import { InvalidInputError, TargetNotFoundError } from '../domain/errors';
 import type { Call, LiveGroup, LiveInstance } from '../domain/safety-kernel';
 
@@ -80,14 +80,14 @@ export async function autoScalingMembership(ids: string[]): Promise<Record<strin
 export async function makeScalingCall(call: Call): Promise<void> {
   if (call.operation === 'AutoScaling.SetInstanceHealth') {
     await callAws(call.operation, () =>
-      autoScaling.send(new SetInstanceHealthCommand(call.input as unknown as SetInstanceHealthCommandInput)),
+      autoScalingOneAttempt.send(new SetInstanceHealthCommand(call.input as unknown as SetInstanceHealthCommandInput)),
     );
     return;
   }
   if (call.operation !== 'AutoScaling.SetDesiredCapacity')
     throw new InvalidInputError(`Not an Auto Scaling change: ${call.operation}`);
   await callAws(call.operation, () =>
-    autoScaling.send(new SetDesiredCapacityCommand(call.input as unknown as SetDesiredCapacityCommandInput)),
+    autoScalingOneAttempt.send(new SetDesiredCapacityCommand(call.input as unknown as SetDesiredCapacityCommandInput)),
   );
 }
 

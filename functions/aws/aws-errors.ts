@@ -51,3 +51,9 @@ export async function callAws<T>(operation: string, call: () => Promise<T>): Pro
     throw toNamedAwsError(error, operation);
   }
 }
+
+/** An AWS answer that says the request was not processed (refused, throttled, invalid): nothing changed. */
+export function refusedBeforeChange(error: unknown): boolean {
+  const fault = (error as { $fault?: string; cause?: { $fault?: string } } | null) ?? {};
+  return (fault.$fault ?? fault.cause?.$fault) === 'client';
+}

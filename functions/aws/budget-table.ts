@@ -3,9 +3,12 @@ import { callAws, toNamedAwsError } from './aws-errors';
 import { dynamoDb } from './clients/dynamodb';
 import { ACTION_TYPES, type ActionType } from '../domain/policy/actions';
 import type { BudgetCheck, BudgetCounted } from '../domain/guardrails';
+import { settleAll } from '../platform/settle';
 
 // The fleet-wide remediation budget: at most N mutating actions per clock hour for the account,
-// and per action type, counted in the guard table. Each counter is one item holding the set of
+// and per action type, counted in the guard table. Scale-outs, which only add capacity and need no
+// human, count against their own budget only: a storm of them (or alarms anyone can make fire)
+// never uses the budget a rollback or a replacement needs, and those never hold back a scale-out. Each counter is one item holding the set of
 // executions (and ladder steps) that used it: the conditional ADD is atomic, and a retried call
 // finds its own id already there, so nothing is counted twice. The guard only looks at it; the
 // budget is taken right before the call (aws/preflight.ts) and given back when AWS refuses it, so
@@ -31,7 +34,18 @@ export function budgetWindow(now: Date): { id: string; resetsAt: Date } {
   return { id, resetsAt: new Date(Date.parse(`${id}:00:00.000Z`) + 3_600_000) };
 }
 
+/** Action types that count against their own budget only (the account's default when none is set). */
+export const OWN_BUDGET_ONLY: readonly ActionType[] = ['scale-out'];
+
 function countersFor(settings: BudgetSettings, actionType: ActionType, window: string): Counter[] {
+  if (OWN_BUDGET_ONLY.includes(actionType))
+    return [
+      {
+        key: `budget:${actionType}:${window}`,
+        scope: `${actionType} actions`,
+        limit: settings.perActionType[actionType] ?? settings.perHour,
+      },
+    ];
   const counters: Counter[] = [{ key: `budget:account:${window}`, scope: 'the account', limit: settings.perHour }];
   const typeLimit = settings.perActionType[actionType];
   if (typeLimit !== undefined)
@@ -121,7 +135,7 @@ export async function consumeBudget(
   const window = budgetWindow(now);
   const ttl = Math.floor(window.resetsAt.getTime() / 1000) + 86_400;
   const counters = countersFor(settings, actionType, window.id);
-  const results = await Promise.all(counters.map((counter) => take(settings, counter, consumer, ttl)));
+  const results = await settleAll(counters.map((counter) => take(settings, counter, consumer, ttl)));
   const full = counters.find((_, i) => !results[i]?.taken);
   if (full) {
     const taken = counters.filter((_, i) => results[i]?.taken);
@@ -164,7 +178,7 @@ export function budgetSettingsFromEnv(tableName: string, env: NodeJS.ProcessEnv 
 
 /** Gives an action's place in the budget back: it changed nothing (a no-op, a skip right before the call). */
 export async function refundBudget(tableName: string, counted: BudgetCounted): Promise<void> {
-  await Promise.all(
+  await settleAll(
     counted.keys.map((key) =>
       callAws('DynamoDB.UpdateItem', () =>
         dynamoDb.send(

@@ -15,6 +15,8 @@ import { callAws } from './aws-errors';
 import { codeDeploy, codeDeployOneAttempt } from './clients/codedeploy';
 import { InvalidInputError, NoRollbackTargetError, TargetNotFoundError, TargetNotManagedError } from '../domain/errors';
 import { MANAGED_TAG, type PreparedRollback, deploymentGroupArn } from '../domain/rollback';
+import type { LiveDeployment } from '../domain/safety-kernel';
+import { settleAll } from '../platform/settle';
 
 // Every CodeDeploy read and write the platform makes: the deployment stopped, the good revision
 // redeployed, the recent deployments correlated with an alarm.
@@ -70,7 +72,7 @@ export async function assertStoppable(
   functionArn: string,
 ): Promise<void> {
   const resourceArn = deploymentGroupArn(functionArn, prepared.application, prepared.deploymentGroup);
-  const [deployment, tagged] = await Promise.all([
+  const [deployment, tagged] = await settleAll([
     getDeployment(prepared.deploymentId),
     callAws('CodeDeploy.ListTagsForResource', () =>
       codeDeploy.send(new ListTagsForResourceCommand({ ResourceArn: resourceArn })),
@@ -141,7 +143,7 @@ export async function rollbackFacts(
 export async function latestDeployment(
   application: string,
   deploymentGroup: string,
-): Promise<{ id: string; status?: string; description?: string } | undefined> {
+): Promise<LiveDeployment | undefined> {
   const group = await getDeploymentGroup(application, deploymentGroup);
   const latestId = group.lastAttemptedDeployment?.deploymentId;
   if (!latestId) return undefined;
@@ -150,5 +152,11 @@ export async function latestDeployment(
     id: latestId,
     ...(latest.status ? { status: latest.status } : {}),
     ...(latest.description ? { description: latest.description } : {}),
+    ...(latest.createTime ? { createdAt: latest.createTime.toISOString() } : {}),
+    ...(latest.creator ? { creator: latest.creator } : {}),
+    group: {
+      autoScalingGroups: (group.autoScalingGroups ?? []).flatMap((g) => (g.name ? [g.name] : [])),
+      alarms: (group.alarmConfiguration?.alarms ?? []).flatMap((a) => (a.name ? [a.name] : [])),
+    },
   };
 }

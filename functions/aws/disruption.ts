@@ -2,6 +2,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { callAws, toNamedAwsError } from './aws-errors';
 import { dynamoDb } from './clients/dynamodb';
 import { disruptionKey } from '../domain/safety-kernel';
+import { settleAll } from '../platform/settle';
 
 // The blast radius, counted across executions: one guard-table item per Auto Scaling group whose
 // `holders` string set has one entry per instance some execution is replacing, restarting or
@@ -39,7 +40,7 @@ export interface InFlight {
 export async function readInFlight(tableName: string, groups: string[], owner: string, now: Date): Promise<InFlight> {
   const nowSeconds = seconds(now);
   const result: InFlight = { others: {}, expired: {} };
-  await Promise.all(
+  await settleAll(
     groups.map(async (group) => {
       const key = disruptionKey(group);
       const out = await callAws('DynamoDB.GetItem', () =>
@@ -115,5 +116,5 @@ export async function releaseClaimedDisruption(
   tableName: string,
   claimed: Record<string, string[]> | undefined,
 ): Promise<void> {
-  await Promise.all(Object.entries(claimed ?? {}).map(([key, entries]) => releaseDisruption(tableName, key, entries)));
+  await settleAll(Object.entries(claimed ?? {}).map(([key, entries]) => releaseDisruption(tableName, key, entries)));
 }

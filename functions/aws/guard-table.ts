@@ -24,6 +24,7 @@ import type { Call } from '../domain/safety-kernel';
 export { type GuardSettings, lockLifetimeSeconds };
 export { type Guard, GuardSchema, type GuardSkipReason, GuardSkipReasonSchema } from '../domain/guard-schema';
 import { type Guard, type Release, lockKeysOf } from '../domain/guard-schema';
+import { settleAll } from '../platform/settle';
 
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 const conditionFailed = (error: unknown) => error instanceof Error && error.name === 'ConditionalCheckFailedException';
@@ -139,7 +140,7 @@ export async function acquire(
       continue;
     }
     // Someone took it between our read and our write: give back what this attempt took, report who.
-    await Promise.all(taken.map((target) => dropUnused(settings, owner, target)));
+    await settleAll(taken.map((target) => dropUnused(settings, owner, target)));
     const winner = await readItem(settings, key);
     return (
       blocked(key, winner) ?? {
@@ -242,7 +243,7 @@ export async function recordIntent(
  * counts it as a change. Only what this execution recorded, on targets it still holds.
  */
 export async function withdrawIntent(settings: GuardSettings, owner: string, keys: string[]): Promise<void> {
-  await Promise.all(
+  await settleAll(
     keys.map((target) =>
       update(settings, target, 'REMOVE intentAt, intentCall, intentInput, claimed', {
         ':me': owner,
@@ -271,7 +272,7 @@ export async function release(
   const keys = lockKeysOf(guard);
   if (!guard.lockAcquired || keys.length === 0)
     return { released: false, circuitOpened: false, detail: 'no lock held' };
-  const results = await Promise.all(keys.map((target) => releaseOne(settings, owner, target, outcome, now)));
+  const results = await settleAll(keys.map((target) => releaseOne(settings, owner, target, outcome, now)));
   const released = results.filter((r) => r.released);
   const started = results.find((r) => r.changeStarted)?.changeStarted;
   const claim = results.find((r) => r.claim)?.claim;

@@ -8,6 +8,7 @@ import { clock } from '../platform/clock';
 import { sfn } from './clients/sfn';
 import { sqs } from './clients/sqs';
 import { wakeWaiters } from './waits';
+import { recordIngested } from './provenance';
 import { requiredEnv, stackDryRun } from '../platform/env';
 import { IncidentSchema } from '../domain/incident';
 import type { IngestContext, Normalised } from '../domain/inbound/normalise';
@@ -108,6 +109,8 @@ async function startOrIgnore(normalised: Exclude<Normalised, { status: 'rejected
     };
   }
   const { incident } = normalised;
+  // Before the execution exists: its plan step finds that ingest, not a person, started it.
+  await recordIngested(guardTableName, incident, clock.now());
   try {
     const started = await sfn.send(
       new StartExecutionCommand({ stateMachineArn, name: incident.id, input: JSON.stringify(incident) }),

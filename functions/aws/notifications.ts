@@ -1,24 +1,29 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { callAws, toNamedAwsError } from './aws-errors';
+import { callAws, refusedBeforeChange, toNamedAwsError } from './aws-errors';
 import { dynamoDb } from './clients/dynamodb';
-import { sns } from './clients/sns';
+import { snsOneAttempt } from './clients/sns';
 import { logger, metrics } from '../platform/powertools';
 
 // One notification per execution and outcome, whichever attempt of the recording step publishes
 // it. SNS standard topics have no deduplication (FIFO topics do, but cannot deliver to email or
 // HTTPS), so this is ours: a marker in the guard table, written conditionally BEFORE the publish
-// (`sending`) and confirmed after it (`sent`, with the message id).
+// (`sending`) and confirmed after it (`sent`, with the message id). Publish is made once per
+// attempt (no SDK retry): whether it went out is decided here, from SNS's answer.
 //   - A retry finds `sent`: nothing is published again.
-//   - A retry finds `sending` (an attempt claimed the marker, then died before confirming): that
-//     attempt may well have published, so nothing is published again; the record says the
-//     notification is unconfirmed and the NotificationUnconfirmed metric counts it.
-//   - The publish itself fails: the marker is set back to `failed` before the error goes up, so the
-//     workflow's retry publishes.
+//   - SNS refused the publish (a 4xx: throttled, invalid): nothing went out. The marker is set to
+//     `failed` before the error goes up, so the workflow's retry publishes.
+//   - SNS's answer is unknown (a 5xx, a timeout, the connection lost: it may have accepted the
+//     message) or the attempt died after claiming: the marker says `unknown`/`sending`, and a retry
+//     publishes nothing again. The record says the notification is unconfirmed, and the
+//     NotificationUnconfirmed metric pages through its own CloudWatch alarm (template.yaml), by a
+//     path that does not depend on this one.
 //   - The confirmation fails after a publish that went through (a throttled write): the task still
 //     succeeds, with the message id it holds, so no retry publishes again; the marker stays
 //     `sending` until its TTL.
+//   Left open (docs/safety.md): a refused publish whose `failed` marker write fails too reads as
+//   unconfirmed on the retry: no second page, but the NotificationUnconfirmed alarm.
 
 export interface Notification {
   subject: string;
@@ -43,7 +48,7 @@ async function publish(
   dedupKey: string | undefined,
 ): Promise<string | undefined> {
   const out = await callAws('SNS.Publish', () =>
-    sns.send(
+    snsOneAttempt.send(
       new PublishCommand({
         TopicArn: topicArn,
         Subject: notification.subject,
@@ -113,9 +118,18 @@ export async function publishOnce(
   try {
     messageId = await publish(topicArn, notification, dedupKey);
   } catch (error) {
-    // Not published as far as anyone knows: let the workflow's retry publish.
-    await mark(tableName, key, { ':failed': 'failed' }, 'SET #status = :failed');
-    throw error;
+    if (refusedBeforeChange(error)) {
+      // SNS refused it: nothing went out. Let the workflow's retry publish.
+      await mark(tableName, key, { ':failed': 'failed' }, 'SET #status = :failed');
+      throw error;
+    }
+    // It may have gone out: never a second page for it. Say so, and let its own alarm page.
+    logger.warn('Publish answered with no verdict: it may have gone out; not publishing it again', { key, error });
+    metrics.addMetric('NotificationUnconfirmed', MetricUnit.Count, 1);
+    await mark(tableName, key, { ':unknown': 'unknown' }, 'SET #status = :unknown').catch((markError: unknown) =>
+      logger.warn('Could not mark the notification unknown (it stays sending: the same to a retry)', { markError }),
+    );
+    return { alreadySent: false, unconfirmed: true };
   }
   try {
     await mark(tableName, key, { ':sent': 'sent', ':id': messageId ?? '' }, 'SET #status = :sent, messageId = :id');

@@ -1,9 +1,17 @@
 import { readAlarm } from './alarms';
+import { refusedBeforeChange } from './aws-errors';
 import { budgetCounterKeys, budgetSettingsFromEnv, consumeBudget, refundBudget } from './budget-table';
 import { disruptionEntries, holdDisruption, readInFlight, releaseClaimedDisruption } from './disruption';
 import { guardSettingsFromEnv, readItem, recordIntent, claimedCallOf, withdrawIntent } from './guard-table';
 import { killSwitchOn } from './kill-switch';
-import { ApprovalRequired, BudgetExhausted, LockLost, NoLongerNeeded, skipError } from '../domain/errors';
+import {
+  ApprovalRequired,
+  BudgetExhausted,
+  LockLost,
+  NoLongerNeeded,
+  TargetChanged,
+  skipError,
+} from '../domain/errors';
 import type { Applied, PlannedState, Prepared } from '../domain/execution-state';
 import { type Guard, lockKeysOf } from '../domain/guard-schema';
 import { type Claim, afterChangeSeconds } from '../domain/guardrails';
@@ -25,6 +33,7 @@ import {
 import { targetKeysOf } from '../domain/targets';
 import { clock } from '../platform/clock';
 import { requiredEnv } from '../platform/env';
+import { settleAll } from '../platform/settle';
 
 // The pre-flight of every mutating call: it reads, in one round trip, everything that can have
 // changed while the execution waited (for a human, a retry, a concurrency slot) — the kill switch
@@ -95,7 +104,7 @@ export async function readLive(task: ChangeTask, reads: Reads, mode: Mode): Prom
     }
   };
   const [paused, alarm, latest, item, located, described, inFlight] = await gateFirst(
-    Promise.all([
+    settleAll([
       pausedRead,
       alarmRead,
       reads.latestDeployment ? reads.latestDeployment() : Promise.resolve(undefined),
@@ -119,7 +128,7 @@ export async function readLive(task: ChangeTask, reads: Reads, mode: Mode): Prom
     ),
   ];
   if (discovered.length > 0) {
-    const [more, moreInFlight] = await Promise.all([
+    const [more, moreInFlight] = await settleAll([
       describe(discovered),
       readInFlight(guardSettings.tableName, discovered, owner, now),
     ]);
@@ -181,12 +190,6 @@ export async function preflight(
   return { decision, ...read };
 }
 
-/** An AWS answer that says the request was not processed (refused, throttled, invalid): nothing changed. */
-function refusedBeforeChange(error: unknown): boolean {
-  const fault = (error as { $fault?: string; cause?: { $fault?: string } } | null) ?? {};
-  return (fault.$fault ?? fault.cause?.$fault) === 'client';
-}
-
 /**
  * The one mutating call, right before which the kernel decided again on state read now: made only
  * when the kernel says go, under a claim (locks proven and the exact call recorded, blast-radius
@@ -197,11 +200,14 @@ export async function act<T>(
   read: Read & { decision: Decision },
   approved: ApprovalBasis | undefined,
   call: (call: Call) => Promise<T>,
+  /** The same pre-flight, read again (made once more after the claim, right before the call). */
+  decideAgain: () => Promise<{ decision: Decision }>,
 ): Promise<
   | { made: true; call: Call; result: T; description: string; watch: Applied['watch'] }
   | { made: false; call: Call; watch: Applied['watch']; why: string }
 > {
-  const verdict = atCall(read.decision, approved, task.plan.safety?.approvedChangeToleranceInstances ?? 0);
+  const tolerance = task.plan.safety?.approvedChangeToleranceInstances ?? 0;
+  const verdict = atCall(read.decision, approved, tolerance);
   if (verdict.verdict === 'stop') throw skipError(verdict.reason, verdict.why);
   if (verdict.verdict === 'approve') {
     if ((task.guard?.round?.n ?? 0) >= MAX_PREPARATIONS - 1)
@@ -233,7 +239,11 @@ export async function act<T>(
         earlier?.disruption?.[disruptionKey(group)] ?? disruptionEntries(owner, count, until);
   const consumer = `${owner}#${task.plan.escalation.step}`;
   const actionType = task.plan.action?.type ?? 'notify';
-  const budget = earlier?.budget ?? { keys: budgetCounterKeys(budgetSettings, actionType, now), consumer };
+  const budget = earlier?.budget ?? {
+    keys: budgetCounterKeys(budgetSettings, actionType, now),
+    consumer,
+    at: now.toISOString(),
+  };
   const claim: Claim = { ...(Object.keys(disruption).length > 0 ? { disruption } : {}), budget };
   await recordIntent(guardSettings, owner, keys, decision.call, now, hold, claim);
   const giveBack = async (budgetTaken: boolean) => {
@@ -258,12 +268,26 @@ export async function act<T>(
       );
     }
   }
-  if (!earlier?.budget) {
-    const taken = await consumeBudget(budgetSettings, consumer, actionType, now);
-    if (!taken.ok) {
-      await giveBack(false);
-      throw new BudgetExhausted(taken.detail);
-    }
+  // Taken on every attempt (idempotent per consumer): an earlier attempt may have recorded its claim
+  // and then failed to take the budget (a throttled write), and must not go out uncounted.
+  const taken = await consumeBudget(budgetSettings, budget.consumer, actionType, budget.at ? new Date(budget.at) : now);
+  if (!taken.ok) {
+    await giveBack(false);
+    throw new BudgetExhausted(taken.detail);
+  }
+  // The claim took several writes (each retried when throttled): decide once more on state read now,
+  // and call only if the kernel still makes this very call. What moved meanwhile (target tracking,
+  // a person, the kill switch) sends the change back, with everything the claim took given back.
+  const again = atCall((await decideAgain()).decision, approved, tolerance);
+  if (again.verdict !== 'go' || !sameCall(again.decision.call, decision.call)) {
+    await giveBack(true);
+    if (again.verdict === 'stop') throw skipError(again.reason, again.why);
+    if (again.verdict === 'approve') throw new ApprovalRequired(again.why);
+    if (again.verdict === 'done')
+      throw new NoLongerNeeded(`${again.decision.why}, while this change was being claimed: not calling`);
+    throw new TargetChanged(
+      `the target changed while the change was claimed: ${describeCall(decision.call)} became ${describeCall(again.decision.call)}; preparing again`,
+    );
   }
   try {
     const result = await call(decision.call);
@@ -274,6 +298,9 @@ export async function act<T>(
     throw error;
   }
 }
+
+const describeCall = (call: Call) => `${call.operation} ${JSON.stringify(call.input)}`;
+const sameCall = (a: Call, b: Call) => describeCall(a) === describeCall(b);
 
 /** How often one rung's change may be prepared (each time, a human is asked again): then a human decides. */
 export const MAX_PREPARATIONS = 3;

@@ -1,5 +1,4 @@
 import {
-  DescribeInstanceInformationCommand,
   GetAutomationExecutionCommand,
   StartAutomationExecutionCommand,
   paginateDescribeAutomationExecutions,
@@ -35,14 +34,6 @@ export async function runningAutomations(ceiling: number): Promise<string[]> {
     throw toNamedAwsError(error, 'SSM.DescribeAutomationExecutions');
   }
   return running;
-}
-
-/** The instances among these that Systems Manager manages (an instance outside Auto Scaling is known to exist this way). */
-export async function managedInstances(ids: string[]): Promise<Set<string>> {
-  const out = await callAws('SSM.DescribeInstanceInformation', () =>
-    ssm.send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: ids }] })),
-  );
-  return new Set((out.InstanceInformationList ?? []).flatMap((i) => (i.InstanceId ? [i.InstanceId] : [])));
 }
 
 /** The mutating call: starts the runbook and returns its execution id. */

@@ -141,6 +141,12 @@ export class BudgetExhausted extends NamedError {
     this.prototype.name = 'BudgetExhausted';
   }
 }
+/** Between the pre-flight read and the claim the target changed (the call would differ): the workflow prepares the change again. */
+export class TargetChanged extends NamedError {
+  static {
+    this.prototype.name = 'TargetChanged';
+  }
+}
 /** Right before the call, the change needs a human it does not have (it grew, more is in flight): the workflow prepares it again and asks. */
 export class ApprovalRequired extends NamedError {
   static {
@@ -162,6 +168,9 @@ const STOPS = {
 
 /** The errors the workflow records as a skip, by the reason they carry (one list: the ASL's Catch lists are checked against it). */
 export const SKIP_ERRORS = Object.keys(STOPS) as (keyof typeof STOPS)[];
+
+/** What an apply step throws to have the workflow prepare its change again (and ask a human, if it needs one). */
+export const PREPARE_AGAIN_ERRORS = [ApprovalRequired.prototype.name, TargetChanged.prototype.name];
 
 /** The named error for a reason the kernel stopped a change for. */
 export function skipError(reason: keyof typeof STOPS, why: string): Error {

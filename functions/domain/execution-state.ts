@@ -83,12 +83,19 @@ export const PlanSafetySchema = z.object({
   /** What the plan may act on: the incident's identity, the rule's allowedTargets and what the policy itself writes. */
   bound: z.object({
     targets: z.array(z.string()),
+    /** Of `targets`, those AWS, the policy or an operator names; one only alarm tags name needs a human for all but a scale-out. */
+    // Absent from a plan made before this field existed: nothing attested, so a human approves.
+    attested: z.array(z.string()).default([]),
     documents: z.array(z.string()),
     parameterValues: z.record(z.string(), z.array(z.string())),
   }),
   actOnInsufficientData: z.boolean(),
   blastRadius: z.object({ maxInstances: z.int().min(1), maxPercent: z.int().min(0).max(100) }),
   approvedChangeToleranceInstances: z.int().min(0),
+  /** Ingest started the execution, or a person did (a manual request, or an incident's shape passed by hand). */
+  startedBy: z.enum(['ingest', 'operator']).default('ingest'),
+  /** The action types a human approves when a person started the execution (the policy's safety.manualApprovalRequired). */
+  operatorApproval: z.array(z.string()).default([]),
 });
 export type PlanSafety = z.infer<typeof PlanSafetySchema>;
 

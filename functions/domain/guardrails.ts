@@ -120,6 +120,8 @@ export type BudgetCheck =
 export interface BudgetCounted {
   keys: string[];
   consumer: string;
+  /** When it was first claimed: a retry counts in that hour's counters, not the hour it runs in. */
+  at?: string;
 }
 
 /** What a claim takes besides the lock: disruption slots per group (their entries) and budget counters. */

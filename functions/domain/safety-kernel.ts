@@ -3,7 +3,7 @@ import { type ApprovalBasis, ApprovalBasisSchema } from './approval-basis';
 import { type Incident, MAX_CLOCK_SKEW_SECONDS } from './incident';
 import type { Applied, Plan, PlanSafety, Watch } from './execution-state';
 import type { Action } from './policy/actions';
-import { automationInstances, outsideBound, targetKey } from './targets';
+import { automationInstances, outsideBound, targetKey, targetKeysOf } from './targets';
 import { DEPLOYMENT_RUNNING, type RollbackChoice, rollbackDescription } from './rollback';
 import { automationRequest } from './automation';
 
@@ -46,13 +46,26 @@ export interface LiveInstance {
   group?: string;
   lifecycle?: string;
   health?: string;
+  /** When Systems Manager's agent on it last reported in, if it is Online now (it runs). */
+  agentOnlineAt?: string;
 }
 
 export interface LiveDeployment {
   id: string;
   status?: string;
   description?: string;
+  createdAt?: string;
+  /** Who created it (CodeDeploy's `creator`: user, autoscaling, codeDeployRollback…). */
+  creator?: string;
+  /**
+   * What the deployment group's owner says it is about (CodeDeploy's own configuration, which an
+   * alarm's author cannot write): the Auto Scaling groups it deploys to, the alarms watching it.
+   */
+  group?: { autoScalingGroups: string[]; alarms: string[] };
 }
+
+/** Deployments that are themselves a rollback: undoing one would bring back what was rolled back. */
+const ROLLBACK_CREATORS = new Set(['codeDeployRollback', 'CloudFormationRollback']);
 
 export interface LiveState {
   now: Date;
@@ -177,6 +190,26 @@ function alarmRule(incident: Incident, action: Action, safety: PlanSafety, live:
     'NotInAlarm',
     `${incident.alarm.name} is ${state} since ${changedAt.toISOString()}, not ALARM: not ${action.type === 'scale-out' ? 'acting' : `making a ${action.type}`} on what nobody can see is still wrong`,
   );
+}
+
+/** EC2 states an event reports an instance in that a person can undo (it runs again, the same instance). */
+const UNDOABLE_STATES = new Set(['stopping', 'stopped']);
+
+/**
+ * Rule 4, for an incident an AWS event reported: what the event said is still true. An instance a
+ * "stopped" event named whose Systems Manager agent reported in since then runs again (a person
+ * stopped it to resize it, and started it): replacing it now would remove a working instance.
+ */
+function eventRule(incident: Incident, live: LiveState): Stop | undefined {
+  const id = incident.target.instanceId;
+  if (incident.source !== 'ec2' || !id || !UNDOABLE_STATES.has(incident.event?.state ?? '')) return undefined;
+  const seen = live.instances[id]?.agentOnlineAt;
+  if (seen && Date.parse(seen) > Date.parse(incident.detectedAt))
+    return stop(
+      'NoLongerNeeded',
+      `${id} was reported ${incident.event?.state ?? ''} at ${incident.detectedAt}, but its Systems Manager agent reported in at ${seen}: it runs again`,
+    );
+  return undefined;
 }
 
 /** Rule 2: the incident's age, and a time nobody could have written yet. */
@@ -308,6 +341,19 @@ function replaceDecision(instanceId: string, live: LiveState, claimed: Call | un
   });
 }
 
+/**
+ * A rollback undoes only a deployment that can be what the incident is about: one created before
+ * the incident was detected, and not itself a rollback (CodeDeploy's, CloudFormation's). A person's
+ * fix started after the alarm, or CodeDeploy rolling back on its own, is never undone.
+ */
+function undoable(incident: Incident, deployment: LiveDeployment): string | undefined {
+  if (deployment.creator && ROLLBACK_CREATORS.has(deployment.creator))
+    return `${deployment.id} is itself a rollback (${deployment.creator}): undoing it would bring back what it rolled back`;
+  if (deployment.createdAt && Date.parse(deployment.createdAt) > Date.parse(incident.detectedAt))
+    return `${deployment.id} started at ${deployment.createdAt}, after the incident was detected (${incident.detectedAt}): it cannot be its cause`;
+  return undefined;
+}
+
 function rollbackDecision(
   incident: Incident,
   prepared: RollbackChoice,
@@ -335,6 +381,8 @@ function rollbackDecision(
         `${group}'s newest deployment is ${latest?.id ?? 'unknown'} (${latest?.status ?? '?'}), not ${prepared.deploymentId}: someone deployed since; not stopping it`,
       );
     }
+    const notTheCause = undoable(incident, latest);
+    if (notTheCause) return stop('Superseded', notTheCause);
     if (!DEPLOYMENT_RUNNING.has(latest.status ?? '')) {
       if (claimed)
         return {
@@ -364,6 +412,8 @@ function rollbackDecision(
       call,
       watch: { kind: 'deployment', deploymentId: latest.id },
     };
+  const notTheCause = latest ? undoable(incident, latest) : undefined;
+  if (notTheCause) return stop('Superseded', notTheCause);
   if (latest?.id !== prepared.badDeploymentId)
     return stop(
       'Superseded',
@@ -409,6 +459,8 @@ function automationDecision(
 /** Rule 6: what makes this change a human's decision. */
 function approvalReasons(
   decision: Extract<Decision, { kind: 'change' }>,
+  action: Action,
+  incident: Incident,
   plan: Plan,
   live: LiveState,
   safety: PlanSafety,
@@ -424,6 +476,7 @@ function approvalReasons(
         `capacity ${capacity.from} → ${capacity.to} (${Number.isFinite(increase) ? `+${Math.round(increase)} %` : 'from zero'}) is over the +${threshold} % approval threshold`,
       );
   }
+  const healthy = healthyTakenOut(action, decision, live);
   for (const [groupName, count] of Object.entries(decision.disruption)) {
     const group = live.groups[groupName];
     const others = live.inFlight[groupName] ?? 0;
@@ -433,7 +486,65 @@ function approvalReasons(
       decision.approvalReasons.push(
         `${others + count} instance${others + count > 1 ? 's' : ''} of ${groupName} would be replaced, restarted or drained at once (${others} already by other remediations), more than the ${allowed} its ${group?.healthyInService ?? '?'} healthy InService instances allow`,
       );
+    // However small the share: never the last healthy instance, without a human.
+    const taken = healthy[groupName] ?? 0;
+    if (taken > 0 && (group?.healthyInService ?? 0) - others - taken < 1)
+      decision.approvalReasons.push(
+        `${groupName} would be left with no healthy InService instance (${group?.healthyInService ?? 0} now, ${others} already disrupted by other remediations)`,
+      );
   }
+  // A person who starts an execution (a manual request, or an incident's shape passed by hand) has
+  // a human approve what the policy lists, however the input is shaped and whichever rung it is.
+  if (safety.startedBy === 'operator' && safety.operatorApproval.includes(action.type))
+    decision.approvalReasons.push(
+      `a person started this execution${incident.source === 'manual' ? '' : ' (not ingest: an incident passed by hand)'}, and the policy has a human approve a ${action.type} a person starts`,
+    );
+  // Whoever may tag an alarm must not choose, by its tags alone, what is disrupted.
+  const unattested = targetKeysOf(action).filter(
+    (key) => !key.startsWith('automation:') && !attestedNow(key, action, incident, live, safety),
+  );
+  if (action.type !== 'scale-out' && unattested.length > 0)
+    decision.approvalReasons.push(
+      `only the alarm's tags name ${unattested.join(', ')} (whoever may tag an alarm chose it), and the deployment group's own CodeDeploy configuration does not tie it to this alarm or its Auto Scaling group`,
+    );
+}
+
+/**
+ * A target is attested when AWS, the policy or an operator named it (`bound.attested`), or — for a
+ * deployment group — when CodeDeploy's configuration of that group, read live, names the alarm or
+ * an Auto Scaling group the alarm attests: the group's owner ties them together, not the alarm's.
+ */
+function attestedNow(key: string, action: Action, incident: Incident, live: LiveState, safety: PlanSafety): boolean {
+  if (safety.bound.attested.includes(key)) return true;
+  const group = live.latestDeployment?.group;
+  if (action.type !== 'rollback-deployment' || !group) return false;
+  if (incident.alarm && group.alarms.includes(incident.alarm.name)) return true;
+  return group.autoScalingGroups.some((name) => safety.bound.attested.includes(targetKey.group(name)));
+}
+
+/** Healthy InService instances a change takes out, per group (a scale-in's drained ones count as healthy). */
+function healthyTakenOut(
+  action: Action,
+  decision: Extract<Decision, { kind: 'change' }>,
+  live: LiveState,
+): Record<string, number> {
+  const isHealthy = (id: string) => {
+    const i = live.instances[id];
+    return i?.lifecycle === 'InService' && i.health?.toUpperCase() === 'HEALTHY';
+  };
+  if (action.type === 'scale-in') return { ...decision.disruption };
+  const ids =
+    action.type === 'replace-instance'
+      ? [action.instanceId]
+      : action.type === 'run-automation'
+        ? automationInstances(action)
+        : [];
+  const taken: Record<string, number> = {};
+  for (const id of ids) {
+    const group = live.instances[id]?.group;
+    if (group && isHealthy(id)) taken[group] = (taken[group] ?? 0) + 1;
+  }
+  return taken;
 }
 
 /**
@@ -452,7 +563,7 @@ export function gate(input: Pick<KernelInput, 'incident' | 'plan' | 'live'>): St
     return stop('TargetNotNamedByAlarm', 'the plan was made before targets were bound to incidents: nothing is bound');
   const outside = outsideBound(action, safety.bound);
   if (outside) return stop(outside.reason, outside.why);
-  return alarmRule(incident, action, safety, live);
+  return alarmRule(incident, action, safety, live) ?? eventRule(incident, live);
 }
 
 /**
@@ -490,7 +601,7 @@ export function decide(input: KernelInput): Decision {
       decision = automationDecision(action, incident, live, input.automationRoleArn);
       break;
   }
-  if (decision.kind === 'change') approvalReasons(decision, plan, live, safety);
+  if (decision.kind === 'change') approvalReasons(decision, action, incident, plan, live, safety);
   return decision;
 }
 

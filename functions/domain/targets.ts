@@ -80,33 +80,41 @@ function fromDimensions(
 }
 
 /**
- * The targets an incident is about, by its identity: an alarm's metric dimensions in a namespace
- * the bindings trust (each metric of a metric-math alarm on its own), the deployment group its tags
- * name, or the resource an AWS event reports. A manual request is about what the operator asked.
+ * The targets an incident is about, by its identity. `attested`: what AWS itself wrote (the resource
+ * an AWS event reports), what the alarm's metrics name in AWS's namespaces or one the policy binds
+ * (the alarm's author chose the dimension, as for any alarm; the policy vouches for the namespace),
+ * or what an operator asked for. `declared`: what only the alarm's tags say — its deployment group —
+ * which whoever may tag alarms writes. An alarm any of whose metrics is in a namespace nobody binds
+ * names nothing by its dimensions: its state rests on data anyone could publish.
  */
 export function identityTargets(
   incident: Incident,
-  bindings: Readonly<Record<string, TargetBinding>> = AWS_TARGET_BINDINGS,
-): string[] {
-  const keys: string[] = [];
+  bindings: Readonly<Record<string, TargetBinding>> = {},
+): { attested: string[]; declared: string[] } {
+  const attested: string[] = [];
+  const declared: string[] = [];
   const { alarm, target } = incident;
   if (incident.source === 'manual') {
-    if (incident.requestedAction) keys.push(...targetKeysOf(incident.requestedAction));
+    if (incident.requestedAction) attested.push(...targetKeysOf(incident.requestedAction));
   } else if (alarm) {
     const metrics =
       alarm.metrics ?? (alarm.type === 'metric' ? [{ namespace: alarm.namespace, dimensions: alarm.dimensions }] : []);
-    for (const metric of metrics) keys.push(...fromDimensions(metric.namespace, metric.dimensions, bindings));
+    const all = { ...bindings, ...AWS_TARGET_BINDINGS };
+    const trusted = (namespace: string | undefined) => namespace !== undefined && namespace in all;
+    if (metrics.length > 0 && metrics.every((m) => trusted(m.namespace)))
+      for (const metric of metrics) attested.push(...fromDimensions(metric.namespace, metric.dimensions, all));
     const application = alarm.tags[DEPLOYMENT_GROUP_TAGS.application];
     const deploymentGroup = alarm.tags[DEPLOYMENT_GROUP_TAGS.deploymentGroup];
-    if (application && deploymentGroup) keys.push(targetKey.deploymentGroup(application, deploymentGroup));
+    if (application && deploymentGroup) declared.push(targetKey.deploymentGroup(application, deploymentGroup));
   } else {
     // AWS events (EC2, Auto Scaling, CodeDeploy): ingest took the resource from the event itself.
-    if (target.instanceId) keys.push(targetKey.instance(target.instanceId));
-    if (target.autoScalingGroupName) keys.push(targetKey.group(target.autoScalingGroupName));
+    if (target.instanceId) attested.push(targetKey.instance(target.instanceId));
+    if (target.autoScalingGroupName) attested.push(targetKey.group(target.autoScalingGroupName));
     if (target.codedeploy?.application && target.codedeploy.deploymentGroup)
-      keys.push(targetKey.deploymentGroup(target.codedeploy.application, target.codedeploy.deploymentGroup));
+      attested.push(targetKey.deploymentGroup(target.codedeploy.application, target.codedeploy.deploymentGroup));
   }
-  return [...new Set(keys)].sort();
+  const unique = (keys: string[]) => [...new Set(keys)].sort();
+  return { attested: unique(attested), declared: unique(declared.filter((k) => !attested.includes(k))) };
 }
 
 /** Named targets a policy lists (group names, instance ids, application/deployment-group) as keys of every kind. */
@@ -127,6 +135,8 @@ export function namedTargets(names: readonly string[]): string[] {
 /** What a plan may act on: targets, runbook documents, and the values each runbook parameter may take. */
 export interface Bound {
   targets: string[];
+  /** Of `targets`, those AWS itself, the policy or an operator names; the others only the alarm's owner names. */
+  attested: string[];
   documents: string[];
   parameterValues: Record<string, string[]>;
 }

@@ -1,10 +1,11 @@
 import { clock } from '../platform/clock';
-import { booleanEnv, stackDryRun, stringEnv } from '../platform/env';
+import { booleanEnv, requiredEnv, stackDryRun, stringEnv } from '../platform/env';
 import { type PlanTaskInput, PlanTaskInputSchema, toIncident } from '../domain/manual';
 import { workflowTask } from '../platform/middleware';
 import { DEFAULT_MAX_INCIDENT_AGE_SECONDS, planRemediation } from '../domain/policy/engine';
 import { loadDefaultPolicy } from '../domain/policy/load';
 import { logger, metrics } from '../platform/powertools';
+import { startedBy } from '../aws/provenance';
 import type { PlannedState } from '../domain/execution-state';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
@@ -12,6 +13,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 const policy = loadDefaultPolicy();
 const shadow = booleanEnv('SHADOW_MODE');
 const environment = stringEnv('ENVIRONMENT', '');
+const guardTableName = requiredEnv('GUARD_TABLE_NAME');
 const maxIncidentAgeSeconds = Number(stringEnv('MAX_INCIDENT_AGE_SECONDS', String(DEFAULT_MAX_INCIDENT_AGE_SECONDS)));
 // Names only the deployed stack knows; an unset one leaves {{platform.*}} unresolved (TargetUnresolved).
 const platform = Object.fromEntries(
@@ -22,10 +24,11 @@ const platform = Object.fromEntries(
 
 export { PlanTaskInputSchema, type PlanTaskInput };
 
-export function planTask(task: PlanTaskInput): PlannedState {
+export async function planTask(task: PlanTaskInput): Promise<PlannedState> {
   const incident = toIncident(task);
   logger.appendKeys({ incidentId: incident.id });
   const plan = planRemediation(incident, policy, {
+    startedBy: await startedBy(guardTableName, incident),
     stackDryRun: stackDryRun(),
     now: clock.now(),
     platform,
@@ -39,4 +42,4 @@ export function planTask(task: PlanTaskInput): PlannedState {
 }
 
 /** The plan step's pipeline. It runs in GuardFunction (functions/guard/handler.ts): it needs no permission of its own. */
-export const planStep = workflowTask(PlanTaskInputSchema, (task) => Promise.resolve(planTask(task)));
+export const planStep = workflowTask(PlanTaskInputSchema, planTask);

@@ -17,6 +17,7 @@ import { clock } from '../platform/clock';
 import { stackDryRun } from '../platform/env';
 import { workflowTask } from '../platform/middleware';
 import { logger } from '../platform/powertools';
+import { settleAll } from '../platform/settle';
 
 export { PreparedRollbackSchema, type PreparedRollback };
 
@@ -69,16 +70,21 @@ export async function apply(
   // StopDeployment has no resource type, so IAM cannot limit it: its group is checked here instead.
   const stoppable = prepared.mode === 'stop' ? assertStoppable(prepared, functionArn) : Promise.resolve();
   if (dryRun) {
-    const [{ decision }] = await Promise.all([preflight(task, reads, 'dry-run', { rollback: prepared }), stoppable]);
+    const [{ decision }] = await settleAll([preflight(task, reads, 'dry-run', { rollback: prepared }), stoppable]);
     if (decision.kind === 'stop') throw skipError(decision.reason, decision.why);
     if (decision.kind === 'noop') throw new NoLongerNeeded(decision.why);
     return wouldApply(prepared.description, decision.call, appliedAt);
   }
-  const [read] = await Promise.all([preflight(task, reads, 'call', { rollback: prepared }), stoppable]);
-  const outcome = await act(task as ChangeTask, read, approvedBasis(task, prepared.basis), (call: Call) =>
-    call.operation === 'CodeDeploy.StopDeployment'
-      ? stopDeployment(String(call.input.deploymentId)).then(() => String(call.input.deploymentId))
-      : createDeployment(call.input as unknown as Parameters<typeof createDeployment>[0]),
+  const [read] = await settleAll([preflight(task, reads, 'call', { rollback: prepared }), stoppable]);
+  const outcome = await act(
+    task as ChangeTask,
+    read,
+    approvedBasis(task, prepared.basis),
+    (call: Call) =>
+      call.operation === 'CodeDeploy.StopDeployment'
+        ? stopDeployment(String(call.input.deploymentId)).then(() => String(call.input.deploymentId))
+        : createDeployment(call.input as unknown as Parameters<typeof createDeployment>[0]),
+    () => preflight(task, reads, 'call', { rollback: prepared }),
   );
   if (!outcome.made) {
     logger.info('Rollback already made by an earlier attempt', { call: outcome.call, why: outcome.why });

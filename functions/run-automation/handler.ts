@@ -1,19 +1,21 @@
 import * as z from 'zod';
 import { type ChangeTask, MAX_PREPARATIONS, type Reads, act, approvedBasis, preflight } from '../aws/preflight';
-import { autoScalingMembership, describeGroups } from '../aws/auto-scaling';
-import { managedInstances, runningAutomations, startAutomationExecution } from '../aws/ssm-automation';
+import { describeGroups } from '../aws/auto-scaling';
+import { runningAutomations, startAutomationExecution } from '../aws/ssm-automation';
+import { locateInstances } from '../aws/instances';
 import { type AutomationRequest, clientTokenFor } from '../domain/automation';
 import { AutomationConcurrencyLimit, InvalidInputError, NoLongerNeeded, skipError } from '../domain/errors';
 import { type Applied, PlannedStateSchema, wouldApply } from '../domain/execution-state';
 import { GuardSchema } from '../domain/guard-schema';
 import type { Action } from '../domain/policy/actions';
-import { type LiveInstance, atPrepare } from '../domain/safety-kernel';
+import { atPrepare } from '../domain/safety-kernel';
 import { PreparedChangeSchema } from '../domain/scaling';
 import { automationInstances } from '../domain/targets';
 import { clock } from '../platform/clock';
 import { numberEnv, stackDryRun, stringEnv } from '../platform/env';
 import { workflowTask } from '../platform/middleware';
 import { logger } from '../platform/powertools';
+import { settleAll } from '../platform/settle';
 
 export { clientTokenFor };
 
@@ -46,12 +48,6 @@ function actionOf(task: AutomationTask): AutomationAction {
   if (action?.type !== 'run-automation')
     throw new InvalidInputError(`Automation task cannot run ${action?.type ?? 'no action'}`);
   return action;
-}
-
-/** Where each instance is: its Auto Scaling group, or among Systems Manager's managed instances, or nowhere the platform can see. */
-async function locateInstances(ids: string[]): Promise<Record<string, LiveInstance>> {
-  const [members, managed] = await Promise.all([autoScalingMembership(ids), managedInstances(ids)]);
-  return Object.fromEntries(ids.map((id) => [id, members[id] ?? { id, found: managed.has(id) }]));
 }
 
 /** The instances the runbook acts on, where they are, and (for the blast radius) their groups. */
@@ -88,7 +84,7 @@ export async function start(task: Extract<AutomationTask, { operation: 'apply' }
     if (decision.kind === 'noop') throw new NoLongerNeeded(decision.why);
     return wouldApply(prepared.description, decision.call, appliedAt);
   }
-  const [read, running] = await Promise.all([
+  const [read, running] = await settleAll([
     preflight(task, reads, 'call', { automationRoleArn }),
     runningAutomations(maxConcurrentAutomations),
   ]);
@@ -96,8 +92,12 @@ export async function start(task: Extract<AutomationTask, { operation: 'apply' }
     throw new AutomationConcurrencyLimit(
       `${running.length} platform automations are running (ceiling ${maxConcurrentAutomations}); retrying later`,
     );
-  const outcome = await act(task as ChangeTask, read, approvedBasis(task, prepared.basis), (call) =>
-    startAutomationExecution(call.input as unknown as AutomationRequest),
+  const outcome = await act(
+    task as ChangeTask,
+    read,
+    approvedBasis(task, prepared.basis),
+    (call) => startAutomationExecution(call.input as unknown as AutomationRequest),
+    () => preflight(task, reads, 'call', { automationRoleArn }),
   );
   const executionId = outcome.made ? outcome.result : '';
   logger.info('Started automation', { executionId, documentName: action.documentName });

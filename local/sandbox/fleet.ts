@@ -39,6 +39,8 @@ export interface Instance {
   readyAt: number;
   goneAt?: number;
   systemCheckFailing: boolean;
+  /** When it last stopped (its Systems Manager agent reported in last then). */
+  stoppedAt?: number;
   /** Its disk filled up: the service on it fails, and restarting the service does not help. */
   diskFull?: boolean;
 }
@@ -115,6 +117,9 @@ export interface DeploymentGroupState {
   badRevisionKeys: Set<string>;
   deploySeconds: number;
   tags: Record<string, string>;
+  /** What its owner says it is about: the Auto Scaling groups it deploys to, the alarms that watch its deployments. */
+  autoScalingGroups: string[];
+  alarms: string[];
 }
 
 export interface Automation {
@@ -259,6 +264,7 @@ export class Fleet {
     deploymentGroupName: string,
     history: { id: string; revision: Revision; bad?: boolean; ageMinutes: number }[],
     deploySeconds = 120,
+    watches: { autoScalingGroups?: string[]; alarms?: string[] } = {},
   ): void {
     const state: DeploymentGroupState = {
       applicationName,
@@ -266,6 +272,8 @@ export class Fleet {
       badRevisionKeys: new Set(),
       deploySeconds,
       tags: { 'selfhealing:managed': 'true' },
+      autoScalingGroups: watches.autoScalingGroups ?? [],
+      alarms: watches.alarms ?? [],
     };
     const now = this.clock.now();
     for (const entry of history) {
@@ -288,9 +296,16 @@ export class Fleet {
   }
 
   // ------------------------------------------------------------------ faults the drill injects
+  /** A person starts a stopped instance again (the same instance: its agent reports in at once). */
+  startInstance(id: string): void {
+    const instance = this.requireInstance(id);
+    if (instance.ec2State === 'stopped') instance.ec2State = 'running';
+  }
+
   stopInstance(id: string): void {
     const instance = this.requireInstance(id);
     instance.ec2State = 'stopped';
+    instance.stoppedAt = this.clock.now();
     this.emit({ kind: 'instance-state', instanceId: id, state: 'stopped', at: this.clock.now() });
   }
 

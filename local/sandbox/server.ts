@@ -82,6 +82,8 @@ export interface CallBefore {
   desiredHistory?: { at: number; desired: number }[];
   /** The Auto Scaling group of each instance the call names (instances in no group are left out). */
   instanceGroups?: Record<string, string>;
+  /** Each instance the call names: its EC2 state just before. */
+  instanceStates?: Record<string, string>;
   /** Each group the call touches: its healthy InService instances (as Auto Scaling reports them). */
   healthyInService?: Record<string, number>;
   /** CodeDeploy calls: the deployment group's newest (latest attempted) deployment. */
@@ -517,6 +519,8 @@ export class Sandbox {
       }
     }
     for (const id of Array.isArray(instanceIds) ? instanceIds : []) {
+      const state = fleet.instances.get(String(id))?.ec2State;
+      if (state) (before.instanceStates ??= {})[String(id)] = state;
       const owner = fleet.instances.get(String(id))?.groupName;
       if (!owner) continue;
       (before.instanceGroups ??= {})[String(id)] = owner;

@@ -238,6 +238,15 @@ export const OPERATIONS: Record<string, Operation> = {
         deploymentGroupId: simulationRandom().uuid(),
         computePlatform: 'Server',
         targetRevision: group.liveRevision,
+        autoScalingGroups: group.autoScalingGroups.map((name) => ({
+          name,
+          hook: `CodeDeploy-managed-automatic-launch-deployment-hook-${name}`,
+        })),
+        alarmConfiguration: {
+          enabled: group.alarms.length > 0,
+          ignorePollAlarmFailure: false,
+          alarms: group.alarms.map((name) => ({ name })),
+        },
         ...(attempted ? { lastAttemptedDeployment: info(attempted) } : {}),
         ...(succeeded ? { lastSuccessfulDeployment: info(succeeded) } : {}),
       },
@@ -354,7 +363,8 @@ export const OPERATIONS: Record<string, Operation> = {
       InstanceInformationList: items.map((i) => ({
         InstanceId: i.id,
         PingStatus: i.ec2State === 'running' ? 'Online' : 'ConnectionLost',
-        LastPingDateTime: date(fleet.clock.now()),
+        // The agent reports every few minutes while the instance runs; it last did when it stopped.
+        LastPingDateTime: date(i.ec2State === 'running' ? fleet.clock.now() : (i.stoppedAt ?? fleet.clock.now())),
         AgentVersion: '3.3.1142.0',
         IsLatestVersion: true,
         PlatformType: 'Linux',

@@ -883,6 +883,30 @@ function cleanText({ facts }: Checked, violations: Violation[]): void {
   }
 }
 
+/**
+ * 19. What an event said is still true when it is acted on: no replacement or runbook on an
+ * instance a "stopped" event named that runs again (a person started it), unless this execution's
+ * own earlier change started it.
+ */
+function eventStillTrue({ applied, byName }: Checked, violations: Violation[]): void {
+  const touched = new Set<string>();
+  for (const call of applied.filter(byExecution)) {
+    const execution = executionOf(call);
+    const input = byName.get(execution)?.input as
+      { source?: unknown; event?: { state?: unknown }; target?: { instanceId?: unknown } } | undefined;
+    const id = input?.target?.instanceId;
+    const state = typeof id === 'string' ? call.before?.instanceStates?.[id] : undefined;
+    const mine = touched.has(`${execution}|${String(id)}`);
+    if (typeof id === 'string' && call.before?.instanceStates?.[id]) touched.add(`${execution}|${id}`);
+    if (input?.source !== 'ec2' || !['stopped', 'stopping'].includes(String(input.event?.state))) continue;
+    if (state !== 'running' || mine) continue;
+    violations.push({
+      invariant: 'event-still-true',
+      detail: `${execution} made ${call.operation} on ${String(id)} at ${call.at}: its "${String(input.event?.state)}" event is no longer true (it runs)`,
+    });
+  }
+}
+
 /** How far ahead of the clock an incident may say it was detected (clock skew). */
 const FUTURE_SKEW_MS = 15 * 60_000;
 
@@ -935,6 +959,7 @@ export function checkInvariants(facts: RunFacts): Violation[] {
     manualApproval,
     cleanText,
     noFutureIncidents,
+    eventStillTrue,
   ])
     invariant(checked, violations);
   return violations;

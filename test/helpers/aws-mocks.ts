@@ -17,6 +17,8 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { forgetKillSwitch } from '../../functions/aws/kill-switch';
+import type { Incident } from '../../functions/domain/incident';
+import { incidentDigest, ingestedKey } from '../../functions/domain/provenance';
 import { mockClient } from 'aws-sdk-client-mock';
 
 /** One mock per service, by client class: every handler's module-scope client is intercepted. */
@@ -177,4 +179,16 @@ export function alarmAnsweredAlongside(alsoSent: () => boolean, state: 'ALARM' |
       MetricAlarms: [{ AlarmName: 'x', StateValue: state, StateUpdatedTimestamp: new Date('2026-11-23T10:15:30Z') }],
     };
   });
+}
+
+/**
+ * The incident as ingest starts it: recorded in the guard table (its id and content) before the
+ * execution, so the plan step finds that ingest, not a person, started it. Returns the incident.
+ */
+export function ingested<T>(input: T): T {
+  const incident = input as Incident;
+  aws.dynamoDb
+    .on(GetCommand, { Key: { target: ingestedKey(incident.id) } })
+    .resolves({ Item: { target: ingestedKey(incident.id), digests: new Set([incidentDigest(incident)]) } });
+  return input;
 }

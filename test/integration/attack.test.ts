@@ -20,9 +20,11 @@ describe('npm start -- --scenario attack', () => {
     expect(r.mutatingCalls).toEqual([]);
     expect(r.incidents.map((i) => [i.kind, i.reason]).sort()).toEqual([
       ['refused', 'AlarmTagActionNotAllowed'],
+      ['refused', 'ParameterNotAllowed'],
+      ['refused', 'TargetNotNamedByAlarm'],
       ['refused', 'TargetNotNamedByAlarm'],
       ['refused', 'TargetNotNamedByAlarm'],
     ]);
-    expect(r.notifications).toHaveLength(3);
+    expect(r.notifications).toHaveLength(5);
   }, 60_000);
 });

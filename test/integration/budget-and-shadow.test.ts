@@ -25,17 +25,21 @@ async function drill(scenario: string): Promise<DrillReport> {
 }
 
 describe('fleet-wide remediation budget (RemediationBudgetPerHour=2)', () => {
-  it('acts twice in the hour, then goes notify-only for the third fault and says so loudly', async () => {
+  it('makes two changes in the hour (and a scale-out, on its own budget), then goes notify-only and says so loudly', async () => {
     const report = await drill('budget');
 
     expect(report.passed).toBe(true);
     expect(report.incidents.map((i) => i.kind).sort()).toEqual(['budget-exhausted', 'remediated', 'remediated']);
-    expect(report.mutatingCalls).toHaveLength(2);
+    expect(report.mutatingCalls.map((c) => c.operation).sort()).toEqual([
+      'AutoScaling.SetDesiredCapacity',
+      'SSM.StartAutomationExecution',
+      'SSM.StartAutomationExecution',
+    ]);
     const held = report.notifications.filter((n) => n.subject?.startsWith('[SelfHealing] BUDGET EXHAUSTED'));
     // SNS subjects stop at 100 characters: the alarm's name is cut short.
     expect(held).toEqual([
       {
-        subject: expect.stringContaining('run self-healing-local-RestartService: worker-i-0b0b0b0') as never,
+        subject: expect.stringContaining('replace instance i-0b0b0b00000000002: worker-i-0b0b0b0') as never,
         severity: 'critical',
       },
     ]);

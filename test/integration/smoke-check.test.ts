@@ -51,7 +51,8 @@ function smokeCheck(): Promise<{ code: number | null; stdout: string; stderr: st
   }, 60_000);
 
   it('fails the pipeline when the execution fails', async () => {
-    current().faults.set(parseFaults('SNS.Publish:first=1000,fail=5xx'));
+    // SNS refuses every publish (throttled): the outcome cannot be told, and the execution fails.
+    current().faults.set(parseFaults('SNS.Publish:first=1000,fail=throttle'));
     try {
       const { code, stderr } = await smokeCheck();
 

@@ -26,10 +26,24 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { FUNCTION_HANDLERS } from '../../local/functions';
 import { isPlanStep } from '../../functions/domain/manual';
 import { LocalWorkflow, type LambdaHandler, substitutedDefinition } from '../../local/workflow';
-import { aws, awsError, guardAllowsEverything, guardTableKeepsIntents, resetAwsMocks } from '../helpers/aws-mocks';
+import {
+  aws,
+  awsError,
+  guardAllowsEverything,
+  guardTableKeepsIntents,
+  ingested,
+  resetAwsMocks,
+} from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
 import { incidentFrom } from '../helpers/incidents';
-import { alarmIs, alarmRecoversAfter, group, groupFollowsCalls, publishedSubjects } from '../helpers/workflow-mocks';
+import {
+  alarmIs,
+  alarmRecoversAfter,
+  group,
+  groupFollowsCalls,
+  groupLaunches,
+  publishedSubjects,
+} from '../helpers/workflow-mocks';
 
 // Built once: constructing a machine validates the definition (~60 ms).
 // The on-call engineer of these tests approves whatever is asked; tests that reject build their own.
@@ -52,7 +66,7 @@ describe('remediation.asl.json', () => {
 
   it('records an incident no rule matches as skipped, without acting or paging', async () => {
     const incident = incidentFrom('sns-alarm-composite');
-    const run = await workflow.run(incident, { executionName: incident.id });
+    const run = await workflow.run(ingested(incident), { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
     expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Record Skip']);
@@ -65,18 +79,11 @@ describe('remediation.asl.json', () => {
   });
 
   it('scales out to an absolute target, polls until the instances are in service, and verifies the alarm is OK', async () => {
-    aws.autoScaling
-      .on(DescribeAutoScalingGroupsCommand)
-      .resolvesOnce(group(4, 4)) // prepare
-      .resolvesOnce(group(4, 4)) // apply: not yet applied
-      .resolvesOnce(group(6, 4)) // poll 1: launching
-      .resolvesOnce(group(6, 5)) // poll 2
-      .resolves(group(6, 6)); // poll 3: done
-    aws.autoScaling.on(SetDesiredCapacityCommand).resolves({});
+    groupLaunches(4); // after the call: 4, 5, then 6 in service
     alarmRecoversAfter(1);
     const incident = incidentFrom('sns-alarm-cpu-high');
 
-    const run = await workflow.run(incident, { executionName: incident.id });
+    const run = await workflow.run(ingested(incident), { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
     expect(aws.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
@@ -115,7 +122,7 @@ describe('remediation.asl.json', () => {
     alarmRecoversAfter(0);
     const incident = incidentFrom('sns-alarm-status-check');
 
-    const run = await workflow.run(incident, { executionName: incident.id });
+    const run = await workflow.run(ingested(incident), { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
     expect(aws.autoScaling).toHaveReceivedCommandWith(SetInstanceHealthCommand, {
@@ -166,7 +173,7 @@ describe('remediation.asl.json', () => {
     alarmRecoversAfter(0);
     const incident = incidentFrom('sns-alarm-error-rate');
 
-    const run = await workflow.run(incident, { executionName: incident.id });
+    const run = await workflow.run(ingested(incident), { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
     expect(aws.codeDeploy).toHaveReceivedCommandTimes(CreateDeploymentCommand, 1);
@@ -190,7 +197,7 @@ describe('remediation.asl.json', () => {
     alarmRecoversAfter(0);
     const input = loadEvent<{ incident: unknown }>('automation-start').incident;
 
-    const run = await workflow.run(input, { executionName: 'alarm-system-status' });
+    const run = await workflow.run(ingested(input), { executionName: 'alarm-system-status' });
 
     expect(run.status).toBe('SUCCEEDED');
     const start = aws.ssm.commandCalls(StartAutomationExecutionCommand)[0]?.args[0].input;
@@ -205,7 +212,7 @@ describe('remediation.asl.json', () => {
   it('notifies a human about a failed CodeDeploy deployment', async () => {
     const incident = incidentFrom('eventbridge-codedeploy-failure');
 
-    const run = await workflow.run(incident, { executionName: incident.id });
+    const run = await workflow.run(ingested(incident), { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
     expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Check Guardrails', 'Route', 'Notify Operator']);
@@ -228,7 +235,7 @@ describe('remediation.asl.json', () => {
     });
     const input = loadEvent<{ incident: unknown }>('automation-start').incident;
 
-    const run = await workflow.run(input, { executionName: 'alarm-system-status-fails' });
+    const run = await workflow.run(ingested(input), { executionName: 'alarm-system-status-fails' });
 
     expect(run.status).toBe('FAILED');
     expect(run.error?.Error).toBe('ActionFailedError');
@@ -243,7 +250,7 @@ describe('remediation.asl.json', () => {
     aws.cloudWatch.on(DescribeAlarmsCommand).resolves(alarmIs('ALARM'));
     const incident = incidentFrom('sns-alarm-cpu-high');
 
-    const run = await workflow.run(incident, { executionName: incident.id });
+    const run = await workflow.run(ingested(incident), { executionName: incident.id });
 
     expect(run.status).toBe('FAILED');
     expect(run.error?.Error).toBe('RecoveryNotVerified');
@@ -256,11 +263,10 @@ describe('remediation.asl.json', () => {
   });
 
   it('fails the remediation when the action never finishes within its progress timeout', async () => {
-    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolvesOnce(group(4, 4)).resolves(group(6, 4));
-    aws.autoScaling.on(SetDesiredCapacityCommand).resolves({});
+    groupLaunches(4, 0); // the new instances never come into service
     const incident = incidentFrom('sns-alarm-cpu-high');
 
-    const run = await workflow.run(incident, { executionName: incident.id });
+    const run = await workflow.run(ingested(incident), { executionName: incident.id });
 
     expect(run.status).toBe('FAILED');
     expect(run.error?.Error).toBe('ProgressTimeout');
@@ -269,17 +275,8 @@ describe('remediation.asl.json', () => {
   });
 
   it('retries a throttled AWS call and a throttled Lambda invocation, acting exactly once', async () => {
-    aws.autoScaling
-      .on(DescribeAutoScalingGroupsCommand)
-      .resolvesOnce(group(4, 4))
-      .resolvesOnce(group(4, 4))
-      .resolvesOnce(group(4, 4))
-      .resolves(group(6, 6));
-    aws.autoScaling
-      .on(SetDesiredCapacityCommand)
-      .rejectsOnce(awsError('Throttling', 400, 'Rate exceeded'))
-      .resolves({});
-    alarmRecoversAfter(1); // the retried apply re-reads it too
+    const asg = groupLaunches(4, 2, (call) => (call === 1 ? awsError('Throttling', 400, 'Rate exceeded') : undefined));
+    alarmRecoversAfter(1);
     let planCalls = 0;
     const throttledOnce = new LocalWorkflow({
       ...FUNCTION_HANDLERS,
@@ -292,7 +289,7 @@ describe('remediation.asl.json', () => {
     });
     const incident = incidentFrom('sns-alarm-cpu-high');
 
-    const run = await throttledOnce.run(incident, { executionName: incident.id });
+    const run = await throttledOnce.run(ingested(incident), { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
     expect(run.retries).toEqual([
@@ -304,6 +301,7 @@ describe('remediation.asl.json', () => {
     for (const call of aws.autoScaling.commandCalls(SetDesiredCapacityCommand)) {
       expect(call.args[0].input.DesiredCapacity).toBe(6);
     }
+    expect(asg.desired()).toBe(6);
   });
 
   it('walks a dry-run manual execution through every step without a mutating call', async () => {
@@ -349,7 +347,7 @@ describe('remediation.asl.json', () => {
     aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves(group(10, 10));
     const incident = incidentFrom('sns-alarm-cpu-high');
 
-    const run = await workflow.run(incident, { executionName: incident.id });
+    const run = await workflow.run(ingested(incident), { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
     expect(run.states.slice(-2)).toEqual(['Is Auto Scaling Change Needed?', 'Record Skip']);
@@ -368,7 +366,7 @@ describe('remediation.asl.json', () => {
     });
     const incident = incidentFrom('sns-alarm-cpu-high');
 
-    const run = await workflow.run(incident, { executionName: incident.id });
+    const run = await workflow.run(ingested(incident), { executionName: incident.id });
 
     expect(run.states).toEqual([
       'Plan Remediation',
@@ -395,7 +393,7 @@ describe('remediation.asl.json', () => {
     aws.ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/self-healing/paused', Value: 'true' } });
     const incident = incidentFrom('sns-alarm-status-check');
 
-    const run = await workflow.run(incident, { executionName: incident.id });
+    const run = await workflow.run(ingested(incident), { executionName: incident.id });
 
     expect(run.output).toMatchObject({ guard: { reason: 'Paused' }, record: { outcome: 'skipped', reason: 'Paused' } });
     expect(aws.autoScaling.calls()).toHaveLength(0);
@@ -418,14 +416,14 @@ describe('remediation.asl.json', () => {
     alarmRecoversAfter(0);
     const incident = incidentFrom('sns-alarm-cpu-high');
 
-    await workflow.run(incident, { executionName: incident.id });
+    await workflow.run(ingested(incident), { executionName: incident.id });
     aws.cloudWatch.reset();
     alarmRecoversAfter(0);
     aws.ssm.on(StartAutomationExecutionCommand).resolves({ AutomationExecutionId: 'auto-9' });
     aws.ssm
       .on(GetAutomationExecutionCommand)
       .resolves({ AutomationExecution: { AutomationExecutionStatus: 'Failed' } });
-    await workflow.run(loadEvent<{ incident: unknown }>('automation-start').incident, {
+    await workflow.run(ingested(loadEvent<{ incident: unknown }>('automation-start').incident), {
       executionName: 'alarm-system-status-fails-again',
     });
 
@@ -470,7 +468,7 @@ describe('remediation.asl.json', () => {
     });
     const incident = incidentFrom('sns-alarm-cpu-high');
 
-    const run = await timesOutOnce.run(incident, { executionName: incident.id });
+    const run = await timesOutOnce.run(ingested(incident), { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
     expect(run.retries).toEqual([{ state: 'Apply Auto Scaling Action', attempt: 1 }]);
@@ -545,7 +543,7 @@ describe('remediation.asl.json', () => {
       alarmRecoversAfter(0);
       const incident = incidentFrom('sns-alarm-error-rate');
 
-      const run = await approving.run(incident, { executionName: incident.id });
+      const run = await approving.run(ingested(incident), { executionName: incident.id });
 
       expect(run.status).toBe('SUCCEEDED');
       // The rollback is prepared first, so the approver sees exactly which revision goes back out.
@@ -578,7 +576,7 @@ describe('remediation.asl.json', () => {
     async function rollbackAnswered(answer: () => Promise<unknown>) {
       rollbackMocks();
       const incident = incidentFrom('sns-alarm-error-rate');
-      return new LocalWorkflow(FUNCTION_HANDLERS, answer).run(incident, { executionName: incident.id });
+      return new LocalWorkflow(FUNCTION_HANDLERS, answer).run(ingested(incident), { executionName: incident.id });
     }
 
     it.each([
@@ -617,7 +615,7 @@ describe('remediation.asl.json', () => {
       rollbackMocks();
       const incident = { ...incidentFrom('sns-alarm-error-rate'), dryRun: true };
 
-      const run = await workflow.run(incident, { executionName: incident.id });
+      const run = await workflow.run(ingested(incident), { executionName: incident.id });
 
       expect(run.states).not.toContain('Request Approval');
       expect(aws.codeDeploy).not.toHaveReceivedCommand(CreateDeploymentCommand);

@@ -21,9 +21,9 @@ import { forgetKillSwitch } from '../../functions/aws/kill-switch';
 import type { Incident } from '../../functions/domain/incident';
 import { FUNCTION_HANDLERS } from '../../local/functions';
 import { LocalWorkflow } from '../../local/workflow';
-import { aws, awsError, guardAllowsEverything, resetAwsMocks } from '../helpers/aws-mocks';
+import { aws, awsError, guardAllowsEverything, ingested, resetAwsMocks } from '../helpers/aws-mocks';
 import { incidentFrom } from '../helpers/incidents';
-import { alarmIs, alarmRecoversAfter, group, publishedSubjects } from '../helpers/workflow-mocks';
+import { alarmIs, alarmRecoversAfter, group, groupLaunches, publishedSubjects } from '../helpers/workflow-mocks';
 
 // Issue 7 through the real remediation.asl.json: escalation ladder, stale-incident check,
 // change-aware choice, fleet budget and approval thresholds.
@@ -86,7 +86,7 @@ describe('escalation ladder', () => {
     // The restart does not help; the replacement does.
     aws.cloudWatch.on(DescribeAlarmsCommand).callsFake(() => alarmIs(replaced ? 'OK' : 'ALARM'));
 
-    const run = await workflow.run(serviceIncident(), { executionName: 'alarm-worker-service' });
+    const run = await workflow.run(ingested(serviceIncident()), { executionName: 'alarm-worker-service' });
 
     expect(run.status).toBe('SUCCEEDED');
     expect(aws.ssm).toHaveReceivedCommandTimes(StartAutomationExecutionCommand, 1);
@@ -138,7 +138,7 @@ describe('escalation ladder', () => {
     aws.autoScaling.on(DescribeAutoScalingInstancesCommand).resolves({ AutoScalingInstances: [] });
     aws.cloudWatch.on(DescribeAlarmsCommand).resolves(alarmIs('ALARM'));
 
-    const run = await workflow.run(serviceIncident(), { executionName: 'alarm-worker-service-2' });
+    const run = await workflow.run(ingested(serviceIncident()), { executionName: 'alarm-worker-service-2' });
 
     expect(run.status).toBe('SUCCEEDED');
     expect(run.states.at(-1)).toBe('Notify Operator');
@@ -158,7 +158,7 @@ describe('stale-incident check', () => {
     aws.cloudWatch.on(DescribeAlarmsCommand).resolvesOnce(alarmIs('ALARM')).resolves(alarmIs('OK'));
     const incident = incidentFrom('sns-alarm-cpu-high');
 
-    const run = await workflow.run(incident, { executionName: incident.id });
+    const run = await workflow.run(ingested(incident), { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
     expect(run.states.slice(-2)).toEqual(['Apply Auto Scaling Action', 'Record Skip']);
@@ -176,7 +176,7 @@ describe('stale-incident check', () => {
     const incident = incidentFrom('sns-alarm-cpu-high');
     const old = { ...incident, id: 'alarm-old', detectedAt: '2026-11-23T07:00:00.000Z' };
 
-    const run = await workflow.run(old, { executionName: 'alarm-old' });
+    const run = await workflow.run(ingested(old), { executionName: 'alarm-old' });
 
     expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Record Skip']);
     expect(run.output).toMatchObject({ plan: { decision: 'skip', reason: 'Stale' }, record: { reason: 'Stale' } });
@@ -240,7 +240,7 @@ describe('change-aware choice', () => {
     alarmRecoversAfter(0);
     const incident = taggedIncident();
 
-    const run = await workflow.run(incident, { executionName: incident.id });
+    const run = await workflow.run(ingested(incident), { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
     expect(run.states.slice(0, 5)).toEqual([
@@ -275,16 +275,11 @@ describe('change-aware choice', () => {
     aws.codeDeploy.on(ListDeploymentsCommand).resolves({ deployments: ['d-GOOD00001'] });
     aws.codeDeploy.on(BatchGetDeploymentsCommand).resolves({ deploymentsInfo: [deployments['d-GOOD00001']] } as never);
     aws.autoScaling.on(DescribeInstanceRefreshesCommand).resolves({ InstanceRefreshes: [] });
-    aws.autoScaling
-      .on(DescribeAutoScalingGroupsCommand)
-      .resolvesOnce(group(4, 4))
-      .resolvesOnce(group(4, 4))
-      .resolves(group(6, 6));
-    aws.autoScaling.on(SetDesiredCapacityCommand).resolves({});
+    groupLaunches(4, Infinity);
     alarmRecoversAfter(0);
     const incident = taggedIncident();
 
-    const run = await workflow.run(incident, { executionName: incident.id });
+    const run = await workflow.run(ingested(incident), { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
     expect(aws.autoScaling).toHaveReceivedCommandWith(SetDesiredCapacityCommand, {
@@ -312,7 +307,7 @@ describe('fleet-wide budget and approval thresholds', () => {
       );
     const incident = incidentFrom('sns-alarm-cpu-high');
 
-    const run = await workflow.run(incident, { executionName: incident.id });
+    const run = await workflow.run(ingested(incident), { executionName: incident.id });
 
     expect(run.states).toEqual([
       'Plan Remediation',
@@ -323,7 +318,11 @@ describe('fleet-wide budget and approval thresholds', () => {
       'Record Skip',
     ]);
     expect(run.output).toMatchObject({
-      guard: { decision: 'skip', reason: 'BudgetExhausted', budget: { used: 20, limit: 20, scope: 'the account' } },
+      guard: {
+        decision: 'skip',
+        reason: 'BudgetExhausted',
+        budget: { used: 20, limit: 20, scope: 'scale-out actions' },
+      },
       record: { outcome: 'skipped', reason: 'BudgetExhausted' },
     });
     expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
@@ -347,16 +346,11 @@ describe('fleet-wide budget and approval thresholds', () => {
   });
 
   it('asks a human only when the computed scale-out is over the +50 % threshold, showing the exact change', async () => {
-    aws.autoScaling
-      .on(DescribeAutoScalingGroupsCommand)
-      .resolvesOnce(group(2, 2))
-      .resolvesOnce(group(2, 2))
-      .resolves(group(4, 4));
-    aws.autoScaling.on(SetDesiredCapacityCommand).resolves({});
+    groupLaunches(2, Infinity);
     alarmRecoversAfter(0);
     const incident = incidentFrom('sns-alarm-cpu-high');
 
-    const run = await workflow.run(incident, { executionName: incident.id });
+    const run = await workflow.run(ingested(incident), { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
     expect(run.states.slice(5, 12)).toEqual([
@@ -375,16 +369,11 @@ describe('fleet-wide budget and approval thresholds', () => {
   });
 
   it('does not ask for a +50 % scale-out (within the threshold)', async () => {
-    aws.autoScaling
-      .on(DescribeAutoScalingGroupsCommand)
-      .resolvesOnce(group(4, 4))
-      .resolvesOnce(group(4, 4))
-      .resolves(group(6, 6));
-    aws.autoScaling.on(SetDesiredCapacityCommand).resolves({});
+    groupLaunches(4, Infinity);
     alarmRecoversAfter(0);
     const incident = incidentFrom('sns-alarm-cpu-high');
 
-    const run = await workflow.run(incident, { executionName: incident.id });
+    const run = await workflow.run(ingested(incident), { executionName: incident.id });
 
     expect(run.states).not.toContain('Request Approval');
     expect(asked).toEqual([]);

@@ -288,6 +288,7 @@ describe('the platform watching itself', () => {
       'IngestDeadLetterAlarm',
       'IngestErrorsAlarm',
       'InvalidEventsAlarm',
+      'NotificationUnconfirmedAlarm',
       'RemediationFailuresAlarm',
     ]);
     for (const [id, alarm] of alarms)

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { SKIP_ERRORS } from '../../functions/domain/errors';
+import { PREPARE_AGAIN_ERRORS, SKIP_ERRORS } from '../../functions/domain/errors';
 import { ROOT, functionsOf, loadTemplate } from '../helpers/template';
 
 // What is written out many times by hand must stay the same everywhere: the retry policy of every
@@ -83,7 +83,7 @@ describe('one retry and catch policy for every Task', () => {
     for (const [name, state] of kernelSteps.filter(([n]) => !n.startsWith('Prepare')))
       expect([name, state.Catch?.[0]]).toEqual([
         name,
-        { ErrorEquals: ['ApprovalRequired'], ResultPath: '$.reapproval', Next: 'Prepare Again' },
+        { ErrorEquals: PREPARE_AGAIN_ERRORS, ResultPath: '$.reapproval', Next: 'Prepare Again' },
       ]);
   });
 });

@@ -90,7 +90,9 @@ describe('AlarmIngestFunction', () => {
   it('wakes nobody on a transition to ALARM', async () => {
     await invoke(loadEvent('sns-alarm-cpu-high'));
 
-    expect(aws.dynamoDb).not.toHaveReceivedCommand(UpdateCommand);
+    // Its one guard-table write records the incident it starts (domain/provenance.ts), no wait key.
+    const written = aws.dynamoDb.commandCalls(UpdateCommand).map((c) => String(c.args[0].input.Key?.target));
+    expect(written).toEqual(['ingested:alarm-web-cpu-high-f7043769cb7b8bad5936']);
     expect(aws.sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
   });
 

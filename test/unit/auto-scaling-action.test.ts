@@ -26,7 +26,11 @@ const describeGroup = (desired: number, min = 2, max = 10) =>
   }) as never;
 
 type Task = {
-  plan: { dryRun: boolean; action: Record<string, unknown>; safety: { bound: { targets: string[] } } };
+  plan: {
+    dryRun: boolean;
+    action: Record<string, unknown>;
+    safety: { bound: { targets: string[]; attested: string[] } };
+  };
   prepared: Record<string, unknown>;
 };
 
@@ -34,6 +38,7 @@ type Task = {
 function replacing<T extends Task>(task: T, instanceId: string): T {
   task.plan.action = { type: 'replace-instance', instanceId };
   task.plan.safety.bound.targets = [`instance:${instanceId}`];
+  task.plan.safety.bound.attested = [`instance:${instanceId}`];
   return task;
 }
 
@@ -233,7 +238,19 @@ describe('AutoScalingActionFunction', () => {
         },
       ],
     } as never);
-    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup(4));
+    aws.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({
+      AutoScalingGroups: [
+        {
+          AutoScalingGroupName: 'web-asg',
+          MinSize: 2,
+          MaxSize: 10,
+          DesiredCapacity: 4,
+          Instances: ['i-0abc123def4567890', 'i-0abc123def4567891', 'i-0abc123def4567892', 'i-0abc123def4567893'].map(
+            (InstanceId) => ({ InstanceId, HealthStatus: 'Healthy', LifecycleState: 'InService' }),
+          ),
+        },
+      ],
+    } as never);
     aws.autoScaling.on(SetInstanceHealthCommand).resolves({});
     const task = replacing(loadEvent<Task & { operation: string }>('auto-scaling-prepare'), 'i-0abc123def4567890');
 

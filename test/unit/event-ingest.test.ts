@@ -32,7 +32,11 @@ describe('EventIngestFunction', () => {
   });
 
   it('starts the incident before waking waiters, so a failed wake (retried by Lambda) never delays a remediation', async () => {
-    aws.dynamoDb.on(UpdateCommand).rejects(awsError('ProvisionedThroughputExceededException', 400));
+    // Every wait-key write is throttled (the record of what ingest starts is not).
+    aws.dynamoDb.on(UpdateCommand).callsFake((input: { Key: { target: string } }) => {
+      if (input.Key.target.startsWith('ingested:')) return {};
+      throw awsError('ProvisionedThroughputExceededException', 400);
+    });
 
     await expect(invoke(loadEvent('eventbridge-codedeploy-failure'))).rejects.toThrow();
 

@@ -5,7 +5,8 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { handler } from '../../functions/guard/handler';
 import { targetKeysOf } from '../../functions/domain/targets';
 import { lambdaContext } from '../../local/lambda-context';
-import { aws, awsError, resetAwsMocks, untilAlsoSent } from '../helpers/aws-mocks';
+import { aws, awsError, ingested, resetAwsMocks, untilAlsoSent } from '../helpers/aws-mocks';
+import type { Incident } from '../../functions/domain/incident';
 import { loadEvent } from '../helpers/fixtures';
 
 const invoke = (event: unknown) => handler(event, lambdaContext('GuardFunction')) as Promise<Record<string, unknown>>;
@@ -57,13 +58,30 @@ describe('GuardFunction', () => {
 });
 
 describe('the plan step in the same function', () => {
-  it('plans from the policy, with no AWS call, when the state passes step "plan"', async () => {
-    await expect(invoke(loadEvent('plan-incident'))).resolves.toMatchObject({
+  it('plans from the policy when the state passes step "plan", reading only who started the execution', async () => {
+    const event = loadEvent<{ input: Incident }>('plan-incident');
+    ingested(event.input);
+
+    await expect(invoke(event)).resolves.toMatchObject({
       incident: { id: 'alarm-web-cpu-high-f7043769cb7b8bad5936' },
-      plan: { rule: 'high-cpu-scale-out', action: { type: 'scale-out' } },
+      plan: { rule: 'high-cpu-scale-out', action: { type: 'scale-out' }, safety: { startedBy: 'ingest' } },
     });
     expect(aws.ssm.commandCalls(GetParameterCommand)).toHaveLength(0);
-    expect(aws.dynamoDb.calls()).toHaveLength(0);
+    expect(aws.dynamoDb.commandCalls(GetCommand).map((c) => c.args[0].input.Key)).toEqual([
+      { target: 'ingested:alarm-web-cpu-high-f7043769cb7b8bad5936' },
+    ]);
+    expect(aws.dynamoDb).not.toHaveReceivedCommand(UpdateCommand);
+  });
+
+  it('takes an incident ingest did not record, or whose content differs from what it recorded, as started by a person', async () => {
+    const event = loadEvent<{ input: Incident }>('plan-incident');
+    ingested(event.input);
+    aws.dynamoDb.on(GetCommand).resolves({});
+    const forged = { ...event, input: { ...event.input, summary: `${event.input.summary} (edited)` } };
+    const other = { ...event, input: { ...event.input, id: 'alarm-never-ingested' } };
+
+    for (const input of [forged, other])
+      await expect(invoke(input)).resolves.toMatchObject({ plan: { safety: { startedBy: 'operator' } } });
   });
 
   it("rejects a plan step's bad input by the plan's own schema, naming the field", async () => {

@@ -24,7 +24,10 @@ import { incidentFrom } from '../helpers/incidents';
 // proven in general by test/unit/kernel-properties.test.ts and the sweep's invariants.
 
 type Task = Record<string, unknown> & {
-  plan: Record<string, unknown> & { action: Record<string, unknown>; safety: { bound: { targets: string[] } } };
+  plan: Record<string, unknown> & {
+    action: Record<string, unknown>;
+    safety: { bound: { targets: string[]; attested: string[] } };
+  };
   prepared: Record<string, unknown>;
   guard: Record<string, unknown>;
 };
@@ -105,11 +108,12 @@ describe('a scale-out never lowers capacity, a scale-in never raises it', () => 
 });
 
 describe('blast radius: a whole group is never replaced at once without a human', () => {
-  const everyInstanceUnhealthy = ['i-1', 'i-2', 'i-3', 'i-4'].map((id) => ({ id, health: 'Unhealthy' }));
+  // Every instance fails its alarm's check while Auto Scaling still counts it healthy (EC2 checks pass).
+  const everyInstanceUnhealthy = ['i-1', 'i-2', 'i-3', 'i-4'].map((id) => ({ id, health: 'Healthy' }));
   const replacing = (id: string) => {
     const task = loadEvent<Task>('auto-scaling-prepare');
     task.plan.action = { type: 'replace-instance', instanceId: id };
-    task.plan.safety.bound.targets = [`instance:${id}`];
+    task.plan.safety.bound.targets = task.plan.safety.bound.attested = [`instance:${id}`];
     return task;
   };
 

@@ -35,7 +35,8 @@ const group = fc
     minSize: fc.integer({ min: 0, max: 40 }),
     maxSize: fc.integer({ min: 0, max: 60 }),
     desired: fc.integer({ min: 0, max: 80 }),
-    healthyInService: fc.integer({ min: 0, max: 80 }),
+    // Small groups often: the last healthy instances are where the floor matters.
+    healthyInService: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 80 })),
   })
   .map((g): LiveGroup => ({ name: 'g', ...g }));
 
@@ -119,11 +120,23 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   })),
 );
 
+/** Mostly the benign value: each rule is exercised in worlds where no other rule already decided. */
+const mostly = <T>(usual: T, rare: T) => fc.constantFrom(usual, usual, usual, rare);
+
 const world: fc.Arbitrary<World> = fc
   .record({
     action,
-    bindTargets: fc.boolean(),
-    paused: fc.boolean(),
+    bindTargets: mostly(true, false),
+    attested: mostly(true, false),
+    startedBy: mostly<'ingest' | 'operator'>('ingest', 'operator'),
+    operatorApproval: fc.subarray([
+      'scale-out',
+      'scale-in',
+      'replace-instance',
+      'rollback-deployment',
+      'run-automation',
+    ]),
+    paused: mostly(false, true),
     alarm: alarmState,
     actOnInsufficientData: fc.boolean(),
     group,
@@ -137,8 +150,8 @@ const world: fc.Arbitrary<World> = fc
       }),
       { maxLength: 3 },
     ),
-    inFlight: fc.integer({ min: 0, max: 12 }),
-    approvalRequired: fc.boolean(),
+    inFlight: fc.oneof(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 12 })),
+    approvalRequired: mostly(false, true),
     capacityThreshold: fc.option(fc.integer({ min: 0, max: 200 }), { nil: undefined }),
     latest: fc.constantFrom('d-BAD', 'd-NEWER', 'd-OURS'),
     latestStatus: fc.constantFrom('Succeeded', 'InProgress', 'Failed', 'Stopped'),
@@ -162,12 +175,15 @@ const world: fc.Arbitrary<World> = fc
       safety: {
         bound: {
           targets: w.bindTargets ? targetKeysOf(w.action) : ['asg:some-other-group'],
+          attested: w.bindTargets && w.attested ? targetKeysOf(w.action) : [],
           documents: ['AWS-RestartEC2Instance'],
           parameterValues: {},
         },
         actOnInsufficientData: w.actOnInsufficientData,
         blastRadius: { maxInstances: 1, maxPercent: 25 },
         approvedChangeToleranceInstances: 0,
+        startedBy: w.startedBy,
+        operatorApproval: w.operatorApproval,
       },
     };
     const instances = Object.fromEntries(
@@ -317,6 +333,108 @@ describe('the safety kernel (decide), over generated worlds', () => {
         )
           expect(d.approvalReasons.length).toBeGreaterThan(0);
       }),
+      RUNS,
+    );
+  });
+
+  it("asks a human before anything but a scale-out of a target only the alarm's own text named", () => {
+    fc.assert(
+      fc.property(world, (w) => {
+        const d = decided(w);
+        if (d.kind !== 'change' || w.plan.action?.type === 'scale-out') return;
+        const attested = new Set(w.plan.safety?.bound.attested);
+        if (targetKeysOf(w.plan.action as Action).some((k) => !attested.has(k)))
+          expect(d.approvalReasons.length).toBeGreaterThan(0);
+      }),
+      RUNS,
+    );
+  });
+
+  it('asks a human before a change a person started (however its input was shaped) of a type the policy lists', () => {
+    fc.assert(
+      fc.property(world, (w) => {
+        const d = decided(w);
+        if (d.kind !== 'change') return;
+        if (
+          w.plan.safety?.startedBy === 'operator' &&
+          w.plan.safety.operatorApproval.includes(w.plan.action?.type ?? '')
+        )
+          expect(d.approvalReasons.length).toBeGreaterThan(0);
+      }),
+      RUNS,
+    );
+  });
+
+  it('asks a human before a change that would leave a group with no healthy InService instance', () => {
+    fc.assert(
+      fc.property(world, (w) => {
+        const d = decided(w);
+        if (d.kind !== 'change') return;
+        const g = w.live.groups.g as LiveGroup;
+        const healthyTaken = Object.values(w.live.instances).filter(
+          (i) =>
+            i.group === 'g' &&
+            i.lifecycle === 'InService' &&
+            i.health === 'HEALTHY' &&
+            targetKeysOf(w.plan.action as Action).includes(`instance:${i.id}`),
+        ).length;
+        const drained = w.plan.action?.type === 'scale-in' ? (d.disruption.g ?? 0) : healthyTaken;
+        if (drained > 0 && g.healthyInService - (w.live.inFlight.g ?? 0) - drained < 1)
+          expect(d.approvalReasons.length).toBeGreaterThan(0);
+      }),
+      RUNS,
+    );
+  });
+
+  it('never takes the last healthy InService instance of a group without a human, whatever the blast radius allows', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 4 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.constantFrom<Action>(
+          { type: 'replace-instance', instanceId: 'i-1' },
+          {
+            type: 'run-automation',
+            documentName: 'AWS-RestartEC2Instance',
+            parameters: { InstanceId: ['i-1'] },
+            useAutomationRole: true,
+          },
+        ),
+        (healthy, others, taking) => {
+          const plan: Plan = {
+            ...basePlan,
+            action: taking,
+            approval: { required: false, timeoutSeconds: 3600 },
+            safety: {
+              bound: {
+                targets: ['instance:i-1'],
+                attested: ['instance:i-1'],
+                documents: ['AWS-RestartEC2Instance'],
+                parameterValues: {},
+              },
+              actOnInsufficientData: false,
+              // A radius that never asks: only the floor can.
+              blastRadius: { maxInstances: 10, maxPercent: 100 },
+              approvedChangeToleranceInstances: 0,
+              startedBy: 'ingest',
+              operatorApproval: [],
+            },
+          };
+          const live: LiveState = {
+            now: NOW,
+            paused: false,
+            alarm: { state: 'ALARM', changedAt: NOW },
+            groups: {
+              g: { name: 'g', minSize: 0, maxSize: 10, desired: Math.max(healthy, 1), healthyInService: healthy },
+            },
+            instances: { 'i-1': { id: 'i-1', found: true, group: 'g', lifecycle: 'InService', health: 'HEALTHY' } },
+            inFlight: { g: others },
+          };
+          const d = decide({ incident: base, plan, live });
+          expect(d.kind).toBe('change');
+          if (d.kind === 'change') expect(d.approvalReasons.length > 0).toBe(healthy - others - 1 < 1);
+        },
+      ),
       RUNS,
     );
   });

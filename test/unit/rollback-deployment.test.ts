@@ -201,21 +201,21 @@ describe('DeploymentRollbackFunction', () => {
   it('never redeploys a revision the platform rolled back from, even one that later succeeded', async () => {
     const third = { ...good, s3Location: { ...good.s3Location, key: 'web-3.0.0.zip' } };
     groupWithLatest('d-NEWEST003');
-    deployment('d-NEWEST003', 'Succeeded', '2026-11-24T10:00:00Z', third);
+    deployment('d-NEWEST003', 'Succeeded', '2026-11-23T10:00:00Z', third);
     aws.codeDeploy
       .on(ListDeploymentsCommand)
       .resolves({ deployments: ['d-NEWEST003', 'd-REDO00004', 'd-ROLLBACK1', 'd-BAD000002', 'd-GOOD00001'] });
     aws.codeDeploy.on(BatchGetDeploymentsCommand).resolves({
       deploymentsInfo: [
         // Someone redeployed the bad revision by hand, and it "succeeded" before the new release.
-        { deploymentId: 'd-REDO00004', createTime: new Date('2026-11-23T12:00:00Z'), revision: bad },
+        { deploymentId: 'd-REDO00004', createTime: new Date('2026-11-23T09:45:00Z'), revision: bad },
         {
           deploymentId: 'd-ROLLBACK1',
-          createTime: new Date('2026-11-23T11:00:00Z'),
+          createTime: new Date('2026-11-23T09:30:00Z'),
           revision: good,
           description: 'SelfHealing rollback for incident alarm-x: revision of d-GOOD00001 replaces d-BAD000002',
         },
-        { deploymentId: 'd-BAD000002', createTime: new Date('2026-11-23T10:00:00Z'), revision: bad },
+        { deploymentId: 'd-BAD000002', createTime: new Date('2026-11-23T09:00:00Z'), revision: bad },
         { deploymentId: 'd-GOOD00001', createTime: new Date('2026-11-20T10:00:00Z'), revision: good },
       ],
     } as never);

@@ -13,6 +13,7 @@ import { lambdaContext } from '../../local/lambda-context';
 import { retryWaitMs } from '../../local/workflow';
 import { aws, awsError, readyToAct, resetAwsMocks } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
+import { captureMetrics } from '../helpers/emf';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/template';
@@ -348,18 +349,36 @@ describe('every exit path records what happened', () => {
     expect(retried).toMatchObject({ notificationUnconfirmed: true });
   });
 
-  it('publishes on the retry when the publish itself failed (the marker says so)', async () => {
+  it('publishes on the retry when SNS refused the publish (nothing went out: the marker says so)', async () => {
     const { PublishCommand } = await import('@aws-sdk/client-sns');
-    aws.sns.on(PublishCommand).rejectsOnce(awsError('InternalError', 500)).resolves({ MessageId: 'second-attempt' });
+    aws.sns.on(PublishCommand).rejectsOnce(awsError('Throttling', 400)).resolves({ MessageId: 'second-attempt' });
     markerStore();
     const input = { outcome: 'failed', execution: 'exec-10', state: loadEvent<Event>('guard-acquire') } as never;
 
     await expect(recordOutcome(input, lambdaContext('RecordOutcomeFunction'))).rejects.toMatchObject({
-      name: 'AwsTransientError',
+      name: 'AwsThrottledError',
     });
     const retried = await recordOutcome(input, lambdaContext('RecordOutcomeFunction'));
 
     expect(retried).toMatchObject({ notificationMessageId: 'second-attempt' });
+    expect(aws.sns).toHaveReceivedCommandTimes(PublishCommand, 2);
+  });
+
+  it('never publishes twice when SNS gave no verdict (a 5xx: it may have sent it); says so, for its own alarm', async () => {
+    const { PublishCommand } = await import('@aws-sdk/client-sns');
+    aws.sns.on(PublishCommand).rejectsOnce(awsError('InternalError', 500)).resolves({ MessageId: 'second-attempt' });
+    markerStore();
+    const input = { outcome: 'failed', execution: 'exec-11', state: loadEvent<Event>('guard-acquire') } as never;
+
+    const { result: first, metrics } = await captureMetrics(() =>
+      recordOutcome(input, lambdaContext('RecordOutcomeFunction')),
+    );
+    const retried = await recordOutcome(input, lambdaContext('RecordOutcomeFunction'));
+
+    expect(aws.sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(first).toMatchObject({ notificationUnconfirmed: true });
+    expect(retried).toMatchObject({ notificationUnconfirmed: true });
+    expect(metrics).toContainEqual(expect.objectContaining({ name: 'NotificationUnconfirmed' }));
   });
 
   // Issue 17, item 11: 20 flaps of one alarm on a group at MaxSize used the hour's budget with no change.

@@ -6,15 +6,8 @@ import { ruleMatches } from './match';
 import { DEFAULT_COOLDOWN_SECONDS, type Policy, type Rule } from './schema';
 import { UnresolvedTemplateError, policyWritten, renderDeep } from './template';
 import { describeAction } from './describe';
-import {
-  AWS_TARGET_BINDINGS,
-  PLATFORM_PARAMETERS,
-  identityTargets,
-  namedTargets,
-  outsideBound,
-  targetKey,
-  targetKeysOf,
-} from '../targets';
+import type { StartedBy } from '../provenance';
+import { PLATFORM_PARAMETERS, identityTargets, namedTargets, outsideBound, targetKey, targetKeysOf } from '../targets';
 
 export { actionFromAlarmTags, describeAction, ruleMatches };
 
@@ -28,6 +21,8 @@ export interface PlanOptions {
   /** Stack-wide shadow mode: every rule behaves as `mode: shadow`. */
   shadow?: boolean;
   maxIncidentAgeSeconds?: number;
+  /** Who started the execution (domain/provenance.ts); a manual request is always an operator's. */
+  startedBy?: StartedBy;
 }
 
 const DEFAULT_PROGRESS = { intervalSeconds: 30, timeoutSeconds: 900 };
@@ -116,9 +111,11 @@ function writtenTargets(written: Action, action: Action): string[] {
 function safetyOf(planning: Planning, rule: Rule | undefined, actions: Rendered[], fromTags: boolean): PlanSafety {
   const { incident, policy } = planning;
   const manual = incident.source === 'manual';
-  const bindings = { ...AWS_TARGET_BINDINGS, ...policy.safety.targetBindings };
   const allowed = [...(rule?.allowedTargets ?? []), ...(fromTags ? (rule?.trustAlarmTags?.allowedTargets ?? []) : [])];
-  const targets = new Set([...identityTargets(incident, bindings), ...namedTargets(allowed)]);
+  const identity = identityTargets(incident, policy.safety.targetBindings);
+  // Attested: what AWS, the policy or an operator names. What only the alarm's tags name binds too,
+  // but the kernel then has a human approve anything but a scale-out (unless CodeDeploy ties them).
+  const attested = new Set([...identity.attested, ...namedTargets(allowed)]);
   const documents = new Set<string>(fromTags ? (rule?.trustAlarmTags?.allowedDocuments ?? []) : []);
   const parameterValues: Record<string, Set<string>> = {};
   const permit = (name: string, values: readonly string[]) => {
@@ -127,7 +124,8 @@ function safetyOf(planning: Planning, rule: Rule | undefined, actions: Rendered[
   };
   for (const { written, action } of actions) {
     // What tags chose is the alarm owner's text, not the policy's, however literal it looks.
-    for (const key of manual ? targetKeysOf(action) : fromTags ? [] : writtenTargets(written, action)) targets.add(key);
+    for (const key of manual ? targetKeysOf(action) : fromTags ? [] : writtenTargets(written, action))
+      attested.add(key);
     if (action.type !== 'run-automation' || written.type !== 'run-automation') continue;
     if (manual || (!fromTags && policyWritten(written.documentName))) documents.add(action.documentName);
     for (const [name, values] of Object.entries(action.parameters)) {
@@ -142,13 +140,16 @@ function safetyOf(planning: Planning, rule: Rule | undefined, actions: Rendered[
   }
   return {
     bound: {
-      targets: [...targets].sort(),
+      targets: [...new Set([...attested, ...identity.declared])].sort(),
+      attested: [...attested].sort(),
       documents: [...documents].sort(),
       parameterValues: Object.fromEntries(Object.entries(parameterValues).map(([k, v]) => [k, [...v].sort()])),
     },
     actOnInsufficientData: rule?.actOnInsufficientData ?? false,
     blastRadius: policy.safety.blastRadius,
     approvedChangeToleranceInstances: policy.safety.approvedChangeToleranceInstances,
+    startedBy: startedByOf(planning),
+    operatorApproval: [...policy.safety.manualApprovalRequired],
   };
 }
 
@@ -199,6 +200,9 @@ function stepFor(planning: Planning, action: Action, progress: Loop, verify: Loo
   };
 }
 
+const startedByOf = (planning: Planning): StartedBy =>
+  planning.incident.source === 'manual' ? 'operator' : (planning.options.startedBy ?? 'ingest');
+
 /** The approval the plan asks for (a dry run asks nobody: it changes nothing). */
 function planApproval(
   planning: Planning,
@@ -216,9 +220,11 @@ function planApproval(
     return { required: true, timeoutSeconds: APPROVAL_TIMEOUT_SECONDS };
   }
   const manualTypes = planning.policy.safety.manualApprovalRequired;
-  if (source === 'manual' && manualTypes.includes(action.type)) {
+  if ((source === 'manual' || startedByOf(planning) === 'operator') && manualTypes.includes(action.type)) {
     planning.explanation.push(
-      `A human must approve within ${APPROVAL_TIMEOUT_SECONDS} s (a manual ${action.type} waits for one: the policy's safety.manualApprovalRequired).`,
+      source === 'manual'
+        ? `A human must approve within ${APPROVAL_TIMEOUT_SECONDS} s (a manual ${action.type} waits for one: the policy's safety.manualApprovalRequired).`
+        : `A human must approve within ${APPROVAL_TIMEOUT_SECONDS} s: ingest did not start this execution (a person passed an incident by hand), and a ${action.type} a person starts waits for one (safety.manualApprovalRequired).`,
     );
     return { required: true, timeoutSeconds: APPROVAL_TIMEOUT_SECONDS };
   }
@@ -472,7 +478,10 @@ function changeCheckFor(
       prefer.deploymentGroup !== undefined &&
       policyWritten(prefer.application) &&
       policyWritten(prefer.deploymentGroup);
-    if (written && !safety.bound.targets.includes(key)) safety.bound.targets = [...safety.bound.targets, key].sort();
+    if (written && !safety.bound.attested.includes(key)) {
+      safety.bound.targets = [...new Set([...safety.bound.targets, key])].sort();
+      safety.bound.attested = [...safety.bound.attested, key].sort();
+    }
   }
   const autoScalingGroupName =
     action.type === 'scale-out' || action.type === 'scale-in'
