@@ -52,8 +52,15 @@ export async function callAws<T>(operation: string, call: () => Promise<T>): Pro
   }
 }
 
-/** An AWS answer that says the request was not processed (refused, throttled, invalid): nothing changed. */
+/**
+ * An AWS answer that says the request was not processed (refused, throttled, invalid): nothing
+ * changed. Only when it was the call's one attempt: after a lost reply (a 5xx for a request that
+ * went through), the SDK's next attempt may well be refused, and the call has still been made.
+ */
 export function refusedBeforeChange(error: unknown): boolean {
-  const fault = (error as { $fault?: string; cause?: { $fault?: string } } | null) ?? {};
-  return (fault.$fault ?? fault.cause?.$fault) === 'client';
+  type Answer = { $fault?: string; $metadata?: { attempts?: number } };
+  const answer = (error as (Answer & { cause?: Answer }) | null) ?? {};
+  const fault = answer.$fault ?? answer.cause?.$fault;
+  const attempts = answer.$metadata?.attempts ?? answer.cause?.$metadata?.attempts ?? 1;
+  return fault === 'client' && attempts <= 1;
 }

@@ -14,7 +14,9 @@ import {
 } from '../domain/errors';
 import type { Applied, PlannedState, Prepared } from '../domain/execution-state';
 import { type Guard, lockKeysOf } from '../domain/guard-schema';
-import { type Claim, afterChangeSeconds } from '../domain/guardrails';
+import { type BudgetCounted, type Claim, afterChangeSeconds } from '../domain/guardrails';
+import type { ActionType } from '../domain/policy/actions';
+import { logger } from '../platform/powertools';
 import {
   type ApprovalBasis,
   type Call,
@@ -246,11 +248,56 @@ export async function act<T>(
   };
   const claim: Claim = { ...(Object.keys(disruption).length > 0 ? { disruption } : {}), budget };
   await recordIntent(guardSettings, owner, keys, decision.call, now, hold, claim);
-  const giveBack = async (budgetTaken: boolean) => {
+  // What this attempt claimed is given back when it made no call. Not an earlier attempt's claim:
+  // its call may have gone through, and its record is what stops a retry from acting twice.
+  const giveBack = async () => {
+    if (earlier) return;
     await withdrawIntent(guardSettings, owner, keys);
     await releaseClaimedDisruption(guardSettings.tableName, disruption);
-    if (budgetTaken) await refundBudget(guardSettings.tableName, budget);
+    await refundBudget(guardSettings.tableName, budget);
   };
+  try {
+    await claimTheRest(task, read, decision, approved, disruption, budget, actionType, now);
+    // The claim took several writes (each retried when throttled): decide once more on state read
+    // now, and call only if the kernel still makes this very call. What moved meanwhile (target
+    // tracking, a person, the kill switch) sends the change back.
+    const again = atCall((await decideAgain()).decision, approved, tolerance);
+    if (again.verdict === 'stop') throw skipError(again.reason, again.why);
+    if (again.verdict === 'approve') throw new ApprovalRequired(again.why);
+    if (again.verdict === 'done')
+      throw new NoLongerNeeded(`${again.decision.why}, while this change was being claimed: not calling`);
+    if (!sameCall(again.decision.call, decision.call))
+      throw new TargetChanged(
+        `the target changed while the change was claimed: ${describeCall(decision.call)} became ${describeCall(again.decision.call)}; preparing again`,
+      );
+  } catch (error) {
+    // No call was made: nothing counts this attempt (cooldown, breaker, budget, blast radius).
+    await giveBack().catch((failed: unknown) =>
+      logger.warn('Could not give back what the claim took (its lock and TTLs end it)', { failed }),
+    );
+    throw error;
+  }
+  try {
+    const result = await call(decision.call);
+    return { made: true, call: decision.call, result, description: decision.description, watch: decision.watch };
+  } catch (error) {
+    // Refused before it changed anything (its one attempt answered 4xx): nothing counts it.
+    if (refusedBeforeChange(error)) await giveBack();
+    throw error;
+  }
+}
+
+/** The rest of the claim: a blast-radius slot in each group the change disrupts, and the budget. */
+async function claimTheRest(
+  task: ChangeTask,
+  read: Read,
+  decision: Extract<Decision, { kind: 'change' }>,
+  approved: ApprovalBasis | undefined,
+  disruption: Record<string, string[]>,
+  budget: BudgetCounted,
+  actionType: ActionType,
+  now: Date,
+): Promise<void> {
   for (const [group, count] of Object.entries(decision.disruption)) {
     const entries = disruption[disruptionKey(group)] ?? [];
     if (count <= 0) continue;
@@ -261,42 +308,15 @@ export async function act<T>(
           task.plan.safety?.blastRadius ?? { maxInstances: 1, maxPercent: 0 },
         );
     const expired = read.expired[disruptionKey(group)] ?? [];
-    if (!(await holdDisruption(guardSettings.tableName, group, entries, room, expired))) {
-      await giveBack(false);
+    if (!(await holdDisruption(guardSettings.tableName, group, entries, room, expired)))
       throw new ApprovalRequired(
         `another remediation started disrupting ${group} since the read: no room left in its blast radius without a human`,
       );
-    }
   }
   // Taken on every attempt (idempotent per consumer): an earlier attempt may have recorded its claim
   // and then failed to take the budget (a throttled write), and must not go out uncounted.
   const taken = await consumeBudget(budgetSettings, budget.consumer, actionType, budget.at ? new Date(budget.at) : now);
-  if (!taken.ok) {
-    await giveBack(false);
-    throw new BudgetExhausted(taken.detail);
-  }
-  // The claim took several writes (each retried when throttled): decide once more on state read now,
-  // and call only if the kernel still makes this very call. What moved meanwhile (target tracking,
-  // a person, the kill switch) sends the change back, with everything the claim took given back.
-  const again = atCall((await decideAgain()).decision, approved, tolerance);
-  if (again.verdict !== 'go' || !sameCall(again.decision.call, decision.call)) {
-    await giveBack(true);
-    if (again.verdict === 'stop') throw skipError(again.reason, again.why);
-    if (again.verdict === 'approve') throw new ApprovalRequired(again.why);
-    if (again.verdict === 'done')
-      throw new NoLongerNeeded(`${again.decision.why}, while this change was being claimed: not calling`);
-    throw new TargetChanged(
-      `the target changed while the change was claimed: ${describeCall(decision.call)} became ${describeCall(again.decision.call)}; preparing again`,
-    );
-  }
-  try {
-    const result = await call(decision.call);
-    return { made: true, call: decision.call, result, description: decision.description, watch: decision.watch };
-  } catch (error) {
-    // Refused before it changed anything: nothing counts it (cooldown, breaker, budget, blast radius).
-    if (refusedBeforeChange(error)) await giveBack(true);
-    throw error;
-  }
+  if (!taken.ok) throw new BudgetExhausted(taken.detail);
 }
 
 const describeCall = (call: Call) => `${call.operation} ${JSON.stringify(call.input)}`;

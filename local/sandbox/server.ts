@@ -442,7 +442,8 @@ export class Sandbox {
     const before = mutating ? this.snapshotBefore(operation, request.params, actor) : undefined;
     const log = (status: number, outcome: string, injected: boolean, madeAnyway = false) =>
       this.calls.push({
-        applied: mutating && (status < 300 || madeAnyway),
+        // A lost reply (fault `after`) made the call, mutating or not (a Publish that paged).
+        applied: (mutating && status < 300) || madeAnyway,
         epoch,
         actor,
         ...(before ? { before } : {}),

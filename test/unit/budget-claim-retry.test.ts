@@ -90,3 +90,80 @@ describe("the hour's budget under a throttled guard table", () => {
     });
   });
 });
+
+/** An empty guard table that takes every write. */
+function roomInTheBudget() {
+  aws.dynamoDb.on(GetCommand).resolves({});
+  aws.dynamoDb.on(UpdateCommand).resolves({ Attributes: {} });
+}
+
+describe('a mutating call whose last attempt was refused after an earlier one went through', () => {
+  it('keeps its claim (intent and budget): the SDK may have made the call before it was throttled', async () => {
+    const task = loadEvent('auto-scaling-apply');
+    // The SDK's first attempt got a 5xx for a call that went through, its second was throttled.
+    const throttledAfterRetry = Object.assign(awsError('Throttling', 400), {
+      $metadata: { httpStatusCode: 400, attempts: 2 },
+    });
+    aws.autoScaling.on(SetDesiredCapacityCommand).rejects(throttledAfterRetry);
+    roomInTheBudget();
+
+    await expect(asg(task)).rejects.toMatchObject({ name: 'AwsThrottledError' });
+
+    const writes = aws.dynamoDb.commandCalls(UpdateCommand).map((c) => String(c.args[0].input.UpdateExpression));
+    expect(writes.some((w) => w.startsWith('REMOVE intentAt'))).toBe(false);
+    expect(writes.some((w) => w.startsWith('DELETE consumers'))).toBe(false);
+  });
+
+  it('gives it back when the one attempt was refused (nothing was made)', async () => {
+    const task = loadEvent('auto-scaling-apply');
+    aws.autoScaling.on(SetDesiredCapacityCommand).rejects(awsError('Throttling', 400));
+    roomInTheBudget();
+
+    await expect(asg(task)).rejects.toMatchObject({ name: 'AwsThrottledError' });
+
+    const writes = aws.dynamoDb.commandCalls(UpdateCommand).map((c) => String(c.args[0].input.UpdateExpression));
+    expect(writes.some((w) => w.startsWith('REMOVE intentAt'))).toBe(true);
+    expect(writes.some((w) => w.startsWith('DELETE consumers'))).toBe(true);
+  });
+});
+
+describe('a claim that fails before its call', () => {
+  const owner = 'alarm-web-cpu-high-f7043769cb7b8bad5936';
+  /** The guard table: the lock item as `item`, every write taken but the budget's, which fails with a 5xx. */
+  function budgetWriteFails(item: Record<string, unknown>) {
+    aws.dynamoDb
+      .on(GetCommand)
+      .callsFake((input: { Key: { target: string } }) => (input.Key.target === 'asg:web-asg' ? { Item: item } : {}));
+    aws.dynamoDb.on(UpdateCommand).callsFake((input: { UpdateExpression: string }) => {
+      if (input.UpdateExpression.startsWith('ADD consumers')) throw awsError('InternalServerError', 500);
+      return { Attributes: {} };
+    });
+  }
+  const writes = () => aws.dynamoDb.commandCalls(UpdateCommand).map((c) => String(c.args[0].input.UpdateExpression));
+
+  it('gives back what this attempt claimed: no call was made', async () => {
+    budgetWriteFails({ target: 'asg:web-asg', lockedBy: owner, lockState: 'in-progress' });
+
+    await expect(asg(loadEvent('auto-scaling-apply'))).rejects.toMatchObject({ name: 'AwsTransientError' });
+
+    expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
+    expect(writes().some((w) => w.startsWith('REMOVE intentAt'))).toBe(true);
+  });
+
+  it("keeps an earlier attempt's claim: its call may have gone through, and a retry must not act twice", async () => {
+    budgetWriteFails({
+      target: 'asg:web-asg',
+      lockedBy: owner,
+      lockState: 'in-progress',
+      intentCall: 'AutoScaling.SetDesiredCapacity',
+      intentInput: JSON.stringify({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 6, HonorCooldown: false }),
+      claimed: { budget: { keys: ['budget:scale-out:2026-11-23T10'], consumer: `${owner}#1` } },
+    });
+
+    await expect(asg(loadEvent('auto-scaling-apply'))).rejects.toMatchObject({ name: 'AwsTransientError' });
+
+    expect(aws.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
+    expect(writes().some((w) => w.startsWith('REMOVE intentAt'))).toBe(false);
+    expect(writes().some((w) => w.startsWith('DELETE consumers'))).toBe(false);
+  });
+});
