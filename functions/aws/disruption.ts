@@ -32,7 +32,11 @@ export function disruptionEntries(owner: string, count: number, until: number): 
 export interface InFlight {
   /** Instances other executions are disrupting now, per group. */
   others: Record<string, number>;
-  /** Entries whose time ran out (their executions ended without releasing), per item key. */
+  /**
+   * Entries that no longer count, per item key: their time ran out (their executions ended without
+   * releasing), or they are this execution's own (an earlier rung, whose change is over: a ladder
+   * climbs only once a rung has ended). The claim drops them before it adds its own.
+   */
   expired: Record<string, string[]>;
 }
 
@@ -48,7 +52,7 @@ export async function readInFlight(tableName: string, groups: string[], owner: s
       );
       const entries = [...((out.Item?.holders as Set<string> | undefined) ?? [])].map(parse);
       result.others[group] = entries.filter((e) => e.owner !== owner && e.until > nowSeconds).length;
-      const expired = entries.filter((e) => e.until <= nowSeconds).map((e) => e.text);
+      const expired = entries.filter((e) => e.until <= nowSeconds || e.owner === owner).map((e) => e.text);
       if (expired.length > 0) result.expired[key] = expired;
     }),
   );

@@ -307,7 +307,8 @@ async function claimTheRest(
           read.live.groups[group] ?? { name: group, minSize: 0, maxSize: 0, desired: 0, healthyInService: 0 },
           task.plan.safety?.blastRadius ?? { maxInstances: 1, maxPercent: 0 },
         );
-    const expired = read.expired[disruptionKey(group)] ?? [];
+    // Never this attempt's own entries (a retry re-adds the same ones).
+    const expired = (read.expired[disruptionKey(group)] ?? []).filter((entry) => !entries.includes(entry));
     if (!(await holdDisruption(guardSettings.tableName, group, entries, room, expired)))
       throw new ApprovalRequired(
         `another remediation started disrupting ${group} since the read: no room left in its blast radius without a human`,

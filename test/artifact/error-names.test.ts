@@ -62,6 +62,7 @@ describeBuilt('error names in the built bundles', () => {
         'ScalingActivityInProgress',
         'Stale',
         'Superseded',
+        'TargetChanged',
         'TargetNotNamedByAlarm',
       ]),
     );
