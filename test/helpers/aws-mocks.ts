@@ -88,11 +88,7 @@ export function readyToAct(): void {
  * call), as DynamoDB would: a retried attempt reads it back. Everything else answers as before.
  */
 export function guardTableKeepsIntents(): void {
-  const items = new Map<string, Record<string, unknown>>();
-  aws.dynamoDb.on(GetCommand).callsFake((input: { Key?: { target?: string } }) => {
-    const item = items.get(String(input.Key?.target));
-    return item ? { Item: item } : {};
-  });
+  const items = guardTableItems();
   aws.dynamoDb
     .on(UpdateCommand)
     .callsFake(
@@ -192,3 +188,16 @@ export function ingested<T>(input: T): T {
     .resolves({ Item: { target: ingestedKey(incident.id), digests: new Set([incidentDigest(incident)]) } });
   return input;
 }
+
+/** The guard table's items by key, as GetItem reads them; the caller's UpdateItem fake writes them. */
+export function guardTableItems(): Map<string, Record<string, unknown>> {
+  const items = new Map<string, Record<string, unknown>>();
+  aws.dynamoDb.on(GetCommand).callsFake((input: { Key?: { target?: string } }) => {
+    const item = items.get(String(input.Key?.target));
+    return item ? { Item: item } : {};
+  });
+  return items;
+}
+
+/** DynamoDB's answer to a conditional write whose condition does not hold. */
+export const conditionFailed = (): Error => awsError('ConditionalCheckFailedException');

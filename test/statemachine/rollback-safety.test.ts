@@ -102,6 +102,22 @@ function codeDeployHas(
 }
 
 const base = { creator: 'user', applicationName: '', deploymentGroupName: '' };
+/** A release that finished five minutes after it started. */
+const released = (deploymentId: string, started: string, version: string): Dep => ({
+  ...base,
+  deploymentId,
+  status: 'Succeeded',
+  createTime: new Date(started),
+  completeTime: new Date(Date.parse(started) + 300_000),
+  revision: rev(version),
+});
+/** The bad release (1.5.0) correlation finds, 10 minutes before the alarm, and the good one before it. */
+const BAD_RELEASE = released('d-BAD000002', '2026-11-23T10:00:00Z', 'web-1.5.0');
+const GOOD_RELEASE = released('d-GOOD00001', '2026-11-20T10:00:00Z', 'web-1.4.1');
+const WEB_PROD_TAGS = {
+  'selfhealing:codedeploy-application': 'web-app',
+  'selfhealing:codedeploy-deployment-group': 'web-prod',
+};
 
 beforeEach(() => {
   resetAwsMocks();
@@ -147,33 +163,8 @@ describe('a rollback chosen by change correlation', () => {
   });
 
   it("rolls back without a human when the deployment group's own CodeDeploy configuration deploys to the alarm's group", async () => {
-    codeDeployHas(
-      'web-app',
-      'web-prod',
-      [
-        {
-          ...base,
-          deploymentId: 'd-BAD000002',
-          status: 'Succeeded',
-          createTime: new Date('2026-11-23T10:00:00Z'),
-          completeTime: new Date('2026-11-23T10:05:00Z'),
-          revision: rev('web-1.5.0'),
-        },
-        {
-          ...base,
-          deploymentId: 'd-GOOD00001',
-          status: 'Succeeded',
-          createTime: new Date('2026-11-20T10:00:00Z'),
-          completeTime: new Date('2026-11-20T10:05:00Z'),
-          revision: rev('web-1.4.1'),
-        },
-      ],
-      { autoScalingGroups: ['web-asg'] },
-    );
-    const incident = cpuAlarm({
-      'selfhealing:codedeploy-application': 'web-app',
-      'selfhealing:codedeploy-deployment-group': 'web-prod',
-    });
+    codeDeployHas('web-app', 'web-prod', [BAD_RELEASE, GOOD_RELEASE], { autoScalingGroups: ['web-asg'] });
+    const incident = cpuAlarm(WEB_PROD_TAGS);
 
     await workflow.run(ingested(incident), { executionName: incident.id });
 
@@ -195,28 +186,10 @@ describe('a rollback chosen by change correlation', () => {
         createTime: new Date('2026-11-23T10:15:40Z'),
         revision: rev('web-1.6.0'),
       },
-      // The bad release (1.5.0) that correlation found, 10 minutes before the alarm.
-      {
-        ...base,
-        deploymentId: 'd-BAD000002',
-        status: 'Succeeded',
-        createTime: new Date('2026-11-23T10:00:00Z'),
-        completeTime: new Date('2026-11-23T10:05:00Z'),
-        revision: rev('web-1.5.0'),
-      },
-      {
-        ...base,
-        deploymentId: 'd-GOOD00001',
-        status: 'Succeeded',
-        createTime: new Date('2026-11-20T10:00:00Z'),
-        completeTime: new Date('2026-11-20T10:05:00Z'),
-        revision: rev('web-1.4.1'),
-      },
+      BAD_RELEASE,
+      GOOD_RELEASE,
     ]);
-    const incident = cpuAlarm({
-      'selfhealing:codedeploy-application': 'web-app',
-      'selfhealing:codedeploy-deployment-group': 'web-prod',
-    });
+    const incident = cpuAlarm(WEB_PROD_TAGS);
     expect(incident.detectedAt).toBe(ALARM_AT);
 
     // Even with a human saying yes to the rollback the kernel prepares.
@@ -238,27 +211,10 @@ describe('a rollback chosen by change correlation', () => {
         createTime: new Date('2026-11-23T10:15:31Z'),
         revision: rev('web-1.4.1'),
       },
-      {
-        ...base,
-        deploymentId: 'd-BAD000002',
-        status: 'Succeeded',
-        createTime: new Date('2026-11-23T10:00:00Z'),
-        completeTime: new Date('2026-11-23T10:05:00Z'),
-        revision: rev('web-1.5.0'),
-      },
-      {
-        ...base,
-        deploymentId: 'd-GOOD00001',
-        status: 'Succeeded',
-        createTime: new Date('2026-11-20T10:00:00Z'),
-        completeTime: new Date('2026-11-20T10:05:00Z'),
-        revision: rev('web-1.4.1'),
-      },
+      BAD_RELEASE,
+      GOOD_RELEASE,
     ]);
-    const incident = cpuAlarm({
-      'selfhealing:codedeploy-application': 'web-app',
-      'selfhealing:codedeploy-deployment-group': 'web-prod',
-    });
+    const incident = cpuAlarm(WEB_PROD_TAGS);
 
     await approving.run(ingested(incident), { executionName: incident.id });
 

@@ -3,7 +3,7 @@ import { DescribeAutoScalingGroupsCommand, SetDesiredCapacityCommand } from '@aw
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { handler as autoScaling } from '../../functions/auto-scaling-action/handler';
 import { lambdaContext } from '../../local/lambda-context';
-import { aws, awsError, readyToAct, resetAwsMocks } from '../helpers/aws-mocks';
+import { aws, awsError, conditionFailed, guardTableItems, readyToAct, resetAwsMocks } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
 import { group } from '../helpers/workflow-mocks';
 
@@ -17,14 +17,10 @@ const LIMIT = 20; // REMEDIATION_BUDGET_PER_HOUR default
 
 let budgetWrites = 0;
 function guardTable() {
-  const items = new Map<string, Record<string, unknown>>();
+  const items = guardTableItems();
   // The hour's scale-out budget (the account's 20 when none is set) is already used up by 20 others.
   items.set('budget:scale-out:2026-11-23T10', {
     consumers: new Set(Array.from({ length: LIMIT }, (_, i) => `other-${i}#1`)),
-  });
-  aws.dynamoDb.on(GetCommand).callsFake((input: { Key: { target: string } }) => {
-    const item = items.get(input.Key.target);
-    return item ? { Item: item } : {};
   });
   aws.dynamoDb
     .on(UpdateCommand)
@@ -55,8 +51,7 @@ function guardTable() {
           // The first conditional write is throttled (it would have failed its condition: the budget is full).
           if (budgetWrites === 1) throw awsError('ThrottlingException', 400);
           const consumers = (items.get(key)?.consumers as Set<string> | undefined) ?? new Set<string>();
-          if (consumers.size >= LIMIT && !consumers.has(String(v[':id'])))
-            throw Object.assign(new Error('conditional'), { name: 'ConditionalCheckFailedException' });
+          if (consumers.size >= LIMIT && !consumers.has(String(v[':id']))) throw conditionFailed();
           return { Attributes: { consumers: new Set([...consumers, String(v[':id'])]) } };
         }
         return {};

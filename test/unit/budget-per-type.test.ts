@@ -4,7 +4,7 @@ import { OWN_BUDGET_ONLY, budgetSettingsFromEnv, consumeBudget } from '../../fun
 import { normaliseSnsRecord } from '../../functions/domain/inbound/normalise';
 import { planRemediation } from '../../functions/domain/policy/engine';
 import { loadDefaultPolicy } from '../../functions/domain/policy/load';
-import { aws, resetAwsMocks } from '../helpers/aws-mocks';
+import { aws, conditionFailed, resetAwsMocks } from '../helpers/aws-mocks';
 import { loadEvent } from '../helpers/fixtures';
 import { loadTemplate } from '../helpers/template';
 import { ACTION_TYPES } from '../../functions/domain/policy/actions';
@@ -61,8 +61,7 @@ beforeEach(() => {
         const set = items.get(input.Key.target) ?? new Set<string>();
         const v = input.ExpressionAttributeValues;
         if (input.UpdateExpression.startsWith('ADD consumers')) {
-          if (set.size >= Number(v[':limit']) && !set.has(String(v[':id'])))
-            throw Object.assign(new Error('conditional'), { name: 'ConditionalCheckFailedException' });
+          if (set.size >= Number(v[':limit']) && !set.has(String(v[':id']))) throw conditionFailed();
           set.add(String(v[':id']));
         }
         // A refund: what one counter took when another was full is given back.

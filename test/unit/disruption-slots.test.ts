@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { holdDisruption, readInFlight } from '../../functions/aws/disruption';
-import { aws, resetAwsMocks } from '../helpers/aws-mocks';
+import { aws, conditionFailed, resetAwsMocks } from '../helpers/aws-mocks';
 
 // The blast radius counted across executions (functions/aws/disruption.ts). Found by
 // `npm start -- --seed 3 --faults '*:throttle=0.3'`: rung 1's release of its slot was throttled out,
@@ -29,7 +29,7 @@ function groupHolds(entries: string[]) {
         if (input.UpdateExpression.startsWith('ADD')) {
           const room = Number(v[':room']);
           if (input.ConditionExpression && !holders.has(String(v[':first'])) && holders.size > room)
-            throw Object.assign(new Error('conditional'), { name: 'ConditionalCheckFailedException' });
+            throw conditionFailed();
           for (const e of v[':mine'] as Set<string>) holders.add(e);
         }
         return {};

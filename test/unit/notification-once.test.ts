@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { publishOnce } from '../../functions/aws/notifications';
 import { snsOneAttempt } from '../../functions/aws/clients/sns';
-import { aws, awsError, resetAwsMocks } from '../helpers/aws-mocks';
+import { aws, awsError, conditionFailed, guardTableItems, resetAwsMocks } from '../helpers/aws-mocks';
 
 // Issue 26, second hostile review: one notification per outcome under lost replies. SNS standard
 // topics do not deduplicate: a Publish whose reply is lost (a 5xx after SNS accepted it) must not
@@ -15,11 +15,7 @@ const note = { subject: 'FAILED x', message: 'm', severity: 'critical', outcome:
 
 /** The guard table's notification markers, with the conditional write DynamoDB would evaluate. */
 function markersKept() {
-  const items = new Map<string, Record<string, unknown>>();
-  aws.dynamoDb.on(GetCommand).callsFake((input: { Key: { target: string } }) => {
-    const item = items.get(input.Key.target);
-    return item ? { Item: item } : {};
-  });
+  const items = guardTableItems();
   aws.dynamoDb
     .on(UpdateCommand)
     .callsFake(
@@ -30,8 +26,7 @@ function markersKept() {
         ExpressionAttributeValues: Record<string, unknown>;
       }) => {
         const item = items.get(input.Key.target) ?? { target: input.Key.target };
-        if (input.ConditionExpression && item.status !== undefined && item.status !== 'failed')
-          throw Object.assign(new Error('conditional'), { name: 'ConditionalCheckFailedException' });
+        if (input.ConditionExpression && item.status !== undefined && item.status !== 'failed') throw conditionFailed();
         const v = input.ExpressionAttributeValues;
         const status = v[':sending'] ?? v[':sent'] ?? v[':failed'] ?? v[':unknown'];
         items.set(input.Key.target, { ...item, status, ...(v[':id'] ? { messageId: v[':id'] } : {}) });
@@ -89,8 +84,7 @@ describe('one notification per outcome under lost replies', () => {
     aws.dynamoDb.on(UpdateCommand).callsFake((input: { Key: { target: string }; ConditionExpression?: string }) => {
       updates += 1;
       if (updates === 2) throw awsError('ProvisionedThroughputExceededException', 400);
-      if (input.ConditionExpression && kept.has(input.Key.target))
-        throw Object.assign(new Error('conditional'), { name: 'ConditionalCheckFailedException' });
+      if (input.ConditionExpression && kept.has(input.Key.target)) throw conditionFailed();
       kept.set(input.Key.target, 'sending');
       return {};
     });
