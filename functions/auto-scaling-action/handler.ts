@@ -92,8 +92,8 @@ export async function apply(task: Extract<AutoScalingTask, { operation: 'apply' 
     );
   }
   const read = await preflight(task, reads, 'call');
-  const outcome = await act(task as ChangeTask, read, approvedBasis(task, prepared.basis), makeScalingCall, () =>
-    preflight(task, reads, 'call'),
+  const outcome = await act(task as ChangeTask, read, approvedBasis(task, prepared.basis), makeScalingCall, (earlier) =>
+    preflight(task, reads, 'call', {}, earlier),
   );
   if (!outcome.made) {
     // An earlier attempt's call went through (then timed out or crashed before returning).

@@ -13,7 +13,13 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import { callAws } from './aws-errors';
 import { codeDeploy, codeDeployOneAttempt } from './clients/codedeploy';
-import { InvalidInputError, NoRollbackTargetError, TargetNotFoundError, TargetNotManagedError } from '../domain/errors';
+import {
+  InvalidInputError,
+  NoLongerNeeded,
+  NoRollbackTargetError,
+  TargetNotFoundError,
+  TargetNotManagedError,
+} from '../domain/errors';
 import { MANAGED_TAG, type PreparedRollback, deploymentGroupArn } from '../domain/rollback';
 import type { LiveDeployment } from '../domain/safety-kernel';
 import { settleAll } from '../platform/settle';
@@ -94,11 +100,16 @@ export async function assertStoppable(
 }
 
 /** Stops a running deployment with CodeDeploy's auto-rollback. A retry after a stop that went through is accepted. */
+/**
+ * One attempt (the kernel decides a retry): "already completed" then means this call stopped
+ * nothing, which the workflow records as such rather than as a stop.
+ */
 export async function stopDeployment(deploymentId: string): Promise<void> {
   await callAws('CodeDeploy.StopDeployment', () =>
-    codeDeploy.send(new StopDeploymentCommand({ deploymentId, autoRollbackEnabled: true })),
+    codeDeployOneAttempt.send(new StopDeploymentCommand({ deploymentId, autoRollbackEnabled: true })),
   ).catch((error: unknown) => {
-    if (error instanceof Error && error.name === 'DeploymentAlreadyCompletedException') return undefined;
+    if (error instanceof Error && error.name === 'DeploymentAlreadyCompletedException')
+      throw new NoLongerNeeded(`${deploymentId} had already completed: nothing was stopped`, { cause: error });
     throw error;
   });
 }

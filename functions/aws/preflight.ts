@@ -180,13 +180,16 @@ export async function preflight(
   reads: Reads,
   mode: Mode,
   extra: Pick<KernelInput, 'rollback' | 'automationRoleArn'> = {},
+  /** After this attempt recorded its own intent: what an earlier attempt had claimed, read before it. */
+  earlier?: { claimed: Call | undefined },
 ): Promise<Read & { decision: Decision }> {
   const read = await readLive(task, reads, mode);
+  const claimed = earlier ? earlier.claimed : read.claimed;
   const decision = decide({
     incident: task.incident,
     plan: task.plan,
     live: read.live,
-    ...(read.claimed ? { claimed: read.claimed } : {}),
+    ...(claimed ? { claimed } : {}),
     ...extra,
   });
   return { decision, ...read };
@@ -202,8 +205,11 @@ export async function act<T>(
   read: Read & { decision: Decision },
   approved: ApprovalBasis | undefined,
   call: (call: Call) => Promise<T>,
-  /** The same pre-flight, read again (made once more after the claim, right before the call). */
-  decideAgain: () => Promise<{ decision: Decision }>,
+  /**
+   * The same pre-flight, read again after the claim, right before the call. It is given what an
+   * earlier attempt claimed (read before this attempt recorded its own intent, which is not one).
+   */
+  decideAgain: (earlier: { claimed: Call | undefined }) => Promise<{ decision: Decision }>,
 ): Promise<
   | { made: true; call: Call; result: T; description: string; watch: Applied['watch'] }
   | { made: false; call: Call; watch: Applied['watch']; why: string }
@@ -261,7 +267,7 @@ export async function act<T>(
     // The claim took several writes (each retried when throttled): decide once more on state read
     // now, and call only if the kernel still makes this very call. What moved meanwhile (target
     // tracking, a person, the kill switch) sends the change back.
-    const again = atCall((await decideAgain()).decision, approved, tolerance);
+    const again = atCall((await decideAgain({ claimed: read.claimed })).decision, approved, tolerance);
     if (again.verdict === 'stop') throw skipError(again.reason, again.why);
     if (again.verdict === 'approve') throw new ApprovalRequired(again.why);
     if (again.verdict === 'done')

@@ -26,9 +26,13 @@ export async function recordIngested(tableName: string, incident: Incident, now:
   );
 }
 
-/** The plan step: ingest started this incident as it reads now, or someone started it by hand. */
-export async function startedBy(tableName: string, incident: Incident): Promise<StartedBy> {
-  if (incident.source === 'manual') return 'operator';
+/**
+ * The plan step: ingest started this execution of the incident, as it reads now, or someone started
+ * it by hand. Ingest names every execution after its incident: a recorded incident started under
+ * another name (a re-run) is a person's, however faithfully its input was copied.
+ */
+export async function startedBy(tableName: string, incident: Incident, executionName: string): Promise<StartedBy> {
+  if (incident.source === 'manual' || executionName !== incident.id) return 'operator';
   const out = await callAws('DynamoDB.GetItem', () =>
     dynamoDb.send(
       new GetCommand({ TableName: tableName, Key: { target: ingestedKey(incident.id) }, ConsistentRead: true }),

@@ -3,8 +3,8 @@ import stableStringify from 'fast-json-stable-stringify';
 import { type Incident, IncidentSchema } from './incident';
 
 // Who started an execution. Ingest records every incident it starts in the guard table (its id and
-// a digest of its content) before StartExecution; the plan step finds it there, or the execution
-// was started by hand: anyone with states:StartExecution can pass an incident-shaped input, with
+// a digest of its content) before StartExecution, and names the execution after the incident; the
+// plan step finds both, or the execution was started by hand: anyone with states:StartExecution can pass an incident-shaped input, with
 // none of ingest's checks. Such an execution is an operator's, like a manual request: the kernel
 // has a human approve what the policy's safety.manualApprovalRequired lists (docs/safety.md).
 

@@ -268,6 +268,14 @@ function capacityDecision(
         'NoLongerNeeded',
         `${name} desired capacity is ${group.desired} now; the ${claimedTo} an earlier attempt set would ${out ? 'lower' : 'raise'} it or leave ${group.minSize}..${group.maxSize}`,
       );
+    // The earlier call may have gone through before the group moved: made again, it may not be
+    // larger than the change the kernel would make now, or it would act twice.
+    const fresh = nextCapacity(action, group);
+    if ('noop' in fresh || (out ? claimedTo > fresh.to : claimedTo < fresh.to))
+      return stop(
+        'NoLongerNeeded',
+        `${name} desired capacity is ${group.desired} now: the ${claimedTo} an earlier attempt may already have set would be a larger change than ${'noop' in fresh ? 'none' : `${group.desired} → ${fresh.to}`}; not changing it again`,
+      );
     return change(
       call(claimedTo),
       watch(claimedTo),
@@ -369,10 +377,11 @@ function rollbackDecision(
     };
     const watch: Watch = { kind: 'deployment', deploymentId: prepared.deploymentId };
     if (latest?.id !== prepared.deploymentId) {
-      if (claimed)
+      // A stop with autoRollbackEnabled that went through leaves CodeDeploy's rollback the newest.
+      if (claimed && latest?.creator === 'codeDeployRollback')
         return {
           kind: 'done',
-          why: `${prepared.deploymentId} was stopped by an earlier attempt; ${latest?.id ?? 'another deployment'} is newer`,
+          why: `${prepared.deploymentId} was stopped by an earlier attempt; CodeDeploy's rollback ${latest.id} follows it`,
           call,
           watch,
         };
@@ -384,14 +393,18 @@ function rollbackDecision(
     const notTheCause = undoable(incident, latest);
     if (notTheCause) return stop('Superseded', notTheCause);
     if (!DEPLOYMENT_RUNNING.has(latest.status ?? '')) {
-      if (claimed)
+      // Only `Stopped` is what a stop leaves: a deployment that ran to its end was not stopped.
+      if (claimed && latest.status === 'Stopped')
         return {
           kind: 'done',
-          why: `${prepared.deploymentId} is ${latest.status ?? '?'} after an earlier attempt`,
+          why: `${prepared.deploymentId} is Stopped after an earlier attempt`,
           call,
           watch,
         };
-      return stop('NoLongerNeeded', `${prepared.deploymentId} is ${latest.status ?? '?'} already: nothing to stop`);
+      return stop(
+        'NoLongerNeeded',
+        `${prepared.deploymentId} is ${latest.status ?? '?'}: ${claimed ? 'the stop an earlier attempt asked for did not stop it' : 'nothing to stop'}`,
+      );
     }
     return change(call, watch, prepared.description, {});
   }

@@ -28,7 +28,7 @@ export async function planTask(task: PlanTaskInput): Promise<PlannedState> {
   const incident = toIncident(task);
   logger.appendKeys({ incidentId: incident.id });
   const plan = planRemediation(incident, policy, {
-    startedBy: await startedBy(guardTableName, incident),
+    startedBy: await startedBy(guardTableName, incident, task.execution.name),
     stackDryRun: stackDryRun(),
     now: clock.now(),
     platform,

@@ -84,7 +84,7 @@ export async function apply(
       call.operation === 'CodeDeploy.StopDeployment'
         ? stopDeployment(String(call.input.deploymentId)).then(() => String(call.input.deploymentId))
         : createDeployment(call.input as unknown as Parameters<typeof createDeployment>[0]),
-    () => preflight(task, reads, 'call', { rollback: prepared }),
+    (earlier) => preflight(task, reads, 'call', { rollback: prepared }, earlier),
   );
   if (!outcome.made) {
     logger.info('Rollback already made by an earlier attempt', { call: outcome.call, why: outcome.why });

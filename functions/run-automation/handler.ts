@@ -97,7 +97,7 @@ export async function start(task: Extract<AutomationTask, { operation: 'apply' }
     read,
     approvedBasis(task, prepared.basis),
     (call) => startAutomationExecution(call.input as unknown as AutomationRequest),
-    () => preflight(task, reads, 'call', { automationRoleArn }),
+    (earlier) => preflight(task, reads, 'call', { automationRoleArn }, earlier),
   );
   const executionId = outcome.made ? outcome.result : '';
   logger.info('Started automation', { executionId, documentName: action.documentName });

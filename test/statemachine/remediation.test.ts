@@ -197,7 +197,7 @@ describe('remediation.asl.json', () => {
     alarmRecoversAfter(0);
     const input = loadEvent<{ incident: unknown }>('automation-start').incident;
 
-    const run = await workflow.run(ingested(input), { executionName: 'alarm-system-status' });
+    const run = await workflow.run(ingested(input), { executionName: (input as { id: string }).id });
 
     expect(run.status).toBe('SUCCEEDED');
     const start = aws.ssm.commandCalls(StartAutomationExecutionCommand)[0]?.args[0].input;
@@ -235,7 +235,7 @@ describe('remediation.asl.json', () => {
     });
     const input = loadEvent<{ incident: unknown }>('automation-start').incident;
 
-    const run = await workflow.run(ingested(input), { executionName: 'alarm-system-status-fails' });
+    const run = await workflow.run(ingested(input), { executionName: (input as { id: string }).id });
 
     expect(run.status).toBe('FAILED');
     expect(run.error?.Error).toBe('ActionFailedError');

@@ -86,7 +86,8 @@ describe('escalation ladder', () => {
     // The restart does not help; the replacement does.
     aws.cloudWatch.on(DescribeAlarmsCommand).callsFake(() => alarmIs(replaced ? 'OK' : 'ALARM'));
 
-    const run = await workflow.run(ingested(serviceIncident()), { executionName: 'alarm-worker-service' });
+    const incident = ingested(serviceIncident());
+    const run = await workflow.run(incident, { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
     expect(aws.ssm).toHaveReceivedCommandTimes(StartAutomationExecutionCommand, 1);
@@ -138,7 +139,8 @@ describe('escalation ladder', () => {
     aws.autoScaling.on(DescribeAutoScalingInstancesCommand).resolves({ AutoScalingInstances: [] });
     aws.cloudWatch.on(DescribeAlarmsCommand).resolves(alarmIs('ALARM'));
 
-    const run = await workflow.run(ingested(serviceIncident()), { executionName: 'alarm-worker-service-2' });
+    const incident = ingested(serviceIncident());
+    const run = await workflow.run(incident, { executionName: incident.id });
 
     expect(run.status).toBe('SUCCEEDED');
     expect(run.states.at(-1)).toBe('Notify Operator');
@@ -176,7 +178,7 @@ describe('stale-incident check', () => {
     const incident = incidentFrom('sns-alarm-cpu-high');
     const old = { ...incident, id: 'alarm-old', detectedAt: '2026-11-23T07:00:00.000Z' };
 
-    const run = await workflow.run(ingested(old), { executionName: 'alarm-old' });
+    const run = await workflow.run(ingested(old), { executionName: old.id });
 
     expect(run.states).toEqual(['Plan Remediation', 'Should Act?', 'Record Skip']);
     expect(run.output).toMatchObject({ plan: { decision: 'skip', reason: 'Stale' }, record: { reason: 'Stale' } });

@@ -290,7 +290,7 @@ describe('the safety kernel (decide), over generated worlds', () => {
     );
   });
 
-  it('sets a capacity that only raises for a scale-out and only lowers for a scale-in, within bounds; a retry makes the recorded call or none', () => {
+  it('sets a capacity that only raises for a scale-out and only lowers for a scale-in, within bounds; a retry makes the recorded call (no larger a change than a fresh one) or none', () => {
     fc.assert(
       fc.property(world, (w) => {
         const d = decided(w);
@@ -302,7 +302,13 @@ describe('the safety kernel (decide), over generated worlds', () => {
         else expect(to).toBeLessThan(g.desired);
         expect(to).toBeGreaterThanOrEqual(g.minSize);
         expect(to).toBeLessThanOrEqual(g.maxSize);
-        if (w.claimed) expect(to).toBe(w.claimed.input.DesiredCapacity);
+        if (w.claimed) {
+          expect(to).toBe(w.claimed.input.DesiredCapacity);
+          // Made again, an earlier attempt's value is never a larger change than a fresh decision.
+          const fresh = nextCapacity(action, g);
+          expect('noop' in fresh).toBe(false);
+          if (!('noop' in fresh)) expect(Math.abs(to - g.desired)).toBeLessThanOrEqual(Math.abs(fresh.to - g.desired));
+        }
       }),
       RUNS,
     );

@@ -6,8 +6,9 @@ import { tracer } from '../../platform/powertools';
 export const codeDeploy = tracer.captureAWSv3Client(new CodeDeployClient({}));
 
 /**
- * For CreateDeployment only: it is not idempotent, and the SDK retries a 5xx on its own, so a reply
- * lost after the deployment was created would deploy twice. One attempt here; the state machine
- * retries the task, whose pre-write read finds a deployment this incident already created.
+ * For the mutating calls (CreateDeployment, StopDeployment): CreateDeployment is not idempotent,
+ * and the SDK retries a 5xx on its own, so a reply lost after the deployment was created would
+ * deploy twice. One attempt here; the state machine retries the task, whose kernel reads what the
+ * earlier attempt did (its deployment by description, a stopped deployment's status).
  */
 export const codeDeployOneAttempt = tracer.captureAWSv3Client(new CodeDeployClient({ maxAttempts: 1 }));
