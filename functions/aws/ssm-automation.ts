@@ -4,7 +4,7 @@ import {
   paginateDescribeAutomationExecutions,
 } from '@aws-sdk/client-ssm';
 import { callAws, toNamedAwsError } from './aws-errors';
-import { ssm } from './clients/ssm';
+import { ssm, ssmOneAttempt } from './clients/ssm';
 import { TargetNotFoundError } from '../domain/errors';
 import { type AutomationRequest, INCIDENT_TAG } from '../domain/automation';
 
@@ -39,7 +39,7 @@ export async function runningAutomations(ceiling: number): Promise<string[]> {
 /** The mutating call: starts the runbook and returns its execution id. */
 export async function startAutomationExecution(input: AutomationRequest): Promise<string> {
   const out = await callAws('SSM.StartAutomationExecution', () =>
-    ssm.send(new StartAutomationExecutionCommand(input)),
+    ssmOneAttempt.send(new StartAutomationExecutionCommand(input)),
   ).catch((error: unknown) => {
     if (error instanceof Error && error.name === 'AutomationDefinitionNotFoundException') {
       throw new TargetNotFoundError(`Automation document ${input.DocumentName} does not exist`, { cause: error });

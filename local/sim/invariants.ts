@@ -447,9 +447,14 @@ function metricsAgree({ facts, byExecution }: Checked, violations: Violation[]):
         detail: `${execution.name} recorded ${record.outcome} with outcome metrics [${outcomeMetrics.join(', ')}]`,
       });
     }
+    // A mutating call whose answer was a 5xx or a timeout may have changed something: the platform
+    // cannot tell, and counting it started is the safe reading.
+    const unknown = facts.calls.some(
+      (c) => c.mutating && executionOf(c) === execution.name && (c.status >= 500 || c.outcome === 'timeout'),
+    );
     const changed = (byExecution.get(execution.name) ?? []).length > 0;
     const started = names.includes('RemediationStarted');
-    if (started && !changed && !names.includes('RemediationDryRun'))
+    if (started && !changed && !unknown && !names.includes('RemediationDryRun'))
       violations.push({
         invariant: 'metrics',
         detail: `${execution.name} counted RemediationStarted but the call log shows no change`,

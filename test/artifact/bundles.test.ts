@@ -44,12 +44,22 @@ describeBuilt('the bundles sam build makes', () => {
 
   it("runs the bundled guard function's plan step, with the policy bundled in, on its fixture", () => {
     const plan = built.find((fn) => fn.logicalId === 'GuardFunction');
+    // The plan step reads who started the execution from the guard table: a DynamoDB that holds nothing.
     const result = runInFreshNode(`
       import { readFileSync } from 'node:fs';
+      import { createServer } from 'node:http';
+      import { once } from 'node:events';
+      const dynamoDb = createServer((req, res) => {
+        req.resume();
+        req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('{}'));
+      }).listen(0, '127.0.0.1');
+      await once(dynamoDb, 'listening');
+      process.env.AWS_ENDPOINT_URL_DYNAMODB = 'http://127.0.0.1:' + dynamoDb.address().port;
       const { handler } = await import(${JSON.stringify(pathToFileURL(plan?.outfile ?? '').href)});
       const event = JSON.parse(readFileSync(${JSON.stringify(join(EVENTS_DIR, 'plan-incident.json'))}, 'utf8'));
       const out = await handler(event, { functionName: 'GuardFunction', getRemainingTimeInMillis: () => 30000 });
-      process.stdout.write(JSON.stringify({ rule: out.plan.rule, action: out.plan.action.type }));`);
+      process.stdout.write(JSON.stringify({ rule: out.plan.rule, action: out.plan.action.type }));
+      dynamoDb.close();`);
 
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toEqual({ rule: 'high-cpu-scale-out', action: 'scale-out' });
