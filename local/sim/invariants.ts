@@ -847,7 +847,11 @@ function manualApproval(checked: Checked, violations: Violation[]): void {
   const { applied, byName, policy } = checked;
   const threshold = policy.capacityIncreaseOverPercent ?? 50;
   for (const call of applied.filter(byExecution)) {
-    if (!manualRequestOf(byName.get(executionOf(call))) || approvedBefore(checked, call)) continue;
+    const execution = byName.get(executionOf(call));
+    // By hand: a manual request, or an incident started again under a name ingest did not give it.
+    const input = execution?.input as { id?: unknown } | undefined;
+    const rerun = typeof input?.id === 'string' && input.id !== execution?.name;
+    if ((!manualRequestOf(execution) && !rerun) || approvedBefore(checked, call)) continue;
     const was = call.before?.desired;
     const desired = Number((call.params as Record<string, unknown>).DesiredCapacity);
     const smallIncrease =
