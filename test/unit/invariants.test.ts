@@ -401,6 +401,40 @@ describe('safety invariants of the safety kernel (issue 26)', () => {
     );
     expect(names(facts({ executions: [failed], calls: [publish, publish] }))).toEqual(['one-notification']);
     expect(names(facts({ executions: [failed], calls: [publish] }))).toEqual([]);
+    expect(names(facts({ executions: [failed], calls: [] }))).toEqual(['one-notification']);
+
+    // Unconfirmed (the retry found an earlier attempt's unconfirmed marker): at most one, never two.
+    const unconfirmed = run(
+      'b',
+      { id: 'b' },
+      [
+        { type: 'StateEntered', minute: 1, state: 'Record Failure' },
+        {
+          type: 'StateExited',
+          minute: 1,
+          state: 'Record Failure',
+          output: {
+            record: {
+              outcome: 'failed',
+              metrics: [{ name: 'RemediationFailed' }],
+              notification: { subject: 'x' },
+              notificationUnconfirmed: true,
+            },
+          },
+        },
+      ],
+      'FAILED',
+    );
+    const publishB = call(
+      'b',
+      1,
+      'SNS.Publish',
+      { TopicArn: 't' },
+      { actor: 'b|Record Failure', mutating: false, applied: false },
+    );
+    expect(names(facts({ executions: [unconfirmed], calls: [] }))).toEqual([]);
+    expect(names(facts({ executions: [unconfirmed], calls: [publishB] }))).toEqual([]);
+    expect(names(facts({ executions: [unconfirmed], calls: [publishB, publishB] }))).toEqual(['one-notification']);
   });
 
   it('no change but a capacity increase while the alarm is not in ALARM', () => {
