@@ -85,3 +85,15 @@ describe('an operator with StartExecution', () => {
     expect(aws.autoScaling).toHaveReceivedCommandWith(SetInstanceHealthCommand, { InstanceId: VICTIM });
   });
 });
+
+// Third hostile review: ingest names each execution after its incident. An incident it recorded,
+// started again by a person under another name (its input copied from the first run), is that
+// person's execution.
+describe('an operator who starts an incident ingest already started, under another execution name', () => {
+  it('is asked to wait for a human (the execution is a person’s, not ingest’s)', async () => {
+    await workflow.run(ingested(forged), { executionName: 'rerun-by-mallory' });
+
+    const marked = aws.autoScaling.commandCalls(SetInstanceHealthCommand).length;
+    expect({ marked, humanAsked: approvalsAsked > 0 }).toEqual({ marked: 0, humanAsked: true });
+  });
+});

@@ -376,65 +376,40 @@ describe('safety invariants of the safety kernel (issue 26)', () => {
   });
 
   it('one notification per outcome, for executions that failed too', () => {
-    const failed = run(
-      'a',
-      { id: 'a' },
-      [
-        { type: 'StateEntered', minute: 1, state: 'Record Failure' },
-        {
-          type: 'StateExited',
-          minute: 1,
-          state: 'Record Failure',
-          output: {
-            record: { outcome: 'failed', metrics: [{ name: 'RemediationFailed' }], notification: { subject: 'x' } },
-          },
-        },
-      ],
-      'FAILED',
-    );
-    const publish = call(
-      'a',
-      1,
-      'SNS.Publish',
-      { TopicArn: 't' },
-      { actor: 'a|Record Failure', mutating: false, applied: false },
-    );
-    expect(names(facts({ executions: [failed], calls: [publish, publish] }))).toEqual(['one-notification']);
-    expect(names(facts({ executions: [failed], calls: [publish] }))).toEqual([]);
-    expect(names(facts({ executions: [failed], calls: [] }))).toEqual(['one-notification']);
+    /** A FAILED execution whose Record Failure wrote `record`, and one outcome publish of it. */
+    const failedWith = (name: string, record: Record<string, unknown>) => ({
+      execution: run(
+        name,
+        { id: name },
+        [
+          { type: 'StateEntered', minute: 1, state: 'Record Failure' },
+          { type: 'StateExited', minute: 1, state: 'Record Failure', output: { record } },
+        ],
+        'FAILED',
+      ),
+      publish: call(
+        name,
+        1,
+        'SNS.Publish',
+        { TopicArn: 't' },
+        { actor: `${name}|Record Failure`, mutating: false, applied: false },
+      ),
+    });
+    const record = { outcome: 'failed', metrics: [{ name: 'RemediationFailed' }], notification: { subject: 'x' } };
+    const failed = failedWith('a', record);
+    expect(names(facts({ executions: [failed.execution], calls: [failed.publish, failed.publish] }))).toEqual([
+      'one-notification',
+    ]);
+    expect(names(facts({ executions: [failed.execution], calls: [failed.publish] }))).toEqual([]);
+    expect(names(facts({ executions: [failed.execution], calls: [] }))).toEqual(['one-notification']);
 
     // Unconfirmed (the retry found an earlier attempt's unconfirmed marker): at most one, never two.
-    const unconfirmed = run(
-      'b',
-      { id: 'b' },
-      [
-        { type: 'StateEntered', minute: 1, state: 'Record Failure' },
-        {
-          type: 'StateExited',
-          minute: 1,
-          state: 'Record Failure',
-          output: {
-            record: {
-              outcome: 'failed',
-              metrics: [{ name: 'RemediationFailed' }],
-              notification: { subject: 'x' },
-              notificationUnconfirmed: true,
-            },
-          },
-        },
-      ],
-      'FAILED',
-    );
-    const publishB = call(
-      'b',
-      1,
-      'SNS.Publish',
-      { TopicArn: 't' },
-      { actor: 'b|Record Failure', mutating: false, applied: false },
-    );
-    expect(names(facts({ executions: [unconfirmed], calls: [] }))).toEqual([]);
-    expect(names(facts({ executions: [unconfirmed], calls: [publishB] }))).toEqual([]);
-    expect(names(facts({ executions: [unconfirmed], calls: [publishB, publishB] }))).toEqual(['one-notification']);
+    const unconfirmed = failedWith('b', { ...record, notificationUnconfirmed: true });
+    expect(names(facts({ executions: [unconfirmed.execution], calls: [] }))).toEqual([]);
+    expect(names(facts({ executions: [unconfirmed.execution], calls: [unconfirmed.publish] }))).toEqual([]);
+    expect(
+      names(facts({ executions: [unconfirmed.execution], calls: [unconfirmed.publish, unconfirmed.publish] })),
+    ).toEqual(['one-notification']);
   });
 
   it('no change but a capacity increase while the alarm is not in ALARM', () => {
