@@ -62,6 +62,8 @@ const USAGE = `Usage: npm start -- [--scenario <name>]… [--faults <spec>] [--e
 
 const SIM_DEADLINE_MS = 4 * 60 * 60 * 1000;
 const QUIET_MS = 20 * 60 * 1000;
+/** A late copy comes this long before the deadline at the latest: time for what it starts. */
+const LATE_COPY_ROOM_MS = 60 * 60 * 1000;
 const ASYNC_RETRIES = 2;
 /** How often the harness looks at the fleet, in simulated time. */
 const TICK_MS = 1000;
@@ -543,9 +545,13 @@ function chaosOperator(run: DrillRun, plan: ChaosPlan, random: Random) {
       if (!next) continue;
       await deliver(run, next);
       if (random.float() < plan.duplicate) await deliver(run, next);
-      // An original delivery may come again much later (once: a late copy is not delayed again).
-      if (!next.late && random.float() < plan.redeliver.chance)
-        later.push({ at: clock.now() + plan.redeliver.afterMs, item: { ...next, late: true } });
+      // An original delivery may come again much later (once: a late copy is not delayed again), and
+      // in time for what it then starts to finish before the game day's deadline (sweep seed 164).
+      if (!next.late && random.float() < plan.redeliver.chance) {
+        const lastChance = start + SIM_DEADLINE_MS - LATE_COPY_ROOM_MS;
+        const at = Math.max(clock.now(), Math.min(clock.now() + plan.redeliver.afterMs, lastChance));
+        later.push({ at, item: { ...next, late: true } });
+      }
     }
   };
   return { operate, deliverAll, later, killSwitchOn };
@@ -591,7 +597,8 @@ async function runUntilQuiet(
     if (!step.chaos && idle && allStarted) return false;
     // Nothing running, nothing arriving, for a long simulated while: what is missing will not come.
     if (idle && clock.now() - run.lastActivity > QUIET_MS) return false;
-    if (clock.now() - start > SIM_DEADLINE_MS) return true;
+    // The deadline is hit only by work still outstanding: a quiet game day that ran long is done.
+    if (clock.now() - start > SIM_DEADLINE_MS) return !idle;
     await clock.sleep(TICK_MS, '~drill');
   }
 }

@@ -37,6 +37,8 @@ interface AslState {
   Retry?: Retrier[];
   TimeoutSeconds?: number;
   TimeoutSecondsPath?: string;
+  MaxConcurrency?: number;
+  MaxConcurrencyPath?: string;
   ItemProcessor?: { States: Record<string, AslState> };
   Iterator?: { States: Record<string, AslState> };
 }
@@ -248,6 +250,14 @@ export class LocalWorkflow {
       this.executionTimeoutSeconds = this.definition.TimeoutSeconds;
       delete this.definition.TimeoutSeconds;
       for (const [, state] of everyState(this.definition.States)) delete state.TimeoutSeconds;
+      // An execution is one process of the virtual clock: a Map's iterations, run at once, would
+      // each wait and wake as that one process. One at a time here (each writes its own guard item,
+      // so their order changes nothing AWS could show); AWS runs them concurrently.
+      for (const [, state] of everyState(this.definition.States)) {
+        if (state.Type !== 'Map') continue;
+        state.MaxConcurrency = 1;
+        delete state.MaxConcurrencyPath;
+      }
     }
     this.machine = new StateMachine(this.definition as never, { validationOptions: { checkPaths: true } });
     // The library resolves TimeoutSecondsPath against Parameters (AWS: against the state input):

@@ -95,6 +95,27 @@ describe('the fault sweep', () => {
     expect(report.invariants).toEqual({ violations: [], known: [] });
   }, 60_000);
 
+  // Seed 461 (the 1..1000 sweep of issue 26): a runbook over two instances could not record its
+  // outcome, and the first instance's lock was no longer the execution's. The Map that holds the
+  // targets for review failed on it, the second was never tried, and the local runtime crashed on
+  // the iteration left waiting. Each target is now tried on its own.
+  it('replays seed 461: one target that cannot be held for review never stops the others', async () => {
+    const { code, stdout } = await runScript('local/drill.ts', ['--chaos', '--seed', '461', '--json'], {
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+    });
+    const report = JSON.parse(stdout) as {
+      invariants: { violations: unknown[]; known: unknown[] };
+      incidents: { statesVisited: string[] }[];
+    };
+    const tried = report.incidents.map(
+      (i) => i.statesVisited.filter((state) => state === 'Hold Target For Review').length,
+    );
+
+    expect(code).toBe(0);
+    expect(Math.max(...tried)).toBe(2);
+    expect(report.invariants).toEqual({ violations: [], known: [] });
+  }, 60_000);
+
   it('reads seed lists and ranges, and refuses what is neither', () => {
     expect(parseSeeds('1..3,7,2')).toEqual([1, 2, 3, 7]);
     expect(() => parseSeeds('5..1')).toThrow('empty range');
