@@ -249,11 +249,11 @@ export class LocalWorkflow {
       // approval's hour is the sandbox's virtual timer.
       this.executionTimeoutSeconds = this.definition.TimeoutSeconds;
       delete this.definition.TimeoutSeconds;
-      for (const [, state] of everyState(this.definition.States)) delete state.TimeoutSeconds;
-      // An execution is one process of the virtual clock: a Map's iterations, run at once, would
-      // each wait and wake as that one process. One at a time here (each writes its own guard item,
-      // so their order changes nothing AWS could show); AWS runs them concurrently.
       for (const [, state] of everyState(this.definition.States)) {
+        delete state.TimeoutSeconds;
+        // An execution is one process of the virtual clock: a Map's iterations, run at once, would
+        // each wait and wake as that one process. One at a time here (each writes its own guard
+        // item, so their order changes nothing AWS could show); AWS runs them concurrently.
         if (state.Type !== 'Map') continue;
         state.MaxConcurrency = 1;
         delete state.MaxConcurrencyPath;
